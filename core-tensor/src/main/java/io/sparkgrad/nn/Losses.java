@@ -1,0 +1,122 @@
+package io.sparkgrad.nn;
+
+import io.sparkgrad.tensor.GradFn;
+import io.sparkgrad.tensor.Shape;
+import io.sparkgrad.tensor.Tensor;
+import java.util.Arrays;
+
+/** Softmax-family ops and losses with fused, numerically stable forward and backward passes. */
+final class Losses {
+    private Losses() {
+    }
+
+    /** {@code x - logsumexp(x, dim)}, computed with the max subtracted; backward {@code g - softmax * sum(g)}. */
+    static Tensor logSoftmax(Tensor x, int dim) {
+        int rank = x.dim();
+        int d = Shape.wrapDim(dim, rank);
+        int[] shape = x.shape();
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < d; i++) {
+            outer *= shape[i];
+        }
+        for (int i = d + 1; i < rank; i++) {
+            inner *= shape[i];
+        }
+        int n = rank == 0 ? 1 : shape[d];
+        float[] in = x.toFloatArray();
+        float[] out = new float[in.length];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < n; k++) {
+                    max = Math.max(max, in[base + k * inner]);
+                }
+                double sum = 0;
+                for (int k = 0; k < n; k++) {
+                    sum += Math.exp(in[base + k * inner] - max);
+                }
+                float lse = (float) (max + Math.log(sum));
+                for (int k = 0; k < n; k++) {
+                    out[base + k * inner] = in[base + k * inner] - lse;
+                }
+            }
+        }
+        Tensor result = Tensor.of(out, shape);
+        int fo = outer;
+        int fi = inner;
+        return GradFn.of("log_softmax", x).saving(result).result(result, g -> {
+            float[] gd = g.toFloatArray();
+            float[] gx = new float[gd.length];
+            for (int o = 0; o < fo; o++) {
+                for (int i = 0; i < fi; i++) {
+                    int base = o * n * fi + i;
+                    double gs = 0;
+                    for (int k = 0; k < n; k++) {
+                        gs += gd[base + k * fi];
+                    }
+                    for (int k = 0; k < n; k++) {
+                        int p = base + k * fi;
+                        gx[p] = (float) (gd[p] - Math.exp(out[p]) * gs);
+                    }
+                }
+            }
+            return new Tensor[] {Tensor.of(gx, shape)};
+        });
+    }
+
+    /** Negative log-likelihood of {@code target} classes under log-probabilities {@code logp [N, C]}. */
+    static Tensor nllLoss(Tensor logp, Tensor target, Reduction reduction) {
+        if (logp.dim() != 2 || target.dim() != 1 || target.size(0) != logp.size(0)) {
+            throw new IllegalArgumentException("nll_loss expects input [N, C] and target [N], got " + Shape.format(logp.shape()) + " and "
+                    + Shape.format(target.shape()));
+        }
+        int n = logp.size(0);
+        int c = logp.size(1);
+        int[] t = target.toIntArray();
+        float[] lp = logp.toFloatArray();
+        float[] per = new float[n];
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            if (t[i] < 0 || t[i] >= c) {
+                throw new IndexOutOfBoundsException("Target " + t[i] + " is out of bounds for " + c + " classes (sample " + i + ")");
+            }
+            per[i] = -lp[i * c + t[i]];
+            total += per[i];
+        }
+        Tensor result = switch (reduction) {
+            case MEAN -> Tensor.scalar((float) (total / n));
+            case SUM -> Tensor.scalar((float) total);
+            case NONE -> Tensor.of(per, n);
+        };
+        int[] shape = logp.shape();
+        return GradFn.of("nll_loss", logp).result(result, g -> {
+            float[] gx = new float[n * c];
+            float[] gd = g.toFloatArray();
+            for (int i = 0; i < n; i++) {
+                float gi = switch (reduction) {
+                    case MEAN -> gd[0] / n;
+                    case SUM -> gd[0];
+                    case NONE -> gd[i];
+                };
+                gx[i * c + t[i]] = -gi;
+            }
+            return new Tensor[] {Tensor.of(gx, shape)};
+        });
+    }
+
+    /** Mean (or summed) squared error; both inputs are differentiated. */
+    static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            throw new IllegalArgumentException("mse_loss: input of shape " + Shape.format(input.shape()) + " and target of shape "
+                    + Shape.format(target.shape()) + " differ");
+        }
+        Tensor sq = input.sub(target).pow(2f);
+        return switch (reduction) {
+            case MEAN -> sq.mean();
+            case SUM -> sq.sum();
+            case NONE -> sq;
+        };
+    }
+}
