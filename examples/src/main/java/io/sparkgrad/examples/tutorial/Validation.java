@@ -1,0 +1,34 @@
+package io.sparkgrad.examples.tutorial;
+
+import io.sparkgrad.nn.F;
+import io.sparkgrad.nn.Reduction;
+import io.sparkgrad.tensor.Tensor;
+import java.io.PrintStream;
+import java.util.function.UnaryOperator;
+
+/** The validation figures every stage reports: mean cross-entropy and accuracy over the 10,000 validation images. */
+final class Validation {
+    private static final int BATCH = 1000;
+
+    private Validation() {
+    }
+
+    static StageResult report(UnaryOperator<Tensor> model, TutorialData data, double firstLoss, double firstAcc, PrintStream out) {
+        double lossSum = 0;
+        double correct = 0;
+        int n = data.xValid().size(0);
+        try (var noGrad = Tensor.noGrad()) {
+            for (int start = 0; start < n; start += BATCH) {
+                int len = Math.min(BATCH, n - start);
+                Tensor yb = data.yValid().narrow(0, start, len);
+                Tensor logits = model.apply(data.xValid().narrow(0, start, len));
+                lossSum += F.crossEntropy(logits, yb, Reduction.SUM).item();
+                correct += logits.argmax(1).eq(yb).sum().item();
+            }
+        }
+        double loss = lossSum / n;
+        double acc = correct / n;
+        out.printf("validation: loss %.4f accuracy %.4f%n", loss, acc);
+        return new StageResult(firstLoss, firstAcc, loss, acc);
+    }
+}
