@@ -179,6 +179,12 @@ public class Tensor {
         return Device.CPU;
     }
 
+    /** This tensor on {@code device}: itself for the CPU; other devices need their backend ({@link Devices}). */
+    public Tensor to(Device device) {
+        Devices.require(device);
+        return this;
+    }
+
     /** Offset of element [0,...,0] in {@link #data()}. */
     public int storageOffset() {
         return offset;
