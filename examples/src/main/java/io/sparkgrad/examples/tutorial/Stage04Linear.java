@@ -1,0 +1,57 @@
+package io.sparkgrad.examples.tutorial;
+
+import io.sparkgrad.nn.F;
+import io.sparkgrad.nn.Linear;
+import io.sparkgrad.nn.Module;
+import io.sparkgrad.tensor.Tensor;
+import java.io.PrintStream;
+
+/**
+ * Stage 4, "Refactor using nn.Linear": the hand-made parameters become one {@code Linear(784, 10)}.
+ *
+ * <pre>{@code
+ * class Mnist_Logistic(nn.Module):
+ *     def __init__(self):
+ *         super().__init__()
+ *         self.lin = nn.Linear(784, 10)
+ *     def forward(self, xb): return self.lin(xb)
+ * }</pre>
+ */
+public final class Stage04Linear implements TutorialStage {
+
+    /** {@code Mnist_Logistic} with {@code nn.Linear}. */
+    static final class MnistLogistic extends Module {
+        final Linear lin;
+
+        MnistLogistic() {
+            lin = registerModule("lin", new Linear(784, 10));
+        }
+
+        @Override
+        public Tensor forward(Tensor xb) {
+            return lin.forward(xb);
+        }
+    }
+
+    @Override
+    public int number() {
+        return 4;
+    }
+
+    @Override
+    public String title() {
+        return "Refactor using nn.Linear";
+    }
+
+    @Override
+    public StageResult run(TutorialData data, PrintStream out) {
+        MnistLogistic model = new MnistLogistic();
+        Tensor xb = data.xTrain().narrow(0, 0, Stage01FromScratch.BS);
+        Tensor yb = data.yTrain().narrow(0, 0, Stage01FromScratch.BS);
+        double firstLoss = F.crossEntropy(model.forward(xb), yb).item();
+        double firstAcc = F.accuracy(model.forward(xb), yb);
+        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        Stage03Module.fit(model, data);
+        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+    }
+}

@@ -1,0 +1,57 @@
+package io.sparkgrad.examples.tutorial;
+
+import io.sparkgrad.data.Batch;
+import io.sparkgrad.data.TensorDataset;
+import io.sparkgrad.nn.F;
+import io.sparkgrad.optim.SGD;
+import io.sparkgrad.tensor.Tensor;
+import java.io.PrintStream;
+
+/**
+ * Stage 6, "Refactor using Dataset": inputs and labels travel together in a {@code TensorDataset}.
+ *
+ * <pre>{@code
+ * train_ds = TensorDataset(x_train, y_train)
+ * for epoch in range(epochs):
+ *     for i in range((n - 1) // bs + 1):
+ *         xb, yb = train_ds[i * bs: i * bs + bs]
+ *         pred = model(xb)
+ *         loss = loss_func(pred, yb)
+ *         loss.backward(); opt.step(); opt.zero_grad()
+ * }</pre>
+ */
+public final class Stage06TensorDataset implements TutorialStage {
+
+    @Override
+    public int number() {
+        return 6;
+    }
+
+    @Override
+    public String title() {
+        return "Refactor using Dataset";
+    }
+
+    @Override
+    public StageResult run(TutorialData data, PrintStream out) {
+        var trainDs = new TensorDataset(data.xTrain(), data.yTrain());
+        var model = new Stage04Linear.MnistLogistic();
+        var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
+        int bs = Stage01FromScratch.BS;
+        Batch first = trainDs.slice(0, bs);
+        double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
+        double firstAcc = F.accuracy(model.forward(first.x()), first.y());
+        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        int n = trainDs.size();
+        for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
+            for (int i = 0; i < (n - 1) / bs + 1; i++) {
+                Batch b = trainDs.slice(i * bs, Math.min(i * bs + bs, n));
+                Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
+                loss.backward();
+                opt.step();
+                opt.zeroGrad();
+            }
+        }
+        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+    }
+}

@@ -1,0 +1,55 @@
+package io.sparkgrad.examples.tutorial;
+
+import io.sparkgrad.data.Batch;
+import io.sparkgrad.data.DataLoader;
+import io.sparkgrad.data.TensorDataset;
+import io.sparkgrad.nn.F;
+import io.sparkgrad.optim.SGD;
+import io.sparkgrad.tensor.Tensor;
+import java.io.PrintStream;
+
+/**
+ * Stage 7, "Refactor using DataLoader": the loader hands out the minibatches.
+ *
+ * <pre>{@code
+ * train_dl = DataLoader(train_ds, batch_size=bs)
+ * for epoch in range(epochs):
+ *     for xb, yb in train_dl:
+ *         pred = model(xb)
+ *         loss = loss_func(pred, yb)
+ *         loss.backward(); opt.step(); opt.zero_grad()
+ * }</pre>
+ */
+public final class Stage07DataLoader implements TutorialStage {
+
+    @Override
+    public int number() {
+        return 7;
+    }
+
+    @Override
+    public String title() {
+        return "Refactor using DataLoader";
+    }
+
+    @Override
+    public StageResult run(TutorialData data, PrintStream out) {
+        var trainDs = new TensorDataset(data.xTrain(), data.yTrain());
+        var trainDl = new DataLoader(trainDs, Stage01FromScratch.BS);
+        var model = new Stage04Linear.MnistLogistic();
+        var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
+        Batch first = trainDl.iterator().next();
+        double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
+        double firstAcc = F.accuracy(model.forward(first.x()), first.y());
+        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
+            for (Batch b : trainDl) {
+                Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
+                loss.backward();
+                opt.step();
+                opt.zeroGrad();
+            }
+        }
+        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+    }
+}

@@ -1,0 +1,51 @@
+package io.sparkgrad.examples.tutorial;
+
+import io.sparkgrad.data.Batch;
+import io.sparkgrad.data.DataLoader;
+import io.sparkgrad.data.TensorDataset;
+import io.sparkgrad.optim.SGD;
+import io.sparkgrad.tensor.Device;
+import io.sparkgrad.tensor.Devices;
+import java.io.PrintStream;
+
+/**
+ * Stage 13, "Using your GPU": the model and each batch go to the accelerator when there is one, else the CPU.
+ *
+ * <pre>{@code
+ * dev = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+ * def preprocess(x, y): return x.view(-1, 1, 28, 28).to(dev), y.to(dev)
+ * model.to(dev)
+ * opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+ * fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+ * }</pre>
+ */
+public final class Stage13Device implements TutorialStage {
+
+    @Override
+    public int number() {
+        return 13;
+    }
+
+    @Override
+    public String title() {
+        return "Using your GPU";
+    }
+
+    @Override
+    public StageResult run(TutorialData data, PrintStream out) {
+        Device dev = Devices.cudaAvailable() ? Device.cuda(0) : Device.CPU;
+        out.println("device: " + dev + (dev == Device.CPU ? " (" + Devices.cudaUnavailableReason() + ")" : ""));
+        DataLoader[] dls = TutorialFit.getData(new TensorDataset(data.xTrain(), data.yTrain()),
+                new TensorDataset(data.xValid(), data.yValid()), Stage01FromScratch.BS);
+        var trainDl = dls[0].map(b -> toDevice(Stage12WrappedDataLoader.preprocess(b), dev));
+        var validDl = dls[1].map(b -> toDevice(Stage12WrappedDataLoader.preprocess(b), dev));
+        var model = Stage12WrappedDataLoader.model();
+        model.to(dev);
+        var opt = SGD.momentum(model.parameters(), Stage10Cnn.LR, Stage10Cnn.MOMENTUM);
+        return CnnStages.firstBatchThenFit(model, opt, trainDl, validDl, data, out, x -> model.forward(x.view(-1, 1, 28, 28).to(dev)));
+    }
+
+    private static Batch toDevice(Batch b, Device dev) {
+        return new Batch(b.x().to(dev), b.y().to(dev));
+    }
+}
