@@ -201,7 +201,7 @@ public abstract class Optimizer {
      */
     public final void loadStateDict(OptimizerState saved) {
         if (!saved.optimizer().equals(name())) {
-            throw new IllegalArgumentException("cannot load " + saved.optimizer() + " state into a " + name() + " optimizer");
+            throw new IllegalArgumentException("cannot load " + saved.optimizer() + " state into this " + name() + " optimizer");
         }
         Map<String, Double> current = new LinkedHashMap<>(otherHyperparameters());
         TreeSet<String> expected = new TreeSet<>(current.keySet());
