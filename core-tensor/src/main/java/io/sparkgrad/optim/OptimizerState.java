@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * A parameter that has not been stepped yet has no entries (state is created lazily, as in PyTorch). The maps are
  * unmodifiable copies; the arrays are owned by the record (an optimizer copies them in and out, so a state taken
- * from a running optimizer is a snapshot). {@link #tensors()} and {@link #metadata()} give the same content in the
+ * from a running optimizer is a snapshot; the record's {@code equals} compares the arrays by identity, so compare
+ * contents with {@link java.util.Arrays#equals(float[], float[])}). {@link #tensors()} and {@link #metadata()} give the same content in the
  * shape a safetensors checkpoint stores ({@link io.sparkgrad.io.Safetensors}), and {@link #fromTensors} reads it back.
  */
 public record OptimizerState(String optimizer, Map<String, Double> hyperparameters, Map<String, Long> steps,
