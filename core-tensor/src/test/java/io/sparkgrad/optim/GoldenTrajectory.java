@@ -1,0 +1,125 @@
+package io.sparkgrad.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgrad.tensor.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * One optimizer trajectory case of the PyTorch golden vectors ({@code sgd_*.json}, {@code adam_*.json}; see the
+ * golden folder's README): the problem (X, Y, initial weight and bias), the optimizer settings, and the expected
+ * loss, gradients and parameters at every step.
+ */
+record GoldenTrajectory(String name, String op, JsonNode params, JsonNode inputs, JsonNode outputs, double rel, double abs) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The golden folder: the system property {@code sparkgrad.golden.dir} (set by the root pom for Surefire) when it
+     * names a folder, else the first {@code shared/golden} found walking up from the working directory (a git worktree
+     * sits one level deeper than the repository the property's default assumes). Fails when neither exists.
+     */
+    static Path goldenDir() {
+        String property = System.getProperty("sparkgrad.golden.dir");
+        if (property != null && Files.isDirectory(Paths.get(property))) {
+            return Paths.get(property);
+        }
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared").resolve("golden");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return fail("no golden folder: -Dsparkgrad.golden.dir=" + property + " is not a folder and no shared/golden above "
+                + Paths.get("").toAbsolutePath());
+    }
+
+    /** The trajectory case files ({@code sgd_*.json} and {@code adam_*.json}), sorted by name. */
+    static List<Path> files() {
+        try (Stream<Path> s = Files.list(goldenDir())) {
+            return s.filter(p -> {
+                String f = p.getFileName().toString();
+                return f.endsWith(".json") && (f.startsWith("sgd_") || f.startsWith("adam_"));
+            }).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static GoldenTrajectory read(Path file) {
+        try {
+            JsonNode root = JSON.readTree(file.toFile());
+            JsonNode tol = root.path("tolerance");
+            return new GoldenTrajectory(root.get("name").asText(), root.get("op").asText(), root.get("params"), root.get("inputs"),
+                    root.get("outputs"), tol.path("rel").asDouble(1e-4), tol.path("abs").asDouble(1e-5));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading golden case " + file, e);
+        }
+    }
+
+    int steps() {
+        return params.get("steps").asInt();
+    }
+
+    Tensor input(String name) {
+        return tensor(inputs, name);
+    }
+
+    Tensor output(String name) {
+        return tensor(outputs, name);
+    }
+
+    /** Row {@code s} (step s) of a stacked output, as a tensor of the remaining shape. */
+    Tensor outputAtStep(String name, int s) {
+        Tensor all = output(name);
+        return Tensor.of(all.narrow(0, s, 1).squeeze(0).toFloatArray(), tailShape(all.shape()));
+    }
+
+    private static int[] tailShape(int[] shape) {
+        int[] tail = new int[shape.length - 1];
+        System.arraycopy(shape, 1, tail, 0, tail.length);
+        return tail;
+    }
+
+    private Tensor tensor(JsonNode group, String key) {
+        JsonNode t = group.get(key);
+        if (t == null) {
+            return fail("golden case " + name + " has no tensor '" + key + "'");
+        }
+        assertEquals("float32", t.get("dtype").asText(), name + "." + key);
+        JsonNode shapeNode = t.get("shape");
+        int[] shape = new int[shapeNode.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = shapeNode.get(i).asInt();
+        }
+        JsonNode data = t.get("data");
+        float[] values = new float[data.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) data.get(i).asDouble();
+        }
+        return Tensor.of(values, shape);
+    }
+
+    /** Asserts {@code |actual - expected| <= abs + rel * |expected|} elementwise, with the case's tolerance. */
+    void assertClose(Tensor expected, Tensor actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), name + ": shape of " + what);
+        float[] e = expected.toFloatArray();
+        float[] a = actual.toFloatArray();
+        for (int i = 0; i < e.length; i++) {
+            double allowed = abs + rel * Math.abs(e[i]);
+            if (!(Math.abs(a[i] - e[i]) <= allowed)) {
+                fail(name + ": " + what + "[" + i + "] = " + a[i] + ", expected " + e[i] + " (allowed difference " + allowed + ")");
+            }
+        }
+    }
+}
