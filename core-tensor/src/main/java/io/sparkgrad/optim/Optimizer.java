@@ -139,7 +139,7 @@ public abstract class Optimizer {
                 }
                 if (p.isContiguous()) {
                     update(p.data(), p.storageOffset(), gArr, gOff, n, state[i], t);
-                    markModified(p);
+                    p.markModified();
                 } else {
                     // Rare (a strided view as parameter): update a copy and write it back through the view.
                     float[] values = p.toFloatArray();
@@ -292,15 +292,6 @@ public abstract class Optimizer {
                     + params.size() + ")");
         }
         return i;
-    }
-
-    /**
-     * Tells autograd that {@code p} changed, as every in-place op does by bumping its storage's version: a graph that
-     * saved {@code p} before this step then refuses to run backward instead of using the new values. The update wrote
-     * the storage directly, so an empty in-place fill on a view of the same storage does the bump and nothing else.
-     */
-    private static void markModified(Tensor p) {
-        p.detach().unsqueeze(0).narrow(0, 0, 0).zero_();
     }
 
     static double checkLr(double lr) {

@@ -215,6 +215,15 @@ public class Tensor {
         return storage.version();
     }
 
+    /**
+     * Tells autograd that this tensor's storage was written directly (through {@link #data()}), as every in-place op
+     * does by bumping the storage version: a graph that saved this tensor then refuses to run backward with the new
+     * values instead of silently using them.
+     */
+    public void markModified() {
+        storage.bumpVersion();
+    }
+
     public boolean isContiguous() {
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
