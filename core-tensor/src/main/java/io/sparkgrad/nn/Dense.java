@@ -3,6 +3,7 @@ package io.sparkgrad.nn;
 import io.sparkgrad.tensor.DType;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
+import java.util.Arrays;
 
 /** Access to a tensor's elements as one contiguous float[] block for the raw kernels. */
 final class Dense {
@@ -25,7 +26,7 @@ final class Dense {
     static int[] pair(int[] v, String op, String name) {
         if (v == null || v.length < 1 || v.length > 2) {
             throw new IllegalArgumentException(op + ": " + name + " must have one or two values (height, width), got "
-                    + (v == null ? "null" : java.util.Arrays.toString(v)));
+                    + (v == null ? "null" : Arrays.toString(v)));
         }
         return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }
