@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** Forward values of the spatial ops against hand-computed results and an independent naive convolution. */
@@ -31,7 +32,7 @@ class SpatialForwardTest {
             Tensor actual = F.conv2d(x, w, b, new int[] {k[7], k[8]}, new int[] {k[9], k[10]}, new int[] {k[11], k[12]}, k[13]);
             Tensor expected = naiveConv(x, w, b, k[7], k[8], k[9], k[10], k[11], k[12], k[13]);
             assertArrayEquals(expected.shape(), actual.shape());
-            assertArrayEquals(expected.toFloatArray(), actual.toFloatArray(), 1e-5f, java.util.Arrays.toString(k));
+            assertArrayEquals(expected.toFloatArray(), actual.toFloatArray(), 1e-5f, Arrays.toString(k));
         }
     }
 
