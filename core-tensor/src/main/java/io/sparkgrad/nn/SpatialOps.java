@@ -354,16 +354,21 @@ final class SpatialOps {
         }
     }
 
-    /** {@code out = (x - mean[c]) * invStd[c] * weight[c] + bias[c]}; a null weight is 1, a null bias 0. */
+    /**
+     * {@code out = (x - mean[c]) * invStd[c] * weight[c] + bias[c]}; a null weight is 1, a null bias 0. The mean is
+     * subtracted first and in double (not folded into a float shift), so a mean far larger than the spread does not
+     * cancel the deviations away.
+     */
     static void batchNormApply(int n, int c, int s, float[] x, int xOff, double[] mean, double[] invStd, float[] weight, int wOff,
             float[] bias, int bOff, float[] out) {
         for (int ch = 0; ch < c; ch++) {
-            float scale = (float) (invStd[ch] * (weight == null ? 1f : weight[wOff + ch]));
-            float shift = (float) ((bias == null ? 0f : bias[bOff + ch]) - mean[ch] * scale);
+            double m = mean[ch];
+            double scale = invStd[ch] * (weight == null ? 1f : weight[wOff + ch]);
+            double shift = bias == null ? 0f : bias[bOff + ch];
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * s;
                 for (int j = 0; j < s; j++) {
-                    out[base + j] = x[xOff + base + j] * scale + shift;
+                    out[base + j] = (float) ((x[xOff + base + j] - m) * scale + shift);
                 }
             }
         }

@@ -113,6 +113,26 @@ class SpatialForwardTest {
     }
 
     @Test
+    void batchNormStaysAccurateWhenTheMeanDwarfsTheSpread() {
+        // Values 1000 + deviations of about 0.02: folding the mean into a float shift would leave errors near 4e-3.
+        float[] v = new float[8];
+        double mean = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = 1000f + 0.01f * (i - 3.5f);
+            mean += v[i] / 8.0;
+        }
+        double var = 0;
+        for (float x : v) {
+            var += (x - mean) * (x - mean) / 8.0;
+        }
+        Tensor out = F.batchNorm(Tensor.of(v, 8, 1), null, null, null, null, true, 0.1f, 1e-12f);
+        for (int i = 0; i < v.length; i++) {
+            double expected = (v[i] - mean) / Math.sqrt(var + 1e-12);
+            assertEquals(expected, out.getFloat(i, 0), 1e-5 + 1e-5 * Math.abs(expected), "element " + i);
+        }
+    }
+
+    @Test
     void batchNormEvaluationLeavesRunningStatisticsAlone() {
         Tensor x = uniform(g, -1, 1, 2, 2, 2, 2);
         Tensor rm = Tensor.vector(0.5f, -1f);
