@@ -101,6 +101,137 @@ public final class F {
         return preds.eq(target).mean().item();
     }
 
+    // ------------------------------------------------------------------------------------------------ spatial
+
+    /**
+     * 2-D cross-correlation, as PyTorch's {@code F.conv2d}: zero padding on both sides, dilated kernels, grouped
+     * channels ({@code groups} divides both channel counts; group {@code i} sees input channels
+     * {@code [i*C/groups, (i+1)*C/groups)} and makes output channels {@code [i*O/groups, (i+1)*O/groups)}).
+     *
+     * <p>Shape: x {@code [N, C, H, W]} (or unbatched {@code [C, H, W]}), weight {@code [O, C/groups, kH, kW]}, bias
+     * {@code [O]} or null; result {@code [N, O, oH, oW]} with {@code oH = floor((H + 2*pH - dH*(kH-1) - 1)/sH) + 1}.
+     *
+     * @param stride   {@code (sH, sW)}, or one value for both
+     * @param padding  {@code (pH, pW)}, or one value for both
+     * @param dilation {@code (dH, dW)}, or one value for both
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return Convolution.conv2d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)} with the same value for height and width. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return Convolution.conv2d(x, weight, bias, new int[] {stride}, new int[] {padding}, new int[] {dilation}, groups);
+    }
+
+    /** Convolution with dilation 1 and one group. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(x, weight, bias, stride, padding, 1, 1);
+    }
+
+    /** Convolution with stride 1, no padding, dilation 1 and one group. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
+        return conv2d(x, weight, bias, 1, 0, 1, 1);
+    }
+
+    /**
+     * Maximum over each window, as PyTorch's {@code F.max_pool2d} with {@code ceil_mode=False}; padding is implicit
+     * {@code -inf} (at most half the effective kernel). The gradient flows to the element that won each window.
+     *
+     * <p>Shape: x {@code [N, C, H, W]} (or {@code [C, H, W]}); result {@code [N, C, oH, oW]} with
+     * {@code oH = floor((H + 2*pH - dH*(kH-1) - 1)/sH) + 1}.
+     *
+     * @param stride null or empty for the kernel size (PyTorch's default)
+     */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        return Pooling.maxPool2d(x, kernel, stride, padding, dilation);
+    }
+
+    /** {@link #maxPool2d(Tensor, int[], int[], int[], int[])} with the same value for height and width. */
+    public static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding, int dilation) {
+        return Pooling.maxPool2d(x, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {dilation});
+    }
+
+    /** Max pooling with stride = kernel, no padding, dilation 1. */
+    public static Tensor maxPool2d(Tensor x, int kernel) {
+        return maxPool2d(x, kernel, kernel, 0, 1);
+    }
+
+    /**
+     * Mean over each window, as PyTorch's {@code F.avg_pool2d} with {@code ceil_mode=False} and
+     * {@code count_include_pad=True} (zero padding counts in the divisor {@code kH*kW}); trailing rows and columns that
+     * do not fill a window are dropped.
+     *
+     * <p>Shape: x {@code [N, C, H, W]} (or {@code [C, H, W]}); result {@code [N, C, oH, oW]} with
+     * {@code oH = floor((H + 2*pH - kH)/sH) + 1}.
+     *
+     * @param stride null or empty for the kernel size (PyTorch's default)
+     */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        return Pooling.avgPool2d(x, kernel, stride, padding);
+    }
+
+    /** {@link #avgPool2d(Tensor, int[], int[], int[])} with the same value for height and width. */
+    public static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
+        return Pooling.avgPool2d(x, new int[] {kernel}, new int[] {stride}, new int[] {padding});
+    }
+
+    /** Average pooling with stride = kernel and no padding (the tutorial's {@code F.avg_pool2d(x, 4)}). */
+    public static Tensor avgPool2d(Tensor x, int kernel) {
+        return avgPool2d(x, kernel, kernel, 0);
+    }
+
+    /**
+     * Average pooling to a fixed output size, as PyTorch's {@code F.adaptive_avg_pool2d}: output row {@code i} of
+     * {@code outH} averages input rows {@code [floor(i*H/outH), ceil((i+1)*H/outH))} (windows may overlap), and
+     * likewise for columns.
+     *
+     * <p>Shape: x {@code [N, C, H, W]} (or {@code [C, H, W]}); result {@code [N, C, outH, outW]}.
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        return Pooling.adaptiveAvgPool2d(x, outH, outW);
+    }
+
+    /** Adaptive average pooling to {@code size x size}. */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int size) {
+        return Pooling.adaptiveAvgPool2d(x, size, size);
+    }
+
+    /**
+     * Batch normalisation over channel dimension 1, as PyTorch's {@code F.batch_norm}.
+     *
+     * <p>Training: per channel, the mean {@code m} and biased variance {@code v} over every dimension but 1;
+     * {@code out = (x - m) / sqrt(v + eps) * weight + bias}, differentiated through {@code m} and {@code v}; the running
+     * statistics (when given) are updated in place: {@code running = (1 - momentum) * running + momentum * batch}, with
+     * the unbiased variance {@code v * n/(n-1)}. Evaluation: {@code out = (x - runningMean) / sqrt(runningVar + eps) *
+     * weight + bias}.
+     *
+     * <p>Shape: x {@code [N, C, ...]}; runningMean, runningVar, weight, bias {@code [C]}, each may be null (weight 1,
+     * bias 0; running statistics are required in evaluation); result like x.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+            float momentum, float eps) {
+        return BatchNormalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
+     * Flattens dimensions {@code startDim..endDim} (inclusive; negative counts from the end) into one, as
+     * {@code torch.flatten}; a view when the input is contiguous.
+     */
+    public static Tensor flatten(Tensor x, int startDim, int endDim) {
+        return x.flatten(startDim, endDim);
+    }
+
+    /** {@code torch.flatten(x)}: everything into one dimension. */
+    public static Tensor flatten(Tensor x) {
+        return x.flatten(0, -1);
+    }
+
+    /** {@link #dropout(Tensor, float, boolean, Generator)} drawing from {@link Generator#global()}. */
+    public static Tensor dropout(Tensor x, float p, boolean training) {
+        return dropout(x, p, training, Generator.global());
+    }
+
     /**
      * Zeroes each element with probability {@code p} and scales the rest by {@code 1/(1-p)} in training; the identity
      * in evaluation.

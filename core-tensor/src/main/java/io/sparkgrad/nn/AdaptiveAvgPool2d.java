@@ -1,0 +1,42 @@
+package io.sparkgrad.nn;
+
+import io.sparkgrad.tensor.Tensor;
+
+/**
+ * Average pooling to a fixed output size, as {@code torch.nn.AdaptiveAvgPool2d}, computed by {@link F#adaptiveAvgPool2d}.
+ *
+ * <p>Shape: input {@code [N, C, H, W]}, output {@code [N, C, outH, outW]}.
+ */
+public final class AdaptiveAvgPool2d extends Module {
+    private final int outH;
+    private final int outW;
+    private final boolean tuple;
+
+    /** Output {@code size x size} (the tutorial's {@code AdaptiveAvgPool2d(1)}). */
+    public AdaptiveAvgPool2d(int size) {
+        this(size, size, false);
+    }
+
+    public AdaptiveAvgPool2d(int outH, int outW) {
+        this(outH, outW, true);
+    }
+
+    private AdaptiveAvgPool2d(int outH, int outW, boolean tuple) {
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("AdaptiveAvgPool2d: output size must be positive, got (" + outH + ", " + outW + ")");
+        }
+        this.outH = outH;
+        this.outW = outW;
+        this.tuple = tuple;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return F.adaptiveAvgPool2d(input, outH, outW);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "output_size=" + pyPair(new int[] {outH, outW}, tuple);
+    }
+}

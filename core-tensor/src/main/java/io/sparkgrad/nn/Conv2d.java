@@ -1,0 +1,204 @@
+package io.sparkgrad.nn;
+
+import io.sparkgrad.tensor.Generator;
+import io.sparkgrad.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * 2-D convolution (cross-correlation), as {@code torch.nn.Conv2d}, computed by {@link F#conv2d}.
+ *
+ * <p>Shape: input {@code [N, in, H, W]}, output {@code [N, out, oH, oW]} with
+ * {@code oH = floor((H + 2*padding - dilation*(kH-1) - 1)/stride) + 1}; weight {@code [out, in/groups, kH, kW]}, bias
+ * {@code [out]}. Initialised as PyTorch does: uniform in {@code (-1/sqrt(fan_in), 1/sqrt(fan_in))} with
+ * {@code fan_in = in/groups * kH * kW}.
+ *
+ * <p>For non-square settings or a specific generator use {@link #builder(int, int, int...)}.
+ */
+public final class Conv2d extends Module {
+    private final int inChannels;
+    private final int outChannels;
+    private final int[] kernel;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] dilation;
+    private final int groups;
+
+    /** Stride 1, no padding. */
+    public Conv2d(int inChannels, int outChannels, int kernel) {
+        this(builder(inChannels, outChannels, kernel));
+    }
+
+    /** The tutorial's form: {@code Conv2d(1, 16, 3, 2, 1)} is kernel 3, stride 2, padding 1. */
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding) {
+        this(builder(inChannels, outChannels, kernel).stride(stride).padding(padding));
+    }
+
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
+        this(builder(inChannels, outChannels, kernel).stride(stride).padding(padding).dilation(dilation).groups(groups).bias(bias));
+    }
+
+    private Conv2d(Builder b) {
+        this.inChannels = b.inChannels;
+        this.outChannels = b.outChannels;
+        this.kernel = b.kernel;
+        this.stride = b.stride;
+        this.padding = b.padding;
+        this.dilation = b.dilation;
+        this.groups = b.groups;
+        if (inChannels < 1 || outChannels < 1) {
+            throw new IllegalArgumentException("Conv2d: in_channels and out_channels must be positive, got " + inChannels + " and "
+                    + outChannels);
+        }
+        if (groups < 1) {
+            throw new IllegalArgumentException("Conv2d: groups must be a positive integer, got " + groups);
+        }
+        if (inChannels % groups != 0) {
+            throw new IllegalArgumentException("Conv2d: in_channels (" + inChannels + ") must be divisible by groups (" + groups + ")");
+        }
+        if (outChannels % groups != 0) {
+            throw new IllegalArgumentException("Conv2d: out_channels (" + outChannels + ") must be divisible by groups (" + groups + ")");
+        }
+        if (kernel[0] < 1 || kernel[1] < 1 || stride[0] < 1 || stride[1] < 1 || dilation[0] < 1 || dilation[1] < 1) {
+            throw new IllegalArgumentException("Conv2d: kernel_size, stride and dilation must be positive, got kernel_size "
+                    + Arrays.toString(kernel) + ", stride " + Arrays.toString(stride) + ", dilation " + Arrays.toString(dilation));
+        }
+        if (padding[0] < 0 || padding[1] < 0) {
+            throw new IllegalArgumentException("Conv2d: padding must be non-negative, got " + Arrays.toString(padding));
+        }
+        registerParameter("weight", new Parameter(Tensor.zeros(outChannels, inChannels / groups, kernel[0], kernel[1])));
+        registerParameter("bias", b.bias ? new Parameter(Tensor.zeros(outChannels)) : null);
+        resetParameters(b.generator);
+    }
+
+    /** Starts a builder for a convolution with the given channels and kernel size (one value, or height and width). */
+    public static Builder builder(int inChannels, int outChannels, int... kernel) {
+        return new Builder(inChannels, outChannels, Dense.pair(kernel, "Conv2d", "kernel_size"));
+    }
+
+    /** PyTorch's {@code reset_parameters}: {@code kaiming_uniform_(weight, a=sqrt(5))} and a bias bound of {@code 1/sqrt(fan_in)}. */
+    public void resetParameters(Generator gen) {
+        Init.kaimingUniform(weight(), Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, gen);
+        if (bias() != null) {
+            double bound = 1 / Math.sqrt(Init.fanIn(weight()));
+            Init.uniform(bias(), -bound, bound, gen);
+        }
+    }
+
+    public Parameter weight() {
+        return parameter("weight");
+    }
+
+    /** The bias, or null for a layer made with {@code bias(false)}. */
+    public Parameter bias() {
+        return parameter("bias");
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return F.conv2d(input, weight(), bias(), stride, padding, dilation, groups);
+    }
+
+    @Override
+    protected String extraRepr() {
+        StringBuilder sb = new StringBuilder().append(inChannels).append(", ").append(outChannels).append(", kernel_size=")
+                .append(pyPair(kernel, true)).append(", stride=").append(pyPair(stride, true));
+        if (padding[0] != 0 || padding[1] != 0) {
+            sb.append(", padding=").append(pyPair(padding, true));
+        }
+        if (dilation[0] != 1 || dilation[1] != 1) {
+            sb.append(", dilation=").append(pyPair(dilation, true));
+        }
+        if (groups != 1) {
+            sb.append(", groups=").append(groups);
+        }
+        if (bias() == null) {
+            sb.append(", bias=False");
+        }
+        return sb.toString();
+    }
+
+    /** The settings of a {@link Conv2d}, each defaulting as in PyTorch (stride 1, padding 0, dilation 1, one group, bias). */
+    public static final class Builder {
+        private final int inChannels;
+        private final int outChannels;
+        private final int[] kernel;
+        private int[] stride = {1, 1};
+        private int[] padding = {0, 0};
+        private int[] dilation = {1, 1};
+        private int groups = 1;
+        private boolean bias = true;
+        private Generator generator = Generator.global();
+
+        private Builder(int inChannels, int outChannels, int[] kernel) {
+            this.inChannels = inChannels;
+            this.outChannels = outChannels;
+            this.kernel = kernel;
+        }
+
+        /** One value for both dimensions, or height and width. */
+        public Builder stride(int... stride) {
+            this.stride = Dense.pair(stride, "Conv2d", "stride");
+            return this;
+        }
+
+        /** Zero padding on both sides; one value for both dimensions, or height and width. */
+        public Builder padding(int... padding) {
+            this.padding = Dense.pair(padding, "Conv2d", "padding");
+            return this;
+        }
+
+        public Builder dilation(int... dilation) {
+            this.dilation = Dense.pair(dilation, "Conv2d", "dilation");
+            return this;
+        }
+
+        public Builder groups(int groups) {
+            this.groups = groups;
+            return this;
+        }
+
+        public Builder bias(boolean bias) {
+            this.bias = bias;
+            return this;
+        }
+
+        /** The generator that draws the initial weights (default: {@link Generator#global()}). */
+        public Builder generator(Generator generator) {
+            this.generator = Objects.requireNonNull(generator, "generator");
+            return this;
+        }
+
+        public Conv2d build() {
+            return new Conv2d(this);
+        }
+    }
+}

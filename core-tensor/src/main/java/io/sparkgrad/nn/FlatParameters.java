@@ -1,0 +1,162 @@
+package io.sparkgrad.nn;
+
+import io.sparkgrad.tensor.Shape;
+import io.sparkgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A module's parameters packed into one contiguous float[] and their gradients into another, which is what a
+ * distributed trainer sends and receives: every {@link Parameter} of the module is replaced by a new one that is a
+ * view of its slice of {@link #data()}, and its gradient is a view of the same slice of {@link #grad()}.
+ *
+ * <p>After {@link #of(Module)}: an in-place update through a Parameter (an optimizer step) is visible in
+ * {@code data()}; a write into {@code data()} is visible to the next forward pass; {@code backward()} accumulates
+ * into {@code grad()}, and {@link Module#zeroGrad()} zeroes it in place. Build optimizers after packing, from
+ * {@code module.parameters()} (or {@link #parameters()}): the Parameter objects are new. Setting a parameter's grad
+ * to null, or replacing it, detaches that gradient from the flat buffer.
+ *
+ * <p>Layout: parameter {@code i} (in {@link Module#parameters()} order, named {@code names().get(i)}) occupies
+ * {@code [offsets()[i], offsets()[i+1])}, row-major.
+ */
+public final class FlatParameters {
+    private final float[] data;
+    private final float[] grad;
+    private final List<String> names;
+    private final List<Parameter> parameters;
+    private final int[] offsets;
+
+    private FlatParameters(float[] data, float[] grad, List<String> names, List<Parameter> parameters, int[] offsets) {
+        this.data = data;
+        this.grad = grad;
+        this.names = List.copyOf(names);
+        this.parameters = List.copyOf(parameters);
+        this.offsets = offsets;
+    }
+
+    /**
+     * Packs {@code module}'s parameters (their current values, and their gradients where they have one, else zeros)
+     * and re-points the module at the packed copies. A parameter shared by several modules gets one slice, and every
+     * module that holds it gets the same new Parameter.
+     */
+    public static FlatParameters of(Module module) {
+        Map<String, Parameter> named = module.namedParameters();
+        int[] offsets = new int[named.size() + 1];
+        long total = 0;
+        int i = 0;
+        for (Parameter p : named.values()) {
+            offsets[i++] = (int) total;
+            total += p.numel();
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("FlatParameters: the parameters of " + module.getClass().getSimpleName()
+                        + " hold more than 2^31-1 floats and cannot share one array");
+            }
+        }
+        offsets[i] = (int) total;
+        float[] data = new float[(int) total];
+        float[] grad = new float[(int) total];
+        IdentityHashMap<Parameter, Parameter> replacement = new IdentityHashMap<>();
+        List<Parameter> packed = new ArrayList<>();
+        i = 0;
+        for (Parameter old : named.values()) {
+            int off = offsets[i++];
+            int[] shape = old.shape();
+            System.arraycopy(old.toFloatArray(), 0, data, off, old.numel());
+            if (old.grad() != null) {
+                System.arraycopy(old.grad().toFloatArray(), 0, grad, off, old.numel());
+            }
+            Parameter p = new Parameter(Tensor.wrap(data, off, shape));
+            p.requiresGrad(old.requiresGrad());
+            p.setGrad(Tensor.wrap(grad, off, shape));
+            replacement.put(old, p);
+            packed.add(p);
+        }
+        // Collect the slots first, then replace: every module holding an old Parameter gets its packed twin.
+        List<Object[]> slots = new ArrayList<>();
+        for (Module m : module.namedModules().values()) {
+            for (Map.Entry<String, Parameter> e : m.localParameters().entrySet()) {
+                if (e.getValue() != null && replacement.containsKey(e.getValue())) {
+                    slots.add(new Object[] {m, e.getKey(), replacement.get(e.getValue())});
+                }
+            }
+        }
+        for (Object[] slot : slots) {
+            ((Module) slot[0]).replaceParameter((String) slot[1], (Parameter) slot[2]);
+        }
+        return new FlatParameters(data, grad, new ArrayList<>(named.keySet()), packed, offsets);
+    }
+
+    /** The packed parameter values (live: the parameters are views of this array). */
+    public float[] data() {
+        return data;
+    }
+
+    /** The packed gradients (live: the parameters' grads are views of this array). */
+    public float[] grad() {
+        return grad;
+    }
+
+    /** The number of floats in {@link #data()} and {@link #grad()}. */
+    public int size() {
+        return data.length;
+    }
+
+    /** The parameters' dotted names, in packing order. */
+    public List<String> names() {
+        return names;
+    }
+
+    /** The packed Parameter objects, in packing order (the same objects the module now holds). */
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /** Where each parameter starts, plus {@link #size()} at the end: parameter {@code i} is {@code [offsets[i], offsets[i+1])}. */
+    public int[] offsets() {
+        return offsets.clone();
+    }
+
+    /** The shape of parameter {@code i}. */
+    public int[] shape(int i) {
+        return parameters.get(i).shape();
+    }
+
+    /**
+     * Overwrites all parameter values with {@code src} (a flat array laid out as {@link #data()}, e.g. weights broadcast
+     * by a driver). A raw copy: call it between steps, not between a forward pass and its backward.
+     */
+    public void copyFrom(float[] src) {
+        requireLength(src, "copyFrom");
+        System.arraycopy(src, 0, data, 0, data.length);
+    }
+
+    /** Copies all parameter values into {@code dst} (same layout as {@link #data()}). */
+    public void copyTo(float[] dst) {
+        requireLength(dst, "copyTo");
+        System.arraycopy(data, 0, dst, 0, data.length);
+    }
+
+    /** Sets every gradient to zero in place. */
+    public void zeroGrad() {
+        Arrays.fill(grad, 0f);
+    }
+
+    private void requireLength(float[] a, String op) {
+        if (a == null || a.length != data.length) {
+            throw new IllegalArgumentException("FlatParameters." + op + ": expected an array of " + data.length + " floats (parameters "
+                    + names + "), got " + (a == null ? "null" : a.length + " floats"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("FlatParameters(size=").append(data.length);
+        for (int i = 0; i < names.size(); i++) {
+            sb.append(", ").append(names.get(i)).append(Shape.format(parameters.get(i).shape())).append('@').append(offsets[i]);
+        }
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,98 @@
+package io.sparkgrad.nn;
+
+import io.sparkgrad.tensor.GradFn;
+import io.sparkgrad.tensor.Shape;
+import io.sparkgrad.tensor.Tensor;
+
+/** Max, average and adaptive average pooling with their backward rules beside them; loops in {@link SpatialOps}. */
+final class Pooling {
+    private Pooling() {
+    }
+
+    static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        if (x.dim() == 3) {
+            return maxPool2d(x.unsqueeze(0), kernel, stride, padding, dilation).squeeze(0);
+        }
+        requireImage(x, "max_pool2d");
+        int[] k = Dense.pair(kernel, "max_pool2d", "kernel_size");
+        PoolGeometry g = PoolGeometry.of("max_pool2d", x.shape(), k, strideOrKernel(stride, k, "max_pool2d"),
+                Dense.pair(padding, "max_pool2d", "padding"), Dense.pair(dilation, "max_pool2d", "dilation"));
+        Tensor xc = Dense.of(x, "max_pool2d", "input");
+        int outN = Shape.numel(g.outputShape());
+        float[] out = new float[outN];
+        int[] argmax = new int[outN];
+        SpatialOps.maxPool2dForward(g, xc.data(), xc.storageOffset(), out, argmax);
+        int[] xShape = x.shape();
+        return GradFn.of("max_pool2d", x).result(Tensor.of(out, g.outputShape()), gradOut -> {
+            Tensor go = Dense.of(gradOut, "max_pool2d backward", "output gradient");
+            float[] gx = new float[Shape.numel(xShape)];
+            SpatialOps.maxPool2dBackward(g, go.data(), go.storageOffset(), argmax, gx);
+            return new Tensor[] {Tensor.of(gx, xShape)};
+        });
+    }
+
+    static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        if (x.dim() == 3) {
+            return avgPool2d(x.unsqueeze(0), kernel, stride, padding).squeeze(0);
+        }
+        requireImage(x, "avg_pool2d");
+        int[] k = Dense.pair(kernel, "avg_pool2d", "kernel_size");
+        int[] p = Dense.pair(padding, "avg_pool2d", "padding");
+        for (int i = 0; i < 2; i++) {
+            if (p[i] > k[i] / 2) {
+                throw new IllegalArgumentException("avg_pool2d: pad should be at most half of kernel size, but got pad=" + p[i]
+                        + " and kernel_size=" + k[i]);
+            }
+        }
+        PoolGeometry g = PoolGeometry.of("avg_pool2d", x.shape(), k, strideOrKernel(stride, k, "avg_pool2d"), p, new int[] {1, 1});
+        Tensor xc = Dense.of(x, "avg_pool2d", "input");
+        float[] out = new float[Shape.numel(g.outputShape())];
+        SpatialOps.avgPool2dForward(g, xc.data(), xc.storageOffset(), out);
+        int[] xShape = x.shape();
+        return GradFn.of("avg_pool2d", x).result(Tensor.of(out, g.outputShape()), gradOut -> {
+            Tensor go = Dense.of(gradOut, "avg_pool2d backward", "output gradient");
+            float[] gx = new float[Shape.numel(xShape)];
+            SpatialOps.avgPool2dBackward(g, go.data(), go.storageOffset(), gx);
+            return new Tensor[] {Tensor.of(gx, xShape)};
+        });
+    }
+
+    static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        if (x.dim() == 3) {
+            return adaptiveAvgPool2d(x.unsqueeze(0), outH, outW).squeeze(0);
+        }
+        requireImage(x, "adaptive_avg_pool2d");
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be positive, got (" + outH + ", " + outW + ")");
+        }
+        int[] xShape = x.shape();
+        if (xShape[2] < 1 || xShape[3] < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: expected input with non-zero spatial size, got " + Shape.format(xShape));
+        }
+        int planes = xShape[0] * xShape[1];
+        int h = xShape[2];
+        int w = xShape[3];
+        int[] outShape = {xShape[0], xShape[1], outH, outW};
+        Tensor xc = Dense.of(x, "adaptive_avg_pool2d", "input");
+        float[] out = new float[Shape.numel(outShape)];
+        SpatialOps.adaptiveAvgPool2dForward(planes, h, w, outH, outW, xc.data(), xc.storageOffset(), out);
+        return GradFn.of("adaptive_avg_pool2d", x).result(Tensor.of(out, outShape), gradOut -> {
+            Tensor go = Dense.of(gradOut, "adaptive_avg_pool2d backward", "output gradient");
+            float[] gx = new float[Shape.numel(xShape)];
+            SpatialOps.adaptiveAvgPool2dBackward(planes, h, w, outH, outW, go.data(), go.storageOffset(), gx);
+            return new Tensor[] {Tensor.of(gx, xShape)};
+        });
+    }
+
+    private static void requireImage(Tensor x, String op) {
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 3D (unbatched) or 4D (batched) input [N, C, H, W], but got input of size: "
+                    + Shape.format(x.shape()));
+        }
+    }
+
+    /** PyTorch's default: a missing (null or empty) stride is the kernel size. */
+    private static int[] strideOrKernel(int[] stride, int[] kernel, String op) {
+        return stride == null || stride.length == 0 ? kernel.clone() : Dense.pair(stride, op, "stride");
+    }
+}
