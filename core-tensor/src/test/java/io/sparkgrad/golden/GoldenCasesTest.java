@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkgrad.golden.ReferenceOptimizers.OptimizerStep;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.F;
 import io.sparkgrad.nn.Module;
@@ -77,20 +76,19 @@ class GoldenCasesTest {
 
     // ------------------------------------------------------------------------------------------------ seam: optimizers
 
-    /**
-     * The SGD under test for {@code sgd_trajectory} and {@code cnn_train_step}. At integration, return
-     * {@code new io.sparkgrad.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov)::step} here.
-     */
-    static OptimizerStep sgd(List<Parameter> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
-        return ReferenceOptimizers.sgd(params, lr, momentum, dampening, weightDecay, nesterov);
+    /** One optimizer as the golden cases drive it: {@code step()} after each backward pass. */
+    interface OptimizerStep {
+        void step();
     }
 
-    /**
-     * The Adam under test for {@code adam_trajectory} (L2 weight decay added to the gradient, not AdamW). At
-     * integration, return the {@code step} of {@code io.sparkgrad.optim.Adam} built with these settings here.
-     */
+    /** The SGD under test for {@code sgd_trajectory} and {@code cnn_train_step}: the library's own. */
+    static OptimizerStep sgd(List<Parameter> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        return new io.sparkgrad.optim.SGD(params, lr, momentum, dampening, weightDecay, nesterov)::step;
+    }
+
+    /** The Adam under test for {@code adam_trajectory} (L2 weight decay added to the gradient, not AdamW). */
     static OptimizerStep adam(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
-        return ReferenceOptimizers.adam(params, lr, beta1, beta2, eps, weightDecay);
+        return new io.sparkgrad.optim.Adam(params, lr, beta1, beta2, eps, weightDecay)::step;
     }
 
     // ------------------------------------------------------------------------------------------------ dispatch
