@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -126,6 +127,7 @@ public final class ChecksummedDownloader {
                 why.add(s.describe() + ": skipped (unreachable earlier in this run)");
                 continue;
             }
+            int before = why.size();
             for (int attempt = 1; attempt <= attempts; attempt++) {
                 Path part = Files.createTempFile(cacheDir, "." + t.name() + ".", ".part");
                 try {
@@ -139,6 +141,7 @@ public final class ChecksummedDownloader {
                                 + got + ", expected " + t.sha256() + ")");
                         break;
                     }
+                    makeReadable(part);
                     Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     log.accept(file + ": fetched from " + s.describe() + ", SHA-256 verified");
                     return true;
@@ -158,8 +161,20 @@ public final class ChecksummedDownloader {
                     Files.deleteIfExists(part);
                 }
             }
+            for (String w : why.subList(before, why.size())) {
+                log.accept(t.name() + " <- " + w);
+            }
         }
         return false;
+    }
+
+    /** Temporary files are created owner-only; the verified file is data anyone may read. */
+    private static void makeReadable(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: its default permissions stand.
+        }
     }
 
     private void pause(int attempt) throws IOException {
