@@ -76,7 +76,7 @@ public final class ConvertCommand implements Callable<Integer> {
 
     /** Runs the command line and returns its exit code (for tests and other mains). */
     public static int run(String... args) {
-        return new CommandLine(new ConvertCommand()).execute(args);
+        return new CommandLine(new ConvertCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
     @Override

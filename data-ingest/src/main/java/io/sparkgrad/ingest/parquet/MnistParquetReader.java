@@ -89,6 +89,18 @@ public final class MnistParquetReader implements LabeledImageReader {
         return out;
     }
 
+    /** Whether {@code file}'s {@code image} column is binary (this reader's layout) rather than, say, a float array. */
+    public static boolean hasBinaryImages(Path file, Configuration conf) throws IOException {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+            MessageType schema = r.getFileMetaData().getSchema();
+            if (!schema.containsField(MnistParquet.IMAGE)) {
+                return false;
+            }
+            Type image = schema.getType(MnistParquet.IMAGE);
+            return image.isPrimitive() && image.asPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.BINARY;
+        }
+    }
+
     private static void checkSchema(Path file, MessageType schema) throws BadInputException {
         if (!schema.containsField(MnistParquet.LABEL) || !schema.containsField(MnistParquet.IMAGE)) {
             throw new BadInputException(file.toString(), "schema", "needs columns 'label' (int32) and 'image' (binary), but the schema is " + schema);

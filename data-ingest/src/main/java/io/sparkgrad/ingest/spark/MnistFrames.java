@@ -3,11 +3,13 @@ package io.sparkgrad.ingest.spark;
 import io.sparkgrad.ingest.BadInputException;
 import io.sparkgrad.ingest.csv.MnistCsvReader;
 import io.sparkgrad.ingest.csv.MnistCsvWriter;
+import io.sparkgrad.ingest.image.LabeledImageReader;
 import io.sparkgrad.ingest.mnist.Mnist;
 import io.sparkgrad.ingest.mnist.MnistIdxReader;
 import io.sparkgrad.ingest.mnist.MnistSubset;
 import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.ingest.parquet.MnistParquet;
+import io.sparkgrad.ingest.parquet.MnistParquetReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -45,7 +47,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@link #FLOATS_SCHEMA}: {@code label INT NOT NULL, image ARRAY<FLOAT NOT NULL> NOT NULL}, the pixels
  *       already scaled (a {@link PixelScaling}); 4 bytes a pixel.</li>
  * </ul>
- * Labels are 0-9. Rows keep file order: partition 0 holds the first records.
+ * Labels are 0-9. Frames from IDX, CSV and binary Parquet keep the files' row order: partition 0 holds the
+ * first records.
  *
  * <p><b>Partitions.</b> Frames made from IDX files have exactly the partitions asked for, each a contiguous,
  * balanced range of records read by its own task straight from the file system (the driver reads no data).
@@ -118,14 +121,44 @@ public final class MnistFrames {
         return spark.createDataFrame(rows, column == ImageColumn.BYTES ? BYTES_SCHEMA : FLOATS_SCHEMA);
     }
 
+    /** {@link #readParquet(SparkSession, String, int, int, int)} for 28x28 images. */
+    public static Dataset<Row> readParquet(SparkSession spark, String path, int partitions) throws IOException {
+        return readParquet(spark, path, partitions, 28, 28);
+    }
+
     /**
-     * Reads Parquet in the {@link #BYTES_SCHEMA} or {@link #FLOATS_SCHEMA} layout (a file or a folder; a Spark
-     * output or {@code MnistParquetWriter}'s), checking the schema, repartitioned to {@code partitions} (0 keeps it).
+     * Reads Parquet in the {@link #BYTES_SCHEMA} or {@link #FLOATS_SCHEMA} layout: a file, or a folder of part
+     * files as {@link #writeParquet} leaves it.
+     *
+     * <p>Binary images are read one task per part file, in the part files' name order, each file's rows in
+     * their order, so a frame written and read back keeps its row order (Spark's own Parquet scan packs files
+     * largest first). Errors name the file and row. Float images go through Spark's Parquet scan. The result
+     * is repartitioned to {@code partitions} when that is positive and differs (which does not keep the order).
+     *
+     * @param rows image height for files that do not record it (Spark-written ones)
+     * @param cols image width, likewise
      */
-    public static Dataset<Row> readParquet(SparkSession spark, String path, int partitions) throws BadInputException {
-        Dataset<Row> df = spark.read().parquet(path);
-        imageType(df, path);
-        Dataset<Row> out = df.select(MnistParquet.LABEL, MnistParquet.IMAGE);
+    public static Dataset<Row> readParquet(SparkSession spark, String path, int partitions, int rows, int cols) throws IOException {
+        Configuration hconf = spark.sparkContext().hadoopConfiguration();
+        List<org.apache.hadoop.fs.Path> files = MnistParquetReader.partFiles(new Path(path), hconf);
+        Dataset<Row> out;
+        if (MnistParquetReader.hasBinaryImages(files.get(0), hconf)) {
+            SerializableConfiguration conf = new SerializableConfiguration(hconf);
+            List<String> names = files.stream().map(Path::toString).toList();
+            JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                    .parallelize(names, names.size())
+                    .mapPartitions(it -> {
+                        // parallelize(names, names.size()) puts exactly one file in each partition.
+                        MnistParquetReader r = MnistParquetReader.open(new Path(it.next()), conf.get(), rows, cols);
+                        closeWhenTaskEnds(r);
+                        return new ReaderRowIterator(r);
+                    });
+            out = spark.createDataFrame(rdd, BYTES_SCHEMA);
+        } else {
+            Dataset<Row> df = spark.read().parquet(path);
+            imageType(df, path);
+            out = df.select(MnistParquet.LABEL, MnistParquet.IMAGE);
+        }
         return partitions > 0 && out.rdd().getNumPartitions() != partitions ? out.repartition(partitions) : out;
     }
 
@@ -144,7 +177,7 @@ public final class MnistFrames {
                     // parallelize(files, files.size()) puts exactly one file in each partition.
                     MnistCsvReader r = MnistCsvReader.open(new Path(it.next()), conf.get(), rows, cols);
                     closeWhenTaskEnds(r);
-                    return new CsvRowIterator(r);
+                    return new ReaderRowIterator(r);
                 });
         Dataset<Row> df = spark.createDataFrame(rdd, BYTES_SCHEMA);
         return partitions > 0 && partitions != files.size() ? df.repartition(partitions) : df;
@@ -299,15 +332,15 @@ public final class MnistFrames {
         }
     }
 
-    /** Rows of one CSV file. */
-    private static final class CsvRowIterator implements Iterator<Row> {
-        private final MnistCsvReader r;
+    /** Rows of one file read with a {@link LabeledImageReader}. */
+    private static final class ReaderRowIterator implements Iterator<Row> {
+        private final LabeledImageReader r;
         private final byte[] px;
         private final int[] lb = new int[CHUNK];
         private int n;
         private int i;
 
-        CsvRowIterator(MnistCsvReader r) {
+        ReaderRowIterator(LabeledImageReader r) {
             this.r = r;
             this.px = new byte[CHUNK * r.pixels()];
         }

@@ -88,7 +88,7 @@ public final class SampleBlocks {
 
     /** Blocks of a Parquet file or folder in the {@link MnistFrames} layout ({@code partitions}: see {@link MnistFrames#readParquet}). */
     public static JavaRDD<SampleBlock> fromParquet(SparkSession spark, String path, int partitions, PixelScaling scaling)
-            throws BadInputException {
+            throws IOException {
         return fromFrame(MnistFrames.readParquet(spark, path, partitions), scaling, 28, 28);
     }
 
