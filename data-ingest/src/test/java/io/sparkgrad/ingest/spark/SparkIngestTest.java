@@ -10,6 +10,7 @@ import io.sparkgrad.ingest.convert.ConvertSpec;
 import io.sparkgrad.ingest.convert.Format;
 import io.sparkgrad.ingest.convert.SparkConvertJob;
 import io.sparkgrad.ingest.mnist.Mnist;
+import io.sparkgrad.ingest.mnist.MnistCache;
 import io.sparkgrad.ingest.mnist.MnistSplit;
 import io.sparkgrad.ingest.mnist.MnistSubset;
 import io.sparkgrad.ingest.mnist.PixelScaling;
@@ -24,6 +25,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,6 +150,18 @@ class SparkIngestTest {
                 false, true, 28, 28, 0));
         assertArrayEquals(TestFiles.subsetBytes("train-images-idx3-ubyte.gz"), TestFiles.gunzip(Files.readAllBytes(img)));
         assertArrayEquals(TestFiles.subsetBytes("train-labels-idx1-ubyte.gz"), TestFiles.gunzip(Files.readAllBytes(lab)));
+    }
+
+    @Test
+    void fullSetTutorialValidationBlocksEqualTheLocalSplitWhenCached() throws Exception {
+        Path dir = MnistCache.defaultDir();
+        Assumptions.assumeTrue(MnistCache.targets().stream().allMatch(t -> Files.isRegularFile(dir.resolve(t.name()))),
+                () -> "full MNIST is not cached in " + dir + ", so this full-set test is SKIPPED (run data-ingest/bin/mnist-download)");
+        MnistSplit local = Mnist.fromCache().tutorialValid(PixelScaling.NORMALIZE);
+        List<SampleBlock> blocks = SampleBlocks.load(spark, dir.toUri().toString(), MnistSubset.TUTORIAL_VALID, 2,
+                PixelScaling.NORMALIZE).collect();
+        assertEquals(List.of(5000, 5000), blocks.stream().map(SampleBlock::size).toList());
+        assertBlocksEqualLocal(blocks, local);
     }
 
     @Test
