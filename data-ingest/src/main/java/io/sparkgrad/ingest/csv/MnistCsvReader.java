@@ -68,7 +68,7 @@ public final class MnistCsvReader implements LabeledImageReader {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(HadoopFiles.openMaybeGzip(path, conf),
                     StandardCharsets.US_ASCII), 1 << 16)) {
                 String s;
-                while ((s = r.readLine()) != null) {
+                while ((s = readLine(r, n)) != null) {
                     if (s.isBlank()) {
                         continue;
                     }
@@ -120,6 +120,15 @@ public final class MnistCsvReader implements LabeledImageReader {
             }
         }
         return s;
+    }
+
+    /** readLine for the counting pass, with gzip failures reported like the reading pass does. */
+    private String readLine(BufferedReader r, long rowsSoFar) throws IOException {
+        try {
+            return r.readLine();
+        } catch (ZipException | EOFException e) {
+            throw new BadInputException(name, "after row " + rowsSoFar, "corrupt or truncated gzip data (" + e.getMessage() + ")", e);
+        }
     }
 
     private static boolean isHeader(String s) {
