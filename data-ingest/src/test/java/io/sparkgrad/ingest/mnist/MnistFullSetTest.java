@@ -1,0 +1,90 @@
+package io.sparkgrad.ingest.mnist;
+
+import static io.sparkgrad.ingest.testutil.TestFiles.FIRST_TEST_LABELS;
+import static io.sparkgrad.ingest.testutil.TestFiles.FIRST_TRAIN_LABELS;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sparkgrad.ingest.download.DataUnavailableException;
+import java.util.Arrays;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The full official set from the cache folder ({@link MnistCache#defaultDir()}), checksums verified. Skipped,
+ * with the reason, when the cache does not hold it; CI fills the cache with {@code MnistDownload} first.
+ */
+class MnistFullSetTest {
+
+    private static Mnist mnist;
+    private static String skipReason;
+
+    @BeforeAll
+    static void cached() throws Exception {
+        try {
+            mnist = Mnist.fromCache();
+        } catch (DataUnavailableException e) {
+            skipReason = "full MNIST is not cached in " + MnistCache.defaultDir() + ", so the full-set tests are SKIPPED"
+                    + " (data-ingest/bin/mnist-download fills the cache)";
+            System.err.println("MnistFullSetTest: " + skipReason);
+        }
+    }
+
+    @BeforeEach
+    void needsTheFullSet() {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
+    }
+
+    @Test
+    void officialSplitsHaveTheirSizesAndFirstLabels() throws Exception {
+        MnistSplit train = mnist.train(PixelScaling.NONE);
+        MnistSplit test = mnist.test(PixelScaling.NONE);
+        assertEquals(60_000, train.count());
+        assertEquals(10_000, test.count());
+        assertArrayEquals(FIRST_TRAIN_LABELS, Arrays.copyOf(train.labels(), 10));
+        assertArrayEquals(FIRST_TEST_LABELS, Arrays.copyOf(test.labels(), 10));
+        int[] perClass = new int[10];
+        for (int l : train.labels()) {
+            perClass[l]++;
+        }
+        // The official training set's class counts.
+        assertArrayEquals(new int[] {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}, perClass);
+    }
+
+    @Test
+    void tutorialSplitIsTrainingRecordsUpTo50000AndTheRest() throws Exception {
+        MnistSplit train = mnist.tutorialTrain(PixelScaling.DIV_256);
+        MnistSplit valid = mnist.tutorialValid(PixelScaling.DIV_256);
+        MnistSplit all = mnist.train(PixelScaling.DIV_256);
+        assertEquals(50_000, train.count());
+        assertEquals(10_000, valid.count());
+        assertArrayEquals(Arrays.copyOfRange(all.labels(), 50_000, 60_000), valid.labels());
+        assertArrayEquals(Arrays.copyOfRange(all.images(), 50_000 * 784, 50_010 * 784), Arrays.copyOf(valid.images(), 10 * 784));
+        assertArrayEquals(Arrays.copyOfRange(all.images(), 49_990 * 784, 50_000 * 784),
+                Arrays.copyOfRange(train.images(), 49_990 * 784, 50_000 * 784));
+    }
+
+    @Test
+    void normalisationConstantsAreTheTrainingSetsMeanAndStd() throws Exception {
+        MnistSplit d255 = mnist.train(PixelScaling.DIV_255);
+        double[] ms = meanStd(d255.images());
+        assertEquals(0.1307, ms[0], 5e-5);
+        assertEquals(0.3081, ms[1], 5e-5);
+        double[] norm = meanStd(mnist.train(PixelScaling.NORMALIZE).images());
+        assertEquals(0.0, norm[0], 2e-4);
+        assertEquals(1.0, norm[1], 2e-4);
+    }
+
+    private static double[] meanStd(float[] x) {
+        double s = 0;
+        double s2 = 0;
+        for (float v : x) {
+            s += v;
+            s2 += (double) v * v;
+        }
+        double mean = s / x.length;
+        return new double[] {mean, Math.sqrt(s2 / x.length - mean * mean)};
+    }
+}
