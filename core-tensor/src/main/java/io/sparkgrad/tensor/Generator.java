@@ -28,6 +28,12 @@ public final class Generator {
         }
     }
 
+    /** Restarts this generator's sequence from {@code seed} (a replica reseeds its dropout per step this way). */
+    public synchronized void setSeed(long seed) {
+        this.state = seed;
+        this.spareGaussian = Double.NaN;
+    }
+
     /** The next 64 random bits. */
     public synchronized long nextLong() {
         long z = (state += 0x9E3779B97F4A7C15L);

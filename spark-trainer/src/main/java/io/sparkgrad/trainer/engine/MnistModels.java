@@ -1,0 +1,87 @@
+package io.sparkgrad.trainer.engine;
+
+import io.sparkgrad.nn.AdaptiveAvgPool2d;
+import io.sparkgrad.nn.Conv2d;
+import io.sparkgrad.nn.Dropout;
+import io.sparkgrad.nn.Flatten;
+import io.sparkgrad.nn.Linear;
+import io.sparkgrad.nn.MaxPool2d;
+import io.sparkgrad.nn.Module;
+import io.sparkgrad.nn.ReLU;
+import io.sparkgrad.nn.Sequential;
+import io.sparkgrad.tensor.Generator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The models the jobs and tests train on MNIST, by name. Each takes the generator its dropout layers draw from, so a
+ * replica can reseed it per step and a retried task draws the same masks.
+ */
+public enum MnistModels {
+    /** The tutorial's logistic regression: {@code Flatten, Linear(784, 10)}. */
+    LOGISTIC("logistic") {
+        @Override
+        public Module build(Generator dropout) {
+            return new Sequential(new Flatten(), new Linear(784, 10));
+        }
+    },
+    /**
+     * The tutorial's CNN (stage 12): three {@code Conv2d(k3, s2, p1)} + ReLU, 28x28 -> 14 -> 7 -> 4, adaptive average
+     * pool to 1x1, flatten to 10 logits. About 4,000 parameters.
+     */
+    TUTORIAL_CNN("tutorial-cnn") {
+        @Override
+        public Module build(Generator dropout) {
+            return new Sequential(
+                    new Conv2d(1, 16, 3, 2, 1), new ReLU(),
+                    new Conv2d(16, 16, 3, 2, 1), new ReLU(),
+                    new Conv2d(16, 10, 3, 2, 1), new ReLU(),
+                    new AdaptiveAvgPool2d(1), new Flatten());
+        }
+    },
+    /**
+     * A stronger CNN for 99 % test accuracy in a few epochs: two {@code Conv2d(k3, p1)} + ReLU + 2x2 max pool stages
+     * (28 -> 14 -> 7), then {@code Linear(32*7*7, 128)}, ReLU, dropout 0.25 and {@code Linear(128, 10)}.
+     */
+    MNIST_CNN("mnist-cnn") {
+        @Override
+        public Module build(Generator dropout) {
+            return new Sequential(
+                    new Conv2d(1, 16, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+                    new Conv2d(16, 32, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+                    new Flatten(),
+                    new Linear(32 * 7 * 7, 128), new ReLU(), new Dropout(0.25f, dropout),
+                    new Linear(128, 10));
+        }
+    };
+
+    private final String id;
+
+    MnistModels(String id) {
+        this.id = id;
+    }
+
+    /** The model's name in configuration files, e.g. {@code tutorial-cnn}. */
+    public String id() {
+        return id;
+    }
+
+    /** A freshly initialised model (weights from the global generator; dropout masks from {@code dropout}). */
+    public abstract Module build(Generator dropout);
+
+    /** The model called {@code id}, or an error that lists the names there are. */
+    public static MnistModels byId(String id) {
+        String wanted = id.trim().toLowerCase(Locale.ROOT);
+        for (MnistModels m : values()) {
+            if (m.id.equals(wanted)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown model '" + id + "': expected one of " + ids());
+    }
+
+    /** All model names. */
+    public static List<String> ids() {
+        return java.util.Arrays.stream(values()).map(MnistModels::id).toList();
+    }
+}

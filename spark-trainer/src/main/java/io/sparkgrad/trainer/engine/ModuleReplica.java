@@ -1,0 +1,171 @@
+package io.sparkgrad.trainer.engine;
+
+import io.sparkgrad.ingest.block.SampleBlock;
+import io.sparkgrad.kernel.Parallelism;
+import io.sparkgrad.nn.F;
+import io.sparkgrad.nn.FlatParameters;
+import io.sparkgrad.nn.Module;
+import io.sparkgrad.nn.Reduction;
+import io.sparkgrad.tensor.Generator;
+import io.sparkgrad.tensor.Tensor;
+import io.sparkgrad.trainer.ParameterSlice;
+import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.ReplicaModel;
+import io.sparkgrad.trainer.StepStats;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The core-tensor engine as a trainer replica: a {@link Module} whose parameters and gradients live in one flat
+ * buffer each ({@link FlatParameters}), trained with a summed cross-entropy so that the gradient it reports is the
+ * sum of the per-sample gradients, as exact data parallelism needs.
+ */
+public final class ModuleReplica implements ReplicaModel {
+    private static final int EVAL_CHUNK = 1024;
+
+    private final Module model;
+    private final FlatParameters flat;
+    private final Generator dropout;
+    private float[] xBuf = new float[0];
+    private int[] yBuf = new int[0];
+
+    /**
+     * @param model   the model; its parameters are re-packed into one flat buffer
+     * @param dropout the generator the model's dropout layers draw from, reseeded at every step
+     */
+    public ModuleReplica(Module model, Generator dropout) {
+        this.model = model;
+        this.flat = FlatParameters.of(model);
+        this.dropout = dropout;
+    }
+
+    /**
+     * A serializable factory for a named MNIST model, initialised from {@code initSeed} (only the driver's copy's
+     * initial weights matter: executors receive the driver's weights before every step).
+     */
+    public static ReplicaFactory factory(MnistModels spec, long initSeed) {
+        return threads -> {
+            Parallelism.setNumThreads(threads);
+            Generator dropout = new Generator(initSeed);
+            Module m;
+            // Layer initialisation draws from the global generator: seed it and build under one lock, so that
+            // replicas built concurrently in one executor JVM each get the seeded initial weights.
+            synchronized (ModuleReplica.class) {
+                Generator.manualSeed(initSeed);
+                m = spec.build(dropout);
+            }
+            return new ModuleReplica(m, dropout);
+        };
+    }
+
+    /** The model (its parameters are views into the flat buffer). */
+    public Module model() {
+        return model;
+    }
+
+    @Override
+    public int numParameters() {
+        return flat.size();
+    }
+
+    @Override
+    public float[] getParameters() {
+        return flat.data().clone();
+    }
+
+    @Override
+    public void setParameters(float[] values) {
+        if (values.length != flat.size()) {
+            throw new IllegalArgumentException("the model has " + flat.size() + " parameters, got " + values.length);
+        }
+        flat.copyFrom(values);
+    }
+
+    @Override
+    public void train(boolean training) {
+        model.train(training);
+    }
+
+    @Override
+    public void beginStep(long step, long seed) {
+        dropout.setSeed(seed);
+    }
+
+    @Override
+    public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
+        if (count == 0) {
+            return StepStats.ZERO;
+        }
+        Tensor x = batch(block, order, from, count);
+        Tensor y = Tensor.ofInts(yBuf, count);
+        flat.zeroGrad();
+        Tensor logits = model.forward(x);
+        Tensor loss = F.crossEntropy(logits, y, Reduction.SUM);
+        loss.backward();
+        float[] g = flat.grad();
+        for (int i = 0; i < g.length; i++) {
+            gradSumOut[i] += g[i];
+        }
+        return new StepStats(loss.item(), correct(logits, y), count);
+    }
+
+    @Override
+    public StepStats evaluate(SampleBlock block, int from, int count) {
+        StepStats total = StepStats.ZERO;
+        int per = block.featureSize();
+        try (var noGrad = Tensor.noGrad()) {
+            for (int start = from; start < from + count; start += EVAL_CHUNK) {
+                int n = Math.min(EVAL_CHUNK, from + count - start);
+                int[] shape = sampleShape(block, n);
+                Tensor x = Tensor.wrap(block.features(), start * per, shape);
+                Tensor y = Tensor.ofInts(java.util.Arrays.copyOfRange(block.labels(), start, start + n), n);
+                Tensor logits = model.forward(x);
+                total = total.plus(new StepStats(F.crossEntropy(logits, y, Reduction.SUM).item(), correct(logits, y), n));
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public List<ParameterSlice> parameterLayout() {
+        List<ParameterSlice> slices = new ArrayList<>();
+        int[] offsets = flat.offsets();
+        List<String> names = flat.names();
+        for (int i = 0; i < names.size(); i++) {
+            slices.add(new ParameterSlice(names.get(i), offsets[i], flat.shape(i)));
+        }
+        return slices;
+    }
+
+    /** The samples {@code order[from..from+count)} copied into one reused buffer, as an [N, ...sample shape] tensor. */
+    private Tensor batch(SampleBlock block, int[] order, int from, int count) {
+        int per = block.featureSize();
+        if (xBuf.length != count * per) {
+            xBuf = new float[count * per];
+            yBuf = new int[count];
+        }
+        block.copyBatch(order, from, count, xBuf, yBuf);
+        // A fresh tensor over the reused buffer: nothing from the previous step's graph still reads it.
+        return Tensor.of(xBuf, sampleShape(block, count));
+    }
+
+    private static int[] sampleShape(SampleBlock block, int n) {
+        int[] s = block.featureShape();
+        int[] shape = new int[s.length + 1];
+        shape[0] = n;
+        System.arraycopy(s, 0, shape, 1, s.length);
+        return shape;
+    }
+
+    private static long correct(Tensor logits, Tensor y) {
+        int[] pred = logits.argmax(1).toIntArray();
+        int[] labels = y.toIntArray();
+        long c = 0;
+        for (int i = 0; i < pred.length; i++) {
+            if (pred[i] == labels[i]) {
+                c++;
+            }
+        }
+        return c;
+    }
+}
