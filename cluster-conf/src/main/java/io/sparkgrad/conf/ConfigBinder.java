@@ -160,7 +160,7 @@ final class ConfigBinder {
         }
         List<String> labels = ConfigSchema.enumLabels(type);
         problem(path, "'" + text + "' is not allowed; allowed values: " + String.join(", ", labels)
-                + " (did you mean " + KeySuggester.nearest(wanted, labels) + "?)");
+                + KeySuggester.didYouMean(wanted, labels));
         return null;
     }
 

@@ -77,8 +77,8 @@ final class ConfigValidator {
     private void model(ModelConfig m) {
         if (!isBlank(m.name()) && !ModelConfig.KNOWN_MODELS.contains(m.name())) {
             problem("model.name", "unknown model '" + m.name() + "'; allowed values: "
-                    + String.join(", ", ModelConfig.KNOWN_MODELS) + " (did you mean "
-                    + KeySuggester.nearest(m.name(), ModelConfig.KNOWN_MODELS) + "?)");
+                    + String.join(", ", ModelConfig.KNOWN_MODELS)
+                    + KeySuggester.didYouMean(m.name(), ModelConfig.KNOWN_MODELS));
         }
     }
 

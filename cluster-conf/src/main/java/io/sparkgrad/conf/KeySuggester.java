@@ -40,6 +40,16 @@ final class KeySuggester {
         return best;
     }
 
+    /**
+     * " (did you mean X?)" for the option nearest to {@code value} if it is close (a typo, not a different
+     * word), else "".
+     */
+    static String didYouMean(String value, Iterable<String> options) {
+        String best = nearest(value, options);
+        boolean close = best != null && distance(value, best) <= Math.max(2, value.length() / 3);
+        return close ? " (did you mean " + best + "?)" : "";
+    }
+
     /** The option nearest to {@code value}, for enum-like strings. */
     static String nearest(String value, Iterable<String> options) {
         String best = null;

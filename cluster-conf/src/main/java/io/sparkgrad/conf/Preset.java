@@ -73,6 +73,6 @@ public enum Preset implements ConfigEnum {
         }
         List<String> labels = ConfigSchema.enumLabels(Preset.class);
         throw new ConfigException(new ConfigProblem("", "--preset " + label, "unknown preset; allowed values: "
-                + String.join(", ", labels) + " (did you mean " + KeySuggester.nearest(label, labels) + "?)"));
+                + String.join(", ", labels) + KeySuggester.didYouMean(label, labels)));
     }
 }

@@ -20,5 +20,5 @@ public record TrainingConfig(
         @Range(min = 1, max = 4096) int workers,
         Transport transport,
         boolean skipNonFinite,
-        @Range(min = 0, max = Integer.MAX_VALUE) int checkpointEveryKSteps) implements Serializable {
+        @Range(min = 0) int checkpointEveryKSteps) implements Serializable {
 }
