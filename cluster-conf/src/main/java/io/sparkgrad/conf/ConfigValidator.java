@@ -21,6 +21,11 @@ final class ConfigValidator {
             "spark.app.name", "spark.appName",
             "spark.submit.deployMode", "spark.deployMode");
 
+    /** The JVM option settings Spark checks, and the memory setting to use instead of -Xmx. */
+    private static final Map<String, String> JAVA_OPTIONS_KEYS = Map.of(
+            "spark.driver.extraJavaOptions", "spark.driver.memory",
+            "spark.executor.extraJavaOptions", "spark.executor.memory");
+
     private final Function<String, String> originOf;
     private final List<ConfigProblem> problems = new ArrayList<>();
 
@@ -126,7 +131,21 @@ final class ConfigValidator {
             } else if (!key.startsWith("spark.")) {
                 problem(path, "is not a Spark setting (Spark settings start with 'spark.'; spark-submit ignores "
                         + "anything else)");
+            } else if (JAVA_OPTIONS_KEYS.containsKey(key)) {
+                javaOptions(path, s.conf().get(key), JAVA_OPTIONS_KEYS.get(key));
             }
+        }
+    }
+
+    /** Spark refuses these options in extraJavaOptions (it checks for "-Dspark" and "-Xmx" anywhere). */
+    private void javaOptions(String path, String options, String memoryKey) {
+        if (options.contains("-Dspark")) {
+            problem(path, "contains '-Dspark', which Spark refuses in JVM options: give Spark settings as "
+                    + "spark.conf entries, and system properties names that do not start with 'spark'");
+        }
+        if (options.contains("-Xmx")) {
+            problem(path, "contains '-Xmx', which Spark refuses in JVM options: set spark.conf." + memoryKey
+                    + " instead");
         }
     }
 

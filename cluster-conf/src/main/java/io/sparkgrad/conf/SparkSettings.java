@@ -17,7 +17,9 @@ import java.util.TreeMap;
  *   <li>One gradient worker per executor: {@code spark.task.cpus} = {@code spark.executor.cores} (the
  *       worker's engine uses all of them); YARN and Kubernetes: {@code spark.executor.instances} =
  *       {@code training.workers} and dynamic allocation off; standalone: {@code spark.cores.max} =
- *       workers x cores.</li>
+ *       workers x cores. On any cluster, scheduling waits until every executor has registered
+ *       ({@code spark.scheduler.minRegisteredResourcesRatio} 1.0, for at most
+ *       {@code spark.scheduler.maxRegisteredResourcesWaitingTime}, 30 s by default).</li>
  *   <li>{@code device: cuda} on a cluster: one GPU per executor and per task
  *       ({@code spark.executor.resource.gpu.amount}, {@code spark.task.resource.gpu.amount}), so one worker
  *       per GPU; YARN finds the GPUs with {@link GpuDiscoveryScript} (shipped with {@code --files}),
@@ -51,6 +53,10 @@ public final class SparkSettings {
         String cores = out.get("spark.executor.cores");
         if (cm != ClusterManager.LOCAL && cores != null) {
             out.putIfAbsent("spark.task.cpus", cores);
+        }
+        if (cm != ClusterManager.LOCAL) {
+            // Training needs every worker: start scheduling only once all executors have registered.
+            out.putIfAbsent("spark.scheduler.minRegisteredResourcesRatio", "1.0");
         }
         switch (cm) {
             case STANDALONE -> {

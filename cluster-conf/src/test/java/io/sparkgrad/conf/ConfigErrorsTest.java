@@ -211,6 +211,18 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void jvmOptionsThatSparkRefusesAreCaughtEarly() {
+        ConfigProblem property = only(new JobConfigLoader()
+                .set("spark.conf.spark.executor.extraJavaOptions=-Dsparkgrad.debug=1"));
+        assertEquals("spark.conf.spark.executor.extraJavaOptions", property.path());
+        assertEquals("contains '-Dspark', which Spark refuses in JVM options: give Spark settings as spark.conf "
+                + "entries, and system properties names that do not start with 'spark'", property.message());
+        assertEquals("contains '-Xmx', which Spark refuses in JVM options: set spark.conf.spark.driver.memory "
+                + "instead", only(new JobConfigLoader().set("spark.conf.spark.driver.extraJavaOptions=-Xmx8g"))
+                .message());
+    }
+
+    @Test
     void aSparkSettingMustBeASingleValue() throws Exception {
         ConfigProblem p = only(new JobConfigLoader().file(write("spark:\n  conf:\n    spark.jars: [a, b]\n")));
         assertEquals("spark.conf.spark.jars", p.path());

@@ -42,6 +42,7 @@ class PresetTest {
         assertEquals("2", s.get("spark.task.cpus"), "one task (one worker) per executor uses all its cores");
         assertEquals("6", s.get("spark.cores.max"), "3 workers x 2 cores");
         assertFalse(s.containsKey("spark.executor.instances"), "standalone has no executor count setting");
+        assertEquals("1.0", s.get("spark.scheduler.minRegisteredResourcesRatio"), "tasks wait for every worker");
     }
 
     @Test
