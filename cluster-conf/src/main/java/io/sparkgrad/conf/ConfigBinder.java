@@ -132,7 +132,8 @@ final class ConfigBinder {
             return type.isPrimitive() ? zero(type) : null;
         }
         if (type == String.class) {
-            return node.asText();
+            // An empty value ("--set output.checkpointDir=") means "not given", like null.
+            return node.asText().isBlank() ? null : node.asText();
         }
         if (type.isEnum()) {
             return enumValue(type, node.asText(), path);

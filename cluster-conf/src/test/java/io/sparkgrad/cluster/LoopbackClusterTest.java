@@ -17,8 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.ExecutorLostFailure;
@@ -181,8 +179,7 @@ class LoopbackClusterTest {
     @Order(4)
     void aJobSubmittedWithSparkgradSubmitRunsOnTheClusterWithTheLaunchersJvmFlags(@TempDir Path tmp) throws Exception {
         // A thin job jar of this build's classes (its dependencies are in the cluster's SPARK_HOME/jars).
-        Path jar = tmp.resolve("sparkgrad-job.jar");
-        writeJar(jar, ClasspathEntries.current().stream().filter(Files::isDirectory).toList());
+        Path jar = ThinJobJar.write(tmp.resolve("sparkgrad-job.jar"));
         // The launcher reads bin/jvm-flags next to itself: a copy with a marker shows the flags arrive.
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path submit = Files.copy(RepoFiles.bin("sparkgrad-submit"), bin.resolve("sparkgrad-submit"));
@@ -228,24 +225,6 @@ class LoopbackClusterTest {
         String driverPid = driver.split(" ")[2];
         assertFalse(executorPids.contains(driverPid), "the driver is not an executor");
         assertFalse(executorPids.contains("pid=" + ProcessHandle.current().pid()));
-    }
-
-    private static void writeJar(Path jar, List<Path> folders) throws Exception {
-        Set<String> seen = new java.util.HashSet<>();
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            for (Path folder : folders) {
-                try (var files = Files.walk(folder)) {
-                    for (Path f : files.filter(Files::isRegularFile).toList()) {
-                        String name = folder.relativize(f).toString().replace('\\', '/');
-                        if (seen.add(name)) {
-                            out.putNextEntry(new JarEntry(name));
-                            Files.copy(f, out);
-                            out.closeEntry();
-                        }
-                    }
-                }
-            }
-        }
     }
 
     @Test

@@ -160,6 +160,14 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void anEmptyOverrideUnsetsAStringSoItsDerivedValueReturns() throws Exception {
+        Path file = write("output:\n  checkpointDir: /elsewhere\n");
+        assertEquals("/elsewhere", new JobConfigLoader().file(file).load().config().output().checkpointDir());
+        assertEquals("runs/latest/checkpoints", new JobConfigLoader().file(file).set("output.checkpointDir=")
+                .load().config().output().checkpointDir());
+    }
+
+    @Test
     void loadedConfigRemembersItsSources() throws Exception {
         Path file = write("training:\n  epochs: 3\n");
         LoadedConfig loaded = new JobConfigLoader().preset(Preset.STANDALONE).file(file)
