@@ -3,12 +3,14 @@ package io.sparkgrad.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.conf.JvmFlags;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URL;
+import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -112,7 +115,7 @@ public final class LoopbackCluster implements AutoCloseable {
         conf.put("spark.executor.extraJavaOptions", settings.executorJavaOptions.isBlank() ? JvmFlags.joined()
                 : JvmFlags.joined() + " " + settings.executorJavaOptions);
         String folders = ClasspathEntries.current().stream().filter(Files::isDirectory).map(Path::toString)
-                .collect(Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
         if (!folders.isEmpty()) {
             // Absolute paths: relative ones break lambda deserialization on the executors.
             conf.put("spark.executor.extraClassPath", folders);
@@ -269,8 +272,8 @@ public final class LoopbackCluster implements AutoCloseable {
         // The watchdog's classes (this module's jar or classes folder) before Spark's jars.
         String watchdog = Path.of(URI.create(ParentWatchdog.class.getProtectionDomain().getCodeSource()
                 .getLocation().toString())).toString();
-        cmd.add(sparkHome.home().resolve("conf") + java.io.File.pathSeparator + watchdog
-                + java.io.File.pathSeparator + sparkHome.jars() + "/*");
+        cmd.add(sparkHome.home().resolve("conf") + File.pathSeparator + watchdog
+                + File.pathSeparator + sparkHome.jars() + "/*");
         cmd.add(ParentWatchdog.class.getName());
         cmd.add(Long.toString(ProcessHandle.current().pid()));
         cmd.addAll(mainAndArgs);
@@ -282,7 +285,7 @@ public final class LoopbackCluster implements AutoCloseable {
         return pb.start();
     }
 
-    private void awaitState(long deadline, String what, java.util.function.Predicate<JsonNode> ready)
+    private void awaitState(long deadline, String what, Predicate<JsonNode> ready)
             throws InterruptedException {
         while (true) {
             for (Process p : allProcesses()) {
@@ -320,7 +323,7 @@ public final class LoopbackCluster implements AutoCloseable {
     private Optional<JsonNode> masterState() {
         try {
             URL url = masterWebUi().resolve("json/").toURL();
-            java.net.URLConnection c = url.openConnection();
+            URLConnection c = url.openConnection();
             c.setConnectTimeout(1000);
             c.setReadTimeout(5000);
             try (var in = c.getInputStream()) {

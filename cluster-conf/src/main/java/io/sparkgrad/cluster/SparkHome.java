@@ -1,9 +1,11 @@
 package io.sparkgrad.cluster;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,7 +47,7 @@ public record SparkHome(Path home) {
 
     /** The classpath Spark's own scripts use: {@code conf/} then every jar in {@code jars/}. */
     public String classPath() {
-        return home.resolve("conf") + java.io.File.pathSeparator + jars() + "/*";
+        return home.resolve("conf") + File.pathSeparator + jars() + "/*";
     }
 
     /**
@@ -62,7 +64,7 @@ public record SparkHome(Path home) {
                     continue;
                 }
                 Path link = jars.resolve(entry.getFileName());
-                for (int i = 1; Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) {
+                for (int i = 1; Files.exists(link, LinkOption.NOFOLLOW_LINKS); i++) {
                     link = jars.resolve(i + "-" + entry.getFileName());
                 }
                 try {

@@ -1,8 +1,8 @@
 package io.sparkgrad.conf;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -52,8 +52,8 @@ final class ConfigYaml {
         }
         if (!node.isObject()) {
             throw new ConfigException(new ConfigProblem("", origin,
-                    "the document must be a mapping of sections (model:, data:, optimizer:, ...), not a "
-                            + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+                    "the document must be a mapping of sections (model:, data:, optimizer:, ...), not "
+                            + (node.isArray() ? "a list" : "the single value '" + node.asText() + "'")));
         }
         return (ObjectNode) node;
     }

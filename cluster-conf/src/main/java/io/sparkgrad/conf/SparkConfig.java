@@ -3,6 +3,7 @@ package io.sparkgrad.conf;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -24,7 +25,7 @@ public record SparkConfig(String master, DeployMode deployMode, String appName, 
     }
 
     /** The cluster manager the master URL names, if it names one. */
-    public java.util.Optional<ClusterManager> clusterManager() {
+    public Optional<ClusterManager> clusterManager() {
         return ClusterManager.of(master);
     }
 }

@@ -267,8 +267,10 @@ class ConfigErrorsTest {
     @Test
     void aDocumentThatIsNotAMappingIsRejected() throws Exception {
         ConfigProblem p = only(new JobConfigLoader().file(write("- model\n- data\n")));
-        assertEquals("the document must be a mapping of sections (model:, data:, optimizer:, ...), not a array",
+        assertEquals("the document must be a mapping of sections (model:, data:, optimizer:, ...), not a list",
                 p.message());
+        assertEquals("the document must be a mapping of sections (model:, data:, optimizer:, ...), not the single "
+                + "value 'train'", only(new JobConfigLoader().file(write("train\n"))).message());
     }
 
     @Test

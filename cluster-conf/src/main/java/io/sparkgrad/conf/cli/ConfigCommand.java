@@ -2,13 +2,14 @@ package io.sparkgrad.conf.cli;
 
 import io.sparkgrad.conf.LoadedConfig;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code sparkgrad config}: prints the effective configuration, or where each value came from. */
 @Command(name = "config", mixinStandardHelpOptions = true,
@@ -34,7 +35,7 @@ final class ConfigCommand implements Callable<Integer> {
         if (origins) {
             int width = loaded.origins().keySet().stream().mapToInt(String::length).max().orElse(0);
             loaded.origins().entrySet().stream()
-                    .sorted(java.util.Map.Entry.comparingByKey())
+                    .sorted(Map.Entry.comparingByKey())
                     .forEach(e -> out.printf("%-" + width + "s  %s%n", e.getKey(), e.getValue()));
         } else {
             out.print(loaded.config().toYaml());

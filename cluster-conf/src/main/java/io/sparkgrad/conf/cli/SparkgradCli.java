@@ -2,11 +2,11 @@ package io.sparkgrad.conf.cli;
 
 import io.sparkgrad.conf.BuildInfo;
 import io.sparkgrad.conf.ConfigException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The {@code sparkgrad} command line. Configuration options ({@code --preset}, {@code --config},
