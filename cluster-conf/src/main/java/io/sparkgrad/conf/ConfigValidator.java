@@ -1,0 +1,155 @@
+package io.sparkgrad.conf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The rules that involve more than one value or the preset: required values, known model names, master
+ * URLs, Nesterov's conditions, Spark settings that have their own keys. Single values (types, ranges,
+ * enums, unknown keys) are the binder's job.
+ */
+final class ConfigValidator {
+    /** String values that may be left out: they are derived or only needed in some cases. */
+    private static final Set<String> OPTIONAL = Set.of("data.test", "output.checkpointDir", "output.metricsFile");
+
+    /** Spark settings that JobConfig holds in its own keys, and where. */
+    private static final Map<String, String> RESERVED_SPARK_KEYS = Map.of(
+            "spark.master", "spark.master",
+            "spark.app.name", "spark.appName",
+            "spark.submit.deployMode", "spark.deployMode");
+
+    /** The JVM option settings Spark checks, and the memory setting to use instead of -Xmx. */
+    private static final Map<String, String> JAVA_OPTIONS_KEYS = Map.of(
+            "spark.driver.extraJavaOptions", "spark.driver.memory",
+            "spark.executor.extraJavaOptions", "spark.executor.memory");
+
+    private final Function<String, String> originOf;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    private ConfigValidator(Function<String, String> originOf) {
+        this.originOf = originOf;
+    }
+
+    /** Every rule violated by {@code c} loaded with {@code preset} (null: no preset). */
+    static List<ConfigProblem> validate(JobConfig c, Preset preset, Function<String, String> originOf) {
+        ConfigValidator v = new ConfigValidator(originOf);
+        v.required(c, preset);
+        v.model(c.model());
+        v.optimizer(c.optimizer());
+        v.training(c.training());
+        v.spark(c.spark());
+        return v.problems;
+    }
+
+    private void problem(String path, String message) {
+        problems.add(new ConfigProblem(path, originOf.apply(path), message));
+    }
+
+    private void required(JobConfig c, Preset preset) {
+        check("model.name", c.model().name());
+        check("data.train", c.data().train());
+        check("output.outputDir", c.output().outputDir());
+        check("spark.appName", c.spark().appName());
+        List<Preset.RequiredKey> presetKeys = preset == null ? List.of() : preset.requiredKeys();
+        for (Preset.RequiredKey key : presetKeys) {
+            String value = key.path().startsWith("spark.conf.")
+                    ? c.spark().conf().get(key.path().substring("spark.conf.".length()))
+                    : key.path().equals("spark.master") ? c.spark().master() : null;
+            if (isBlank(value)) {
+                problems.add(new ConfigProblem(key.path(), null, "missing required value: preset " + preset.label()
+                        + " needs " + key.hint() + " (--set " + key.path() + "=...)"));
+            }
+        }
+        boolean presetAsksForMaster = presetKeys.stream().anyMatch(k -> k.path().equals("spark.master"));
+        if (!presetAsksForMaster) {
+            check("spark.master", c.spark().master());
+        }
+        if (c.data().split() == Split.OFFICIAL && !DataConfig.isMnist(c.data().train()) && isBlank(c.data().test())) {
+            problem("data.test", "missing required value: with data.split official and a training file ("
+                    + c.data().train() + ") the test set's path is needed too");
+        }
+    }
+
+    private void check(String path, String value) {
+        if (isBlank(value) && !OPTIONAL.contains(path)) {
+            problem(path, "missing required value (a string)");
+        }
+    }
+
+    private void model(ModelConfig m) {
+        if (!isBlank(m.name()) && !ModelConfig.KNOWN_MODELS.contains(m.name())) {
+            problem("model.name", "unknown model '" + m.name() + "'; allowed values: "
+                    + String.join(", ", ModelConfig.KNOWN_MODELS)
+                    + KeySuggester.didYouMean(m.name(), ModelConfig.KNOWN_MODELS));
+        }
+    }
+
+    private void optimizer(OptimizerConfig o) {
+        List<Double> betas = o.betas();
+        if (betas.size() != 2) {
+            problem("optimizer.betas", "must hold exactly two numbers [beta1, beta2], got " + betas.size());
+        } else {
+            for (int i = 0; i < 2; i++) {
+                double b = betas.get(i);
+                if (!(b >= 0 && b < 1)) {
+                    problem("optimizer.betas", "out of range: beta" + (i + 1) + " is " + ConfigBinder.format(b)
+                            + ", allowed 0 <= beta < 1");
+                }
+            }
+        }
+        if (o.name() == OptimizerName.SGD && o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0)) {
+            problem("optimizer.nesterov", "Nesterov momentum needs optimizer.momentum > 0 and optimizer.dampening 0, "
+                    + "got momentum " + ConfigBinder.format(o.momentum()) + " and dampening "
+                    + ConfigBinder.format(o.dampening()));
+        }
+    }
+
+    private void training(TrainingConfig t) {
+        if (t.globalBatchSize() < t.workers()) {
+            problem("training.globalBatchSize", "is " + t.globalBatchSize() + " but there are " + t.workers()
+                    + " workers (training.workers); every worker needs at least one sample per step");
+        }
+    }
+
+    private void spark(SparkConfig s) {
+        if (!isBlank(s.master())) {
+            ClusterManager.of(s.master()).ifPresentOrElse(cm -> {
+                if (cm == ClusterManager.LOCAL && s.deployMode() == DeployMode.CLUSTER) {
+                    problem("spark.deployMode", "cluster is not possible with master " + s.master()
+                            + "; allowed values here: client");
+                }
+            }, () -> problem("spark.master", "'" + s.master() + "' is not a master URL; accepted forms: "
+                    + ClusterManager.acceptedForms()));
+        }
+        for (String key : s.conf().keySet()) {
+            String path = "spark.conf." + key;
+            if (RESERVED_SPARK_KEYS.containsKey(key)) {
+                problem(path, "set " + RESERVED_SPARK_KEYS.get(key) + " instead (it has its own key)");
+            } else if (!key.startsWith("spark.")) {
+                problem(path, "is not a Spark setting (Spark settings start with 'spark.'; spark-submit ignores "
+                        + "anything else)");
+            } else if (JAVA_OPTIONS_KEYS.containsKey(key)) {
+                javaOptions(path, s.conf().get(key), JAVA_OPTIONS_KEYS.get(key));
+            }
+        }
+    }
+
+    /** Spark refuses these options in extraJavaOptions (it checks for "-Dspark" and "-Xmx" anywhere). */
+    private void javaOptions(String path, String options, String memoryKey) {
+        if (options.contains("-Dspark")) {
+            problem(path, "contains '-Dspark', which Spark refuses in JVM options: give Spark settings as "
+                    + "spark.conf entries, and system properties names that do not start with 'spark'");
+        }
+        if (options.contains("-Xmx")) {
+            problem(path, "contains '-Xmx', which Spark refuses in JVM options: set spark.conf." + memoryKey
+                    + " instead");
+        }
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+}

@@ -1,0 +1,67 @@
+package io.sparkgrad.conf;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole, typed configuration of one Sparkgrad job. Load one with {@link JobConfigLoader} (defaults &lt;
+ * preset &lt; file &lt; {@code --set}); a loaded configuration has passed validation and has its derived
+ * values (checkpoint folder, metrics file, test set) filled in.
+ *
+ * @param model     which model
+ * @param data      which data and how it is prepared
+ * @param optimizer the optimizer and its hyperparameters
+ * @param training  the training loop
+ * @param output    where the run writes
+ * @param device    {@code cpu} or {@code cuda}
+ * @param spark     master, deploy mode, application name and pass-through Spark settings
+ */
+public record JobConfig(
+        ModelConfig model,
+        DataConfig data,
+        OptimizerConfig optimizer,
+        TrainingConfig training,
+        OutputConfig output,
+        DeviceType device,
+        SparkConfig spark) implements Serializable {
+
+    /**
+     * The built-in defaults: the tutorial CNN on MNIST with the tutorial's split and hyperparameters,
+     * two workers, on the CPU. The Spark master is left to the preset.
+     */
+    public static JobConfig defaults() {
+        return new JobConfig(
+                new ModelConfig("tutorial-cnn"),
+                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.DIV255, 0),
+                new OptimizerConfig(OptimizerName.SGD, 0.1, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8),
+                new TrainingConfig(64, 2, 42L, 2, Transport.BARRIER, false, 0),
+                new OutputConfig("runs/latest", null, null),
+                DeviceType.CPU,
+                new SparkConfig(null, DeployMode.CLIENT, "sparkgrad", Map.of()));
+    }
+
+    /** Loads the configuration for {@code preset} from an optional file and {@code --set} overrides. */
+    public static JobConfig load(Preset preset, Path file, List<String> overrides) {
+        JobConfigLoader loader = new JobConfigLoader().preset(preset);
+        if (file != null) {
+            loader.file(file);
+        }
+        overrides.forEach(loader::set);
+        return loader.load().config();
+    }
+
+    /**
+     * Reads a configuration saved with {@link #toYaml()} (for example next to a checkpoint). It is
+     * layered over the defaults only, so every value it names is taken as written.
+     */
+    public static JobConfig fromYaml(String yaml, String originName) {
+        return new JobConfigLoader().noPreset().yaml(yaml, originName).load().config();
+    }
+
+    /** This configuration as YAML, every value spelled out, in the same shape a configuration file has. */
+    public String toYaml() {
+        return ConfigYaml.render(this);
+    }
+}

@@ -1,0 +1,24 @@
+package io.sparkgrad.conf;
+
+import java.io.Serializable;
+
+/**
+ * The training loop.
+ *
+ * @param globalBatchSize       samples per optimizer step, summed over all workers
+ * @param epochs                passes over the training set
+ * @param seed                  the seed every random choice derives from
+ * @param workers               gradient workers (Spark tasks running at once), one per executor
+ * @param transport             how gradients reach the driver
+ * @param skipNonFinite         skip a step whose gradient holds NaN or infinity instead of failing
+ * @param checkpointEveryKSteps also checkpoint every k steps; 0 means only at the end of each epoch
+ */
+public record TrainingConfig(
+        @Range(min = 1, max = 1 << 20) int globalBatchSize,
+        @Range(min = 1, max = 100_000) int epochs,
+        long seed,
+        @Range(min = 1, max = 4096) int workers,
+        Transport transport,
+        boolean skipNonFinite,
+        @Range(min = 0) int checkpointEveryKSteps) implements Serializable {
+}
