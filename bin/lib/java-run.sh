@@ -5,6 +5,8 @@ set -euo pipefail
 
 SPARKGRAD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SPARKGRAD_CP_FILE="$SPARKGRAD_ROOT/examples/target/classpath.txt"
+# Embedded Spark binds to loopback unless told otherwise.
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
 sparkgrad_build_if_needed() {
   local stale=""

@@ -156,7 +156,7 @@ class SparkIngestTest {
     void fullSetTutorialValidationBlocksEqualTheLocalSplitWhenCached() throws Exception {
         Path dir = MnistCache.defaultDir();
         if (!MnistCache.targets().stream().allMatch(t -> Files.isRegularFile(dir.resolve(t.name())))) {
-            String why = "full MNIST is not cached in " + dir + ", so this full-set test is SKIPPED (data-ingest/bin/mnist-download fills the cache)";
+            String why = "full MNIST is not cached in " + dir + ", so this full-set test is SKIPPED (bin/mnist-download fills the cache)";
             System.err.println("SparkIngestTest: " + why);
             Assumptions.abort(why);
         }
