@@ -93,7 +93,8 @@ public final class StagePerStepTransport implements GradientTransport {
                             .mapPartitionsWithIndex(new StepTask(ctx.runId(), ctx.factory(), ctx.seed(), spec.epoch(), globalStep,
                                     ctx.numParameters(), offsets, counts, weights), true)
                             .treeAggregate(new GradientSum(), GradientSum::merge, GradientSum::merge, treeDepth);
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
+                    // Spark's job failures are Scala exceptions (checked in Java's eyes), thrown without declaration.
                     if (timedOut.get()) {
                         throw new TrainingException("step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step " + (s + 1)
                                 + " of " + plan.steps() + ") timed out after " + ctx.stepTimeout().toMillis() / 1000.0
