@@ -78,6 +78,7 @@ public final class DistributedTrainer {
     private final boolean skipNonFinite;
     private final Duration stepTimeout;
     private final int evaluationChunk;
+    private final OptimizerState initialOptimizerState;
     private final String runId = "sparkgrad-" + UUID.randomUUID().toString().substring(0, 8);
     private float[] lastParameters;
 
@@ -100,6 +101,7 @@ public final class DistributedTrainer {
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
         this.evaluationChunk = b.evaluationChunk;
+        this.initialOptimizerState = b.optimizer.state();
     }
 
     /** A builder with the defaults: barrier transport, console progress, 5-minute step timeout, seed 0. */
@@ -113,12 +115,15 @@ public final class DistributedTrainer {
     }
 
     /**
-     * Trains for the configured epochs (continuing from the newest checkpoint when {@code resume} is set).
+     * Trains for the configured epochs (continuing from the newest checkpoint when {@code resume} is set). Every call
+     * starts from the optimizer state the optimizer had when the trainer was built (or the checkpoint's), so calling
+     * {@code fit()} again repeats the run rather than continuing the momentum of the previous one.
      *
      * @throws TrainingException when a step times out, the Spark job fails for good, or a step is not finite
      */
     public TrainingResult fit() {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(trainingData.context());
+        optimizer.restore(initialOptimizerState);
         int numParameters;
         List<ParameterSlice> layout;
         float[] params;

@@ -37,18 +37,8 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         kryo.register(GradientSum.class, new GradientSumSerializer());
         kryo.register(float[].class);
         kryo.register(int[].class);
-        kryo.register(int[][].class);
         kryo.register(long[].class);
-        kryo.register(double[].class);
-        kryo.register(Object[].class);
-        // Scala and Spark internals that Spark's own registrations leave out but its code paths emit.
-        registerByName(kryo, "scala.collection.immutable.ArraySeq$ofRef");
-        registerByName(kryo, "scala.collection.immutable.ArraySeq$ofInt");
-        registerByName(kryo, "scala.collection.immutable.ArraySeq$ofDouble");
-        registerByName(kryo, "scala.collection.mutable.ArraySeq$ofRef");
-        registerByName(kryo, "scala.reflect.ClassTag$GenericClassTag");
-        registerByName(kryo, "scala.reflect.ManifestFactory$IntManifest");
-        registerByName(kryo, "org.apache.spark.util.collection.CompactBuffer");
+        kryo.register(int[][].class);
     }
 
     private static void registerByName(Kryo kryo, String name) {

@@ -119,4 +119,19 @@ class DataParallelEquivalenceTest {
         assertEquals(single.correct(), distributed.correct());
         assertEquals(single.lossSum(), distributed.lossSum(), 1e-9 * Math.abs(single.lossSum()));
     }
+
+    @Test
+    void dataWithAnotherPartitioningIsReshapedToOneBlockPerWorker() {
+        int[] uneven = {40, 0, 33, 50, 20};
+        JavaRDD<SampleBlock> data = DATA.rdd(sc, uneven, 0);
+        DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(MODEL).optimizer(FlatSgd.momentum(0.1, 0.9))
+                .globalBatchSize(16).epochs(1).seed(SEED).workers(2).trainingData(data).consoleProgress(false);
+        DistributedTrainer trainer = b.build();
+        TrainingResult first = trainer.fit();
+        assertEquals(143 / 16, first.lastEpoch().steps());
+        assertEquals((143 / 16) * 16L, first.lastEpoch().trainSamples());
+        // The reshaping (a shuffle of Kryo-serialized blocks) is deterministic, and every fit() starts from the
+        // optimizer state of build time, so a second fit repeats the run exactly.
+        assertArrayEquals(first.parameters(), trainer.fit().parameters(), 0f);
+    }
 }
