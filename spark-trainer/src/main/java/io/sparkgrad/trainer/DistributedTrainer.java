@@ -97,7 +97,12 @@ public final class DistributedTrainer {
         this.checkpointEverySteps = b.checkpointEverySteps;
         this.keepCheckpoints = b.keepCheckpoints;
         this.resume = b.resume;
-        this.sinks = List.copyOf(b.sinks);
+        List<MetricSink> all = new ArrayList<>();
+        if (b.console) {
+            all.add(ConsoleProgress.stdout());
+        }
+        all.addAll(b.sinks);
+        this.sinks = List.copyOf(all);
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
         this.evaluationChunk = b.evaluationChunk;
@@ -582,14 +587,7 @@ public final class DistributedTrainer {
             if (globalBatch < workers) {
                 LOG.warn("Sparkgrad: global batch {} is smaller than the {} workers; some workers sit idle in every step", globalBatch, workers);
             }
-            if (console) {
-                sinks.add(0, ConsoleProgress.stdout());
-            }
-            DistributedTrainer t = new DistributedTrainer(this);
-            if (console) {
-                sinks.remove(0);
-            }
-            return t;
+            return new DistributedTrainer(this);
         }
 
         private static void positive(String name, int v) {

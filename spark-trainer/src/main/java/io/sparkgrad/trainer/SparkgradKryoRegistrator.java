@@ -41,14 +41,6 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         kryo.register(int[][].class);
     }
 
-    private static void registerByName(Kryo kryo, String name) {
-        try {
-            kryo.register(Class.forName(name, false, SparkgradKryoRegistrator.class.getClassLoader()));
-        } catch (ClassNotFoundException e) {
-            // Not every Spark/Scala build has every internal class; a missing one is simply never serialized.
-        }
-    }
-
     /** Kryo form of a {@link SampleBlock}: partition, shape, labels, then the features in bulk. */
     public static final class SampleBlockSerializer extends Serializer<SampleBlock> {
         @Override
