@@ -20,7 +20,11 @@ public interface DriverOptimizer {
     /** A copy of the optimizer's state (buffers and scalars such as the step count), for a checkpoint. */
     OptimizerState state();
 
-    /** Replaces the state with one taken by {@link #state()} of an optimizer with the same configuration. */
+    /**
+     * Replaces the state with one taken by {@link #state()} of an optimizer with the same configuration, including the
+     * state of one that has not stepped yet: the trainer takes that snapshot when it is built and restores it at the
+     * start of every {@code fit()}, or restores a checkpoint's state on resume.
+     */
     void restore(OptimizerState state);
 
     /** Short name of the update rule, e.g. {@code sgd} or {@code adam}. */
