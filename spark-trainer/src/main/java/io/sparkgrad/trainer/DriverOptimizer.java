@@ -1,0 +1,38 @@
+package io.sparkgrad.trainer;
+
+import java.util.Map;
+
+/**
+ * The optimizer step the driver applies to the flat parameter buffer once the gradients of a global batch have
+ * been summed and divided by the global batch size. It holds its own state (momentum buffers, Adam moments, step
+ * count), which checkpoints save and restore.
+ */
+public interface DriverOptimizer {
+
+    /**
+     * Updates {@code params} in place from the mean gradient of the step.
+     *
+     * @param params   flat parameters, updated in place
+     * @param meanGrad flat gradient averaged over the global batch, same length; the optimizer may overwrite it
+     */
+    void step(float[] params, float[] meanGrad);
+
+    /** A copy of the optimizer's state (buffers and scalars such as the step count), for a checkpoint. */
+    OptimizerState state();
+
+    /**
+     * Replaces the state with one taken by {@link #state()} of an optimizer with the same configuration, including the
+     * state of one that has not stepped yet: the trainer takes that snapshot when it is built and restores it at the
+     * start of every {@code fit()}, or restores a checkpoint's state on resume.
+     */
+    void restore(OptimizerState state);
+
+    /** Short name of the update rule, e.g. {@code sgd} or {@code adam}. */
+    String name();
+
+    /**
+     * Hyperparameters by PyTorch's names ({@code lr}, {@code momentum}, {@code betas}, ...), recorded in checkpoints;
+     * a resume refuses a checkpoint whose configuration differs.
+     */
+    Map<String, Object> config();
+}

@@ -1,0 +1,93 @@
+package io.sparkgrad.trainer.bench;
+
+import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.reference.ArrayMlp;
+
+/**
+ * A model the trainer benchmark can run: a replica factory plus the shape of its samples. The benchmark's
+ * {@code --small-model} / {@code --large-model} options take the name of a class implementing this with a public
+ * no-argument constructor, so an engine-backed model (the tutorial CNN) plugs in without touching the benchmark.
+ */
+public interface BenchModel {
+
+    /** Short name printed in the benchmark's header lines. */
+    String name();
+
+    /** Builds the replicas. */
+    ReplicaFactory factory();
+
+    /** Floats per sample. */
+    int features();
+
+    /** Number of classes. */
+    int classes();
+
+    /** MLP 784-5-10 on arrays: 3,985 parameters, about the tutorial CNN's 3,930. */
+    final class SmallMlp implements BenchModel {
+        @Override
+        public String name() {
+            return "array-mlp-784-5-10";
+        }
+
+        @Override
+        public ReplicaFactory factory() {
+            return ArrayMlp.factory(1, 784, 5, 10);
+        }
+
+        @Override
+        public int features() {
+            return 784;
+        }
+
+        @Override
+        public int classes() {
+            return 10;
+        }
+    }
+
+    /** MLP 784-1262-10 on arrays: 1,003,300 parameters. */
+    final class LargeMlp implements BenchModel {
+        @Override
+        public String name() {
+            return "array-mlp-784-1262-10";
+        }
+
+        @Override
+        public ReplicaFactory factory() {
+            return ArrayMlp.factory(1, 784, 1262, 10);
+        }
+
+        @Override
+        public int features() {
+            return 784;
+        }
+
+        @Override
+        public int classes() {
+            return 10;
+        }
+    }
+
+    /** MLP 784-126-10 on arrays: 100,180 parameters, for a middle point of the cost model. */
+    final class MediumMlp implements BenchModel {
+        @Override
+        public String name() {
+            return "array-mlp-784-126-10";
+        }
+
+        @Override
+        public ReplicaFactory factory() {
+            return ArrayMlp.factory(1, 784, 126, 10);
+        }
+
+        @Override
+        public int features() {
+            return 784;
+        }
+
+        @Override
+        public int classes() {
+            return 10;
+        }
+    }
+}

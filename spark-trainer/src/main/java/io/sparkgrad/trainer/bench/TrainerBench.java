@@ -1,0 +1,247 @@
+package io.sparkgrad.trainer.bench;
+
+import io.sparkgrad.ingest.block.SampleBlock;
+import io.sparkgrad.trainer.DistributedTrainer;
+import io.sparkgrad.trainer.EpochStats;
+import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.ReplicaModel;
+import io.sparkgrad.trainer.SparkgradKryoRegistrator;
+import io.sparkgrad.trainer.TrainingResult;
+import io.sparkgrad.trainer.metrics.MetricSink;
+import io.sparkgrad.trainer.metrics.StepMetrics;
+import io.sparkgrad.trainer.optim.FlatSgd;
+import io.sparkgrad.trainer.plan.BatchPlan;
+import io.sparkgrad.trainer.plan.EpochOrder;
+import io.sparkgrad.trainer.reference.SyntheticClassification;
+import io.sparkgrad.trainer.transport.GradientTransport;
+import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
+import io.sparkgrad.trainer.transport.barrier.LoopbackProbe;
+import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Benchmark of the trainer's transports: per-step overhead (the step's wall time minus the slowest worker's gradient
+ * computation, so it holds the transfers, the driver's sum and the optimizer update) and steady-state training
+ * throughput (samples over the summed step times, each epoch's first step excluded because it includes launching the
+ * epoch's tasks; that launch cost is printed on the {@code #} line before) as a ratio to a single process running
+ * the same replica with as many threads as there are workers, on the same machine in the same run. Every configuration gets a warm-up run first (Spark's first jobs run about twice as
+ * slow), then {@code --repeats} measured runs. One line per configuration:
+ *
+ * <pre>
+ * RESULT bench=trainer transport=barrier workers=2 batch=64 samples_per_s=... ratio_vs_single=... step_overhead_ms_p50=... step_overhead_ms_p95=...
+ * </pre>
+ *
+ * preceded by a {@code # model=...} line naming the model of the lines that follow.
+ *
+ * <p>Options ({@code --key=value}): {@code master} (local[4]), {@code workers} (1,2,4), {@code transports}
+ * (barrier,stage), {@code batches} (64,256: small model), {@code large-batch} (16), {@code steps} (60 per measured
+ * run; the large model uses a third), {@code repeats} (3), {@code models} (small,large; also medium),
+ * {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
+ * {@code probe-params} (3985,100180,1003300: parameter counts for the Spark-free loopback round trip of the barrier
+ * channel, {@link LoopbackProbe}; empty to skip).
+ */
+public final class TrainerBench {
+
+    private TrainerBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("master", "local[4]");
+        o.put("workers", "1,2,4");
+        o.put("transports", "barrier,stage");
+        o.put("batches", "64,256");
+        o.put("large-batch", "16");
+        o.put("steps", "60");
+        o.put("repeats", "3");
+        o.put("models", "small,large");
+        o.put("probe-params", "3985,100180,1003300");
+        o.put("small-model", BenchModel.SmallMlp.class.getName());
+        o.put("medium-model", BenchModel.MediumMlp.class.getName());
+        o.put("large-model", BenchModel.LargeMlp.class.getName());
+        for (String a : args) {
+            if (!a.startsWith("--") || !a.contains("=")) {
+                throw new IllegalArgumentException("arguments are --key=value, got '" + a + "'; keys: " + o.keySet());
+            }
+            String key = a.substring(2, a.indexOf('='));
+            if (!o.containsKey(key)) {
+                throw new IllegalArgumentException("unknown option --" + key + "; known: " + o.keySet());
+            }
+            o.put(key, a.substring(a.indexOf('=') + 1));
+        }
+        SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf())
+                .setMaster(o.get("master")).setAppName("sparkgrad-trainer-bench")
+                .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.kryo.registrationRequired", "true");
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // Spark's first couple of hundred jobs run about twice as slow: warm the scheduler up before measuring.
+        for (int i = 0; i < 200; i++) {
+            sc.parallelize(List.of(1, 2, 3, 4), 4).count();
+        }
+        int[] workers = ints(o.get("workers"));
+        if (!o.get("probe-params").isEmpty()) {
+            for (int p : ints(o.get("probe-params"))) {
+                for (int w : workers) {
+                    LoopbackProbe.Result r = LoopbackProbe.measure(w, p, 400);
+                    System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
+                            w, p, r.p50Millis(), r.p95Millis());
+                }
+            }
+        }
+        int steps = Integer.parseInt(o.get("steps"));
+        int repeats = Integer.parseInt(o.get("repeats"));
+        System.out.printf(Locale.ROOT, "# master=%s cores=%d java=%s%n", o.get("master"), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        try {
+            for (String which : o.get("models").split(",")) {
+                BenchModel model = (BenchModel) Class.forName(o.get(which + "-model")).getDeclaredConstructor().newInstance();
+                boolean large = !which.equals("small");
+                int[] batches = large ? new int[] {Integer.parseInt(o.get("large-batch"))} : ints(o.get("batches"));
+                int modelSteps = large ? Math.max(10, steps / 3) : steps;
+                int params;
+                try (ReplicaModel probe = model.factory().create(1)) {
+                    params = probe.numParameters();
+                }
+                System.out.printf(Locale.ROOT, "# model=%s parameters=%d steps_per_run=%d repeats=%d%n", model.name(), params, modelSteps, repeats);
+                for (int batch : batches) {
+                    for (int w : workers) {
+                        double single = singleProcess(model, w, batch, modelSteps, repeats);
+                        for (String t : o.get("transports").split(",")) {
+                            GradientTransport transport = t.equals("barrier") ? new BarrierTransport() : new StagePerStepTransport();
+                            distributed(sc, model, transport, w, batch, modelSteps, repeats, single);
+                        }
+                    }
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** Partition sizes for {@code steps} full global batches (plus half a batch the plan drops). */
+    private static int[] sizes(int workers, int batch, int steps) {
+        int total = steps * batch + batch / 2;
+        int[] s = new int[workers];
+        for (int w = 0; w < workers; w++) {
+            s[w] = total / workers + (w < total % workers ? 1 : 0);
+        }
+        return s;
+    }
+
+    /**
+     * Samples per second of one process with {@code threads} threads on global batches of the same size: two
+     * warm-up passes (the JIT), then the median of {@code repeats} timed passes.
+     */
+    private static double singleProcess(BenchModel model, int threads, int batch, int steps, int repeats) {
+        SyntheticClassification data = new SyntheticClassification(model.features(), model.classes(), 17);
+        int[] sizes = sizes(1, batch, steps);
+        SampleBlock block = data.block(0, 0, sizes[0]);
+        BatchPlan plan = BatchPlan.of(sizes, batch);
+        double[] rates = new double[repeats];
+        try (ReplicaModel replica = model.factory().create(threads)) {
+            float[] params = replica.getParameters();
+            FlatSgd opt = FlatSgd.momentum(0.01, 0.9);
+            float[] grad = new float[params.length];
+            for (int r = -2; r < repeats; r++) {
+                int[] order = EpochOrder.permutation(sizes[0], 1, r + 2, 0);
+                long t0 = System.nanoTime();
+                for (int s = 0; s < plan.steps(); s++) {
+                    Arrays.fill(grad, 0f);
+                    replica.setParameters(params);
+                    replica.computeGradient(block, order, plan.offset(s, 0), plan.count(s, 0), grad);
+                    for (int i = 0; i < grad.length; i++) {
+                        grad[i] /= batch;
+                    }
+                    opt.step(params, grad);
+                }
+                if (r >= 0) {
+                    rates[r] = (double) plan.steps() * batch / ((System.nanoTime() - t0) / 1e9);
+                }
+            }
+        }
+        Arrays.sort(rates);
+        double median = rates[rates.length / 2];
+        System.out.printf(Locale.ROOT, "# single-process threads=%d batch=%d samples_per_s=%.1f%n", threads, batch, median);
+        return median;
+    }
+
+    /** Collects the per-step overheads and cycle times of the measured runs. */
+    private static final class Overheads implements MetricSink {
+        final List<Double> millis = new ArrayList<>();
+        final List<Double> compute = new ArrayList<>();
+        double cycleMillis;
+        long cycleSamples;
+
+        @Override
+        public void onStep(StepMetrics s) {
+            if (!Double.isNaN(s.overheadMillis())) {
+                millis.add(s.overheadMillis());
+                compute.add(s.computeMillis());
+                cycleMillis += s.cycleMillis();
+                cycleSamples += s.samples();
+            }
+        }
+    }
+
+    private static void distributed(JavaSparkContext sc, BenchModel model, GradientTransport transport, int workers, int batch,
+                                    int steps, int repeats, double single) {
+        SyntheticClassification data = new SyntheticClassification(model.features(), model.classes(), 17);
+        JavaRDD<SampleBlock> blocks = data.rdd(sc, sizes(workers, batch, steps), 0);
+        ReplicaFactory factory = model.factory();
+        Overheads overheads = new Overheads();
+        long samples = 0;
+        double seconds = 0;
+        try {
+            for (int r = -1; r < repeats; r++) {
+                Overheads sink = r < 0 ? new Overheads() : overheads;
+                TrainingResult res = DistributedTrainer.builder().replicaFactory(factory).optimizer(FlatSgd.momentum(0.01, 0.9))
+                        .globalBatchSize(batch).epochs(1).seed(r + 1L).workers(workers).transport(transport).trainingData(blocks)
+                        .consoleProgress(false).metricSink(sink).build().fit();
+                if (r >= 0) {
+                    for (EpochStats e : res.history()) {
+                        samples += e.trainSamples();
+                        seconds += e.seconds();
+                    }
+                }
+            }
+        } finally {
+            blocks.unpersist(false);
+        }
+        // Steady state: the steps after each epoch's first, whose cycle excludes launching the epoch's tasks. The
+        // launch is a per-epoch cost, printed separately (over a real epoch of hundreds of steps it amortizes).
+        double sps = overheads.cycleSamples / (overheads.cycleMillis / 1e3);
+        double launchMs = (seconds * 1e3 - overheads.cycleMillis) / repeats;
+        double[] o = overheads.millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] c = overheads.compute.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf(Locale.ROOT, "# %s workers=%d batch=%d compute_ms_p50=%.3f steps_measured=%d epoch_samples_per_s=%.1f epoch_start_ms=%.1f%n",
+                transport.name(), workers, batch, percentile(c, 0.5), o.length, samples / seconds, launchMs);
+        System.out.printf(Locale.ROOT,
+                "RESULT bench=trainer transport=%s workers=%d batch=%d samples_per_s=%.1f ratio_vs_single=%.3f step_overhead_ms_p50=%.3f step_overhead_ms_p95=%.3f%n",
+                transport.name(), workers, batch, sps, sps / single, percentile(o, 0.5), percentile(o, 0.95));
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+    }
+}

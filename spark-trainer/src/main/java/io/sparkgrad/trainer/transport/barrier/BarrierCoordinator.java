@@ -1,0 +1,289 @@
+package io.sparkgrad.trainer.transport.barrier;
+
+import io.sparkgrad.trainer.TrainingException;
+import io.sparkgrad.trainer.plan.BatchPlan;
+import io.sparkgrad.trainer.transport.AggregatedStep;
+import io.sparkgrad.trainer.transport.EpochSpec;
+import io.sparkgrad.trainer.transport.GradientSum;
+import io.sparkgrad.trainer.transport.StepHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The driver's side of one barrier epoch, on the thread that called {@code fit}: it consumes the server's events,
+ * keeps the step counter, and sums a step once every worker's contribution to that very step is in.
+ *
+ * <p>Faults: a worker that reports an error or whose connection drops mid-epoch breaks the gang, so the coordinator
+ * closes every connection of the epoch (their tasks end at once instead of waiting on a socket) and forgets the
+ * partial sums of the step in flight. Spark relaunches the whole barrier stage; the new tasks authenticate with a
+ * higher stage attempt, and each is told the current step and weights. The step counter only advances when a
+ * complete sum is applied, and a worker's contribution counts only for the step the driver is at, so no step is
+ * ever applied twice; re-run tasks recompute exactly the lost step (same weights, same samples, same seeds).
+ */
+final class BarrierCoordinator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BarrierCoordinator.class);
+    private static final long POLL_MILLIS = 50;
+
+    private final AggregationServer server;
+    private final BatchPlan plan;
+    private final int numParameters;
+    private final Duration stepTimeout;
+
+    BarrierCoordinator(AggregationServer server, BatchPlan plan, int numParameters, Duration stepTimeout) {
+        this.server = server;
+        this.plan = plan;
+        this.numParameters = numParameters;
+        this.stepTimeout = stepTimeout;
+    }
+
+    /** Runs the epoch's steps from {@code spec.firstStep()}; returns once the job has finished. */
+    void run(EpochSpec spec, float[] initialParams, StepHandler handler, JobHandle job) {
+        new EpochRun(spec, initialParams, handler, job).loop();
+    }
+
+    private final class EpochRun {
+        final EpochSpec spec;
+        final StepHandler handler;
+        final JobHandle job;
+        final int workers = plan.workers();
+        final WorkerConnection[] conns = new WorkerConnection[workers];
+        final ServerEvent.Contribution[] pending = new ServerEvent.Contribution[workers];
+        int pendingCount;
+        int step;
+        boolean done;
+        int attempt = -1;
+        byte[] payload;
+        long lastProgress = System.nanoTime();
+        long lastSumDone = -1;
+        String lastFailure;
+
+        EpochRun(EpochSpec spec, float[] params, StepHandler handler, JobHandle job) {
+            this.spec = spec;
+            this.handler = handler;
+            this.job = job;
+            this.step = spec.firstStep();
+            this.done = step >= plan.steps();
+            this.payload = Wire.encodeFloats(params, numParameters);
+        }
+
+        long globalStep() {
+            return spec.globalStepBase() + step;
+        }
+
+        void loop() {
+            try {
+                while (true) {
+                    ServerEvent ev = server.events().poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (ev != null) {
+                        handle(ev);
+                    }
+                    if (job.isDone()) {
+                        Throwable failure = job.failure();
+                        if (failure == null && done) {
+                            return;
+                        }
+                        throw new TrainingException(failureMessage(failure == null
+                                ? "the epoch's Spark job finished before the epoch was complete" : "the epoch's Spark job failed"),
+                                failure);
+                    }
+                    if (!done && System.nanoTime() - lastProgress > stepTimeout.toNanos()) {
+                        throw new TrainingException(timeoutMessage());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abort("the driver was interrupted");
+                throw new TrainingException("interrupted while running epoch " + (spec.epoch() + 1), e);
+            } catch (RuntimeException e) {
+                abort(e.getMessage() == null ? e.toString() : e.getMessage());
+                throw e;
+            } finally {
+                for (ServerEvent.Contribution c : pending) {
+                    if (c != null) {
+                        c.connection().consumed();
+                    }
+                }
+                for (WorkerConnection c : conns) {
+                    if (c != null) {
+                        c.close("epoch over");
+                    }
+                }
+            }
+        }
+
+        void handle(ServerEvent ev) {
+            WorkerConnection c = ev.connection();
+            if (ev instanceof ServerEvent.Joined) {
+                join(c);
+            } else if (ev instanceof ServerEvent.Contribution con) {
+                contribute(con);
+            } else if (ev instanceof ServerEvent.WorkerFailed f) {
+                if (conns[c.worker()] == c) {
+                    lastFailure = c + " failed at step " + f.step() + ": " + f.message();
+                    LOG.warn("Sparkgrad: {}; closing the epoch's connections so Spark can relaunch the barrier stage", lastFailure);
+                    breakGang();
+                }
+            } else if (ev instanceof ServerEvent.Closed closed) {
+                if (conns[c.worker()] == c) {
+                    conns[c.worker()] = null;
+                    if (!done) {
+                        if (lastFailure == null || !lastFailure.startsWith(c.toString())) {
+                            lastFailure = c + " disconnected at step " + globalStep() + ": " + closed.reason();
+                        }
+                        LOG.warn("Sparkgrad: {}; closing the epoch's connections so Spark can relaunch the barrier stage", lastFailure);
+                        breakGang();
+                    }
+                }
+            }
+        }
+
+        void join(WorkerConnection c) {
+            if (c.epoch() != spec.epoch() || c.stageAttempt() < attempt) {
+                c.close("stale task: epoch " + c.epoch() + " stage attempt " + c.stageAttempt() + " while the driver runs epoch "
+                        + spec.epoch() + " attempt " + attempt);
+                return;
+            }
+            if (c.stageAttempt() > attempt) {
+                if (attempt >= 0) {
+                    LOG.warn("Sparkgrad: barrier stage attempt {} of epoch {} joins at step {}", c.stageAttempt(), spec.epoch() + 1, globalStep());
+                    breakGang();
+                }
+                attempt = c.stageAttempt();
+            }
+            int w = c.worker();
+            if (conns[w] != null) {
+                drop(w);
+                conns[w].close("replaced by a new connection of the same worker");
+            }
+            conns[w] = c;
+            lastProgress = System.nanoTime();
+            if (done) {
+                c.sendEnd(globalStep());
+            } else {
+                sendParams(c);
+            }
+        }
+
+        void contribute(ServerEvent.Contribution con) {
+            WorkerConnection c = con.connection();
+            int w = c.worker();
+            if (conns[w] != c) {
+                c.consumed();
+                return;
+            }
+            if (done || con.step() != globalStep() || pending[w] != null) {
+                String why = done ? "after the epoch ended" : pending[w] != null ? "twice for step " + con.step()
+                        : "for step " + con.step() + " while the driver is at step " + globalStep();
+                c.consumed();
+                c.close("protocol error: gradient sent " + why);
+                conns[w] = null;
+                lastFailure = c + " sent a gradient " + why;
+                breakGang();
+                return;
+            }
+            pending[w] = con;
+            pendingCount++;
+            if (pendingCount == workers) {
+                applyStep();
+            }
+        }
+
+        void applyStep() {
+            GradientSum sum = new GradientSum();
+            for (int w = 0; w < workers; w++) {
+                ServerEvent.Contribution con = pending[w];
+                sum.add(w, con.stats(), con.grad(), con.computeNanos());
+            }
+            GradientSum.Result r = sum.result(workers);
+            long now = System.nanoTime();
+            long cycle = lastSumDone < 0 ? -1 : now - lastSumDone;
+            lastSumDone = now;
+            float[] next = handler.onStep(new AggregatedStep(spec.epoch(), step, globalStep(), r.gradSum(), r.stats(),
+                    r.maxComputeNanos(), cycle));
+            for (int w = 0; w < workers; w++) {
+                pending[w].connection().consumed();
+                pending[w] = null;
+            }
+            pendingCount = 0;
+            step++;
+            lastProgress = System.nanoTime();
+            if (step >= plan.steps()) {
+                done = true;
+                for (WorkerConnection c : conns) {
+                    if (c != null) {
+                        c.sendEnd(globalStep());
+                    }
+                }
+            } else {
+                // A fresh payload per step: a writer thread may still hold the last one for a slow peer.
+                payload = Wire.encodeFloats(next, numParameters);
+                for (WorkerConnection c : conns) {
+                    if (c != null) {
+                        sendParams(c);
+                    }
+                }
+            }
+        }
+
+        void sendParams(WorkerConnection c) {
+            int w = c.worker();
+            c.sendParams(globalStep(), plan.offset(step, w), plan.count(step, w), payload, numParameters);
+        }
+
+        void drop(int w) {
+            if (pending[w] != null) {
+                pending[w].connection().consumed();
+                pending[w] = null;
+                pendingCount--;
+            }
+        }
+
+        /** Closes every connection of the epoch and forgets the step in flight; Spark relaunches the gang. */
+        void breakGang() {
+            for (int w = 0; w < workers; w++) {
+                drop(w);
+                if (conns[w] != null) {
+                    conns[w].close("another worker of the barrier stage failed");
+                    conns[w] = null;
+                }
+            }
+            lastSumDone = -1;
+        }
+
+        void abort(String message) {
+            for (WorkerConnection c : conns) {
+                if (c != null) {
+                    c.sendAbort(globalStep(), message);
+                }
+            }
+            job.cancel();
+        }
+
+        String failureMessage(String what) {
+            return "epoch " + (spec.epoch() + 1) + " stopped at step " + globalStep() + ": " + what
+                    + (lastFailure != null ? "; last worker failure: " + lastFailure : "");
+        }
+
+        String timeoutMessage() {
+            List<Integer> silent = new ArrayList<>();
+            List<Integer> absent = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                if (conns[w] == null) {
+                    absent.add(w);
+                } else if (pending[w] == null) {
+                    silent.add(w);
+                }
+            }
+            return "step " + globalStep() + " (epoch " + (spec.epoch() + 1) + ", step " + (step + 1) + " of " + plan.steps()
+                    + ") timed out after " + stepTimeout.toMillis() / 1000.0 + " s: no gradient from workers " + silent
+                    + (absent.isEmpty() ? "" : ", workers " + absent + " not connected (the barrier stage needs " + workers
+                    + " task slots at once)") + (lastFailure != null ? "; last worker failure: " + lastFailure : "");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.sparkgrad.trainer.transport.barrier;
+
+import io.sparkgrad.trainer.TrainingException;
+import io.sparkgrad.trainer.transport.EpochSpec;
+import io.sparkgrad.trainer.transport.GradientTransport;
+import io.sparkgrad.trainer.transport.StepHandler;
+import io.sparkgrad.trainer.transport.TransportContext;
+import io.sparkgrad.trainer.transport.TransportSession;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The default transport: one barrier stage per epoch, and a per-step exchange with an aggregation server on the
+ * driver over an authenticated socket.
+ *
+ * <p>Spark gang-schedules the epoch's tasks (one per partition), so all workers are up together; each connects to
+ * the server, proves it holds the run's random secret (HMAC challenge-response), and then for every step receives
+ * the weights and its slice of the global batch and sends back its gradient sum as raw little-endian floats. The
+ * driver sums in a fixed order, steps the optimizer and replies with the new weights. Spark's
+ * {@code BarrierTaskContext.barrier()} is never called: it sleep-polls for about a second, longer than a step.
+ *
+ * <p>The barrier stage feeds a tiny shuffle, which makes it a shuffle-map stage: when a task fails, Spark
+ * relaunches the whole gang (a failed barrier result stage would not be retried at all). The relaunched tasks
+ * rejoin at the driver's current step, so a failure costs the step in flight and the trajectory is unchanged.
+ *
+ * <p>Needs as many free task slots as workers, and no dynamic allocation; use
+ * {@link io.sparkgrad.trainer.transport.stage.StagePerStepTransport} otherwise.
+ */
+public final class BarrierTransport implements GradientTransport {
+
+    private static final ClassTag<int[]> REPORT_TAG = ClassTag$.MODULE$.apply(int[].class);
+
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+
+    /** With a 30 s connect timeout and a 10 s handshake timeout. */
+    public BarrierTransport() {
+        this(Duration.ofSeconds(30), Duration.ofSeconds(10));
+    }
+
+    /**
+     * @param connectTimeout   how long a worker tries to reach the driver's server
+     * @param handshakeTimeout how long the server waits for a connecting client to authenticate
+     */
+    public BarrierTransport(Duration connectTimeout, Duration handshakeTimeout) {
+        if (connectTimeout.isNegative() || connectTimeout.isZero() || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("barrier transport timeouts must be positive, got connect=" + connectTimeout
+                    + " handshake=" + handshakeTimeout);
+        }
+        this.connectTimeout = connectTimeout;
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
+    @Override
+    public String name() {
+        return "barrier";
+    }
+
+    @Override
+    public TransportSession open(TransportContext context) {
+        return new Session(context);
+    }
+
+    private final class Session implements TransportSession {
+        private final TransportContext ctx;
+        private final AggregationServer server;
+        private final BarrierCoordinator coordinator;
+        private final String advertisedHost;
+        private final byte[] secret = Handshake.newSecret();
+
+        Session(TransportContext ctx) {
+            this.ctx = ctx;
+            SparkConf conf = ctx.spark().getConf();
+            int workers = ctx.plan().workers();
+            int taskCpus = conf.getInt("spark.task.cpus", 1);
+            int slots = ctx.spark().sc().defaultParallelism();
+            if ((long) workers * taskCpus > slots) {
+                throw new IllegalArgumentException("the barrier transport runs all " + workers + " workers at once, each with "
+                        + taskCpus + " cpus (spark.task.cpus), but the cluster offers " + slots
+                        + " cores (default parallelism): use fewer workers or the stage-per-step transport");
+            }
+            if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+                throw new IllegalArgumentException("the barrier transport cannot run with spark.dynamicAllocation.enabled=true: "
+                        + "use the stage-per-step transport");
+            }
+            String host = conf.get("spark.driver.host", "127.0.0.1");
+            String bind = conf.get("spark.driver.bindAddress", host);
+            this.advertisedHost = host;
+            try {
+                this.server = new AggregationServer(bind, secret, workers, ctx.numParameters(), handshakeTimeout);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not start the aggregation server on " + bind + " (spark.driver.bindAddress): "
+                        + e.getMessage(), e);
+            }
+            this.coordinator = new BarrierCoordinator(server, ctx.plan(), ctx.numParameters(), ctx.stepTimeout());
+        }
+
+        @Override
+        public void runEpoch(EpochSpec spec, float[] params, StepHandler handler) {
+            long readTimeout = Math.min(Integer.MAX_VALUE, ctx.stepTimeout().toMillis() * 2 + 30_000);
+            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), secret, ctx.runId(),
+                    ctx.factory(), ctx.seed(), spec.epoch(), ctx.numParameters(), Math.toIntExact(connectTimeout.toMillis()),
+                    (int) readTimeout);
+            RDD<int[]> reports = ctx.blocks().rdd().barrier().mapPartitions(task, false, REPORT_TAG);
+            // The shuffle turns the barrier stage into a shuffle-map stage, which Spark retries as a whole on failure.
+            JavaRDD<int[]> gathered = new JavaRDD<>(reports, REPORT_TAG).coalesce(1, true);
+            ctx.spark().setJobDescription(spec.description());
+            JavaFutureAction<List<int[]>> job = gathered.collectAsync();
+            coordinator.run(spec, params, handler, new JobHandle() {
+                @Override
+                public boolean isDone() {
+                    return job.isDone();
+                }
+
+                @Override
+                public Throwable failure() {
+                    try {
+                        job.get();
+                        return null;
+                    } catch (ExecutionException e) {
+                        return e.getCause() != null ? e.getCause() : e;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return e;
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                }
+
+                @Override
+                public void cancel() {
+                    job.cancel(true);
+                }
+            });
+            List<int[]> done;
+            try {
+                done = job.get();
+            } catch (InterruptedException | ExecutionException e) {
+                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": the barrier job failed after its last step", e);
+            }
+            if (done.size() != ctx.plan().workers()) {
+                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": " + done.size() + " of " + ctx.plan().workers()
+                        + " barrier tasks reported back");
+            }
+        }
+
+        @Override
+        public Optional<InetSocketAddress> endpoint() {
+            return Optional.of(new InetSocketAddress(advertisedHost, server.address().getPort()));
+        }
+
+        /** Connections the server refused so far (tests and diagnostics). */
+        long refusedConnections() {
+            return server.refusedConnections();
+        }
+
+        @Override
+        public void close() {
+            server.close();
+        }
+    }
+}

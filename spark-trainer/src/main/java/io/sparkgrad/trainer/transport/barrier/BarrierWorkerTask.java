@@ -1,0 +1,105 @@
+package io.sparkgrad.trainer.transport.barrier;
+
+import io.sparkgrad.ingest.block.SampleBlock;
+import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.data.Blocks;
+import io.sparkgrad.trainer.transport.GradientWorker;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.util.TaskInterruptListener;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * One barrier task's whole epoch on an executor: connect to the driver's aggregation server, then for every step
+ * load the weights, compute the gradient sum of this worker's slice and send it, until the driver says END.
+ * Returns one record {@code [partition, steps computed]}.
+ */
+final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, Iterator<int[]>> implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String host;
+    private final int port;
+    private final byte[] secret;
+    private final String runId;
+    private final ReplicaFactory factory;
+    private final long seed;
+    private final int epoch;
+    private final int numParameters;
+    private final int connectTimeoutMs;
+    private final int readTimeoutMs;
+
+    BarrierWorkerTask(String host, int port, byte[] secret, String runId, ReplicaFactory factory, long seed, int epoch,
+                      int numParameters, int connectTimeoutMs, int readTimeoutMs) {
+        this.host = host;
+        this.port = port;
+        this.secret = secret.clone();
+        this.runId = runId;
+        this.factory = factory;
+        this.seed = seed;
+        this.epoch = epoch;
+        this.numParameters = numParameters;
+        this.connectTimeoutMs = connectTimeoutMs;
+        this.readTimeoutMs = readTimeoutMs;
+    }
+
+    @Override
+    public Iterator<int[]> apply(Iterator<SampleBlock> it) {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        int partition = ctx.partitionId();
+        SampleBlock block = Blocks.single(CollectionConverters.asJava(it), partition);
+        WorkerClient client;
+        try {
+            client = WorkerClient.connect(host, port, secret, partition, ctx.stageAttemptNumber(), epoch, numParameters,
+                    connectTimeoutMs, readTimeoutMs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker " + partition + " could not join the aggregation server at " + host + ":" + port
+                    + " (is the driver reachable from the executors on spark.driver.host?): " + e.getMessage(), e);
+        }
+        // A killed task (its gang failed) must not sit in a socket read: closing the socket ends the read at once.
+        ctx.addTaskInterruptListener((TaskInterruptListener) (c, reason) -> client.close());
+        int steps = 0;
+        long step = -1;
+        try (client; GradientWorker worker = GradientWorker.open(runId, factory, ctx.cpus(), block, partition, seed, epoch, numParameters)) {
+            float[] params = new float[numParameters];
+            while (true) {
+                WorkerClient.Command cmd = client.next(params);
+                step = cmd.step();
+                if (cmd.type() == Wire.END) {
+                    break;
+                }
+                if (cmd.type() == Wire.ABORT) {
+                    throw new IllegalStateException("the driver stopped the run at step " + step + ": " + cmd.message());
+                }
+                GradientWorker.Contribution c = worker.step(params, step, cmd.offset(), cmd.count());
+                client.sendGradient(step, c.stats(), c.computeNanos(), c.gradSum());
+                steps++;
+            }
+        } catch (IOException e) {
+            client.sendError(step, describe(e));
+            throw new UncheckedIOException("worker " + partition + " lost the aggregation server at step " + step + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            client.sendError(step, describe(e));
+            throw e;
+        }
+        return CollectionConverters.asScala(List.of(new int[] {partition, steps}).iterator());
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder(e.toString());
+        StackTraceElement[] trace = e.getStackTrace();
+        for (int i = 0; i < Math.min(3, trace.length); i++) {
+            s.append("\n    at ").append(trace[i]);
+        }
+        if (e.getCause() != null && e.getCause() != e) {
+            s.append("\n  caused by ").append(e.getCause());
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,77 @@
+package io.sparkgrad.trainer.transport.barrier;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The aggregation channel's wire format. Everything is little-endian; no Java serialization anywhere.
+ *
+ * <pre>
+ * handshake (fixed sizes, server speaks first)
+ *   server HELLO   magic:int  version:int  serverNonce:32
+ *   client AUTH    magic:int  worker:int  stageAttempt:int  epoch:int  clientNonce:32  mac:32
+ *                  mac = HMAC-SHA256(secret, "sparkgrad-client" serverNonce clientNonce worker stageAttempt epoch)
+ *   server RESULT  magic:int  status:int (0 accepted, 1 refused)  mac:32
+ *                  mac = HMAC-SHA256(secret, "sparkgrad-server" clientNonce serverNonce status), zeros when refused
+ * frames (after the handshake)
+ *   length:int (bytes after this field)  type:int  step:long  worker:int  body
+ *   PARAMS   (driver)  offset:int count:int n:int  n floats     weights of the step and the worker's slice of it
+ *   END      (driver)  -                                        the epoch is complete
+ *   ABORT    (driver)  len:int utf8                             the run stopped; the message says why
+ *   GRADIENT (worker)  lossSum:double correct:long count:long computeNanos:long n:int  n floats
+ *   ERROR    (worker)  len:int utf8                             the worker's exception
+ * </pre>
+ *
+ * The secret never crosses this channel; both sides prove they hold it with fresh nonces, so a recorded
+ * handshake cannot be replayed. The channel authenticates; it does not encrypt (see the module's design note).
+ */
+final class Wire {
+
+    static final int MAGIC = 0x31475053; // "SPG1" read as little-endian bytes
+    static final int VERSION = 1;
+    static final int NONCE_BYTES = 32;
+    static final int MAC_BYTES = 32;
+    static final int HELLO_BYTES = 4 + 4 + NONCE_BYTES;
+    static final int AUTH_BYTES = 4 + 4 + 4 + 4 + NONCE_BYTES + MAC_BYTES;
+    static final int RESULT_BYTES = 4 + 4 + MAC_BYTES;
+    static final int STATUS_ACCEPTED = 0;
+    static final int STATUS_REFUSED = 1;
+
+    static final int PARAMS = 1;
+    static final int END = 2;
+    static final int ABORT = 3;
+    static final int GRADIENT = 10;
+    static final int ERROR = 11;
+
+    /** type + step + worker: the part of a frame's length that every frame has. */
+    static final int HEADER_AFTER_LENGTH = 4 + 8 + 4;
+    static final int HEADER_BYTES = 4 + HEADER_AFTER_LENGTH;
+    static final int PARAMS_FIXED = 4 + 4 + 4;
+    static final int GRADIENT_FIXED = 8 + 8 + 8 + 8 + 4;
+    static final int MAX_MESSAGE_BYTES = 64 * 1024;
+
+    private Wire() {
+    }
+
+    static ByteBuffer le(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static String typeName(int type) {
+        return switch (type) {
+            case PARAMS -> "PARAMS";
+            case END -> "END";
+            case ABORT -> "ABORT";
+            case GRADIENT -> "GRADIENT";
+            case ERROR -> "ERROR";
+            default -> "unknown type " + type;
+        };
+    }
+
+    /** Encodes floats as little-endian bytes. */
+    static byte[] encodeFloats(float[] values, int n) {
+        byte[] out = new byte[4 * n];
+        le(out).asFloatBuffer().put(values, 0, n);
+        return out;
+    }
+}

@@ -1,0 +1,115 @@
+package io.sparkgrad.trainer.transport.barrier;
+
+import io.sparkgrad.trainer.StepStats;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+
+/**
+ * A worker's end of the aggregation channel: connect and authenticate, then read the driver's commands and send
+ * gradient sums. Used on the executors by the barrier task; public to this package only.
+ */
+final class WorkerClient implements AutoCloseable {
+
+    /**
+     * A driver command as read.
+     *
+     * @param type   {@link Wire#PARAMS}, {@link Wire#END} or {@link Wire#ABORT}
+     * @param step   the run's step number
+     * @param offset the worker's first position in its epoch order (PARAMS)
+     * @param count  the worker's number of samples for the step (PARAMS)
+     * @param message the driver's reason (ABORT)
+     */
+    record Command(int type, long step, int offset, int count, String message) {
+    }
+
+    private final FrameChannel channel;
+    private final int worker;
+    private final int numParameters;
+    private final byte[] fixed = new byte[Wire.GRADIENT_FIXED];
+    private byte[] payload = new byte[0];
+
+    private WorkerClient(FrameChannel channel, int worker, int numParameters) {
+        this.channel = channel;
+        this.worker = worker;
+        this.numParameters = numParameters;
+    }
+
+    /**
+     * Connects and authenticates.
+     *
+     * @param readTimeoutMs how long to wait for the driver's next command before giving up on it
+     */
+    static WorkerClient connect(String host, int port, byte[] secret, int worker, int stageAttempt, int epoch, int numParameters,
+                                int connectTimeoutMs, int readTimeoutMs) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(host, port), connectTimeoutMs);
+            s.setSoTimeout(readTimeoutMs);
+            FrameChannel ch = new FrameChannel(s);
+            Handshake.connect(ch, secret, worker, stageAttempt, epoch);
+            return new WorkerClient(ch, worker, numParameters);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Reads the next command; for PARAMS the weights land in {@code params}. */
+    Command next(float[] params) throws IOException {
+        int maxBody = Math.max(Wire.PARAMS_FIXED + 4 * numParameters, 4 + Wire.MAX_MESSAGE_BYTES);
+        FrameChannel.Header h = channel.readHeader(maxBody);
+        if (h.worker() != worker) {
+            throw new ProtocolException("the driver addressed worker " + h.worker() + " on worker " + worker + "'s connection");
+        }
+        switch (h.type()) {
+            case Wire.PARAMS -> {
+                ByteBuffer b = channel.readSmall(Wire.PARAMS_FIXED);
+                int offset = b.getInt();
+                int count = b.getInt();
+                int n = b.getInt();
+                if (n != numParameters || h.bodyLength() != Wire.PARAMS_FIXED + 4 * n) {
+                    throw new ProtocolException("weights frame with " + n + " values for a model of " + numParameters);
+                }
+                channel.readFloats(params, n);
+                return new Command(Wire.PARAMS, h.step(), offset, count, null);
+            }
+            case Wire.END -> {
+                channel.skip(h.bodyLength());
+                return new Command(Wire.END, h.step(), 0, 0, null);
+            }
+            case Wire.ABORT -> {
+                return new Command(Wire.ABORT, h.step(), 0, 0, channel.readMessage(h.bodyLength()));
+            }
+            default -> throw new ProtocolException("the driver sent a frame of " + Wire.typeName(h.type()));
+        }
+    }
+
+    /** Sends one step's gradient sum and stats as one frame. */
+    void sendGradient(long step, StepStats stats, long computeNanos, float[] grad) throws IOException {
+        int bytes = 4 * numParameters;
+        if (payload.length != bytes) {
+            payload = new byte[bytes];
+        }
+        Wire.le(payload).asFloatBuffer().put(grad, 0, numParameters);
+        Wire.le(fixed).putDouble(stats.lossSum()).putLong(stats.correct()).putLong(stats.count()).putLong(computeNanos)
+                .putInt(numParameters);
+        channel.writeFrame(Wire.GRADIENT, step, worker, fixed, Wire.GRADIENT_FIXED, payload, bytes);
+    }
+
+    /** Reports an exception to the driver, best effort. */
+    void sendError(long step, String message) {
+        try {
+            channel.writeMessage(Wire.ERROR, step, worker, message);
+        } catch (IOException ignored) {
+            // The driver sees the connection drop instead.
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+    }
+}

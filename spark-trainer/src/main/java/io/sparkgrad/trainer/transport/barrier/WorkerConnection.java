@@ -1,0 +1,177 @@
+package io.sparkgrad.trainer.transport.barrier;
+
+import io.sparkgrad.trainer.StepStats;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The driver's end of one authenticated worker connection. Its reader thread turns frames into
+ * {@link ServerEvent}s; the coordinator sends frames with {@link #sendParams}, {@link #sendEnd} and
+ * {@link #sendAbort}. Frames above a few kilobytes are written by a per-connection writer thread, so a worker that
+ * stops reading can never block the coordinator (and big weights go to several workers in parallel).
+ */
+final class WorkerConnection {
+
+    private static final int DIRECT_WRITE_LIMIT = 64 * 1024;
+
+    private final FrameChannel channel;
+    private final Handshake.Identity identity;
+    private final int numParameters;
+    private final float[] receive;
+    /** One permit per frame the reader may read; the coordinator returns it after using a contribution. */
+    private final Semaphore mayRead = new Semaphore(0);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile String closeReason;
+    private ExecutorService writer;
+
+    WorkerConnection(FrameChannel channel, Handshake.Identity identity, int numParameters) {
+        this.channel = channel;
+        this.identity = identity;
+        this.numParameters = numParameters;
+        this.receive = new float[numParameters];
+    }
+
+    int worker() {
+        return identity.worker();
+    }
+
+    int stageAttempt() {
+        return identity.stageAttempt();
+    }
+
+    int epoch() {
+        return identity.epoch();
+    }
+
+    String peer() {
+        return channel.peer();
+    }
+
+    /**
+     * Reads the next frame and turns it into an event; blocks while the previous contribution is unconsumed.
+     *
+     * @throws IOException when the connection ends or the worker breaks the protocol
+     */
+    ServerEvent readEvent() throws IOException {
+        int maxBody = Math.max(Wire.GRADIENT_FIXED + 4 * numParameters, 4 + Wire.MAX_MESSAGE_BYTES);
+        FrameChannel.Header h = channel.readHeader(maxBody);
+        if (h.worker() != identity.worker()) {
+            throw new ProtocolException("worker " + identity.worker() + " sent a frame claiming to be worker " + h.worker());
+        }
+        switch (h.type()) {
+            case Wire.GRADIENT -> {
+                if (h.bodyLength() != Wire.GRADIENT_FIXED + 4 * numParameters) {
+                    throw new ProtocolException("gradient frame of " + h.bodyLength() + " bytes, expected "
+                            + (Wire.GRADIENT_FIXED + 4 * numParameters) + " for " + numParameters + " parameters");
+                }
+                ByteBuffer b = channel.readSmall(Wire.GRADIENT_FIXED);
+                double loss = b.getDouble();
+                long correct = b.getLong();
+                long count = b.getLong();
+                long nanos = b.getLong();
+                int n = b.getInt();
+                if (n != numParameters || count < 0 || correct < 0 || correct > count) {
+                    throw new ProtocolException("gradient frame with n=" + n + " correct=" + correct + " count=" + count
+                            + " (expected n=" + numParameters + ", 0 <= correct <= count)");
+                }
+                channel.readFloats(receive, n);
+                return new ServerEvent.Contribution(this, h.step(), new StepStats(loss, correct, count), nanos, receive);
+            }
+            case Wire.ERROR -> {
+                return new ServerEvent.WorkerFailed(this, h.step(), channel.readMessage(h.bodyLength()));
+            }
+            default -> throw new ProtocolException("a worker may not send frames of " + Wire.typeName(h.type()));
+        }
+    }
+
+    /** Blocks the reader until the coordinator has used the last contribution (or the connection closes). */
+    void awaitConsumed() throws InterruptedException {
+        mayRead.acquire();
+    }
+
+    /** The coordinator is done with the last contribution's buffer. */
+    void consumed() {
+        mayRead.release();
+    }
+
+    void sendParams(long step, int offset, int count, byte[] payload, int n) {
+        byte[] fixed = new byte[Wire.PARAMS_FIXED];
+        Wire.le(fixed).putInt(offset).putInt(count).putInt(n);
+        send(Wire.PARAMS, step, fixed, payload, 4 * n);
+    }
+
+    void sendEnd(long step) {
+        send(Wire.END, step, new byte[0], null, 0);
+    }
+
+    void sendAbort(long step, String message) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            channel.writeMessage(Wire.ABORT, step, identity.worker(), message);
+        } catch (IOException e) {
+            close("could not send abort: " + e.getMessage());
+        }
+    }
+
+    private void send(int type, long step, byte[] fixed, byte[] payload, int payloadLen) {
+        if (closed.get()) {
+            return;
+        }
+        if (fixed.length + payloadLen <= DIRECT_WRITE_LIMIT) {
+            write(type, step, fixed, payload, payloadLen);
+        } else {
+            synchronized (this) {
+                if (writer == null) {
+                    writer = Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "sparkgrad-agg-writer-" + identity.worker());
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                writer.execute(() -> write(type, step, fixed, payload, payloadLen));
+            }
+        }
+    }
+
+    private void write(int type, long step, byte[] fixed, byte[] payload, int payloadLen) {
+        try {
+            channel.writeFrame(type, step, identity.worker(), fixed, fixed.length, payload, payloadLen);
+        } catch (IOException e) {
+            // The reader thread sees the broken socket too and reports it as a Closed event.
+            close("write failed: " + e.getMessage());
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    String closeReason() {
+        return closeReason;
+    }
+
+    void close(String reason) {
+        if (closed.compareAndSet(false, true)) {
+            closeReason = reason;
+            channel.close();
+            mayRead.release(Integer.MAX_VALUE / 2);
+            synchronized (this) {
+                if (writer != null) {
+                    writer.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "worker " + identity.worker() + " (stage attempt " + identity.stageAttempt() + ", " + peer() + ")";
+    }
+}

@@ -1,0 +1,135 @@
+package io.sparkgrad.trainer;
+
+import io.sparkgrad.ingest.block.SampleBlock;
+import org.apache.spark.TaskContext;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A replica factory that wraps another and misbehaves at one step, for fault tests. Local mode runs the tasks in
+ * the test's JVM, so {@link #INJECTED} counts the faults that really happened.
+ */
+public final class FaultInjection implements ReplicaFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Faults injected so far in this JVM. */
+    public static final AtomicInteger INJECTED = new AtomicInteger();
+
+    /** What goes wrong. */
+    public enum Mode {
+        /** The task's first attempt throws (a retried task succeeds). */
+        FAIL_ONCE,
+        /** Every attempt throws. */
+        FAIL_ALWAYS,
+        /** The loss and one gradient value become NaN. */
+        NAN,
+        /** The task sleeps for a minute (until interrupted). */
+        HANG
+    }
+
+    private final ReplicaFactory base;
+    private final Mode mode;
+    private final long step;
+    private final int partition;
+
+    /**
+     * @param partition the partition that misbehaves, or -1 for all
+     */
+    public FaultInjection(ReplicaFactory base, Mode mode, long step, int partition) {
+        this.base = base;
+        this.mode = mode;
+        this.step = step;
+        this.partition = partition;
+    }
+
+    @Override
+    public ReplicaModel create(int threads) {
+        return new Faulty(base.create(threads));
+    }
+
+    private final class Faulty implements ReplicaModel {
+        private final ReplicaModel inner;
+        private long current = -1;
+
+        Faulty(ReplicaModel inner) {
+            this.inner = inner;
+        }
+
+        private boolean here() {
+            TaskContext ctx = TaskContext.get();
+            return current == step && ctx != null && (partition < 0 || ctx.partitionId() == partition);
+        }
+
+        @Override
+        public void beginStep(long globalStep, long seed) {
+            current = globalStep;
+            inner.beginStep(globalStep, seed);
+            if (!here()) {
+                return;
+            }
+            TaskContext ctx = TaskContext.get();
+            boolean first = ctx.attemptNumber() == 0 && ctx.stageAttemptNumber() == 0;
+            if (mode == Mode.FAIL_ALWAYS || (mode == Mode.FAIL_ONCE && first)) {
+                INJECTED.incrementAndGet();
+                throw new IllegalStateException("injected fault at step " + globalStep + " on partition " + ctx.partitionId());
+            }
+            if (mode == Mode.HANG) {
+                INJECTED.incrementAndGet();
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("hung task interrupted", e);
+                }
+            }
+        }
+
+        @Override
+        public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
+            StepStats s = inner.computeGradient(block, order, from, count, gradSumOut);
+            if (mode == Mode.NAN && here()) {
+                INJECTED.incrementAndGet();
+                gradSumOut[3] = Float.NaN;
+                return new StepStats(Double.NaN, s.correct(), s.count());
+            }
+            return s;
+        }
+
+        @Override
+        public int numParameters() {
+            return inner.numParameters();
+        }
+
+        @Override
+        public float[] getParameters() {
+            return inner.getParameters();
+        }
+
+        @Override
+        public void setParameters(float[] flat) {
+            inner.setParameters(flat);
+        }
+
+        @Override
+        public void train(boolean training) {
+            inner.train(training);
+        }
+
+        @Override
+        public StepStats evaluate(SampleBlock block, int from, int count) {
+            return inner.evaluate(block, from, count);
+        }
+
+        @Override
+        public List<ParameterSlice> parameterLayout() {
+            return inner.parameterLayout();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}

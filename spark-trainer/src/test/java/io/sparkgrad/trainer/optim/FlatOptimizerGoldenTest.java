@@ -1,0 +1,132 @@
+package io.sparkgrad.trainer.optim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgrad.trainer.DriverOptimizer;
+import io.sparkgrad.trainer.OptimizerState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The flat optimizers follow PyTorch 1.13's trajectories in ../shared/golden step by step. */
+class FlatOptimizerGoldenTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static JsonNode golden(String name) throws IOException {
+        String dir = System.getProperty("sparkgrad.golden.dir", "../../shared/golden");
+        Path p = Path.of(dir, name + ".json");
+        assertTrue(Files.exists(p), "golden case " + p + " is missing");
+        return JSON.readTree(p.toFile());
+    }
+
+    static float[] data(JsonNode tensor) {
+        JsonNode d = tensor.get("data");
+        float[] out = new float[d.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) d.get(i).asDouble();
+        }
+        return out;
+    }
+
+    static DriverOptimizer optimizerFor(JsonNode params) {
+        String kind = params.get("optimizer").asText();
+        if (kind.equals("sgd")) {
+            return new FlatSgd(params.get("lr").asDouble(), params.get("momentum").asDouble(), params.get("dampening").asDouble(),
+                    params.get("weight_decay").asDouble(), params.get("nesterov").asBoolean());
+        }
+        return new FlatAdam(params.get("lr").asDouble(), params.get("betas").get(0).asDouble(), params.get("betas").get(1).asDouble(),
+                params.get("eps").asDouble(), params.get("weight_decay").asDouble(), false);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd_lr0.1", "sgd_lr0.1_momentum0.9", "sgd_lr0.1_momentum0.9_dampening0.1", "sgd_lr0.1_nesterov0.9",
+            "sgd_lr0.1_weight_decay0.05", "sgd_lr0.1_weight_decay1e-4", "adam_lr0.01", "adam_lr0.01_weight_decay0.1"})
+    void followsPyTorchTrajectory(String name) throws IOException {
+        JsonNode g = golden(name);
+        DriverOptimizer opt = optimizerFor(g.get("params"));
+        float[] w = data(g.get("inputs").get("weight"));
+        float[] b = data(g.get("inputs").get("bias"));
+        int nw = w.length;
+        int nb = b.length;
+        float[] params = new float[nw + nb];
+        System.arraycopy(w, 0, params, 0, nw);
+        System.arraycopy(b, 0, params, nw, nb);
+        float[] gw = data(g.get("outputs").get("grad_weight"));
+        float[] gb = data(g.get("outputs").get("grad_bias"));
+        float[] ew = data(g.get("outputs").get("weight"));
+        float[] eb = data(g.get("outputs").get("bias"));
+        double rel = g.get("tolerance").get("rel").asDouble();
+        double abs = g.get("tolerance").get("abs").asDouble();
+        int steps = g.get("params").get("steps").asInt();
+        for (int s = 0; s < steps; s++) {
+            float[] grad = new float[nw + nb];
+            System.arraycopy(gw, s * nw, grad, 0, nw);
+            System.arraycopy(gb, s * nb, grad, nw, nb);
+            opt.step(params, grad);
+            for (int i = 0; i < nw + nb; i++) {
+                float expected = i < nw ? ew[s * nw + i] : eb[s * nb + i - nw];
+                assertTrue(Math.abs(params[i] - expected) <= abs + rel * Math.abs(expected),
+                        name + " step " + s + " parameter " + i + ": " + params[i] + " vs PyTorch " + expected);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd_lr0.1_nesterov0.9", "adam_lr0.01_weight_decay0.1"})
+    void restoredStateContinuesTheSameTrajectory(String name) throws IOException {
+        JsonNode g = golden(name);
+        float[] grads = data(g.get("outputs").get("grad_weight"));
+        int n = grads.length / 5;
+        DriverOptimizer straight = optimizerFor(g.get("params"));
+        DriverOptimizer first = optimizerFor(g.get("params"));
+        float[] p1 = data(g.get("inputs").get("weight"));
+        float[] p2 = p1.clone();
+        for (int s = 0; s < 5; s++) {
+            float[] grad = new float[n];
+            System.arraycopy(grads, s * n, grad, 0, n);
+            straight.step(p1, grad.clone());
+            if (s < 2) {
+                first.step(p2, grad.clone());
+            } else {
+                if (s == 2) {
+                    OptimizerState st = first.state();
+                    first = optimizerFor(g.get("params"));
+                    first.restore(st);
+                }
+                first.step(p2, grad.clone());
+            }
+        }
+        assertArrayEquals(p1, p2, 0f);
+    }
+
+    @Test
+    void rejectsInvalidHyperparameters() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FlatSgd(0.1, 0, 0, 0, true));
+        assertTrue(e.getMessage().contains("Nesterov"), e.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FlatSgd(-1, 0, 0, 0, false)).getMessage().contains("lr"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FlatAdam(0.1, 1.0, 0.9, 1e-8, 0, false))
+                .getMessage().contains("index 0"));
+    }
+
+    @Test
+    void adamStateRecordsItsStepCount() {
+        FlatAdam a = FlatAdam.of(0.01);
+        a.step(new float[] {1, 2}, new float[] {0.5f, -0.5f});
+        a.step(new float[] {1, 2}, new float[] {0.5f, -0.5f});
+        OptimizerState s = a.state();
+        assertEquals(2.0, s.scalars().get("step"));
+        assertEquals(2, s.buffers().get("exp_avg").length);
+        FlatAdam b = FlatAdam.of(0.01);
+        assertThrows(IllegalArgumentException.class, () -> b.restore(new OptimizerState(s.buffers(), java.util.Map.of("step", 0.0))));
+    }
+}
