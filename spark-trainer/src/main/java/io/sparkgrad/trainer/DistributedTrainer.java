@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer;
 
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
@@ -44,7 +45,7 @@ import java.util.UUID;
  * <pre>{@code
  * TrainingResult r = DistributedTrainer.builder()
  *     .replicaFactory(threads -> new MyReplica(threads))
- *     .optimizer(FlatSgd.momentum(0.1, 0.9))
+ *     .optimizer(EngineOptimizer.sgdMomentum(0.1, 0.9))
  *     .globalBatchSize(64).epochs(2).seed(42).workers(2)
  *     .trainingData(trainBlocks).validationData(validBlocks)
  *     .checkpointDir("hdfs:///runs/mnist/ckpt")

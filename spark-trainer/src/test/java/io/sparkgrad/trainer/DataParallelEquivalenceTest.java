@@ -1,8 +1,7 @@
 package io.sparkgrad.trainer;
 
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.trainer.optim.FlatAdam;
-import io.sparkgrad.trainer.optim.FlatSgd;
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import io.sparkgrad.trainer.transport.GradientTransport;
@@ -64,7 +63,7 @@ class DataParallelEquivalenceTest {
     }
 
     static Supplier<DriverOptimizer> optimizer(String name) {
-        return name.equals("sgd") ? () -> FlatSgd.momentum(0.1, 0.9) : () -> FlatAdam.of(0.01);
+        return name.equals("sgd") ? () -> EngineOptimizer.sgdMomentum(0.1, 0.9) : () -> EngineOptimizer.adam(0.01);
     }
 
     static TrainingResult fit(int workers, GradientTransport transport, DriverOptimizer opt, JavaRDD<SampleBlock> validation) {
@@ -102,7 +101,7 @@ class DataParallelEquivalenceTest {
         JavaRDD<SampleBlock> validation = DATA.rdd(sc, VALIDATION_SIZES, 100_000);
         List<SampleBlock> local = DATA.localBlocks(VALIDATION_SIZES, 100_000);
         DistributedTrainer trainer = DistributedTrainer.builder()
-                .replicaFactory(MODEL).optimizer(FlatSgd.momentum(0.1, 0.9)).globalBatchSize(BATCH).epochs(1).seed(SEED).workers(2)
+                .replicaFactory(MODEL).optimizer(EngineOptimizer.sgdMomentum(0.1, 0.9)).globalBatchSize(BATCH).epochs(1).seed(SEED).workers(2)
                 .trainingData(DATA.rdd(sc, sizes(2), 0)).validationData(validation).evaluationChunk(50)
                 .consoleProgress(false).build();
         TrainingResult r = trainer.fit();
@@ -124,7 +123,7 @@ class DataParallelEquivalenceTest {
     void dataWithAnotherPartitioningIsReshapedToOneBlockPerWorker() {
         int[] uneven = {40, 0, 33, 50, 20};
         JavaRDD<SampleBlock> data = DATA.rdd(sc, uneven, 0);
-        DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(MODEL).optimizer(FlatSgd.momentum(0.1, 0.9))
+        DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(MODEL).optimizer(EngineOptimizer.sgdMomentum(0.1, 0.9))
                 .globalBatchSize(16).epochs(1).seed(SEED).workers(2).trainingData(data).consoleProgress(false);
         DistributedTrainer trainer = b.build();
         TrainingResult first = trainer.fit();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.trainer.checkpoint.FlatSafetensors;
 import io.sparkgrad.trainer.metrics.JsonLinesSink;
-import io.sparkgrad.trainer.optim.FlatSgd;
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import io.sparkgrad.trainer.transport.GradientTransport;
@@ -70,7 +70,7 @@ class FaultToleranceTest {
     }
 
     static DistributedTrainer.Builder builder(ReplicaFactory factory, GradientTransport transport) {
-        return DistributedTrainer.builder().replicaFactory(factory).optimizer(FlatSgd.momentum(0.05, 0.9)).globalBatchSize(BATCH)
+        return DistributedTrainer.builder().replicaFactory(factory).optimizer(EngineOptimizer.sgdMomentum(0.05, 0.9)).globalBatchSize(BATCH)
                 .seed(SEED).workers(SIZES.length).transport(transport).trainingData(train).consoleProgress(false);
     }
 

@@ -9,7 +9,7 @@ import io.sparkgrad.trainer.SparkgradKryoRegistrator;
 import io.sparkgrad.trainer.TrainingResult;
 import io.sparkgrad.trainer.metrics.MetricSink;
 import io.sparkgrad.trainer.metrics.StepMetrics;
-import io.sparkgrad.trainer.optim.FlatSgd;
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.plan.BatchPlan;
 import io.sparkgrad.trainer.plan.EpochOrder;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
@@ -157,7 +157,7 @@ public final class TrainerBench {
         double[] rates = new double[repeats];
         try (ReplicaModel replica = model.factory().create(threads)) {
             float[] params = replica.getParameters();
-            FlatSgd opt = FlatSgd.momentum(0.01, 0.9);
+            EngineOptimizer opt = EngineOptimizer.sgdMomentum(0.01, 0.9);
             float[] grad = new float[params.length];
             for (int r = -2; r < repeats; r++) {
                 int[] order = EpochOrder.permutation(sizes[0], 1, r + 2, 0);
@@ -211,7 +211,7 @@ public final class TrainerBench {
         try {
             for (int r = -1; r < repeats; r++) {
                 Overheads sink = r < 0 ? new Overheads() : overheads;
-                TrainingResult res = DistributedTrainer.builder().replicaFactory(factory).optimizer(FlatSgd.momentum(0.01, 0.9))
+                TrainingResult res = DistributedTrainer.builder().replicaFactory(factory).optimizer(EngineOptimizer.sgdMomentum(0.01, 0.9))
                         .globalBatchSize(batch).epochs(1).seed(r + 1L).workers(workers).transport(transport).trainingData(blocks)
                         .consoleProgress(false).metricSink(sink).build().fit();
                 if (r >= 0) {

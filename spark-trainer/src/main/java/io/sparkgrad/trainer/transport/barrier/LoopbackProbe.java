@@ -1,7 +1,7 @@
 package io.sparkgrad.trainer.transport.barrier;
 
 import io.sparkgrad.trainer.StepStats;
-import io.sparkgrad.trainer.optim.FlatSgd;
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.plan.BatchPlan;
 import io.sparkgrad.trainer.transport.AggregatedStep;
 import io.sparkgrad.trainer.transport.EpochSpec;
@@ -54,7 +54,7 @@ public final class LoopbackProbe {
             }
             CompletableFuture<Void> all = CompletableFuture.allOf(tasks.toArray(new CompletableFuture[0]));
             float[] params = new float[parameters];
-            FlatSgd sgd = FlatSgd.momentum(0.01, 0.9);
+            EngineOptimizer sgd = EngineOptimizer.sgdMomentum(0.01, 0.9);
             long[] cycles = new long[plan.steps()];
             int[] n = {0};
             new BarrierCoordinator(server, plan, parameters, Duration.ofMinutes(2)).run(new EpochSpec(0, 0, 0, "probe", "probe"), params,

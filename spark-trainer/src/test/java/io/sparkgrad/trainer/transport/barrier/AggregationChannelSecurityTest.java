@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.transport.barrier;
 
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.LocalSpark;
@@ -8,7 +9,6 @@ import io.sparkgrad.trainer.TrainingResult;
 import io.sparkgrad.trainer.metrics.MetricSink;
 import io.sparkgrad.trainer.metrics.RunInfo;
 import io.sparkgrad.trainer.metrics.StepMetrics;
-import io.sparkgrad.trainer.optim.FlatAdam;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import org.apache.spark.api.java.JavaRDD;
@@ -115,7 +115,7 @@ class AggregationChannelSecurityTest {
     }
 
     static TrainingResult train(ReplicaFactory model, JavaRDD<SampleBlock> data, MetricSink sink) {
-        DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(model).optimizer(FlatAdam.of(0.01))
+        DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(model).optimizer(EngineOptimizer.adam(0.01))
                 .globalBatchSize(24).epochs(1).seed(3).workers(2).transport(new BarrierTransport()).trainingData(data)
                 .consoleProgress(false);
         if (sink != null) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The flat optimizers follow PyTorch 1.13's trajectories in ../shared/golden step by step. */
-class FlatOptimizerGoldenTest {
+class EngineOptimizerGoldenTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,11 +41,11 @@ class FlatOptimizerGoldenTest {
     static DriverOptimizer optimizerFor(JsonNode params) {
         String kind = params.get("optimizer").asText();
         if (kind.equals("sgd")) {
-            return new FlatSgd(params.get("lr").asDouble(), params.get("momentum").asDouble(), params.get("dampening").asDouble(),
+            return EngineOptimizer.sgd(params.get("lr").asDouble(), params.get("momentum").asDouble(), params.get("dampening").asDouble(),
                     params.get("weight_decay").asDouble(), params.get("nesterov").asBoolean());
         }
-        return new FlatAdam(params.get("lr").asDouble(), params.get("betas").get(0).asDouble(), params.get("betas").get(1).asDouble(),
-                params.get("eps").asDouble(), params.get("weight_decay").asDouble(), false);
+        return EngineOptimizer.adam(params.get("lr").asDouble(), params.get("betas").get(0).asDouble(), params.get("betas").get(1).asDouble(),
+                params.get("eps").asDouble(), params.get("weight_decay").asDouble());
     }
 
     @ParameterizedTest
@@ -111,22 +111,31 @@ class FlatOptimizerGoldenTest {
 
     @Test
     void rejectsInvalidHyperparameters() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FlatSgd(0.1, 0, 0, 0, true));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptimizer.sgd(0.1, 0, 0, 0, true));
         assertTrue(e.getMessage().contains("Nesterov"), e.getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FlatSgd(-1, 0, 0, 0, false)).getMessage().contains("lr"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FlatAdam(0.1, 1.0, 0.9, 1e-8, 0, false))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EngineOptimizer.sgd(-1, 0, 0, 0, false)).getMessage()
+                .contains("learning rate"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EngineOptimizer.adam(0.1, 1.0, 0.9, 1e-8, 0))
                 .getMessage().contains("index 0"));
     }
 
     @Test
     void adamStateRecordsItsStepCount() {
-        FlatAdam a = FlatAdam.of(0.01);
+        EngineOptimizer a = EngineOptimizer.adam(0.01);
         a.step(new float[] {1, 2}, new float[] {0.5f, -0.5f});
         a.step(new float[] {1, 2}, new float[] {0.5f, -0.5f});
         OptimizerState s = a.state();
-        assertEquals(2.0, s.scalars().get("step"));
-        assertEquals(2, s.buffers().get("exp_avg").length);
-        FlatAdam b = FlatAdam.of(0.01);
+        assertEquals(2.0, s.scalars().get("step.0.step"));
+        assertEquals(2, s.buffers().get("0.exp_avg").length);
+        EngineOptimizer b = EngineOptimizer.adam(0.01);
         assertThrows(IllegalArgumentException.class, () -> b.restore(new OptimizerState(s.buffers(), java.util.Map.of("step", 0.0))));
+        EngineOptimizer c = EngineOptimizer.adam(0.01);
+        c.restore(OptimizerState.empty());
+        c.restore(s);
+        float[] p1 = {1, 2};
+        float[] p2 = {1, 2};
+        a.step(p1, new float[] {0.5f, -0.5f});
+        c.step(p2, new float[] {0.5f, -0.5f});
+        assertArrayEquals(p1, p2, 0f);
     }
 }
