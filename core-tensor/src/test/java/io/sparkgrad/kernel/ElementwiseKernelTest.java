@@ -1,0 +1,64 @@
+package io.sparkgrad.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ElementwiseKernelTest {
+
+    @Test
+    void reluZeroesNegativesKeepsNaNAndWorksInPlace() {
+        float[] x = {-1f, 0f, 2f, Float.NaN, -0f, 3f};
+        float[] y = new float[8];
+        ReluKernel.forward(x, 0, y, 2, x.length);
+        assertEquals(0f, y[2]);
+        assertEquals(0f, y[3]);
+        assertEquals(2f, y[4]);
+        assertTrue(Float.isNaN(y[5]));
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(y[6]));
+        ReluKernel.forward(x, 0, x, 0, x.length);
+        assertEquals(0f, x[0]);
+        assertEquals(3f, x[5]);
+    }
+
+    @Test
+    void reluBackwardPassesGradientOnlyWherePositiveAndCanAccumulate() {
+        float[] y = {0f, 1f, 0f, 2f};
+        float[] gy = {5f, 6f, 7f, 8f};
+        float[] gx = {9f, 9f, 9f, 9f};
+        ReluKernel.backward(y, 0, gy, 0, gx, 0, 4, false);
+        assertEquals(java.util.List.of(0f, 6f, 0f, 8f), java.util.List.of(gx[0], gx[1], gx[2], gx[3]));
+        ReluKernel.backward(y, 0, gy, 0, gx, 0, 4, true);
+        assertEquals(java.util.List.of(0f, 12f, 0f, 16f), java.util.List.of(gx[0], gx[1], gx[2], gx[3]));
+    }
+
+    @Test
+    void biasAddAndItsSumOverRowsAndChannels() {
+        float[] y = new float[6];
+        BiasKernel.addRows(2, 3, new float[] {1f, 2f, 3f}, 0, y, 0);
+        assertEquals(java.util.List.of(1f, 2f, 3f, 1f, 2f, 3f),
+                java.util.List.of(y[0], y[1], y[2], y[3], y[4], y[5]));
+        float[] sums = {10f, 10f, 10f};
+        BiasKernel.sumRows(2, 3, y, 0, sums, 0, false);
+        assertEquals(java.util.List.of(2f, 4f, 6f), java.util.List.of(sums[0], sums[1], sums[2]));
+
+        float[] z = new float[2 * 2 * 3]; // [n=2, c=2, hw=3]
+        BiasKernel.addChannels(2, 2, 3, new float[] {1f, -1f}, 0, z, 0);
+        assertEquals(1f, z[0]);
+        assertEquals(-1f, z[3]);
+        assertEquals(1f, z[6]);
+        float[] cs = {1f, 1f};
+        BiasKernel.sumChannels(2, 2, 3, z, 0, cs, 0, true);
+        assertEquals(7f, cs[0]);
+        assertEquals(-5f, cs[1]);
+    }
+
+    @Test
+    void shortArraysAreReportedWithTheirSizes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BiasKernel.addRows(2, 3, new float[2], 0, new float[6], 0));
+        assertTrue(e.getMessage().contains("bias needs 3 floats from offset 0 but its array has 2"), e.getMessage());
+    }
+}
