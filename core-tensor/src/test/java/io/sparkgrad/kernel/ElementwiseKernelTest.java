@@ -35,6 +35,36 @@ class ElementwiseKernelTest {
     }
 
     @Test
+    void branchFreePositiveMaskAgreesWithTheComparisonOnSpecialValues() {
+        float[] values = {0f, -0f, 1f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc00000), 3.5e-39f};
+        for (float v : values) {
+            assertEquals(v > 0f ? -1 : 0, ReluKernel.positiveMask(v), "mask of " + v);
+        }
+    }
+
+    @Test
+    void reluBackwardOnLongRunsMatchesTheComparisonIncludingTails() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(9);
+        for (int len : new int[] {1, 15, 16, 17, 100, 1031}) {
+            float[] y = Reference.random(rnd, len + 2);
+            y[1] = Float.NaN;
+            float[] gy = Reference.random(rnd, len + 3);
+            float[] gx = Conv2dKernelTest.filled(len + 1, 0.5f);
+            ReluKernel.backward(y, 1, gy, 3, gx, 1, len, true);
+            for (int i = 0; i < len; i++) {
+                float expected = 0.5f + (y[1 + i] > 0f ? gy[3 + i] : 0f);
+                assertEquals(expected, gx[1 + i], "len " + len + " element " + i);
+            }
+            float[] over = new float[len];
+            ReluKernel.backward(y, 1, gy, 3, over, 0, len, false);
+            for (int i = 0; i < len; i++) {
+                assertEquals(y[1 + i] > 0f ? gy[3 + i] : 0f, over[i], "len " + len + " element " + i);
+            }
+        }
+    }
+
+    @Test
     void biasAddAndItsSumOverRowsAndChannels() {
         float[] y = new float[6];
         BiasKernel.addRows(2, 3, new float[] {1f, 2f, 3f}, 0, y, 0);
