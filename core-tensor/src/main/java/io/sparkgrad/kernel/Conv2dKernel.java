@@ -47,14 +47,17 @@ public final class Conv2dKernel {
         int kg = g.cPerGroup() * g.kh() * g.kw();
         int og = g.oPerGroup();
         int sub = subBatch(g, kg, p);
+        Patches patches = new Patches(g);
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
             float[] out = Scratch.floats(Scratch.OUT, og * sub * p);
+            float[] planes = Scratch.floats(Scratch.PLANES, patches.planeFloats());
+            patches.clearPlanes(planes);
             for (int b0 = s0; b0 < s1; b0 += sub) {
                 int sb = Math.min(sub, s1 - b0);
                 int cols = sb * p;
                 for (int grp = 0; grp < g.groups(); grp++) {
-                    im2col(g, x, xOff, b0, sb, grp, col, cols);
+                    patches.im2col(x, xOff, b0, sb, grp, col, cols, planes);
                     int wg = wOff + grp * og * kg;
                     if (sb == 1) {
                         int yo = yOff + (b0 * g.o() + grp * og) * p;
@@ -121,6 +124,7 @@ public final class Conv2dKernel {
         // Per-chunk partial sums of the weight and bias gradients, reduced below in chunk order (deterministic).
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
+        Patches patches = new Patches(g);
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             if (gx != null && !accumulate) {
                 int per = g.c() * g.h() * g.w();
@@ -128,6 +132,10 @@ public final class Conv2dKernel {
             }
             float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
             float[] gyS = Scratch.floats(Scratch.GRAD_OUT, og * sub * p);
+            float[] planes = Scratch.floats(Scratch.PLANES, patches.planeFloats());
+            patches.clearPlanes(planes);
+            // col2im accumulates into its own planes: it writes the borders, which im2col needs to stay zero.
+            float[] gradPlanes = Scratch.floats(Scratch.GRAD_PLANES, patches.planeFloats());
             for (int b0 = s0; b0 < s1; b0 += sub) {
                 int sb = Math.min(sub, s1 - b0);
                 int cols = sb * p;
@@ -159,14 +167,14 @@ public final class Conv2dKernel {
                         }
                     }
                     if (gwPart != null) {
-                        im2col(g, x, xOff, b0, sb, grp, col, cols);
+                        patches.im2col(x, xOff, b0, sb, grp, col, cols, planes);
                         Gemm.sgemmInner(false, true, og, kg, cols, 1f, gyM, gyMOff, cols, col, 0, cols, 1f, gwPart,
                                 chunk * wsize + grp * og * kg, kg);
                     }
                     if (gx != null) {
                         Gemm.sgemmInner(true, false, kg, cols, og, 1f, w, wOff + grp * og * kg, kg, gyM, gyMOff, cols,
                                 0f, col, 0, cols);
-                        col2im(g, col, cols, b0, sb, grp, gx, gxOff);
+                        patches.col2im(col, cols, b0, sb, grp, gx, gxOff, gradPlanes);
                     }
                 }
             }
@@ -216,126 +224,5 @@ public final class Conv2dKernel {
         long per = (long) kg * p;
         int s = (int) Math.max(1, COL_TARGET / per);
         return Math.max(1, Math.min(s, g.n()));
-    }
-
-    /**
-     * Lays out the patches of samples {@code [b0, b0+sb)}, channels of group {@code grp}, into
-     * {@code col[r * cols + s * P + oh * outW + ow]}, row {@code r = (ci * kh + ki) * kw + kj}; zero where the tap
-     * falls in the padding.
-     */
-    static void im2col(Conv2dGeometry g, float[] x, int xOff, int b0, int sb, int grp, float[] col, int cols) {
-        int cg = g.cPerGroup();
-        int kh = g.kh();
-        int kw = g.kw();
-        int outH = g.outH();
-        int outW = g.outW();
-        int p = outH * outW;
-        int h = g.h();
-        int w = g.w();
-        int sh = g.strideH();
-        int sw = g.strideW();
-        for (int ci = 0; ci < cg; ci++) {
-            for (int ki = 0; ki < kh; ki++) {
-                int dy = ki * g.dilationH() - g.padH();
-                for (int kj = 0; kj < kw; kj++) {
-                    int dx = kj * g.dilationW() - g.padW();
-                    int lo = firstInside(dx, sw, outW);
-                    int hi = endInside(dx, sw, w, outW);
-                    int r = (ci * kh + ki) * kw + kj;
-                    for (int s = 0; s < sb; s++) {
-                        int plane = xOff + ((b0 + s) * g.c() + grp * cg + ci) * h * w;
-                        int dstBase = r * cols + s * p;
-                        for (int oh = 0; oh < outH; oh++) {
-                            int ih = oh * sh + dy;
-                            int dst = dstBase + oh * outW;
-                            if (ih < 0 || ih >= h || lo >= hi) {
-                                Arrays.fill(col, dst, dst + outW, 0f);
-                                continue;
-                            }
-                            for (int ow = 0; ow < lo; ow++) {
-                                col[dst + ow] = 0f;
-                            }
-                            int src = plane + ih * w + dx;
-                            if (sw == 1) {
-                                System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
-                            } else {
-                                for (int ow = lo; ow < hi; ow++) {
-                                    col[dst + ow] = x[src + ow * sw];
-                                }
-                            }
-                            for (int ow = hi; ow < outW; ow++) {
-                                col[dst + ow] = 0f;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Adds the columns back onto the input-gradient positions they were taken from (the adjoint of im2col). */
-    static void col2im(Conv2dGeometry g, float[] col, int cols, int b0, int sb, int grp, float[] gx, int gxOff) {
-        int cg = g.cPerGroup();
-        int kh = g.kh();
-        int kw = g.kw();
-        int outH = g.outH();
-        int outW = g.outW();
-        int p = outH * outW;
-        int h = g.h();
-        int w = g.w();
-        int sh = g.strideH();
-        int sw = g.strideW();
-        for (int ci = 0; ci < cg; ci++) {
-            for (int ki = 0; ki < kh; ki++) {
-                int dy = ki * g.dilationH() - g.padH();
-                for (int kj = 0; kj < kw; kj++) {
-                    int dx = kj * g.dilationW() - g.padW();
-                    int lo = firstInside(dx, sw, outW);
-                    int hi = endInside(dx, sw, w, outW);
-                    if (lo >= hi) {
-                        continue;
-                    }
-                    int r = (ci * kh + ki) * kw + kj;
-                    for (int s = 0; s < sb; s++) {
-                        int plane = gxOff + ((b0 + s) * g.c() + grp * cg + ci) * h * w;
-                        int srcBase = r * cols + s * p;
-                        for (int oh = 0; oh < outH; oh++) {
-                            int ih = oh * sh + dy;
-                            if (ih < 0 || ih >= h) {
-                                continue;
-                            }
-                            int src = srcBase + oh * outW;
-                            int dst = plane + ih * w + dx;
-                            if (sw == 1) {
-                                for (int ow = lo; ow < hi; ow++) {
-                                    gx[dst + ow] += col[src + ow];
-                                }
-                            } else {
-                                for (int ow = lo; ow < hi; ow++) {
-                                    gx[dst + ow * sw] += col[src + ow];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The first output column whose tap {@code ow * stride + dx} is at or right of input column 0. */
-    private static int firstInside(int dx, int stride, int outW) {
-        if (dx >= 0) {
-            return 0;
-        }
-        return Math.min(outW, (-dx + stride - 1) / stride);
-    }
-
-    /** One past the last output column whose tap {@code ow * stride + dx} is left of input column {@code w}. */
-    private static int endInside(int dx, int stride, int w, int outW) {
-        int limit = w - dx; // need ow * stride < limit
-        if (limit <= 0) {
-            return 0;
-        }
-        return Math.min(outW, (limit + stride - 1) / stride);
     }
 }

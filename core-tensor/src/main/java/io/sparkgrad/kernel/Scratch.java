@@ -10,8 +10,8 @@ final class Scratch {
     static final int COL = 0;
     static final int OUT = 1;
     static final int GRAD_OUT = 2;
-    static final int PARTIAL = 3;
-    static final int PARTIAL_BIAS = 4;
+    static final int PLANES = 3;
+    static final int GRAD_PLANES = 4;
     private static final int SLOTS = 5;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
