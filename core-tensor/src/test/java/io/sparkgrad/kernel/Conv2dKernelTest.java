@@ -29,7 +29,9 @@ class Conv2dKernelTest {
             new Conv2dGeometry(2, 4, 6, 13, 4, 1, 1, 1, 1, 0, 0, 1, 1, 4),
             new Conv2dGeometry(4, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1),
             new Conv2dGeometry(7, 3, 40, 40, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-            new Conv2dGeometry(5, 8, 8, 6, 8, 2, 3, 2, 1, 0, 1, 3, 2, 2));
+            new Conv2dGeometry(5, 8, 8, 6, 8, 2, 3, 2, 1, 0, 1, 3, 2, 2),
+            new Conv2dGeometry(3, 5, 9, 10, 21, 3, 2, 2, 3, 2, 1, 2, 1, 1),
+            new Conv2dGeometry(2, 19, 6, 5, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1));
 
     @Test
     void forwardMatchesTheDirectLoopsWithAndWithoutBiasAtOneAndTwoThreads() {
@@ -82,6 +84,31 @@ class Conv2dKernelTest {
                 Reference.assertClose("accumulated grad bias " + what, plusOne(ref[2]), gb, 1e-4, 1e-4);
             }
         }
+    }
+
+    /** Both paths on the same geometries: the direct one (where it applies) and im2col + GEMM (always). */
+    @Test
+    void theIm2colPathAgreesWithTheReferenceWhereTheDirectPathWouldRun() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (Conv2dGeometry g : GEOMETRIES) {
+            float[] x = Reference.random(rnd, g.inputSize());
+            float[] w = Reference.random(rnd, g.weightSize());
+            float[] b = Reference.random(rnd, g.o());
+            float[] gy = Reference.random(rnd, g.outputSize());
+            float[] y = new float[g.outputSize()];
+            Conv2dKernel.forwardIm2col(g, x, 0, w, 0, b, 0, y, 0);
+            Reference.assertClose("im2col forward " + g, Reference.convForward(g, x, w, b), y, 1e-4, 1e-5);
+            float[][] ref = Reference.convBackward(g, x, w, gy);
+            float[] gx = filled(g.inputSize(), Float.NaN);
+            float[] gw = filled(g.weightSize(), Float.NaN);
+            float[] gb = filled(g.o(), Float.NaN);
+            Conv2dKernel.backwardIm2col(g, x, 0, w, 0, gy, 0, gx, 0, gw, 0, gb, 0, false);
+            Reference.assertClose("im2col grad input " + g, ref[0], gx, 1e-4, 1e-5);
+            Reference.assertClose("im2col grad weight " + g, ref[1], gw, 1e-4, 1e-4);
+            Reference.assertClose("im2col grad bias " + g, ref[2], gb, 1e-4, 1e-4);
+        }
+        assertEquals(Gemm.vectorModulePresent(), Conv2dKernel.useDirect(GEOMETRIES.get(1)));
+        assertEquals(false, Conv2dKernel.useDirect(GEOMETRIES.get(4)));
     }
 
     /** Central differences of L = sum(conv(x, w, b) * up) against the backward kernels. */
