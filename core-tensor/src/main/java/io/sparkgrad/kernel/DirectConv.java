@@ -42,8 +42,10 @@ final class DirectConv {
     /** Output channels rounded up to whole vectors, and input channels likewise. */
     private final int oPad;
     private final int cPad;
-    /** Samples per sub-batch. */
+    /** Samples per sub-batch (at most; the last one of a thread may be shorter). */
     final int sub;
+    /** Built on first use; immutable, so a race only builds it twice. */
+    private volatile InputGradPlan inputGradPlan;
     /** Offset of tap r = (ci * kh + ki) * kw + kj inside one sample's planes, padded to a multiple of T. */
     private final int[] tapOff;
     /** Offset of output position q (in one sample's plane 0), padded to a multiple of T. */
@@ -63,7 +65,7 @@ final class DirectConv {
         this.oPad = (g.o() + L - 1) / L * L;
         this.cPad = (g.c() + L - 1) / L * L;
         int perSample = g.c() * plane;
-        this.sub = Math.max(1, Math.min(Math.max(1, g.n()), PLANE_TARGET / perSample));
+        this.sub = Math.max(1, PLANE_TARGET / perSample);
         this.tapOff = new int[(kg + T - 1) / T * T];
         for (int ci = 0; ci < g.c(); ci++) {
             for (int ki = 0; ki < g.kh(); ki++) {
@@ -86,9 +88,9 @@ final class DirectConv {
         return T * L;
     }
 
-    /** Floats of the transposed output gradient of one sub-batch. */
-    int gradOutputFloats() {
-        return sub * p * oPad;
+    /** Floats of the transposed output gradient of a sub-batch of {@code samples}. */
+    int gradOutputFloats(int samples) {
+        return samples * p * oPad;
     }
 
     /** Output channels rounded up to whole vectors. */
@@ -96,9 +98,14 @@ final class DirectConv {
         return oPad;
     }
 
-    /** Floats of per-thread plane buffer needed. */
-    int planeFloats() {
-        return sub * g.c() * plane;
+    /** Floats of plane buffer for a sub-batch of {@code samples} (at most {@link #sub}). */
+    int planeFloats(int samples) {
+        return samples * g.c() * plane;
+    }
+
+    /** The geometry this plan is for (its batch size is irrelevant and set to 0). */
+    Conv2dGeometry geometry() {
+        return g;
     }
 
     /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */
@@ -126,10 +133,13 @@ final class DirectConv {
         return wt;
     }
 
-    /** The weight as {@code [o][kh*kw][cPad]} (input channels last, zero-padded). */
+    /**
+     * The weight as {@code [o][kh*kw][cPad]} (input channels last, zero-padded), followed by one block of
+     * {@code cPad} zeros that padding entries of the input-gradient plan point at.
+     */
     float[] weightByInputChannel(float[] w, int wOff) {
         int taps = g.kh() * g.kw();
-        float[] wc = new float[g.o() * taps * cPad];
+        float[] wc = new float[(g.o() * taps + 1) * cPad];
         for (int o = 0; o < g.o(); o++) {
             for (int ci = 0; ci < g.c(); ci++) {
                 for (int t = 0; t < taps; t++) {
@@ -289,81 +299,113 @@ final class DirectConv {
     }
 
     /**
-     * {@code gx (+)= conv_transpose(gy, w)} for samples {@code [b0, b0 + sb)}: each input pixel gathers from the
-     * output positions that read it.
-     *
-     * @param wc {@link #weightByInputChannel}
-     * @param tile scratch of at least {@code L} floats
+     * The input-gradient plan: for input pixel {@code pix = ih * w + iw}, entries {@code [start[pix],
+     * start[pix + 1])} of {@code gyIdx} (offset in one sample's output gradient) and {@code wcIdx} (offset in
+     * {@link #weightByInputChannel}), one per (output position that reads the pixel, output channel), padded to a
+     * multiple of 4 with entries that point at the zero block. Built once per call, shared by all samples.
      */
-    void gradInput(float[] gy, int gyOff, int b0, int sb, float[] wc, float[] gx, int gxOff, boolean accumulate,
-            float[] tile, int[] hTaps, int[] wTaps) {
-        int c = g.c();
-        int o = g.o();
+    record InputGradPlan(int[] start, int[] gyIdx, int[] wcIdx) {
+    }
+
+    InputGradPlan inputGradPlan() {
+        InputGradPlan plan = inputGradPlan;
+        if (plan == null) {
+            plan = buildInputGradPlan();
+            inputGradPlan = plan;
+        }
+        return plan;
+    }
+
+    private InputGradPlan buildInputGradPlan() {
         int taps = g.kh() * g.kw();
-        int h = g.h();
-        int w = g.w();
-        int hw = h * w;
-        for (int s = 0; s < sb; s++) {
-            int gySample = gyOff + (b0 + s) * o * p;
-            int gxSample = gxOff + (b0 + s) * c * hw;
-            for (int ih = 0; ih < h; ih++) {
-                int hStart = hTaps[ih * (g.kh() + 1)];
-                for (int iw = 0; iw < w; iw++) {
-                    int wStart = wTaps[iw * (g.kw() + 1)];
-                    for (int cb = 0; cb < cPad; cb += L) {
-                        // Per (tap row, tap column) pair the channel sum runs in one loop with 4 accumulators (FMA
-                        // latency), then goes through memory: vectors carried across the nested loops were boxed.
-                        java.util.Arrays.fill(tile, 0, L, 0f);
-                        for (int hi = 0; hi < hStart; hi++) {
-                            int hv = hTaps[ih * (g.kh() + 1) + 1 + hi];
-                            int ki = hv >>> 16;
-                            int oh = hv & 0xffff;
-                            for (int wi = 0; wi < wStart; wi++) {
-                                int wv = wTaps[iw * (g.kw() + 1) + 1 + wi];
-                                int t = ki * g.kw() + (wv >>> 16);
-                                int gq = gySample + oh * outW + (wv & 0xffff);
-                                sumOverOutputChannels(gy, gq, wc, t * cPad + cb, taps * cPad, o, tile);
-                            }
-                        }
-                        int lanes = Math.min(L, c - cb);
-                        int dst = gxSample + cb * hw + ih * w + iw;
-                        if (accumulate) {
-                            for (int l = 0; l < lanes; l++) {
-                                gx[dst + l * hw] += tile[l];
-                            }
-                        } else {
-                            for (int l = 0; l < lanes; l++) {
-                                gx[dst + l * hw] = tile[l];
-                            }
+        int o = g.o();
+        int zero = o * taps * cPad;
+        int[] hr = readers(g.h(), g.kh(), g.strideH(), g.padH(), g.dilationH(), g.outH());
+        int[] wr = readers(g.w(), g.kw(), g.strideW(), g.padW(), g.dilationW(), g.outW());
+        int pixels = g.h() * g.w();
+        int[] start = new int[pixels + 1];
+        for (int ih = 0; ih < g.h(); ih++) {
+            for (int iw = 0; iw < g.w(); iw++) {
+                int n = hr[ih * (g.kh() + 1)] * wr[iw * (g.kw() + 1)] * o;
+                start[ih * g.w() + iw + 1] = (n + 3) / 4 * 4;
+            }
+        }
+        for (int i = 0; i < pixels; i++) {
+            start[i + 1] += start[i];
+        }
+        int[] gyIdx = new int[start[pixels]];
+        int[] wcIdx = new int[start[pixels]];
+        java.util.Arrays.fill(wcIdx, zero);
+        for (int ih = 0; ih < g.h(); ih++) {
+            for (int iw = 0; iw < g.w(); iw++) {
+                int e = start[ih * g.w() + iw];
+                for (int hi = 0; hi < hr[ih * (g.kh() + 1)]; hi++) {
+                    int hv = hr[ih * (g.kh() + 1) + 1 + hi];
+                    for (int wi = 0; wi < wr[iw * (g.kw() + 1)]; wi++) {
+                        int wv = wr[iw * (g.kw() + 1) + 1 + wi];
+                        int t = (hv >>> 16) * g.kw() + (wv >>> 16);
+                        int q = (hv & 0xffff) * outW + (wv & 0xffff);
+                        for (int oc = 0; oc < o; oc++, e++) {
+                            gyIdx[e] = oc * p + q;
+                            wcIdx[e] = (oc * taps + t) * cPad;
                         }
                     }
                 }
             }
         }
+        return new InputGradPlan(start, gyIdx, wcIdx);
     }
 
     /**
-     * {@code tile[0, L) += sum over oc < o of gy[gq + oc * P] * wc[w0 + oc * wStride, + L)}, with four independent
-     * accumulators.
+     * {@code gx (+)= conv_transpose(gy, w)} for samples {@code [b0, b0 + sb)}: each input pixel gathers, through
+     * the plan, from the output positions that read it, in one loop with four independent accumulators (FMA
+     * latency). Vectors carried across nested loops were boxed by C2, hence the flat plan.
+     *
+     * @param wc {@link #weightByInputChannel}
+     * @param tile scratch of at least {@code L} floats
      */
-    private void sumOverOutputChannels(float[] gy, int gq, float[] wc, int w0, int wStride, int o, float[] tile) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
-        int oc = 0;
-        for (; oc + 3 < o; oc += 4) {
-            int wi = w0 + oc * wStride;
-            int gi = gq + oc * p;
-            a0 = FloatVector.broadcast(S, gy[gi]).fma(FloatVector.fromArray(S, wc, wi), a0);
-            a1 = FloatVector.broadcast(S, gy[gi + p]).fma(FloatVector.fromArray(S, wc, wi + wStride), a1);
-            a2 = FloatVector.broadcast(S, gy[gi + 2 * p]).fma(FloatVector.fromArray(S, wc, wi + 2 * wStride), a2);
-            a3 = FloatVector.broadcast(S, gy[gi + 3 * p]).fma(FloatVector.fromArray(S, wc, wi + 3 * wStride), a3);
-        }
-        a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(S, tile, 0)).intoArray(tile, 0);
-        for (; oc < o; oc++) {
-            FloatVector.broadcast(S, gy[gq + oc * p]).fma(FloatVector.fromArray(S, wc, w0 + oc * wStride),
-                    FloatVector.fromArray(S, tile, 0)).intoArray(tile, 0);
+    void gradInput(float[] gy, int gyOff, int b0, int sb, float[] wc, InputGradPlan plan, float[] gx, int gxOff,
+            boolean accumulate, float[] tile) {
+        int c = g.c();
+        int hw = g.h() * g.w();
+        int[] start = plan.start();
+        int[] gyIdx = plan.gyIdx();
+        int[] wcIdx = plan.wcIdx();
+        for (int s = 0; s < sb; s++) {
+            int gySample = gyOff + (b0 + s) * g.o() * p;
+            int gxSample = gxOff + (b0 + s) * c * hw;
+            for (int pix = 0; pix < hw; pix++) {
+                int e0 = start[pix];
+                int e1 = start[pix + 1];
+                for (int cb = 0; cb < cPad; cb += L) {
+                    FloatVector a0 = FloatVector.zero(S);
+                    FloatVector a1 = FloatVector.zero(S);
+                    FloatVector a2 = FloatVector.zero(S);
+                    FloatVector a3 = FloatVector.zero(S);
+                    for (int e = e0; e < e1; e += 4) {
+                        a0 = FloatVector.broadcast(S, gy[gySample + gyIdx[e]])
+                                .fma(FloatVector.fromArray(S, wc, wcIdx[e] + cb), a0);
+                        a1 = FloatVector.broadcast(S, gy[gySample + gyIdx[e + 1]])
+                                .fma(FloatVector.fromArray(S, wc, wcIdx[e + 1] + cb), a1);
+                        a2 = FloatVector.broadcast(S, gy[gySample + gyIdx[e + 2]])
+                                .fma(FloatVector.fromArray(S, wc, wcIdx[e + 2] + cb), a2);
+                        a3 = FloatVector.broadcast(S, gy[gySample + gyIdx[e + 3]])
+                                .fma(FloatVector.fromArray(S, wc, wcIdx[e + 3] + cb), a3);
+                    }
+                    a0.add(a1).add(a2.add(a3)).intoArray(tile, 0);
+                    int lanes = Math.min(L, c - cb);
+                    int dst = gxSample + cb * hw + pix;
+                    if (accumulate) {
+                        for (int l = 0; l < lanes; l++) {
+                            gx[dst + l * hw] += tile[l];
+                        }
+                    } else {
+                        for (int l = 0; l < lanes; l++) {
+                            gx[dst + l * hw] = tile[l];
+                        }
+                    }
+                }
+            }
         }
     }
 

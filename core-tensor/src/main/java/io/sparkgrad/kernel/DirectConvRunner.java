@@ -1,6 +1,9 @@
 package io.sparkgrad.kernel;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Drives {@link DirectConv} over the batch: splits the samples over {@link Parallelism}, gives each thread its own
@@ -9,20 +12,39 @@ import java.util.Arrays;
  */
 final class DirectConvRunner {
 
+    /**
+     * Plans (tap and position tables, the input-gradient plan) by geometry with the batch size set to 0, so that a
+     * training loop builds them once per layer rather than once per call. Bounded; least recently used evicted.
+     */
+    private static final Map<Conv2dGeometry, DirectConv> PLANS =
+            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, DirectConv> eldest) {
+                    return size() > 64;
+                }
+            });
+
     private DirectConvRunner() {
+    }
+
+    private static DirectConv plan(Conv2dGeometry g) {
+        Conv2dGeometry key = new Conv2dGeometry(0, g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(),
+                g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups());
+        return PLANS.computeIfAbsent(key, DirectConv::new);
     }
 
     static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
             float[] y, int yOff) {
-        DirectConv dc = new DirectConv(g);
+        DirectConv dc = plan(g);
         float[] wt = dc.weightByTap(w, wOff);
         float[] biasPad = new float[dc.paddedOutputChannels()];
         if (bias != null) {
             System.arraycopy(bias, bOff, biasPad, 0, g.o());
         }
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            float[] planes = Scratch.floats(Scratch.PLANES, dc.planeFloats());
-            Arrays.fill(planes, 0, dc.planeFloats(), 0f);
+            int planeFloats = dc.planeFloats(Math.min(dc.sub, s1 - s0));
+            float[] planes = Scratch.floats(Scratch.PLANES, planeFloats);
+            Arrays.fill(planes, 0, planeFloats, 0f);
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
@@ -45,25 +67,23 @@ final class DirectConvRunner {
             }
             return;
         }
-        DirectConv dc = new DirectConv(g);
+        DirectConv dc = plan(g);
         int p = g.outH() * g.outW();
         int wsize = g.weightSize();
         int chunks = Parallelism.chunks(g.n(), 1);
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
         float[] wc = gx == null ? null : dc.weightByInputChannel(w, wOff);
-        int[] hTaps = gx == null ? null
-                : DirectConv.readers(g.h(), g.kh(), g.strideH(), g.padH(), g.dilationH(), g.outH());
-        int[] wTaps = gx == null ? null
-                : DirectConv.readers(g.w(), g.kw(), g.strideW(), g.padW(), g.dilationW(), g.outW());
+        DirectConv.InputGradPlan plan = gx == null ? null : dc.inputGradPlan();
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             float[] planes = null;
             float[] gyT = null;
             if (gwPart != null) {
-                planes = Scratch.floats(Scratch.PLANES, dc.planeFloats());
-                Arrays.fill(planes, 0, dc.planeFloats(), 0f);
-                gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats());
+                int planeFloats = dc.planeFloats(Math.min(dc.sub, s1 - s0));
+                planes = Scratch.floats(Scratch.PLANES, planeFloats);
+                Arrays.fill(planes, 0, planeFloats, 0f);
+                gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(Math.min(dc.sub, s1 - s0)));
             }
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
@@ -85,7 +105,7 @@ final class DirectConvRunner {
                     }
                 }
                 if (gx != null) {
-                    dc.gradInput(gy, gyOff, b0, sb, wc, gx, gxOff, accumulate, tile, hTaps, wTaps);
+                    dc.gradInput(gy, gyOff, b0, sb, wc, plan, gx, gxOff, accumulate, tile);
                 }
             }
         });
