@@ -74,22 +74,24 @@ final class DirectConvRunner {
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
         float[] wc = gx == null ? null : dc.weightByInputChannel(w, wOff);
-        DirectConv.InputGradPlan plan = gx == null ? null : dc.inputGradPlan();
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
+            int most = Math.min(dc.sub, s1 - s0);
             float[] planes = null;
-            float[] gyT = null;
             if (gwPart != null) {
-                int planeFloats = dc.planeFloats(Math.min(dc.sub, s1 - s0));
-                planes = Scratch.floats(Scratch.PLANES, planeFloats);
-                Arrays.fill(planes, 0, planeFloats, 0f);
-                gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(Math.min(dc.sub, s1 - s0)));
+                planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
+                Arrays.fill(planes, 0, dc.planeFloats(most), 0f);
             }
+            float[] gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(most));
+            float[] rows = gx == null ? null : Scratch.floats(Scratch.COL, dc.gradRowFloats(most));
+            float[] gplane = gx == null ? null : Scratch.floats(Scratch.GRAD_PLANES, dc.gradPlaneFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
+                if (gwPart != null || gx != null) {
+                    dc.transposeGradOutput(gy, gyOff, b0, sb, gyT);
+                }
                 if (gwPart != null) {
                     dc.fillPlanes(x, xOff, b0, sb, planes);
-                    dc.transposeGradOutput(gy, gyOff, b0, sb, gyT);
                     dc.gradWeight(planes, sb, gyT, gwPart, chunk * wsize, tile);
                 }
                 if (gbPart != null) {
@@ -105,7 +107,7 @@ final class DirectConvRunner {
                     }
                 }
                 if (gx != null) {
-                    dc.gradInput(gy, gyOff, b0, sb, wc, plan, gx, gxOff, accumulate, tile);
+                    dc.gradInput(gyT, b0, sb, wc, rows, gplane, gx, gxOff, accumulate);
                 }
             }
         });
