@@ -6,8 +6,13 @@ package io.sparkgrad.kernel;
  */
 interface SgemmBackend {
 
-    /** A short name for logs and benchmarks, e.g. {@code openblas} or {@code java-vector}. */
+    /** A short name for logs and benchmarks, e.g. {@code openblas} or {@code java-vector512}. */
     String name();
+
+    /** The SIMD width this backend's kernel uses, in bits (0 when it is not a Vector API kernel). */
+    default int vectorBits() {
+        return 0;
+    }
 
     /** See {@link Gemm#sgemm}; arguments are already checked. */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,

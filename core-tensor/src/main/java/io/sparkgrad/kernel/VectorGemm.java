@@ -36,6 +36,11 @@ final class VectorGemm implements SgemmBackend {
     }
 
     @Override
+    public int vectorBits() {
+        return S.vectorBitSize();
+    }
+
+    @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
             float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
