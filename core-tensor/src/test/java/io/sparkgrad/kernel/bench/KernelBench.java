@@ -104,11 +104,11 @@ public final class KernelBench {
     }
 
     private static void conv(boolean print) {
-        java.io.PrintStream out = print ? System.out : new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-        out.println();
-        out.println("Tutorial CNN conv layers (Conv2d k3 s2 p1 + ReLU, then adaptive avg pool), microseconds"
+        java.io.PrintStream log = print ? System.out : new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        log.println();
+        log.println("Tutorial CNN conv layers (Conv2d k3 s2 p1 + ReLU, then adaptive avg pool), microseconds"
                 + " per sample, median (best)");
-        out.printf(Locale.ROOT, "%-8s %-6s %-8s %18s %18s %18s %18s%n", "batch", "thr", "layer", "forward",
+        log.printf(Locale.ROOT, "%-8s %-6s %-8s %18s %18s %18s %18s%n", "batch", "thr", "layer", "forward",
                 "fwd+bwd", "fwd GFLOP/s", "fwd+bwd GFLOP/s");
         SplittableRandom rnd = new SplittableRandom(2);
         for (int batch : new int[] {64, 256}) {
@@ -162,15 +162,15 @@ public final class KernelBench {
                     double[] fb = time(both, fwdFlops + bwdFlops);
                     totalFwd += f[0];
                     total += fb[0];
-                    out.printf(Locale.ROOT, "%-8d %-6d %-8s %18s %18s %18.1f %18.1f%n", batch, t, "conv" + (l + 1),
+                    log.printf(Locale.ROOT, "%-8d %-6d %-8s %18s %18s %18.1f %18.1f%n", batch, t, "conv" + (l + 1),
                             us(f, batch), us(fb, batch), fwdFlops / f[0] / 1e9, (fwdFlops + bwdFlops) / fb[0] / 1e9);
                 }
                 double[] pool = time(() -> {
                     AdaptiveAvgPool2dKernel.forward(batch, 10, 4, 4, 1, 1, x[3], 0, pooled, 0);
                     AdaptiveAvgPool2dKernel.backward(batch, 10, 4, 4, 1, 1, gPooled, 0, gy[2], 0, false);
                 }, 1);
-                out.printf(Locale.ROOT, "%-8d %-6d %-8s %18s%n", batch, t, "pool f+b", us(pool, batch));
-                out.printf(Locale.ROOT, "%-8d %-6d %-8s %18.2f %18.2f   (medians summed; %.0f / %.0f samples/s)%n",
+                log.printf(Locale.ROOT, "%-8d %-6d %-8s %18s%n", batch, t, "pool f+b", us(pool, batch));
+                log.printf(Locale.ROOT, "%-8d %-6d %-8s %18.2f %18.2f   (medians summed; %.0f / %.0f samples/s)%n",
                         batch, t, "total", totalFwd / batch * 1e6, total / batch * 1e6, batch / totalFwd,
                         batch / total);
             }
