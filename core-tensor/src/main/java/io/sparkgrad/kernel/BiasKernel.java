@@ -69,12 +69,40 @@ public final class BiasKernel {
         for (int ch = 0; ch < c; ch++) {
             float s = 0f;
             for (int i = 0; i < n; i++) {
-                int base = gOff + (i * c + ch) * hw;
-                for (int q = 0; q < hw; q++) {
-                    s += g[base + q];
-                }
+                s += sum(g, gOff + (i * c + ch) * hw, hw);
             }
             out[outOff + ch] = accumulate ? out[outOff + ch] + s : s;
         }
+    }
+
+    /**
+     * The sum of {@code len} floats, in 8 interleaved partial sums: a single running sum waits on the previous
+     * add's latency every element (the JIT may not reorder float adds), eight of them keep the adder busy.
+     */
+    static float sum(float[] a, int off, int len) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        float s4 = 0f;
+        float s5 = 0f;
+        float s6 = 0f;
+        float s7 = 0f;
+        int i = 0;
+        for (; i + 7 < len; i += 8) {
+            int k = off + i;
+            s0 += a[k];
+            s1 += a[k + 1];
+            s2 += a[k + 2];
+            s3 += a[k + 3];
+            s4 += a[k + 4];
+            s5 += a[k + 5];
+            s6 += a[k + 6];
+            s7 += a[k + 7];
+        }
+        for (; i < len; i++) {
+            s0 += a[off + i];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 }

@@ -183,12 +183,7 @@ public final class Conv2dKernel {
                     }
                     if (gbPart != null) {
                         for (int oc = 0; oc < og; oc++) {
-                            float sum = 0f;
-                            int row = gyMOff + oc * cols;
-                            for (int q = 0; q < cols; q++) {
-                                sum += gyM[row + q];
-                            }
-                            gbPart[chunk * g.o() + grp * og + oc] += sum;
+                            gbPart[chunk * g.o() + grp * og + oc] += BiasKernel.sum(gyM, gyMOff + oc * cols, cols);
                         }
                     }
                     if (gwPart != null) {

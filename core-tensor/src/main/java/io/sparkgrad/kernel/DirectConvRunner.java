@@ -97,12 +97,7 @@ final class DirectConvRunner {
                 if (gbPart != null) {
                     for (int s = 0; s < sb; s++) {
                         for (int oc = 0; oc < g.o(); oc++) {
-                            int row = gyOff + ((b0 + s) * g.o() + oc) * p;
-                            float sum = 0f;
-                            for (int q = 0; q < p; q++) {
-                                sum += gy[row + q];
-                            }
-                            gbPart[chunk * g.o() + oc] += sum;
+                            gbPart[chunk * g.o() + oc] += BiasKernel.sum(gy, gyOff + ((b0 + s) * g.o() + oc) * p, p);
                         }
                     }
                 }

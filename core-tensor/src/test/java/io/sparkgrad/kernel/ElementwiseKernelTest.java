@@ -86,6 +86,21 @@ class ElementwiseKernelTest {
     }
 
     @Test
+    void unrolledSumAddsEveryElementForAnyLengthAndOffset() {
+        for (int len = 0; len < 40; len++) {
+            float[] a = new float[len + 3];
+            double expected = 0;
+            for (int i = 0; i < a.length; i++) {
+                a[i] = i * 0.5f + 1f;
+                if (i >= 3) {
+                    expected += a[i];
+                }
+            }
+            assertEquals(expected, BiasKernel.sum(a, 3, len), 1e-4, "len " + len);
+        }
+    }
+
+    @Test
     void shortArraysAreReportedWithTheirSizes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BiasKernel.addRows(2, 3, new float[2], 0, new float[6], 0));
