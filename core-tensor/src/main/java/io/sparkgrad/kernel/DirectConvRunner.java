@@ -1,0 +1,116 @@
+package io.sparkgrad.kernel;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Drives {@link DirectConv} over the batch: splits the samples over {@link Parallelism}, gives each thread its own
+ * planes and partial weight gradient, and reduces the partials in chunk order. Only called when
+ * {@link Conv2dKernel#useDirect} holds (which implies the Vector API module is present).
+ */
+final class DirectConvRunner {
+
+    /**
+     * Plans (tap and position tables, the input-gradient plan) by geometry with the batch size set to 0, so that a
+     * training loop builds them once per layer rather than once per call. Bounded; least recently used evicted.
+     */
+    private static final Map<Conv2dGeometry, DirectConv> PLANS =
+            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, DirectConv> eldest) {
+                    return size() > 64;
+                }
+            });
+
+    private DirectConvRunner() {
+    }
+
+    private static DirectConv plan(Conv2dGeometry g) {
+        Conv2dGeometry key = new Conv2dGeometry(0, g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(),
+                g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups());
+        return PLANS.computeIfAbsent(key, DirectConv::new);
+    }
+
+    static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
+            float[] y, int yOff) {
+        DirectConv dc = plan(g);
+        float[] wt = dc.weightByTap(w, wOff);
+        float[] biasPad = new float[dc.paddedOutputChannels()];
+        if (bias != null) {
+            System.arraycopy(bias, bOff, biasPad, 0, g.o());
+        }
+        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
+            int planeFloats = dc.planeFloats(Math.min(dc.sub, s1 - s0));
+            float[] planes = Scratch.floats(Scratch.PLANES, planeFloats);
+            Arrays.fill(planes, 0, planeFloats, 0f);
+            float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
+            for (int b0 = s0; b0 < s1; b0 += dc.sub) {
+                int sb = Math.min(dc.sub, s1 - b0);
+                dc.fillPlanes(x, xOff, b0, sb, planes);
+                dc.forward(planes, b0, sb, wt, biasPad, y, yOff, tile);
+            }
+        });
+    }
+
+    static void backward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy, int gyOff,
+            float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate) {
+        if (g.n() == 0) {
+            if (!accumulate) {
+                if (gw != null) {
+                    Arrays.fill(gw, gwOff, gwOff + g.weightSize(), 0f);
+                }
+                if (gb != null) {
+                    Arrays.fill(gb, gbOff, gbOff + g.o(), 0f);
+                }
+            }
+            return;
+        }
+        DirectConv dc = plan(g);
+        int p = g.outH() * g.outW();
+        int wsize = g.weightSize();
+        int chunks = Parallelism.chunks(g.n(), 1);
+        float[] gwPart = gw == null ? null : new float[chunks * wsize];
+        float[] gbPart = gb == null ? null : new float[chunks * g.o()];
+        float[] wc = gx == null ? null : dc.weightByInputChannel(w, wOff);
+        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
+            float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
+            int most = Math.min(dc.sub, s1 - s0);
+            float[] planes = null;
+            if (gwPart != null) {
+                planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
+                Arrays.fill(planes, 0, dc.planeFloats(most), 0f);
+            }
+            float[] gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(most));
+            float[] rows = gx == null ? null : Scratch.floats(Scratch.COL, dc.gradRowFloats(most));
+            float[] gplane = gx == null ? null : Scratch.floats(Scratch.GRAD_PLANES, dc.gradPlaneFloats());
+            for (int b0 = s0; b0 < s1; b0 += dc.sub) {
+                int sb = Math.min(dc.sub, s1 - b0);
+                if (gwPart != null || gx != null) {
+                    dc.transposeGradOutput(gy, gyOff, b0, sb, gyT);
+                }
+                if (gwPart != null) {
+                    dc.fillPlanes(x, xOff, b0, sb, planes);
+                    dc.gradWeight(planes, sb, gyT, gwPart, chunk * wsize, tile);
+                }
+                if (gbPart != null) {
+                    for (int s = 0; s < sb; s++) {
+                        for (int oc = 0; oc < g.o(); oc++) {
+                            gbPart[chunk * g.o() + oc] += BiasKernel.sum(gy, gyOff + ((b0 + s) * g.o() + oc) * p, p);
+                        }
+                    }
+                }
+                if (gx != null) {
+                    dc.gradInput(gyT, b0, sb, wc, rows, gplane, gx, gxOff, accumulate);
+                }
+            }
+        });
+        if (gw != null) {
+            Conv2dKernel.reduce(gwPart, chunks, wsize, gw, gwOff, accumulate);
+        }
+        if (gb != null) {
+            Conv2dKernel.reduce(gbPart, chunks, g.o(), gb, gbOff, accumulate);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.sparkgrad.kernel;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * The global intra-op thread count and the small shared executor that the kernels split their work on.
+ *
+ * <p>The count defaults to {@link Runtime#availableProcessors()}, or to the system property
+ * {@code sparkgrad.threads} when it is set (a Spark task sets it to {@code spark.task.cpus}), and can be changed at
+ * any time with {@link #setNumThreads(int)}. OpenBLAS, when it is the GEMM backend, is kept at the same count.
+ *
+ * <p>{@link #parallelFor} runs the body inline when the count is 1, when the range is smaller than the grain,
+ * or when it is called from inside another parallel region (nested regions never deadlock and never
+ * oversubscribe). The calling thread always takes the first chunk itself, so a region of {@code t} threads uses
+ * {@code t - 1} pool threads.
+ */
+public final class Parallelism {
+
+    /** A body over a half-open index range {@code [start, end)}; called once per chunk. */
+    @FunctionalInterface
+    public interface RangeBody {
+        /**
+         * Runs the work for indices {@code start} (inclusive) to {@code end} (exclusive).
+         *
+         * @param chunk the chunk number, {@code 0 <= chunk < chunks}; lets a body use per-chunk scratch or partials
+         * @param start first index
+         * @param end one past the last index
+         */
+        void run(int chunk, int start, int end);
+    }
+
+    private static final String PROPERTY = "sparkgrad.threads";
+    private static volatile int numThreads = initialThreads();
+    private static ExecutorService pool;
+    private static int poolSize;
+    /** True on pool threads and on a caller while it runs a region, so that nested regions run inline. */
+    private static final ThreadLocal<Boolean> IN_REGION = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    private Parallelism() {
+    }
+
+    private static int initialThreads() {
+        String prop = System.getProperty(PROPERTY);
+        if (prop == null || prop.isBlank()) {
+            return Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
+        try {
+            int t = Integer.parseInt(prop.trim());
+            if (t >= 1) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error below, which names the property and the value
+        }
+        throw new IllegalArgumentException(
+                "system property " + PROPERTY + " must be a positive integer thread count, got '" + prop + "'");
+    }
+
+    /** The number of threads intra-op kernels use (at least 1). */
+    public static int numThreads() {
+        return numThreads;
+    }
+
+    /**
+     * Sets the number of threads intra-op kernels use, and OpenBLAS's thread count with it when OpenBLAS is loaded.
+     *
+     * @param threads at least 1
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static void setNumThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("setNumThreads: thread count must be >= 1, got " + threads);
+        }
+        numThreads = threads;
+        OpenBlasGemm.syncThreads(threads);
+    }
+
+    /** True when the current thread is already inside a parallel region (work submitted here runs inline). */
+    public static boolean inParallelRegion() {
+        return IN_REGION.get();
+    }
+
+    /**
+     * How many chunks {@link #parallelFor(int, int, RangeBody)} will split {@code n} indices into with the given
+     * grain: 1 when running inline, else {@code min(numThreads(), ceil(n / grain))}. Bodies that keep per-chunk
+     * partials size them with this.
+     */
+    public static int chunks(int n, int grain) {
+        int t = numThreads;
+        if (t <= 1 || n <= 0 || IN_REGION.get()) {
+            return 1;
+        }
+        int g = Math.max(1, grain);
+        long byGrain = ((long) n + g - 1) / g;
+        return (int) Math.max(1, Math.min(t, byGrain));
+    }
+
+    /**
+     * Runs {@code body.accept(i)} for every {@code i} in {@code [0, n)}, split into contiguous chunks over the
+     * threads; inline when {@code n < 2} or one thread.
+     */
+    public static void parallelFor(int n, IntConsumer body) {
+        parallelFor(n, 1, (chunk, start, end) -> {
+            for (int i = start; i < end; i++) {
+                body.accept(i);
+            }
+        });
+    }
+
+    /**
+     * Splits {@code [0, n)} into {@link #chunks(int, int)} contiguous chunks of near-equal size and runs
+     * {@code body} on each, the caller running chunk 0; returns when all are done. An exception in any chunk is
+     * rethrown here (the first one; the others are added as suppressed).
+     *
+     * @param n number of indices
+     * @param grain the least number of indices worth giving a thread
+     * @param body the work per chunk
+     */
+    public static void parallelFor(int n, int grain, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int chunks = chunks(n, grain);
+        if (chunks == 1) {
+            body.run(0, 0, n);
+            return;
+        }
+        ExecutorService exec = pool(chunks - 1);
+        @SuppressWarnings("unchecked")
+        Future<?>[] futures = new Future<?>[chunks - 1];
+        for (int c = 1; c < chunks; c++) {
+            final int chunk = c;
+            final int start = (int) ((long) n * c / chunks);
+            final int end = (int) ((long) n * (c + 1) / chunks);
+            futures[c - 1] = exec.submit(() -> body.run(chunk, start, end));
+        }
+        RuntimeException failure = null;
+        IN_REGION.set(Boolean.TRUE);
+        try {
+            body.run(0, 0, (int) ((long) n / chunks));
+        } catch (RuntimeException | Error e) {
+            failure = e instanceof RuntimeException re ? re : new RuntimeException(e);
+        } finally {
+            IN_REGION.set(Boolean.FALSE);
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = addFailure(failure, e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure = addFailure(failure, e.getCause());
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException addFailure(RuntimeException first, Throwable next) {
+        if (first == null) {
+            return next instanceof RuntimeException re ? re : new RuntimeException("parallelFor: a chunk failed", next);
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    private static synchronized ExecutorService pool(int workers) {
+        if (pool == null || poolSize < workers) {
+            if (pool != null) {
+                pool.shutdown();
+            }
+            AtomicInteger id = new AtomicInteger();
+            ThreadFactory factory = r -> {
+                Thread t = new Thread(() -> {
+                    IN_REGION.set(Boolean.TRUE);
+                    r.run();
+                }, "sparkgrad-intraop-" + id.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            pool = Executors.newFixedThreadPool(workers, factory);
+            poolSize = workers;
+        }
+        return pool;
+    }
+}

@@ -1,0 +1,32 @@
+package io.sparkgrad.kernel;
+
+/**
+ * Per-thread reusable float buffers, so that kernels allocate nothing per call once warm. Each kernel uses its own
+ * slot numbers (the constants below); a buffer returned by {@link #floats} is only valid until the same thread asks
+ * for the same slot again, and its contents are unspecified.
+ */
+final class Scratch {
+
+    static final int COL = 0;
+    static final int OUT = 1;
+    static final int GRAD_OUT = 2;
+    static final int PLANES = 3;
+    static final int GRAD_PLANES = 4;
+    private static final int SLOTS = 5;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+
+    private Scratch() {
+    }
+
+    /** A buffer of at least {@code size} floats for this thread and slot. */
+    static float[] floats(int slot, int size) {
+        float[][] slots = BUFFERS.get();
+        float[] buf = slots[slot];
+        if (buf == null || buf.length < size) {
+            buf = new float[Math.max(size, buf == null ? 0 : Math.min(Integer.MAX_VALUE - 8, buf.length * 3 / 2))];
+            slots[slot] = buf;
+        }
+        return buf;
+    }
+}

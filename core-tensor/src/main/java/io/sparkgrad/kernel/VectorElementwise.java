@@ -1,0 +1,45 @@
+package io.sparkgrad.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise loops that C2 does not vectorise on its own (a select on a float compare), written with the Vector
+ * API. Only loaded after checking that the module {@code jdk.incubator.vector} is present.
+ */
+final class VectorElementwise {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VectorElementwise() {
+    }
+
+    /** {@code gx = y > 0 ? gy : 0} (NaN in y gives 0), or {@code gx += ...} when accumulating. */
+    static void reluBackward(float[] y, int yOff, float[] gy, int gyOff, float[] gx, int gxOff, int len,
+            boolean accumulate) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        // Two loops rather than a branch inside one: a vector merged from two paths may be boxed by C2.
+        if (accumulate) {
+            for (; i < bound; i += S.length()) {
+                FloatVector yv = FloatVector.fromArray(S, y, yOff + i);
+                VectorMask<Float> pos = yv.compare(VectorOperators.GT, 0f);
+                FloatVector.fromArray(S, gx, gxOff + i)
+                        .add(FloatVector.zero(S).blend(FloatVector.fromArray(S, gy, gyOff + i), pos))
+                        .intoArray(gx, gxOff + i);
+            }
+        } else {
+            for (; i < bound; i += S.length()) {
+                FloatVector yv = FloatVector.fromArray(S, y, yOff + i);
+                VectorMask<Float> pos = yv.compare(VectorOperators.GT, 0f);
+                FloatVector.zero(S).blend(FloatVector.fromArray(S, gy, gyOff + i), pos).intoArray(gx, gxOff + i);
+            }
+        }
+        for (; i < len; i++) {
+            float g = y[yOff + i] > 0f ? gy[gyOff + i] : 0f;
+            gx[gxOff + i] = accumulate ? gx[gxOff + i] + g : g;
+        }
+    }
+}

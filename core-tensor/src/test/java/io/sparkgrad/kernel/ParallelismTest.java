@@ -1,0 +1,91 @@
+package io.sparkgrad.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ParallelismTest {
+
+    private final int savedThreads = Parallelism.numThreads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallelism.setNumThreads(savedThreads);
+    }
+
+    @Test
+    void defaultCountIsThePropertyOrTheNumberOfProcessors() {
+        String prop = System.getProperty("sparkgrad.threads");
+        int expected = prop == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(prop.trim());
+        assertEquals(expected, savedThreads);
+    }
+
+    @Test
+    void setNumThreadsRejectsZero() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallelism.setNumThreads(0));
+        assertTrue(e.getMessage().contains("got 0"), e.getMessage());
+    }
+
+    @Test
+    void everyIndexRunsExactlyOnceForAnyThreadCount() {
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            Parallelism.setNumThreads(threads);
+            for (int n : new int[] {0, 1, 2, 7, 100}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(1, n));
+                Parallelism.parallelFor(n, hits::incrementAndGet);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits.get(i), "threads=" + threads + " n=" + n + " index " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void chunksAreContiguousNumberedAndRespectTheGrain() {
+        Parallelism.setNumThreads(4);
+        assertEquals(2, Parallelism.chunks(10, 5));
+        assertEquals(4, Parallelism.chunks(100, 1));
+        AtomicIntegerArray owner = new AtomicIntegerArray(10);
+        Parallelism.parallelFor(10, 5, (chunk, start, end) -> {
+            for (int i = start; i < end; i++) {
+                owner.set(i, chunk + 1);
+            }
+        });
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i < 5 ? 1 : 2, owner.get(i), "index " + i);
+        }
+    }
+
+    @Test
+    void nestedRegionsRunInlineOnTheirThread() {
+        Parallelism.setNumThreads(2);
+        AtomicInteger nestedChunks = new AtomicInteger();
+        Parallelism.parallelFor(2, 1, (chunk, s, e) -> {
+            assertTrue(Parallelism.inParallelRegion());
+            Thread outer = Thread.currentThread();
+            Parallelism.parallelFor(50, 1, (c2, s2, e2) -> {
+                assertSame(outer, Thread.currentThread());
+                nestedChunks.incrementAndGet();
+            });
+        });
+        assertEquals(2, nestedChunks.get());
+    }
+
+    @Test
+    void anExceptionInAWorkerChunkReachesTheCaller() {
+        Parallelism.setNumThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Parallelism.parallelFor(10, 1, (chunk, s, end) -> {
+                    if (chunk == 1) {
+                        throw new IllegalStateException("boom in chunk 1");
+                    }
+                }));
+        assertEquals("boom in chunk 1", e.getMessage());
+    }
+}

@@ -1,0 +1,253 @@
+package io.sparkgrad.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs the kernels on PyTorch's golden cases for the ops they implement (conv2d, max/avg/adaptive-avg pooling,
+ * batch norm 2d) and compares outputs and gradients at each case's tolerance. The folder is the system property
+ * {@code sparkgrad.golden.dir} (set by the root pom for Surefire). The module's all-cases golden test lives with
+ * the tensor layer; this one checks the kernels alone, beneath autograd.
+ */
+class PyTorchParityKernelTest {
+
+    private static final List<String> PREFIXES =
+            List.of("conv2d_", "max_pool2d_", "avg_pool2d_", "adaptive_avg_pool2d_", "batch_norm2d_");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path goldenDir() {
+        String prop = System.getProperty("sparkgrad.golden.dir");
+        List<Path> candidates = new ArrayList<>();
+        if (prop != null && !prop.isBlank()) {
+            candidates.add(Path.of(prop));
+        } else {
+            candidates.add(Path.of("..", "shared", "golden"));
+            candidates.add(Path.of("..", "..", "shared", "golden"));
+        }
+        for (Path p : candidates) {
+            if (Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("golden folder not found: tried " + candidates
+                + " (set the system property sparkgrad.golden.dir)");
+    }
+
+    static List<Path> kernelCases() throws IOException {
+        try (Stream<Path> files = Files.list(goldenDir())) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .filter(p -> PREFIXES.stream().anyMatch(pre -> p.getFileName().toString().startsWith(pre)))
+                    .sorted().toList();
+        }
+    }
+
+    @Test
+    void everyKernelOpHasGoldenCases() throws IOException {
+        List<Path> cases = kernelCases();
+        for (String prefix : PREFIXES) {
+            assertTrue(cases.stream().anyMatch(p -> p.getFileName().toString().startsWith(prefix)),
+                    "no golden case starting with " + prefix + " in " + goldenDir());
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> kernelsMatchPyTorch() throws IOException {
+        return kernelCases().stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> run(p)));
+    }
+
+    private static void run(Path file) throws IOException {
+        Case c = new Case(JSON.readTree(file.toFile()), file.getFileName().toString());
+        switch (c.op) {
+            case "conv2d" -> conv(c);
+            case "max_pool2d" -> maxPool(c);
+            case "avg_pool2d" -> avgPool(c);
+            case "adaptive_avg_pool2d" -> adaptive(c);
+            case "batch_norm2d" -> batchNorm(c);
+            default -> fail(file + ": op " + c.op + " is not a kernel op");
+        }
+    }
+
+    private static void conv(Case c) {
+        int[] xs = c.shape("inputs", "input");
+        int[] ws = c.shape("inputs", "weight");
+        int[] st = c.ints("stride");
+        int[] pd = c.ints("padding");
+        int[] dl = c.ints("dilation");
+        int groups = c.params.get("groups").asInt();
+        Conv2dGeometry g = new Conv2dGeometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], st[0], st[1], pd[0],
+                pd[1], dl[0], dl[1], groups);
+        float[] x = c.data("inputs", "input");
+        float[] w = c.data("inputs", "weight");
+        boolean hasBias = c.params.get("bias").asBoolean();
+        float[] b = hasBias ? c.data("inputs", "bias") : null;
+        float[] y = new float[g.outputSize()];
+        Conv2dKernel.forward(g, x, 0, w, 0, b, 0, y, 0);
+        c.compare("outputs", "output", y);
+        float[] gx = new float[g.inputSize()];
+        float[] gw = new float[g.weightSize()];
+        float[] gb = hasBias ? new float[g.o()] : null;
+        Conv2dKernel.backward(g, x, 0, w, 0, c.data("inputs", "upstream"), 0, gx, 0, gw, 0, gb, 0, false);
+        c.compare("grads", "input", gx);
+        c.compare("grads", "weight", gw);
+        if (hasBias) {
+            c.compare("grads", "bias", gb);
+        }
+    }
+
+    private static void maxPool(Case c) {
+        int[] xs = c.shape("inputs", "x");
+        int[] k = c.ints("kernel_size");
+        int[] st = c.ints("stride");
+        int[] pd = c.ints("padding");
+        int[] dl = c.ints("dilation");
+        assertEquals(false, c.params.get("ceil_mode").asBoolean(), c.name + ": ceil_mode");
+        Pool2dGeometry g = new Pool2dGeometry(xs[0], xs[1], xs[2], xs[3], k[0], k[1], st[0], st[1], pd[0], pd[1],
+                dl[0], dl[1]);
+        float[] y = new float[g.outputSize()];
+        int[] idx = new int[g.outputSize()];
+        MaxPool2dKernel.forward(g, c.data("inputs", "x"), 0, y, 0, idx, 0);
+        c.compare("outputs", "output", y);
+        float[] gx = new float[g.inputSize()];
+        MaxPool2dKernel.backward(g, c.data("inputs", "upstream"), 0, idx, 0, gx, 0, false);
+        c.compare("grads", "x", gx);
+    }
+
+    private static void avgPool(Case c) {
+        int[] xs = c.shape("inputs", "x");
+        int[] k = c.ints("kernel_size");
+        int[] st = c.ints("stride");
+        int[] pd = c.ints("padding");
+        assertEquals(false, c.params.get("ceil_mode").asBoolean(), c.name + ": ceil_mode");
+        assertEquals(true, c.params.path("count_include_pad").asBoolean(true), c.name + ": count_include_pad");
+        Pool2dGeometry g = new Pool2dGeometry(xs[0], xs[1], xs[2], xs[3], k[0], k[1], st[0], st[1], pd[0], pd[1], 1, 1);
+        float[] y = new float[g.outputSize()];
+        AvgPool2dKernel.forward(g, c.data("inputs", "x"), 0, y, 0);
+        c.compare("outputs", "output", y);
+        float[] gx = new float[g.inputSize()];
+        AvgPool2dKernel.backward(g, c.data("inputs", "upstream"), 0, gx, 0, false);
+        c.compare("grads", "x", gx);
+    }
+
+    private static void adaptive(Case c) {
+        int[] xs = c.shape("inputs", "x");
+        int[] os = c.ints("output_size");
+        float[] y = new float[xs[0] * xs[1] * os[0] * os[1]];
+        AdaptiveAvgPool2dKernel.forward(xs[0], xs[1], xs[2], xs[3], os[0], os[1], c.data("inputs", "x"), 0, y, 0);
+        c.compare("outputs", "output", y);
+        float[] gx = new float[xs[0] * xs[1] * xs[2] * xs[3]];
+        AdaptiveAvgPool2dKernel.backward(xs[0], xs[1], xs[2], xs[3], os[0], os[1], c.data("inputs", "upstream"), 0, gx,
+                0, false);
+        c.compare("grads", "x", gx);
+    }
+
+    private static void batchNorm(Case c) {
+        int[] xs = c.shape("inputs", "input");
+        int n = xs[0];
+        int ch = xs[1];
+        int hw = xs[2] * xs[3];
+        float[] x = c.data("inputs", "input");
+        float[] w = c.data("inputs", "weight");
+        float[] b = c.data("inputs", "bias");
+        float[] rm = c.data("inputs", "running_mean");
+        float[] rv = c.data("inputs", "running_var");
+        float[] up = c.data("inputs", "upstream");
+        float momentum = (float) c.params.get("momentum").asDouble();
+        float eps = (float) c.params.get("eps").asDouble();
+        float[] y = new float[x.length];
+        float[] gx = new float[x.length];
+        float[] gw = new float[ch];
+        float[] gb = new float[ch];
+        if (c.params.get("training").asBoolean()) {
+            float[] mean = new float[ch];
+            float[] invStd = new float[ch];
+            BatchNorm2dKernel.forwardTraining(n, ch, hw, x, 0, w, 0, b, 0, rm, 0, rv, 0, momentum, eps, y, 0, mean, 0,
+                    invStd, 0);
+            BatchNorm2dKernel.backwardTraining(n, ch, hw, x, 0, up, 0, w, 0, mean, 0, invStd, 0, gx, 0, gw, 0, gb, 0,
+                    false);
+        } else {
+            BatchNorm2dKernel.forwardEval(n, ch, hw, x, 0, w, 0, b, 0, rm, 0, rv, 0, eps, y, 0);
+            BatchNorm2dKernel.backwardEval(n, ch, hw, x, 0, up, 0, w, 0, rm, 0, rv, 0, eps, gx, 0, gw, 0, gb, 0, false);
+        }
+        c.compare("outputs", "output", y);
+        c.compare("outputs", "running_mean", rm);
+        c.compare("outputs", "running_var", rv);
+        c.compare("grads", "input", gx);
+        c.compare("grads", "weight", gw);
+        c.compare("grads", "bias", gb);
+    }
+
+    /** One parsed golden file. */
+    private static final class Case {
+        final JsonNode root;
+        final String name;
+        final String op;
+        final JsonNode params;
+        final double rel;
+        final double abs;
+
+        Case(JsonNode root, String name) {
+            this.root = root;
+            this.name = name;
+            this.op = root.get("op").asText();
+            this.params = root.get("params");
+            JsonNode tol = root.path("tolerance");
+            this.rel = tol.path("rel").asDouble(1e-4);
+            this.abs = tol.path("abs").asDouble(1e-5);
+        }
+
+        JsonNode tensor(String section, String key) {
+            JsonNode t = root.path(section).get(key);
+            if (t == null) {
+                fail(name + ": missing " + section + "." + key);
+            }
+            return t;
+        }
+
+        int[] shape(String section, String key) {
+            JsonNode s = tensor(section, key).get("shape");
+            int[] r = new int[s.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = s.get(i).asInt();
+            }
+            return r;
+        }
+
+        float[] data(String section, String key) {
+            JsonNode d = tensor(section, key).get("data");
+            float[] r = new float[d.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = (float) d.get(i).asDouble();
+            }
+            return r;
+        }
+
+        int[] ints(String param) {
+            JsonNode p = params.get(param);
+            if (p == null) {
+                fail(name + ": missing params." + param);
+            }
+            if (p.isInt()) {
+                return new int[] {p.asInt(), p.asInt()};
+            }
+            return new int[] {p.get(0).asInt(), p.get(1).asInt()};
+        }
+
+        void compare(String section, String key, float[] actual) {
+            float[] expected = data(section, key);
+            Reference.assertClose(name + " " + section + "." + key, expected, actual, rel, abs);
+        }
+    }
+}
