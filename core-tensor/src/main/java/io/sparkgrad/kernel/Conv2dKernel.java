@@ -41,6 +41,16 @@ public final class Conv2dKernel {
      */
     public static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
             float[] y, int yOff) {
+        forward(g, x, xOff, w, wOff, bias, bOff, y, yOff, false);
+    }
+
+    /**
+     * {@code y = relu(conv2d(x, w) + bias)} when {@code relu} is set (one pass over the output instead of two; the
+     * ReLU's backward is {@link ReluKernel#backward} with this {@code y}), else as
+     * {@link #forward(Conv2dGeometry, float[], int, float[], int, float[], int, float[], int)}.
+     */
+    public static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
+            float[] y, int yOff, boolean relu) {
         Checks.range("conv2d", "input", x, xOff, g.inputSize());
         Checks.range("conv2d", "weight", w, wOff, g.weightSize());
         Checks.optionalRange("conv2d", "bias", bias, bOff, g.o());
@@ -49,9 +59,12 @@ public final class Conv2dKernel {
             return;
         }
         if (useDirect(g)) {
-            DirectConvRunner.forward(g, x, xOff, w, wOff, bias, bOff, y, yOff);
+            DirectConvRunner.forward(g, x, xOff, w, wOff, bias, bOff, y, yOff, relu);
         } else {
             forwardIm2col(g, x, xOff, w, wOff, bias, bOff, y, yOff);
+            if (relu) {
+                ReluKernel.forward(y, yOff, y, yOff, g.outputSize());
+            }
         }
     }
 

@@ -153,13 +153,17 @@ final class DirectConv {
     }
 
     /**
-     * {@code y = conv(x) + bias} for the samples in {@code planes} ({@code sb} of them, first sample {@code b0}).
+     * {@code y = conv(x) + bias}, or {@code relu(conv(x) + bias)}, for the samples in {@code planes} ({@code sb} of
+     * them, first sample {@code b0}).
      *
      * @param wt {@link #weightByTap}
      * @param biasPad bias zero-padded to {@code oPad}
      * @param tile scratch of at least {@code T * L} floats
      */
-    void forward(float[] planes, int b0, int sb, float[] wt, float[] biasPad, float[] y, int yOff, float[] tile) {
+    void forward(float[] planes, int b0, int sb, float[] wt, float[] biasPad, float[] y, int yOff, float[] tile,
+            boolean relu) {
+        // The floor under the stored values: -inf stores them as they are, 0 applies a fused ReLU.
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         int o = g.o();
         for (int s = 0; s < sb; s++) {
             int sampleBase = s * g.c() * plane;
@@ -208,7 +212,7 @@ final class DirectConv {
                     for (int l = 0; l < lanes; l++) {
                         int row = ySample + (ob + l) * p + q0;
                         for (int i = 0; i < qs; i++) {
-                            y[row + i] = tile[i * L + l];
+                            y[row + i] = Math.max(tile[i * L + l], floor);
                         }
                     }
                 }

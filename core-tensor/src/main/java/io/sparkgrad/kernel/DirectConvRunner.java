@@ -34,7 +34,7 @@ final class DirectConvRunner {
     }
 
     static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
-            float[] y, int yOff) {
+            float[] y, int yOff, boolean relu) {
         DirectConv dc = plan(g);
         float[] wt = dc.weightByTap(w, wOff);
         float[] biasPad = new float[dc.paddedOutputChannels()];
@@ -49,7 +49,7 @@ final class DirectConvRunner {
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
                 dc.fillPlanes(x, xOff, b0, sb, planes);
-                dc.forward(planes, b0, sb, wt, biasPad, y, yOff, tile);
+                dc.forward(planes, b0, sb, wt, biasPad, y, yOff, tile, relu);
             }
         });
     }

@@ -53,6 +53,23 @@ class Conv2dKernelTest {
     }
 
     @Test
+    void fusedReluForwardEqualsConvThenRelu() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (Conv2dGeometry g : GEOMETRIES) {
+            float[] x = Reference.random(rnd, g.inputSize());
+            float[] w = Reference.random(rnd, g.weightSize());
+            float[] b = Reference.random(rnd, g.o());
+            float[] expected = Reference.convForward(g, x, w, b);
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = Math.max(expected[i], 0f);
+            }
+            float[] y = new float[g.outputSize()];
+            Conv2dKernel.forward(g, x, 0, w, 0, b, 0, y, 0, true);
+            Reference.assertClose("conv+relu " + g, expected, y, 1e-4, 1e-5);
+        }
+    }
+
+    @Test
     void allGradientsMatchTheAdjointLoopsAndAccumulateOnRequest() {
         SplittableRandom rnd = new SplittableRandom(2);
         for (int threads : new int[] {1, 2}) {
