@@ -113,6 +113,30 @@ final class DirectConv {
         return g;
     }
 
+    /**
+     * Zeroes the border rows and columns of the first {@code samples} samples' planes; {@link #fillPlanes} only
+     * ever writes interiors, so this is needed once per call rather than a fill of the whole buffer.
+     */
+    void clearBorders(float[] planes, int samples) {
+        int ph = g.padH();
+        int pw = g.padW();
+        if (ph == 0 && pw == 0) {
+            return;
+        }
+        for (int pl = 0; pl < samples * g.c(); pl++) {
+            int base = pl * plane;
+            java.util.Arrays.fill(planes, base, base + ph * wp, 0f);
+            java.util.Arrays.fill(planes, base + (hp - ph) * wp, base + plane, 0f);
+            for (int r = ph; r < hp - ph; r++) {
+                int row = base + r * wp;
+                for (int k = 0; k < pw; k++) {
+                    planes[row + k] = 0f;
+                    planes[row + wp - 1 - k] = 0f;
+                }
+            }
+        }
+    }
+
     /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */
     void fillPlanes(float[] x, int xOff, int b0, int sb, float[] planes) {
         int hw = g.h() * g.w();

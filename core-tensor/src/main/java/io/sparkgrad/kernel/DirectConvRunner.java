@@ -42,9 +42,9 @@ final class DirectConvRunner {
             System.arraycopy(bias, bOff, biasPad, 0, g.o());
         }
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            int planeFloats = dc.planeFloats(Math.min(dc.sub, s1 - s0));
-            float[] planes = Scratch.floats(Scratch.PLANES, planeFloats);
-            Arrays.fill(planes, 0, planeFloats, 0f);
+            int most = Math.min(dc.sub, s1 - s0);
+            float[] planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
+            dc.clearBorders(planes, most);
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
@@ -80,7 +80,7 @@ final class DirectConvRunner {
             float[] planes = null;
             if (gwPart != null) {
                 planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
-                Arrays.fill(planes, 0, dc.planeFloats(most), 0f);
+                dc.clearBorders(planes, most);
             }
             float[] gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(most));
             float[] rows = gx == null ? null : Scratch.floats(Scratch.COL, dc.gradRowFloats(most));
