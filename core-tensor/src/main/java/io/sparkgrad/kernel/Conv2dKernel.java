@@ -3,18 +3,22 @@ package io.sparkgrad.kernel;
 import java.util.Arrays;
 
 /**
- * 2-D convolution (PyTorch's cross-correlation) on NCHW float arrays: forward, and the gradients with respect to
- * input, weight and bias. Shapes and the output-size rule are in {@link Conv2dGeometry}; the weight is
- * {@code [o, c / groups, kh, kw]}, the bias {@code [o]}.
+ * 2-D convolution (PyTorch's cross-correlation) on NCHW float arrays: forward (optionally with a fused ReLU), and
+ * the gradients with respect to input, weight and bias. Shapes and the output-size rule are in
+ * {@link Conv2dGeometry}; the weight is {@code [o, c / groups, kh, kw]}, the bias {@code [o]}.
  *
- * <p>How, for one group with the Vector API present and a small weight (the MNIST CNN's layers): direct convolution
- * ({@link DirectConv}), which reads each tap straight from a zero-bordered copy of the input. Otherwise im2col +
- * GEMM, batched. The minibatch is split over {@link Parallelism} threads; each thread takes its
- * samples a sub-batch at a time, lays the sub-batch's patches side by side into one column matrix
- * {@code col[(c/groups)*kh*kw, S*outH*outW]} in a per-thread scratch buffer sized to stay in L2, and does one GEMM
- * per group for the whole sub-batch. For the small layers of an MNIST CNN this runs the GEMM 2-3x faster than one
- * product per sample (whose n is only outH*outW, e.g. 16 or 49). Weight gradients are summed per thread and reduced
- * at the end, so threads never write to shared memory.
+ * <p>Two implementations, chosen per call by {@link #useDirect}:
+ * <ul>
+ *   <li>direct convolution ({@link DirectConv}) for one group, the Vector API present and a weight of at most
+ *       {@value #DIRECT_MAX_WEIGHT} floats (the MNIST CNN's layers): each tap is read straight from a zero-bordered
+ *       copy of the input, with vector lanes along the channels, so there is no column matrix and no GEMM packing;
+ *   <li>otherwise im2col + GEMM, batched: each thread lays a sub-batch's patches side by side into one column
+ *       matrix {@code col[(c/groups)*kh*kw, S*outH*outW]} sized to stay in L2 and does one GEMM per group for the
+ *       whole sub-batch (2-3x faster than one product per sample when outH*outW is only 16 or 49).
+ * </ul>
+ * Both split the minibatch over {@link Parallelism} threads; weight and bias gradients are summed per thread and
+ * reduced in thread order at the end (deterministic for a given thread count). Scratch memory is per thread and
+ * reused across calls.
  *
  * <p>Gradient kernels either overwrite their output ({@code accumulate == false}) or add into it
  * ({@code accumulate == true}, for gradients that accumulate in place in a flat buffer).
@@ -41,6 +45,16 @@ public final class Conv2dKernel {
      */
     public static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
             float[] y, int yOff) {
+        forward(g, x, xOff, w, wOff, bias, bOff, y, yOff, false);
+    }
+
+    /**
+     * {@code y = relu(conv2d(x, w) + bias)} when {@code relu} is set (one pass over the output instead of two; the
+     * ReLU's backward is {@link ReluKernel#backward} with this {@code y}), else as
+     * {@link #forward(Conv2dGeometry, float[], int, float[], int, float[], int, float[], int)}.
+     */
+    public static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
+            float[] y, int yOff, boolean relu) {
         Checks.range("conv2d", "input", x, xOff, g.inputSize());
         Checks.range("conv2d", "weight", w, wOff, g.weightSize());
         Checks.optionalRange("conv2d", "bias", bias, bOff, g.o());
@@ -49,9 +63,12 @@ public final class Conv2dKernel {
             return;
         }
         if (useDirect(g)) {
-            DirectConvRunner.forward(g, x, xOff, w, wOff, bias, bOff, y, yOff);
+            DirectConvRunner.forward(g, x, xOff, w, wOff, bias, bOff, y, yOff, relu);
         } else {
             forwardIm2col(g, x, xOff, w, wOff, bias, bOff, y, yOff);
+            if (relu) {
+                ReluKernel.forward(y, yOff, y, yOff, g.outputSize());
+            }
         }
     }
 
@@ -105,9 +122,9 @@ public final class Conv2dKernel {
     }
 
     /**
-     * All requested gradients in one pass over the batch (the input patches are laid out once for both the weight
-     * gradient and, through the transposed weight, the input gradient). Any of {@code gx}, {@code gw}, {@code gb}
-     * may be null to skip it; {@code x} may be null when {@code gw} is null, {@code w} when {@code gx} is null.
+     * All requested gradients in one pass over the batch (the input is laid out once for both the weight gradient
+     * and the input gradient). Any of {@code gx}, {@code gw}, {@code gb} may be null to skip it; {@code x} may be
+     * null when {@code gw} is null, {@code w} when {@code gx} is null.
      *
      * @param g the geometry
      * @param x forward input {@code [n, c, h, w]}

@@ -113,6 +113,30 @@ final class DirectConv {
         return g;
     }
 
+    /**
+     * Zeroes the border rows and columns of the first {@code samples} samples' planes; {@link #fillPlanes} only
+     * ever writes interiors, so this is needed once per call rather than a fill of the whole buffer.
+     */
+    void clearBorders(float[] planes, int samples) {
+        int ph = g.padH();
+        int pw = g.padW();
+        if (ph == 0 && pw == 0) {
+            return;
+        }
+        for (int pl = 0; pl < samples * g.c(); pl++) {
+            int base = pl * plane;
+            java.util.Arrays.fill(planes, base, base + ph * wp, 0f);
+            java.util.Arrays.fill(planes, base + (hp - ph) * wp, base + plane, 0f);
+            for (int r = ph; r < hp - ph; r++) {
+                int row = base + r * wp;
+                for (int k = 0; k < pw; k++) {
+                    planes[row + k] = 0f;
+                    planes[row + wp - 1 - k] = 0f;
+                }
+            }
+        }
+    }
+
     /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */
     void fillPlanes(float[] x, int xOff, int b0, int sb, float[] planes) {
         int hw = g.h() * g.w();
@@ -153,13 +177,17 @@ final class DirectConv {
     }
 
     /**
-     * {@code y = conv(x) + bias} for the samples in {@code planes} ({@code sb} of them, first sample {@code b0}).
+     * {@code y = conv(x) + bias}, or {@code relu(conv(x) + bias)}, for the samples in {@code planes} ({@code sb} of
+     * them, first sample {@code b0}).
      *
      * @param wt {@link #weightByTap}
      * @param biasPad bias zero-padded to {@code oPad}
      * @param tile scratch of at least {@code T * L} floats
      */
-    void forward(float[] planes, int b0, int sb, float[] wt, float[] biasPad, float[] y, int yOff, float[] tile) {
+    void forward(float[] planes, int b0, int sb, float[] wt, float[] biasPad, float[] y, int yOff, float[] tile,
+            boolean relu) {
+        // The floor under the stored values: -inf stores them as they are, 0 applies a fused ReLU.
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         int o = g.o();
         for (int s = 0; s < sb; s++) {
             int sampleBase = s * g.c() * plane;
@@ -208,7 +236,7 @@ final class DirectConv {
                     for (int l = 0; l < lanes; l++) {
                         int row = ySample + (ob + l) * p + q0;
                         for (int i = 0; i < qs; i++) {
-                            y[row + i] = tile[i * L + l];
+                            y[row + i] = Math.max(tile[i * L + l], floor);
                         }
                     }
                 }

@@ -34,7 +34,7 @@ final class DirectConvRunner {
     }
 
     static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
-            float[] y, int yOff) {
+            float[] y, int yOff, boolean relu) {
         DirectConv dc = plan(g);
         float[] wt = dc.weightByTap(w, wOff);
         float[] biasPad = new float[dc.paddedOutputChannels()];
@@ -42,14 +42,14 @@ final class DirectConvRunner {
             System.arraycopy(bias, bOff, biasPad, 0, g.o());
         }
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            int planeFloats = dc.planeFloats(Math.min(dc.sub, s1 - s0));
-            float[] planes = Scratch.floats(Scratch.PLANES, planeFloats);
-            Arrays.fill(planes, 0, planeFloats, 0f);
+            int most = Math.min(dc.sub, s1 - s0);
+            float[] planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
+            dc.clearBorders(planes, most);
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
                 dc.fillPlanes(x, xOff, b0, sb, planes);
-                dc.forward(planes, b0, sb, wt, biasPad, y, yOff, tile);
+                dc.forward(planes, b0, sb, wt, biasPad, y, yOff, tile, relu);
             }
         });
     }
@@ -80,7 +80,7 @@ final class DirectConvRunner {
             float[] planes = null;
             if (gwPart != null) {
                 planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
-                Arrays.fill(planes, 0, dc.planeFloats(most), 0f);
+                dc.clearBorders(planes, most);
             }
             float[] gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(most));
             float[] rows = gx == null ? null : Scratch.floats(Scratch.COL, dc.gradRowFloats(most));

@@ -24,8 +24,11 @@ final class VectorGemm implements SgemmBackend {
     private static final int KC = 256;
     private static final int MC = 128;
     private static final int NC = 2048;
-    /** Below this many multiply-adds a problem is not worth a second thread. */
-    private static final long PARALLEL_MIN_FMAS = 1L << 18;
+    /**
+     * Below this many multiply-adds (about 25 us of one thread's work) a problem is not worth a second thread: a
+     * parallel region costs about 8 us to wake and join (measured).
+     */
+    private static final long PARALLEL_MIN_FMAS = 1L << 22;
 
     private static final ThreadLocal<float[][]> PACK =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});

@@ -52,6 +52,53 @@ class Conv2dKernelTest {
         }
     }
 
+    /** The per-thread scratch buffers are shared by all layers: leftovers in them must never leak into results. */
+    @Test
+    void resultsDoNotDependOnWhatTheScratchBuffersHeldBefore() {
+        Parallelism.setNumThreads(1);
+        SplittableRandom rnd = new SplittableRandom(6);
+        for (Conv2dGeometry g : GEOMETRIES) {
+            float[] x = Reference.random(rnd, g.inputSize());
+            float[] w = Reference.random(rnd, g.weightSize());
+            float[] gy = Reference.random(rnd, g.outputSize());
+            for (int slot : new int[] {Scratch.COL, Scratch.OUT, Scratch.GRAD_OUT, Scratch.PLANES,
+                Scratch.GRAD_PLANES}) {
+                java.util.Arrays.fill(Scratch.floats(slot, 1 << 18), Float.NaN);
+            }
+            float[] y = new float[g.outputSize()];
+            Conv2dKernel.forward(g, x, 0, w, 0, null, 0, y, 0);
+            Reference.assertClose("forward after NaN scratch " + g, Reference.convForward(g, x, w, null), y, 1e-4,
+                    1e-5);
+            for (int slot : new int[] {Scratch.COL, Scratch.OUT, Scratch.GRAD_OUT, Scratch.PLANES,
+                Scratch.GRAD_PLANES}) {
+                java.util.Arrays.fill(Scratch.floats(slot, 1 << 18), Float.NaN);
+            }
+            float[][] ref = Reference.convBackward(g, x, w, gy);
+            float[] gx = new float[g.inputSize()];
+            float[] gw = new float[g.weightSize()];
+            Conv2dKernel.backward(g, x, 0, w, 0, gy, 0, gx, 0, gw, 0, null, 0, false);
+            Reference.assertClose("grad input after NaN scratch " + g, ref[0], gx, 1e-4, 1e-5);
+            Reference.assertClose("grad weight after NaN scratch " + g, ref[1], gw, 1e-4, 1e-4);
+        }
+    }
+
+    @Test
+    void fusedReluForwardEqualsConvThenRelu() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (Conv2dGeometry g : GEOMETRIES) {
+            float[] x = Reference.random(rnd, g.inputSize());
+            float[] w = Reference.random(rnd, g.weightSize());
+            float[] b = Reference.random(rnd, g.o());
+            float[] expected = Reference.convForward(g, x, w, b);
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = Math.max(expected[i], 0f);
+            }
+            float[] y = new float[g.outputSize()];
+            Conv2dKernel.forward(g, x, 0, w, 0, b, 0, y, 0, true);
+            Reference.assertClose("conv+relu " + g, expected, y, 1e-4, 1e-5);
+        }
+    }
+
     @Test
     void allGradientsMatchTheAdjointLoopsAndAccumulateOnRequest() {
         SplittableRandom rnd = new SplittableRandom(2);

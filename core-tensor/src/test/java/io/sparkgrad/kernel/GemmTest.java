@@ -91,8 +91,9 @@ class GemmTest {
         Parallelism.setNumThreads(2);
         SplittableRandom rnd = new SplittableRandom(3);
         for (String backend : backends()) {
-            check(backend, rnd, false, false, 96, 300, 128, 1f, 0f, 0);
-            check(backend, rnd, true, true, 300, 40, 128, 1f, 1f, 3);
+            // Over 4M multiply-adds, so that the Java kernel splits them over the threads (columns, then rows).
+            check(backend, rnd, false, false, 160, 300, 128, 1f, 0f, 0);
+            check(backend, rnd, true, true, 300, 120, 128, 1f, 1f, 3);
         }
     }
 
