@@ -1,10 +1,12 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.kernel.Conv2dGeometry;
+import io.sparkgrad.kernel.Conv2dKernel;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
-/** {@code conv2d} with its backward rule beside it; the loops are in {@link SpatialOps}. */
+/** {@code conv2d} with its backward rule beside it; the arithmetic is {@link Conv2dKernel}'s. */
 final class Convolution {
     private Convolution() {
     }
@@ -27,33 +29,23 @@ final class Convolution {
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");
         Tensor bc = bias == null ? null : Dense.of(bias, "conv2d", "bias");
+        Conv2dGeometry kg = new Conv2dGeometry(g.n(), g.c(), g.h(), g.w(), g.outC(), g.kH(), g.kW(), g.sH(), g.sW(), g.pH(), g.pW(),
+                g.dH(), g.dW(), g.groups());
         float[] out = new float[Shape.numel(g.outputShape())];
-        SpatialOps.conv2dForward(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
+        Conv2dKernel.forward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
                 bc == null ? 0 : bc.storageOffset(), out, 0);
         Tensor result = Tensor.of(out, g.outputShape());
         int[] xShape = x.shape();
         int[] wShape = weight.shape();
         return GradFn.of("conv2d", x, weight, bias).saving(x, weight).result(result, gradOut -> {
             Tensor go = Dense.of(gradOut, "conv2d backward", "output gradient");
-            Tensor gx = null;
-            Tensor gw = null;
-            Tensor gb = null;
-            if (x.requiresGrad()) {
-                float[] a = new float[Shape.numel(xShape)];
-                SpatialOps.conv2dBackwardInput(g, go.data(), go.storageOffset(), wc.data(), wc.storageOffset(), a, 0);
-                gx = Tensor.of(a, xShape);
-            }
-            if (weight.requiresGrad()) {
-                float[] a = new float[Shape.numel(wShape)];
-                SpatialOps.conv2dBackwardWeight(g, go.data(), go.storageOffset(), xc.data(), xc.storageOffset(), a, 0);
-                gw = Tensor.of(a, wShape);
-            }
-            if (bias != null && bias.requiresGrad()) {
-                float[] a = new float[g.outC()];
-                SpatialOps.conv2dBackwardBias(g, go.data(), go.storageOffset(), a, 0);
-                gb = Tensor.of(a, g.outC());
-            }
-            return new Tensor[] {gx, gw, gb};
+            float[] gx = x.requiresGrad() ? new float[Shape.numel(xShape)] : null;
+            float[] gw = weight.requiresGrad() ? new float[Shape.numel(wShape)] : null;
+            float[] gb = bias != null && bias.requiresGrad() ? new float[g.outC()] : null;
+            Conv2dKernel.backward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), go.data(), go.storageOffset(),
+                    gx, 0, gw, 0, gb, 0, false);
+            return new Tensor[] {gx == null ? null : Tensor.of(gx, xShape), gw == null ? null : Tensor.of(gw, wShape),
+                    gb == null ? null : Tensor.of(gb, g.outC())};
         });
     }
 }

@@ -1,10 +1,14 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.kernel.AdaptiveAvgPool2dKernel;
+import io.sparkgrad.kernel.AvgPool2dKernel;
+import io.sparkgrad.kernel.MaxPool2dKernel;
+import io.sparkgrad.kernel.Pool2dGeometry;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
-/** Max, average and adaptive average pooling with their backward rules beside them; loops in {@link SpatialOps}. */
+/** Max, average and adaptive average pooling with their backward rules beside them; the arithmetic is the {@code io.sparkgrad.kernel} pooling kernels'. */
 final class Pooling {
     private Pooling() {
     }
@@ -21,12 +25,13 @@ final class Pooling {
         int outN = Shape.numel(g.outputShape());
         float[] out = new float[outN];
         int[] argmax = new int[outN];
-        SpatialOps.maxPool2dForward(g, xc.data(), xc.storageOffset(), out, argmax);
+        Pool2dGeometry kg = kernelGeometry(g);
+        MaxPool2dKernel.forward(kg, xc.data(), xc.storageOffset(), out, 0, argmax, 0);
         int[] xShape = x.shape();
         return GradFn.of("max_pool2d", x).result(Tensor.of(out, g.outputShape()), gradOut -> {
             Tensor go = Dense.of(gradOut, "max_pool2d backward", "output gradient");
             float[] gx = new float[Shape.numel(xShape)];
-            SpatialOps.maxPool2dBackward(g, go.data(), go.storageOffset(), argmax, gx);
+            MaxPool2dKernel.backward(kg, go.data(), go.storageOffset(), argmax, 0, gx, 0, false);
             return new Tensor[] {Tensor.of(gx, xShape)};
         });
     }
@@ -47,12 +52,13 @@ final class Pooling {
         PoolGeometry g = PoolGeometry.of("avg_pool2d", x.shape(), k, strideOrKernel(stride, k, "avg_pool2d"), p, new int[] {1, 1});
         Tensor xc = Dense.of(x, "avg_pool2d", "input");
         float[] out = new float[Shape.numel(g.outputShape())];
-        SpatialOps.avgPool2dForward(g, xc.data(), xc.storageOffset(), out);
+        Pool2dGeometry kg = kernelGeometry(g);
+        AvgPool2dKernel.forward(kg, xc.data(), xc.storageOffset(), out, 0);
         int[] xShape = x.shape();
         return GradFn.of("avg_pool2d", x).result(Tensor.of(out, g.outputShape()), gradOut -> {
             Tensor go = Dense.of(gradOut, "avg_pool2d backward", "output gradient");
             float[] gx = new float[Shape.numel(xShape)];
-            SpatialOps.avgPool2dBackward(g, go.data(), go.storageOffset(), gx);
+            AvgPool2dKernel.backward(kg, go.data(), go.storageOffset(), gx, 0, false);
             return new Tensor[] {Tensor.of(gx, xShape)};
         });
     }
@@ -69,19 +75,22 @@ final class Pooling {
         if (xShape[2] < 1 || xShape[3] < 1) {
             throw new IllegalArgumentException("adaptive_avg_pool2d: expected input with non-zero spatial size, got " + Shape.format(xShape));
         }
-        int planes = xShape[0] * xShape[1];
         int h = xShape[2];
         int w = xShape[3];
         int[] outShape = {xShape[0], xShape[1], outH, outW};
         Tensor xc = Dense.of(x, "adaptive_avg_pool2d", "input");
         float[] out = new float[Shape.numel(outShape)];
-        SpatialOps.adaptiveAvgPool2dForward(planes, h, w, outH, outW, xc.data(), xc.storageOffset(), out);
+        AdaptiveAvgPool2dKernel.forward(xShape[0], xShape[1], h, w, outH, outW, xc.data(), xc.storageOffset(), out, 0);
         return GradFn.of("adaptive_avg_pool2d", x).result(Tensor.of(out, outShape), gradOut -> {
             Tensor go = Dense.of(gradOut, "adaptive_avg_pool2d backward", "output gradient");
             float[] gx = new float[Shape.numel(xShape)];
-            SpatialOps.adaptiveAvgPool2dBackward(planes, h, w, outH, outW, go.data(), go.storageOffset(), gx);
+            AdaptiveAvgPool2dKernel.backward(xShape[0], xShape[1], h, w, outH, outW, go.data(), go.storageOffset(), gx, 0, false);
             return new Tensor[] {Tensor.of(gx, xShape)};
         });
+    }
+
+    private static Pool2dGeometry kernelGeometry(PoolGeometry g) {
+        return new Pool2dGeometry(g.n(), g.c(), g.h(), g.w(), g.kH(), g.kW(), g.sH(), g.sW(), g.pH(), g.pW(), g.dH(), g.dW());
     }
 
     private static void requireImage(Tensor x, String op) {
