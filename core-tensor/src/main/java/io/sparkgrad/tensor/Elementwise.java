@@ -1,5 +1,7 @@
 package io.sparkgrad.tensor;
 
+import io.sparkgrad.kernel.ReluKernel;
+
 import java.util.Arrays;
 
 /** Elementwise ops with PyTorch broadcasting; each forward is next to its backward rule. */
@@ -146,11 +148,7 @@ final class Elementwise {
                     out[i] = (float) Math.sqrt(in[i]);
                 }
             }
-            case RELU -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = in[i] > 0f ? in[i] : 0f;
-                }
-            }
+            case RELU -> ReluKernel.forward(in, 0, out, 0, out.length);
             case SIGMOID -> {
                 for (int i = 0; i < out.length; i++) {
                     out[i] = (float) (1.0 / (1.0 + Math.exp(-in[i])));
@@ -197,11 +195,8 @@ final class Elementwise {
     /** g where {@code positive > 0}, else 0: the ReLU backward. */
     private static Tensor mask(Tensor g, Tensor positive) {
         float[] gd = contiguousData(g);
-        float[] pd = contiguousData(positive);
         float[] out = new float[gd.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = pd[i] > 0f ? gd[i] : 0f;
-        }
+        ReluKernel.backward(contiguousData(positive), 0, gd, 0, out, 0, out.length, false);
         return Tensor.of(out, g.shape());
     }
 
