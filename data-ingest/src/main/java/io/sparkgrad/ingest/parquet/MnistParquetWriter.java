@@ -4,6 +4,7 @@ import io.sparkgrad.ingest.image.LabeledImageWriter;
 import io.sparkgrad.ingest.image.Labels;
 import io.sparkgrad.ingest.io.HadoopFiles;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
@@ -52,7 +53,8 @@ public final class MnistParquetWriter implements LabeledImageWriter {
             Labels.check(labels[i], path.toString(), "row " + (written + i) + " being written");
             Group g = groups.newGroup()
                     .append(MnistParquet.LABEL, labels[i])
-                    .append(MnistParquet.IMAGE, Binary.fromConstantByteArray(px, i * pixels, pixels));
+                    // A copy: Parquet keeps the binary until the page is flushed, and callers refill px between calls.
+                    .append(MnistParquet.IMAGE, Binary.fromConstantByteArray(Arrays.copyOfRange(px, i * pixels, (i + 1) * pixels)));
             writer.write(g);
         }
         written += count;

@@ -54,6 +54,34 @@ class MnistParquetTest {
     }
 
     @Test
+    void aWriterFedFromOneReusedBufferKeepsEveryImage() throws Exception {
+        // The converter refills one buffer per chunk; Parquet holds values until a page is flushed, so a writer that
+        // kept references into the caller's buffer would write later chunks' pixels over earlier images.
+        Path p = tmp.resolve("reused.parquet");
+        int n = 3000;
+        byte[] expected = new byte[n * 784];
+        int[] lb = new int[n];
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(expected, i * 784, (i + 1) * 784, (byte) (i * 7 + 1));
+            lb[i] = i % 10;
+        }
+        byte[] buf = new byte[100 * 784];
+        try (MnistParquetWriter w = MnistParquetWriter.create(hpath(p), conf(), 28, 28)) {
+            for (int start = 0; start < n; start += 100) {
+                System.arraycopy(expected, start * 784, buf, 0, buf.length);
+                w.write(buf, Arrays.copyOfRange(lb, start, start + 100), 100);
+            }
+        }
+        try (MnistParquetReader r = MnistParquetReader.open(hpath(p), conf(), 28, 28)) {
+            byte[] px = new byte[n * 784];
+            int[] got = new int[n];
+            assertEquals(n, r.read(px, got, n));
+            assertArrayEquals(expected, px);
+            assertArrayEquals(lb, got);
+        }
+    }
+
+    @Test
     void anImageOfTheWrongLengthNamesFileAndRow() throws Exception {
         Path p = tmp.resolve("short.parquet");
         Configuration conf = conf();
