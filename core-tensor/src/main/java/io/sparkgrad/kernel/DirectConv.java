@@ -30,6 +30,8 @@ final class DirectConv {
     private static final int T = 8;
     /** Target size in floats of one thread's padded planes. */
     private static final int PLANE_TARGET = 1 << 16;
+    /** Target size in floats of one thread's input-gradient rows. */
+    private static final int ROWS_TARGET = 1 << 17;
 
     private final Conv2dGeometry g;
     private final int hp;
@@ -63,8 +65,8 @@ final class DirectConv {
         this.kg = g.c() * g.kh() * g.kw();
         this.oPad = (g.o() + L - 1) / L * L;
         this.cPad = (g.c() + L - 1) / L * L;
-        int perSample = g.c() * plane;
-        this.sub = Math.max(1, PLANE_TARGET / perSample);
+        // Sub-batch: its planes near PLANE_TARGET floats and its transposed output gradient near ROWS_TARGET.
+        this.sub = Math.max(1, Math.min(PLANE_TARGET / (g.c() * plane), ROWS_TARGET / (p * oPad)));
         this.tapOff = new int[(kg + T - 1) / T * T];
         for (int ci = 0; ci < g.c(); ci++) {
             for (int ki = 0; ki < g.kh(); ki++) {
@@ -106,11 +108,6 @@ final class DirectConv {
     /** Floats of plane buffer for a sub-batch of {@code samples} (at most {@link #sub}). */
     int planeFloats(int samples) {
         return samples * g.c() * plane;
-    }
-
-    /** The geometry this plan is for (its batch size is irrelevant and set to 0). */
-    Conv2dGeometry geometry() {
-        return g;
     }
 
     /**
@@ -328,9 +325,14 @@ final class DirectConv {
         }
     }
 
-    /** Floats of the {@code [positions, taps * cPad]} input-gradient rows of a sub-batch of {@code samples}. */
+    /** Samples whose input-gradient rows are produced by one GEMM: rows stay near {@value #ROWS_TARGET} floats. */
+    private int rowSamples() {
+        return Math.max(1, ROWS_TARGET / (p * g.kh() * g.kw() * cPad));
+    }
+
+    /** Floats of the {@code [positions, taps * cPad]} input-gradient rows for a sub-batch of {@code samples}. */
     int gradRowFloats(int samples) {
-        return samples * p * g.kh() * g.kw() * cPad;
+        return Math.min(samples, rowSamples()) * p * g.kh() * g.kw() * cPad;
     }
 
     /** Floats of one sample's channels-last zero-bordered input-gradient plane. */
@@ -358,12 +360,18 @@ final class DirectConv {
         int h = g.h();
         int w = g.w();
         int hw = h * w;
-        Gemm.sgemmInner(false, false, sb * p, n, g.o(), 1f, gyT, 0, oPad, wc, 0, n, 0f, rows, 0, n);
         int planeFloats = plane * cPad;
+        int piece = rowSamples();
         for (int s = 0; s < sb; s++) {
+            int local = s % piece;
+            if (local == 0) {
+                int count = Math.min(piece, sb - s);
+                Gemm.sgemmInner(false, false, count * p, n, g.o(), 1f, gyT, s * p * oPad, oPad, wc, 0, n, 0f, rows,
+                        0, n);
+            }
             java.util.Arrays.fill(gplane, 0, planeFloats, 0f);
             for (int q = 0; q < p; q++) {
-                int rowBase = (s * p + q) * n;
+                int rowBase = (local * p + q) * n;
                 int pos = posOff[q];
                 for (int t = 0; t < taps; t++) {
                     int dst = (pos + tapPix[t]) * cPad;
