@@ -18,10 +18,11 @@ import java.util.Locale;
  * forces one ({@code java} means the best pure-Java one).
  *
  * <p>Why the Java kernel comes first: measured on the 2-core AVX-512 build machine ({@code KernelBench}, one
- * thread), it runs 256^3 at about 168 GFLOP/s against OpenBLAS's 89, and the tutorial CNN's batched conv shapes
- * 1.2-2x faster, because OpenBLAS needs every operand copied into native memory first (JavaCPP's {@code float[]}
- * overloads copy whole arrays per call: 1.5 ms for 64k-float operands). OpenBLAS is ahead only on narrow products
- * (n of 10-16 with k of 784, e.g. a 10-class {@code Linear}), where it runs 1.5x faster; those are small either way.
+ * thread), it runs 256^3 at about 150-170 GFLOP/s against OpenBLAS's 83-89, the tutorial CNN's batched conv shapes
+ * 1.2-2x faster, and a 10-class {@code Linear}'s {@code x * W^T} (64x10x784) at about 68 against 38-46, because
+ * OpenBLAS needs every operand copied into native memory first (JavaCPP's {@code float[]} overloads copy whole
+ * arrays per call: 1.5 ms for 64k-float operands). OpenBLAS is still ahead on a narrow product with an
+ * untransposed B (64x16x784: about 55 against 30), which the layers here do not produce.
  * Problems with at most {@value #SMALL_FMAS} multiply-adds always use the pure-Java kernel (no JNI call). All
  * backends use {@link Parallelism#numThreads()} threads.
  */

@@ -1,6 +1,7 @@
 package io.sparkgrad.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -90,12 +91,114 @@ final class VectorGemm implements SgemmBackend {
      */
     static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
             int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        if (!transA && transB && n <= L && k >= 2 * L) {
+            // A few long dot products (x * W^T of a narrow Linear): both operands are contiguous along k, so no
+            // packing at all; packing x transposed cost more than the multiply-adds (measured 30 vs 60+ GFLOP/s).
+            dots(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            return;
+        }
         if (n < NR && m > n) {
             // C^T (n x m) = op(B)^T (n x k) * op(A)^T (k x m); op(B)^T is B read with the opposite transpose flag.
             blocked(!transB, !transA, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, c, cOff, ldc, true);
         } else {
             blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
         }
+    }
+
+    /**
+     * {@code C[i][j] += alpha * dot(A[i, 0..k), B[j, 0..k))}, 4 rows by 2 columns of C at a time with the 8 dot
+     * products accumulated in vectors along k.
+     */
+    private static void dots(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
+            int ldb, float[] c, int cOff, int ldc) {
+        int kv = S.loopBound(k);
+        int i = 0;
+        for (; i + 3 < m; i += 4) {
+            int a0 = aOff + i * lda;
+            int a1 = a0 + lda;
+            int a2 = a1 + lda;
+            int a3 = a2 + lda;
+            int j = 0;
+            for (; j + 1 < n; j += 2) {
+                int b0 = bOff + j * ldb;
+                int b1 = b0 + ldb;
+                FloatVector s00 = FloatVector.zero(S);
+                FloatVector s01 = FloatVector.zero(S);
+                FloatVector s10 = FloatVector.zero(S);
+                FloatVector s11 = FloatVector.zero(S);
+                FloatVector s20 = FloatVector.zero(S);
+                FloatVector s21 = FloatVector.zero(S);
+                FloatVector s30 = FloatVector.zero(S);
+                FloatVector s31 = FloatVector.zero(S);
+                for (int p = 0; p < kv; p += L) {
+                    FloatVector w0 = FloatVector.fromArray(S, b, b0 + p);
+                    FloatVector w1 = FloatVector.fromArray(S, b, b1 + p);
+                    FloatVector x0 = FloatVector.fromArray(S, a, a0 + p);
+                    FloatVector x1 = FloatVector.fromArray(S, a, a1 + p);
+                    FloatVector x2 = FloatVector.fromArray(S, a, a2 + p);
+                    FloatVector x3 = FloatVector.fromArray(S, a, a3 + p);
+                    s00 = x0.fma(w0, s00);
+                    s01 = x0.fma(w1, s01);
+                    s10 = x1.fma(w0, s10);
+                    s11 = x1.fma(w1, s11);
+                    s20 = x2.fma(w0, s20);
+                    s21 = x2.fma(w1, s21);
+                    s30 = x3.fma(w0, s30);
+                    s31 = x3.fma(w1, s31);
+                }
+                float t00 = s00.reduceLanes(VectorOperators.ADD);
+                float t01 = s01.reduceLanes(VectorOperators.ADD);
+                float t10 = s10.reduceLanes(VectorOperators.ADD);
+                float t11 = s11.reduceLanes(VectorOperators.ADD);
+                float t20 = s20.reduceLanes(VectorOperators.ADD);
+                float t21 = s21.reduceLanes(VectorOperators.ADD);
+                float t30 = s30.reduceLanes(VectorOperators.ADD);
+                float t31 = s31.reduceLanes(VectorOperators.ADD);
+                for (int p = kv; p < k; p++) {
+                    float w0 = b[b0 + p];
+                    float w1 = b[b1 + p];
+                    t00 += a[a0 + p] * w0;
+                    t01 += a[a0 + p] * w1;
+                    t10 += a[a1 + p] * w0;
+                    t11 += a[a1 + p] * w1;
+                    t20 += a[a2 + p] * w0;
+                    t21 += a[a2 + p] * w1;
+                    t30 += a[a3 + p] * w0;
+                    t31 += a[a3 + p] * w1;
+                }
+                int ci = cOff + i * ldc + j;
+                c[ci] += alpha * t00;
+                c[ci + 1] += alpha * t01;
+                c[ci + ldc] += alpha * t10;
+                c[ci + ldc + 1] += alpha * t11;
+                c[ci + 2 * ldc] += alpha * t20;
+                c[ci + 2 * ldc + 1] += alpha * t21;
+                c[ci + 3 * ldc] += alpha * t30;
+                c[ci + 3 * ldc + 1] += alpha * t31;
+            }
+            for (; j < n; j++) {
+                for (int r = 0; r < 4; r++) {
+                    c[cOff + (i + r) * ldc + j] += alpha * dot(a, aOff + (i + r) * lda, b, bOff + j * ldb, k, kv);
+                }
+            }
+        }
+        for (; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                c[cOff + i * ldc + j] += alpha * dot(a, aOff + i * lda, b, bOff + j * ldb, k, kv);
+            }
+        }
+    }
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int k, int kv) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0; p < kv; p += L) {
+            acc = FloatVector.fromArray(S, a, ao + p).fma(FloatVector.fromArray(S, b, bo + p), acc);
+        }
+        float t = acc.reduceLanes(VectorOperators.ADD);
+        for (int p = kv; p < k; p++) {
+            t += a[ao + p] * b[bo + p];
+        }
+        return t;
     }
 
     /**
