@@ -167,7 +167,7 @@ public final class Conv2dKernel {
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
         Patches patches = new Patches(g);
-        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
+        Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             if (gx != null && !accumulate) {
                 int per = g.c() * g.h() * g.w();
                 Arrays.fill(gx, gxOff + s0 * per, gxOff + s1 * per, 0f);

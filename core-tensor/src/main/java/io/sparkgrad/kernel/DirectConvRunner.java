@@ -74,7 +74,7 @@ final class DirectConvRunner {
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
         float[] wc = gx == null ? null : dc.weightByInputChannel(w, wOff);
-        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
+        Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             int most = Math.min(dc.sub, s1 - s0);
             float[] planes = null;
