@@ -13,9 +13,10 @@ import java.util.Locale;
  * overwrites C without reading it (NaNs in C do not propagate).
  *
  * <p>Backends, chosen once at class load: the pure-Java Vector API kernel when the module
- * {@code jdk.incubator.vector} is present and the CPU has vectors of at least 256 bits, else OpenBLAS ({@code org.bytedeco:openblas}) where its native library
- * loads, else a scalar blocked loop. The system property {@code sparkgrad.gemm=openblas|java|java-vector|java-scalar}
- * forces one ({@code java} means the best pure-Java one).
+ * {@code jdk.incubator.vector} is present and the CPU has vectors of at least 256 bits, else OpenBLAS
+ * ({@code org.bytedeco:openblas}) where its native library loads, else a scalar blocked loop. The system property
+ * {@code sparkgrad.gemm=openblas|java|java-vector|java-scalar} forces one ({@code java} means the best pure-Java
+ * one).
  *
  * <p>Why the Java kernel comes first: measured on the 2-core AVX-512 build machine ({@code KernelBench}, one
  * thread), it runs 256^3 at about 150-170 GFLOP/s against OpenBLAS's 83-89, the tutorial CNN's batched conv shapes
@@ -40,7 +41,7 @@ public final class Gemm {
     private Gemm() {
     }
 
-    /** The name of the backend in use: {@code openblas}, {@code java-vector512} (or 256, 128) or {@code java-scalar}. */
+    /** The backend in use: {@code java-vector512} (or 256, 128), {@code openblas} or {@code java-scalar}. */
     public static String backend() {
         return BACKEND.name();
     }
@@ -184,7 +185,8 @@ public final class Gemm {
     private static void checkOperand(String name, int rows, int cols, float[] x, int off, int ld, boolean empty) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("sgemm: ld" + name.toLowerCase(Locale.ROOT) + "=" + ld
-                    + " is smaller than the " + cols + " columns of " + name + " as stored (" + rows + "x" + cols + ")");
+                    + " is smaller than the " + cols + " columns of " + name + " as stored (" + rows + "x" + cols
+                    + ")");
         }
         if (empty) {
             return;

@@ -16,7 +16,7 @@ final class VectorElementwise {
     private VectorElementwise() {
     }
 
-    /** {@code y = max(x, 0)}; {@code y} may be {@code x}. NaN stays NaN (the lanewise max of the Vector API is IEEE's). */
+    /** {@code y = max(x, 0)}; {@code y} may be {@code x}. NaN stays NaN, -0.0 becomes +0.0 (as Math.max). */
     static void reluForward(float[] x, int xOff, float[] y, int yOff, int len) {
         int i = 0;
         int bound = S.loopBound(len);

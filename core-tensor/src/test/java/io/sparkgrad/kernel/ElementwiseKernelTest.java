@@ -36,7 +36,8 @@ class ElementwiseKernelTest {
         ReluKernel.forward(x, 0, y, 1, x.length);
         for (int i = 0; i < x.length; i++) {
             float expected = Float.isNaN(x[i]) ? Float.NaN : (x[i] > 0 ? x[i] : 0f);
-            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(y[i + 1]), "element " + i + " of " + x[i]);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(y[i + 1]),
+                    "element " + i + " of " + x[i]);
         }
     }
 

@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
  * Benchmark of the CPU kernels behind the tutorial CNN: GEMM GFLOP/s for the CNN's shapes on every available
  * backend at 1 and 2 threads; the kernels of one whole training step and one eval pass of the CNN (every conv,
  * ReLU and pooling kernel in the order autograd runs them, without the loss and the optimizer) in samples per
- * second; and the time per sample of each conv layer (forward, and forward + backward) at batch 64 and 256. Each measurement warms up, then repeats and prints the median (and the best, since the
- * machine is shared). One-thread runs are timed in the calling thread's CPU time, which other processes on a busy
+ * second; and the time per sample of each conv layer (forward, and forward + backward) at batch 64 and 256. Each
+ * measurement warms up, then repeats and prints the median (and the best, since the machine is shared). One-thread
+ * runs are timed in the calling thread's CPU time, which other processes on a busy
  * machine do not inflate; multi-thread runs in wall-clock time.
  *
  * <p>Run from the repository root:
@@ -247,7 +248,8 @@ public final class KernelBench {
         return String.format(Locale.ROOT, "%.2f (%.2f)", secs[0] / batch * 1e6, secs[1] / batch * 1e6);
     }
 
-    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ThreadMXBean MX =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Thread CPU time when running on one thread (all work stays on the caller), else wall-clock time. */
     private static long now() {
