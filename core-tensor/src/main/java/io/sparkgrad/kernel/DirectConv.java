@@ -268,9 +268,18 @@ final class DirectConv {
      */
     void gradWeight(float[] planes, int sb, float[] gyT, float[] gwAcc, int gwOff, float[] tile) {
         int o = g.o();
+        int full = kg / T * T;
         for (int ob = 0; ob < oPad; ob += L) {
             int lanes = Math.min(L, o - ob);
-            for (int r0 = 0; r0 < kg; r0 += T) {
+            // The last kg % T taps one at a time: a whole 8-tap tile for them would be mostly padding (kg = 9 for a
+            // one-channel 3x3 layer).
+            for (int r = full; r < kg; r++) {
+                gradWeightTap(planes, sb, gyT, ob, tapOff[r], tile);
+                for (int l = 0; l < lanes; l++) {
+                    gwAcc[gwOff + (ob + l) * kg + r] += tile[l];
+                }
+            }
+            for (int r0 = 0; r0 < full; r0 += T) {
                 int t0 = tapOff[r0];
                 int t1 = tapOff[r0 + 1];
                 int t2 = tapOff[r0 + 2];
@@ -314,10 +323,9 @@ final class DirectConv {
                     a6.add(FloatVector.fromArray(S, tile, 6 * L)).intoArray(tile, 6 * L);
                     a7.add(FloatVector.fromArray(S, tile, 7 * L)).intoArray(tile, 7 * L);
                 }
-                int rs = Math.min(T, kg - r0);
                 for (int l = 0; l < lanes; l++) {
                     int row = gwOff + (ob + l) * kg + r0;
-                    for (int i = 0; i < rs; i++) {
+                    for (int i = 0; i < T; i++) {
                         gwAcc[row + i] += tile[i * L + l];
                     }
                 }
@@ -338,6 +346,21 @@ final class DirectConv {
     /** Floats of one sample's channels-last zero-bordered input-gradient plane. */
     int gradPlaneFloats() {
         return plane * cPad;
+    }
+
+    /** {@code tile[0, L) = sum over the sub-batch's positions of gy[position, ob..] * x[position + tap]}. */
+    private void gradWeightTap(float[] planes, int sb, float[] gyT, int ob, int tap, float[] tile) {
+        java.util.Arrays.fill(tile, 0, L, 0f);
+        for (int s = 0; s < sb; s++) {
+            int sampleBase = s * g.c() * plane + tap;
+            int gBase = s * p * oPad + ob;
+            FloatVector a0 = FloatVector.zero(S);
+            for (int q = 0; q < p; q++) {
+                a0 = FloatVector.broadcast(S, planes[sampleBase + posOff[q]])
+                        .fma(FloatVector.fromArray(S, gyT, gBase + q * oPad), a0);
+            }
+            a0.add(FloatVector.fromArray(S, tile, 0)).intoArray(tile, 0);
+        }
     }
 
     /**
