@@ -84,7 +84,7 @@ public final class Conv2dKernel {
         int kg = g.cPerGroup() * g.kh() * g.kw();
         int og = g.oPerGroup();
         int sub = subBatch(g, kg, p);
-        Patches patches = new Patches(g);
+        Patches patches = Patches.of(g);
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
             float[] out = Scratch.floats(Scratch.OUT, og * sub * p);
@@ -171,7 +171,7 @@ public final class Conv2dKernel {
         // Per-chunk partial sums of the weight and bias gradients, reduced below in chunk order (deterministic).
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
-        Patches patches = new Patches(g);
+        Patches patches = Patches.of(g);
         Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             if (gx != null && !accumulate) {
                 int per = g.c() * g.h() * g.w();

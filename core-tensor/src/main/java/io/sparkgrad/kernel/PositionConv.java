@@ -36,7 +36,7 @@ final class PositionConv {
         int p = g.outH() * g.outW();
         int kg = g.cPerGroup() * g.kh() * g.kw();
         int sub = Math.max(1, Math.min(g.n(), COL_TARGET / (kg * p)));
-        Patches patches = new Patches(g);
+        Patches patches = Patches.of(g);
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
@@ -64,13 +64,18 @@ final class PositionConv {
             int wOff, float[] bias, int bOff, float[] y, int ySample, float floor) {
         int og = g.oPerGroup();
         int o0 = grp * og;
+        // Vector starts: every whole vector, plus one ending exactly at p when p is not a multiple of L (it
+        // recomputes and rewrites a few positions with the same values instead of a scalar tail).
         int fullQ = p / L * L;
+        int lastQ = p >= L && fullQ < p ? p - L : -1;
+        int vecEnd = lastQ >= 0 ? fullQ + L : fullQ;
         FloatVector fl = FloatVector.broadcast(S, floor);
         int oc = 0;
         for (; oc + 7 < og; oc += 8) {
             int o = o0 + oc;
             int wr = wOff + o * kg;
-            for (int q = 0; q < fullQ; q += L) {
+            for (int qi = 0; qi < vecEnd; qi += L) {
+                int q = qi < fullQ ? qi : lastQ;
                 FloatVector a0 = FloatVector.broadcast(S, biasOf(bias, bOff, o));
                 FloatVector a1 = FloatVector.broadcast(S, biasOf(bias, bOff, o + 1));
                 FloatVector a2 = FloatVector.broadcast(S, biasOf(bias, bOff, o + 2));
@@ -104,7 +109,8 @@ final class PositionConv {
         for (; oc < og; oc++) {
             int o = o0 + oc;
             int wr = wOff + o * kg;
-            for (int q = 0; q < fullQ; q += L) {
+            for (int qi = 0; qi < vecEnd; qi += L) {
+                int q = qi < fullQ ? qi : lastQ;
                 FloatVector a0 = FloatVector.broadcast(S, biasOf(bias, bOff, o));
                 for (int r = 0; r < kg; r++) {
                     a0 = FloatVector.broadcast(S, w[wr + r]).fma(FloatVector.fromArray(S, col, r * cols + colOff + q),
@@ -113,8 +119,8 @@ final class PositionConv {
                 a0.max(fl).intoArray(y, ySample + o * p + q);
             }
         }
-        // Positions past the last whole vector, one at a time.
-        for (int q = fullQ; q < p; q++) {
+        // Fewer positions than one vector: one at a time.
+        for (int q = vecEnd; q < p; q++) {
             for (oc = 0; oc < og; oc++) {
                 int o = o0 + oc;
                 float v = biasOf(bias, bOff, o);
