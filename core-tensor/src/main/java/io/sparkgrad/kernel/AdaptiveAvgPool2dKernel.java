@@ -91,7 +91,8 @@ public final class AdaptiveAvgPool2dKernel {
 
     private static void check(int n, int c, int h, int w, int outH, int outW) {
         if (n < 0 || c < 1 || h < 1 || w < 1 || outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("adaptive_avg_pool2d: sizes must be positive (batch may be 0), got input ["
+            throw new IllegalArgumentException("adaptive_avg_pool2d: sizes must be positive (batch may be 0), got "
+                    + "input ["
                     + n + ", " + c + ", " + h + ", " + w + "] and output size " + outH + "x" + outW);
         }
     }

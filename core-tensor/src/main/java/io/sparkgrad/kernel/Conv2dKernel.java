@@ -7,16 +7,19 @@ import java.util.Arrays;
  * the gradients with respect to input, weight and bias. Shapes and the output-size rule are in
  * {@link Conv2dGeometry}; the weight is {@code [o, c / groups, kh, kw]}, the bias {@code [o]}.
  *
- * <p>Two implementations, chosen per call by {@link #useDirect}:
+ * <p>Three implementations, chosen per call:
  * <ul>
- *   <li>direct convolution ({@link DirectConv}) for one group, the Vector API present and a weight of at most
- *       {@value #DIRECT_MAX_WEIGHT} floats (the MNIST CNN's layers): each tap is read straight from a zero-bordered
- *       copy of the input, with vector lanes along the channels, so there is no column matrix and no GEMM packing;
+ *   <li>the forward of a layer with at most 16 taps per output (e.g. one input channel, 3x3), with the Vector API
+ *       present: {@link PositionConv}, lanes along output positions, so its large output is stored as whole
+ *       vectors;
+ *   <li>direct convolution ({@link DirectConv}, see {@link #useDirect}) for one group, the Vector API present and
+ *       a weight of at most {@value #DIRECT_MAX_WEIGHT} floats (the MNIST CNN's layers): each tap is read straight
+ *       from a zero-bordered copy of the input, with lanes along the channels: no column matrix, no GEMM packing;
  *   <li>otherwise im2col + GEMM, batched: each thread lays a sub-batch's patches side by side into one column
  *       matrix {@code col[(c/groups)*kh*kw, S*outH*outW]} sized to stay in L2 and does one GEMM per group for the
  *       whole sub-batch (2-3x faster than one product per sample when outH*outW is only 16 or 49).
  * </ul>
- * Both split the minibatch over {@link Parallelism} threads; weight and bias gradients are summed per thread and
+ * All split the minibatch over {@link Parallelism} threads; weight and bias gradients are summed per thread and
  * reduced in thread order at the end (deterministic for a given thread count). Scratch memory is per thread and
  * reused across calls.
  *
@@ -62,7 +65,9 @@ public final class Conv2dKernel {
         if (g.n() == 0) {
             return;
         }
-        if (useDirect(g)) {
+        if (VECTOR && PositionConv.accepts(g)) {
+            PositionConv.forward(g, x, xOff, w, wOff, bias, bOff, y, yOff, relu);
+        } else if (useDirect(g)) {
             DirectConvRunner.forward(g, x, xOff, w, wOff, bias, bOff, y, yOff, relu);
         } else {
             forwardIm2col(g, x, xOff, w, wOff, bias, bOff, y, yOff);
@@ -79,7 +84,7 @@ public final class Conv2dKernel {
         int kg = g.cPerGroup() * g.kh() * g.kw();
         int og = g.oPerGroup();
         int sub = subBatch(g, kg, p);
-        Patches patches = new Patches(g);
+        Patches patches = Patches.of(g);
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
             float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
             float[] out = Scratch.floats(Scratch.OUT, og * sub * p);
@@ -166,8 +171,8 @@ public final class Conv2dKernel {
         // Per-chunk partial sums of the weight and bias gradients, reduced below in chunk order (deterministic).
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
-        Patches patches = new Patches(g);
-        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
+        Patches patches = Patches.of(g);
+        Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             if (gx != null && !accumulate) {
                 int per = g.c() * g.h() * g.w();
                 Arrays.fill(gx, gxOff + s0 * per, gxOff + s1 * per, 0f);

@@ -30,6 +30,8 @@ final class DirectConv {
     private static final int T = 8;
     /** Target size in floats of one thread's padded planes. */
     private static final int PLANE_TARGET = 1 << 16;
+    /** Target size in floats of one thread's input-gradient rows. */
+    private static final int ROWS_TARGET = 1 << 17;
 
     private final Conv2dGeometry g;
     private final int hp;
@@ -63,8 +65,8 @@ final class DirectConv {
         this.kg = g.c() * g.kh() * g.kw();
         this.oPad = (g.o() + L - 1) / L * L;
         this.cPad = (g.c() + L - 1) / L * L;
-        int perSample = g.c() * plane;
-        this.sub = Math.max(1, PLANE_TARGET / perSample);
+        // Sub-batch: its planes near PLANE_TARGET floats and its transposed output gradient near ROWS_TARGET.
+        this.sub = Math.max(1, Math.min(PLANE_TARGET / (g.c() * plane), ROWS_TARGET / (p * oPad)));
         this.tapOff = new int[(kg + T - 1) / T * T];
         for (int ci = 0; ci < g.c(); ci++) {
             for (int ki = 0; ki < g.kh(); ki++) {
@@ -106,11 +108,6 @@ final class DirectConv {
     /** Floats of plane buffer for a sub-batch of {@code samples} (at most {@link #sub}). */
     int planeFloats(int samples) {
         return samples * g.c() * plane;
-    }
-
-    /** The geometry this plan is for (its batch size is irrelevant and set to 0). */
-    Conv2dGeometry geometry() {
-        return g;
     }
 
     /**
@@ -271,9 +268,18 @@ final class DirectConv {
      */
     void gradWeight(float[] planes, int sb, float[] gyT, float[] gwAcc, int gwOff, float[] tile) {
         int o = g.o();
+        int full = kg / T * T;
         for (int ob = 0; ob < oPad; ob += L) {
             int lanes = Math.min(L, o - ob);
-            for (int r0 = 0; r0 < kg; r0 += T) {
+            // The last kg % T taps one at a time: a whole 8-tap tile for them would be mostly padding (kg = 9 for a
+            // one-channel 3x3 layer).
+            for (int r = full; r < kg; r++) {
+                gradWeightTap(planes, sb, gyT, ob, tapOff[r], tile);
+                for (int l = 0; l < lanes; l++) {
+                    gwAcc[gwOff + (ob + l) * kg + r] += tile[l];
+                }
+            }
+            for (int r0 = 0; r0 < full; r0 += T) {
                 int t0 = tapOff[r0];
                 int t1 = tapOff[r0 + 1];
                 int t2 = tapOff[r0 + 2];
@@ -317,10 +323,9 @@ final class DirectConv {
                     a6.add(FloatVector.fromArray(S, tile, 6 * L)).intoArray(tile, 6 * L);
                     a7.add(FloatVector.fromArray(S, tile, 7 * L)).intoArray(tile, 7 * L);
                 }
-                int rs = Math.min(T, kg - r0);
                 for (int l = 0; l < lanes; l++) {
                     int row = gwOff + (ob + l) * kg + r0;
-                    for (int i = 0; i < rs; i++) {
+                    for (int i = 0; i < T; i++) {
                         gwAcc[row + i] += tile[i * L + l];
                     }
                 }
@@ -328,14 +333,34 @@ final class DirectConv {
         }
     }
 
-    /** Floats of the {@code [positions, taps * cPad]} input-gradient rows of a sub-batch of {@code samples}. */
+    /** Samples whose input-gradient rows are produced by one GEMM: rows stay near {@value #ROWS_TARGET} floats. */
+    private int rowSamples() {
+        return Math.max(1, ROWS_TARGET / (p * g.kh() * g.kw() * cPad));
+    }
+
+    /** Floats of the {@code [positions, taps * cPad]} input-gradient rows for a sub-batch of {@code samples}. */
     int gradRowFloats(int samples) {
-        return samples * p * g.kh() * g.kw() * cPad;
+        return Math.min(samples, rowSamples()) * p * g.kh() * g.kw() * cPad;
     }
 
     /** Floats of one sample's channels-last zero-bordered input-gradient plane. */
     int gradPlaneFloats() {
         return plane * cPad;
+    }
+
+    /** {@code tile[0, L) = sum over the sub-batch's positions of gy[position, ob..] * x[position + tap]}. */
+    private void gradWeightTap(float[] planes, int sb, float[] gyT, int ob, int tap, float[] tile) {
+        java.util.Arrays.fill(tile, 0, L, 0f);
+        for (int s = 0; s < sb; s++) {
+            int sampleBase = s * g.c() * plane + tap;
+            int gBase = s * p * oPad + ob;
+            FloatVector a0 = FloatVector.zero(S);
+            for (int q = 0; q < p; q++) {
+                a0 = FloatVector.broadcast(S, planes[sampleBase + posOff[q]])
+                        .fma(FloatVector.fromArray(S, gyT, gBase + q * oPad), a0);
+            }
+            a0.add(FloatVector.fromArray(S, tile, 0)).intoArray(tile, 0);
+        }
     }
 
     /**
@@ -358,12 +383,18 @@ final class DirectConv {
         int h = g.h();
         int w = g.w();
         int hw = h * w;
-        Gemm.sgemmInner(false, false, sb * p, n, g.o(), 1f, gyT, 0, oPad, wc, 0, n, 0f, rows, 0, n);
         int planeFloats = plane * cPad;
+        int piece = rowSamples();
         for (int s = 0; s < sb; s++) {
+            int local = s % piece;
+            if (local == 0) {
+                int count = Math.min(piece, sb - s);
+                Gemm.sgemmInner(false, false, count * p, n, g.o(), 1f, gyT, s * p * oPad, oPad, wc, 0, n, 0f, rows,
+                        0, n);
+            }
             java.util.Arrays.fill(gplane, 0, planeFloats, 0f);
             for (int q = 0; q < p; q++) {
-                int rowBase = (s * p + q) * n;
+                int rowBase = (local * p + q) * n;
                 int pos = posOff[q];
                 for (int t = 0; t < taps; t++) {
                     int dst = (pos + tapPix[t]) * cPad;

@@ -1,9 +1,6 @@
 package io.sparkgrad.kernel;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Drives {@link DirectConv} over the batch: splits the samples over {@link Parallelism}, gives each thread its own
@@ -12,25 +9,14 @@ import java.util.Map;
  */
 final class DirectConvRunner {
 
-    /**
-     * Plans (tap and position tables, the input-gradient plan) by geometry with the batch size set to 0, so that a
-     * training loop builds them once per layer rather than once per call. Bounded; least recently used evicted.
-     */
-    private static final Map<Conv2dGeometry, DirectConv> PLANS =
-            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, DirectConv> eldest) {
-                    return size() > 64;
-                }
-            });
+    /** Plans by layer shape: tap and position tables built once per layer. */
+    private static final PlanCache<DirectConv> PLANS = new PlanCache<>(DirectConv::new);
 
     private DirectConvRunner() {
     }
 
     private static DirectConv plan(Conv2dGeometry g) {
-        Conv2dGeometry key = new Conv2dGeometry(0, g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(),
-                g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups());
-        return PLANS.computeIfAbsent(key, DirectConv::new);
+        return PLANS.get(g);
     }
 
     static void forward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
@@ -74,7 +60,7 @@ final class DirectConvRunner {
         float[] gwPart = gw == null ? null : new float[chunks * wsize];
         float[] gbPart = gb == null ? null : new float[chunks * g.o()];
         float[] wc = gx == null ? null : dc.weightByInputChannel(w, wOff);
-        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
+        Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             int most = Math.min(dc.sub, s1 - s0);
             float[] planes = null;

@@ -13,15 +13,17 @@ import java.util.Locale;
  * overwrites C without reading it (NaNs in C do not propagate).
  *
  * <p>Backends, chosen once at class load: the pure-Java Vector API kernel when the module
- * {@code jdk.incubator.vector} is present and the CPU has vectors of at least 256 bits, else OpenBLAS ({@code org.bytedeco:openblas}) where its native library
- * loads, else a scalar blocked loop. The system property {@code sparkgrad.gemm=openblas|java|java-vector|java-scalar}
- * forces one ({@code java} means the best pure-Java one).
+ * {@code jdk.incubator.vector} is present and the CPU has vectors of at least 256 bits, else OpenBLAS
+ * ({@code org.bytedeco:openblas}) where its native library loads, else a scalar blocked loop. The system property
+ * {@code sparkgrad.gemm=openblas|java|java-vector|java-scalar} forces one ({@code java} means the best pure-Java
+ * one).
  *
  * <p>Why the Java kernel comes first: measured on the 2-core AVX-512 build machine ({@code KernelBench}, one
- * thread), it runs 256^3 at about 168 GFLOP/s against OpenBLAS's 89, and the tutorial CNN's batched conv shapes
- * 1.2-2x faster, because OpenBLAS needs every operand copied into native memory first (JavaCPP's {@code float[]}
- * overloads copy whole arrays per call: 1.5 ms for 64k-float operands). OpenBLAS is ahead only on narrow products
- * (n of 10-16 with k of 784, e.g. a 10-class {@code Linear}), where it runs 1.5x faster; those are small either way.
+ * thread), it runs 256^3 at about 150-170 GFLOP/s against OpenBLAS's 83-89, the tutorial CNN's batched conv shapes
+ * 1.2-2x faster, and a 10-class {@code Linear}'s {@code x * W^T} (64x10x784) at about 68 against 38-46, because
+ * OpenBLAS needs every operand copied into native memory first (JavaCPP's {@code float[]} overloads copy whole
+ * arrays per call: 1.5 ms for 64k-float operands). OpenBLAS is still ahead on a narrow product with an
+ * untransposed B (64x16x784: about 55 against 30), which the layers here do not produce.
  * Problems with at most {@value #SMALL_FMAS} multiply-adds always use the pure-Java kernel (no JNI call). All
  * backends use {@link Parallelism#numThreads()} threads.
  */
@@ -39,7 +41,7 @@ public final class Gemm {
     private Gemm() {
     }
 
-    /** The name of the backend in use: {@code openblas}, {@code java-vector512} (or 256, 128) or {@code java-scalar}. */
+    /** The backend in use: {@code java-vector512} (or 256, 128), {@code openblas} or {@code java-scalar}. */
     public static String backend() {
         return BACKEND.name();
     }
@@ -183,7 +185,8 @@ public final class Gemm {
     private static void checkOperand(String name, int rows, int cols, float[] x, int off, int ld, boolean empty) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("sgemm: ld" + name.toLowerCase(Locale.ROOT) + "=" + ld
-                    + " is smaller than the " + cols + " columns of " + name + " as stored (" + rows + "x" + cols + ")");
+                    + " is smaller than the " + cols + " columns of " + name + " as stored (" + rows + "x" + cols
+                    + ")");
         }
         if (empty) {
             return;

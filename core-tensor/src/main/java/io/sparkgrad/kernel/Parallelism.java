@@ -122,10 +122,20 @@ public final class Parallelism {
      * @param body the work per chunk
      */
     public static void parallelFor(int n, int grain, RangeBody body) {
+        parallelForChunks(n, chunks(n, grain), body);
+    }
+
+    /**
+     * Like {@link #parallelFor(int, int, RangeBody)} with a chunk count fixed by the caller, typically from an
+     * earlier {@link #chunks(int, int)} that also sized per-chunk partial results: chunk numbers then stay below
+     * that count even if the thread count changes in between. The count is clamped to {@code [1, n]}; inside a
+     * parallel region everything runs inline as chunk 0.
+     */
+    public static void parallelForChunks(int n, int chunkCount, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int chunks = chunks(n, grain);
+        int chunks = IN_REGION.get() ? 1 : Math.max(1, Math.min(chunkCount, n));
         if (chunks == 1) {
             body.run(0, 0, n);
             return;

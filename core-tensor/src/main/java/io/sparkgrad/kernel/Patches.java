@@ -26,7 +26,14 @@ final class Patches {
     private final int p;
     private final int[] tab;
 
-    Patches(Conv2dGeometry g) {
+    private static final PlanCache<Patches> CACHE = new PlanCache<>(Patches::new);
+
+    /** The (cached) patches plan for this geometry's layer shape; the batch size does not matter. */
+    static Patches of(Conv2dGeometry g) {
+        return CACHE.get(g);
+    }
+
+    private Patches(Conv2dGeometry g) {
         this.g = g;
         this.padded = g.padH() > 0 || g.padW() > 0;
         this.hp = g.h() + 2 * g.padH();

@@ -2,8 +2,9 @@ package io.sparkgrad.kernel;
 
 /**
  * ReLU over a contiguous run of floats, forward and backward. NaN passes through the forward as in PyTorch; the
- * backward passes the gradient where the forward value is {@code > 0}. Both loops are branch-free: with a branch
- * on random signs the backward measured 5 ns per element (mispredictions), vectorised 0.2 ns.
+ * backward passes the gradient where the forward value is {@code > 0}. Both are branch-free and use the Vector
+ * API when present: a branch on random signs measured 5 ns per element (mispredictions), scalar Math.max 0.85 ns,
+ * vectorised 0.1-0.2 ns.
  */
 public final class ReluKernel {
 
@@ -16,8 +17,13 @@ public final class ReluKernel {
     public static void forward(float[] x, int xOff, float[] y, int yOff, int len) {
         Checks.range("relu", "input", x, xOff, len);
         Checks.range("relu", "output", y, yOff, len);
+        if (VECTOR) {
+            // C2 does not vectorise the loop below by itself: x and y may be one array at two offsets.
+            VectorElementwise.reluForward(x, xOff, y, yOff, len);
+            return;
+        }
         for (int i = 0; i < len; i++) {
-            // Math.max keeps NaN and maps -0.0 to +0.0, as PyTorch's relu does, and C2 vectorises it.
+            // Math.max keeps NaN and maps -0.0 to +0.0, as PyTorch's relu does.
             y[yOff + i] = Math.max(x[xOff + i], 0f);
         }
     }

@@ -16,6 +16,18 @@ final class VectorElementwise {
     private VectorElementwise() {
     }
 
+    /** {@code y = max(x, 0)}; {@code y} may be {@code x}. NaN stays NaN, -0.0 becomes +0.0 (as Math.max). */
+    static void reluForward(float[] x, int xOff, float[] y, int yOff, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xOff + i).max(0f).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) {
+            y[yOff + i] = Math.max(x[xOff + i], 0f);
+        }
+    }
+
     /** {@code gx = y > 0 ? gy : 0} (NaN in y gives 0), or {@code gx += ...} when accumulating. */
     static void reluBackward(float[] y, int yOff, float[] gy, int gyOff, float[] gx, int gxOff, int len,
             boolean accumulate) {

@@ -31,7 +31,9 @@ class Conv2dKernelTest {
             new Conv2dGeometry(7, 3, 40, 40, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             new Conv2dGeometry(5, 8, 8, 6, 8, 2, 3, 2, 1, 0, 1, 3, 2, 2),
             new Conv2dGeometry(3, 5, 9, 10, 21, 3, 2, 2, 3, 2, 1, 2, 1, 1),
-            new Conv2dGeometry(2, 19, 6, 5, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1));
+            new Conv2dGeometry(2, 19, 6, 5, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1),
+            new Conv2dGeometry(3, 2, 5, 7, 5, 2, 3, 1, 2, 1, 0, 2, 1, 1),
+            new Conv2dGeometry(2, 1, 10, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1));
 
     @Test
     void forwardMatchesTheDirectLoopsWithAndWithoutBiasAtOneAndTwoThreads() {

@@ -24,6 +24,24 @@ class ElementwiseKernelTest {
     }
 
     @Test
+    void reluOnLongRunsKeepsNaNAndSignlessZeroInTheVectorBodyToo() {
+        float[] x = new float[70];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i % 3 == 0 ? -1 : 1) * (i + 0.5f);
+        }
+        x[5] = Float.NaN;
+        x[6] = -0f;
+        x[37] = Float.NEGATIVE_INFINITY;
+        float[] y = new float[x.length + 1];
+        ReluKernel.forward(x, 0, y, 1, x.length);
+        for (int i = 0; i < x.length; i++) {
+            float expected = Float.isNaN(x[i]) ? Float.NaN : (x[i] > 0 ? x[i] : 0f);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(y[i + 1]),
+                    "element " + i + " of " + x[i]);
+        }
+    }
+
+    @Test
     void reluBackwardPassesGradientOnlyWherePositiveAndCanAccumulate() {
         float[] y = {0f, 1f, 0f, 2f};
         float[] gy = {5f, 6f, 7f, 8f};

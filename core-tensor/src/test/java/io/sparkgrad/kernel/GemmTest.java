@@ -109,6 +109,32 @@ class GemmTest {
     }
 
     @Test
+    void betaZeroIgnoresNaNsInCOnEveryKernelPath() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        // dot-product path (x * W^T, narrow), transposed-result path, full tiles with edges, several k-blocks
+        int[][] shapes = {{20, 10, 100}, {64, 7, 40}, {37, 45, 600}};
+        for (String backend : backends()) {
+            for (int[] sh : shapes) {
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    int m = sh[0];
+                    int n = sh[1];
+                    int k = sh[2];
+                    float[] a = Reference.random(rnd, m * k);
+                    float[] b = Reference.random(rnd, k * n);
+                    float[] c = Conv2dKernelTest.filled(m * n, Float.NaN);
+                    float[] expected = new float[m * n];
+                    Reference.gemm(ta, tb, m, n, k, 0.5f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0f, expected, 0, n);
+                    Gemm.sgemmWith(backend, ta, tb, m, n, k, 0.5f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0f, c, 0, n);
+                    Reference.assertClose(backend + " beta=0 over NaN " + m + "x" + n + "x" + k + " ta=" + ta
+                            + " tb=" + tb, expected, c, 1e-4, 1e-4);
+                }
+            }
+        }
+    }
+
+    @Test
     void elementsOutsideTheTargetBlockOfCAreLeftAlone() {
         SplittableRandom rnd = new SplittableRandom(5);
         for (String backend : backends()) {

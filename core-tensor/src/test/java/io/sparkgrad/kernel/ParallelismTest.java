@@ -63,6 +63,25 @@ class ParallelismTest {
     }
 
     @Test
+    void aFixedChunkCountIsKeptEvenIfTheThreadCountChangesMeanwhile() {
+        Parallelism.setNumThreads(2);
+        int chunks = Parallelism.chunks(100, 1);
+        Parallelism.setNumThreads(5);
+        AtomicInteger maxChunk = new AtomicInteger(-1);
+        AtomicIntegerArray hits = new AtomicIntegerArray(100);
+        Parallelism.parallelForChunks(100, chunks, (chunk, s, e) -> {
+            maxChunk.accumulateAndGet(chunk, Math::max);
+            for (int i = s; i < e; i++) {
+                hits.incrementAndGet(i);
+            }
+        });
+        assertEquals(1, maxChunk.get());
+        for (int i = 0; i < 100; i++) {
+            assertEquals(1, hits.get(i), "index " + i);
+        }
+    }
+
+    @Test
     void nestedRegionsRunInlineOnTheirThread() {
         Parallelism.setNumThreads(2);
         AtomicInteger nestedChunks = new AtomicInteger();

@@ -14,9 +14,11 @@ import java.util.SplittableRandom;
 
 /**
  * Benchmark of the CPU kernels behind the tutorial CNN: GEMM GFLOP/s for the CNN's shapes on every available
- * backend at 1 and 2 threads, and the time per sample of the three conv layers (forward, and forward + backward)
- * at batch 64 and 256. Each measurement warms up, then repeats and prints the median (and the best, since the
- * machine is shared). One-thread runs are timed in the calling thread's CPU time, which other processes on a busy
+ * backend at 1 and 2 threads; the kernels of one whole training step and one eval pass of the CNN (every conv,
+ * ReLU and pooling kernel in the order autograd runs them, without the loss and the optimizer) in samples per
+ * second; and the time per sample of each conv layer (forward, and forward + backward) at batch 64 and 256. Each
+ * measurement warms up, then repeats and prints the median (and the best, since the machine is shared). One-thread
+ * runs are timed in the calling thread's CPU time, which other processes on a busy
  * machine do not inflate; multi-thread runs in wall-clock time.
  *
  * <p>Run from the repository root:
@@ -25,7 +27,7 @@ import java.util.SplittableRandom;
  * mvn -o -q -pl core-tensor test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp
  * java --add-modules jdk.incubator.vector \
  *   -cp core-tensor/target/classes:core-tensor/target/test-classes:$(cat core-tensor/target/bench.cp) \
- *   io.sparkgrad.kernel.bench.KernelBench [gemm|conv|all]
+ *   io.sparkgrad.kernel.bench.KernelBench [gemm|cnn|conv|all]
  * </pre>
  */
 public final class KernelBench {
@@ -41,6 +43,10 @@ public final class KernelBench {
                 Runtime.getRuntime().availableProcessors());
         if (what.equals("gemm") || what.equals("all")) {
             gemm();
+        }
+        if (what.equals("cnn") || what.equals("all")) {
+            cnn(false);
+            cnn(true);
         }
         if (what.equals("conv") || what.equals("all")) {
             // A whole unprinted pass first: later shapes otherwise deoptimise code compiled for earlier ones.
@@ -177,11 +183,73 @@ public final class KernelBench {
         }
     }
 
+    /**
+     * The kernel part of one training step (forward, ReLU, pooling, their backwards; no loss, no optimizer) and of
+     * one eval forward, the way the autograd layer sequences them.
+     */
+    private static void cnn(boolean print) {
+        java.io.PrintStream log = print ? System.out : new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        log.println();
+        log.println("Tutorial CNN, all kernels of a step (conv+ReLU x3, adaptive avg pool; forward and backward),"
+                + " samples/s, median (best)");
+        log.printf(Locale.ROOT, "%-8s %-6s %24s %24s%n", "batch", "thr", "train step kernels", "eval forward kernels");
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int batch : new int[] {64, 256}) {
+            Conv2dGeometry[] g = {
+                Conv2dGeometry.of(batch, 1, 28, 28, 16, 3, 2, 1, 1, 1),
+                Conv2dGeometry.of(batch, 16, 14, 14, 16, 3, 2, 1, 1, 1),
+                Conv2dGeometry.of(batch, 16, 7, 7, 10, 3, 2, 1, 1, 1)};
+            float[][] x = new float[4][];
+            float[][] gx = new float[4][];
+            float[][] w = new float[3][];
+            float[][] b = new float[3][];
+            float[][] gw = new float[3][];
+            float[][] gb = new float[3][];
+            for (int l = 0; l < 3; l++) {
+                x[l] = random(rnd, g[l].inputSize());
+                gx[l] = new float[g[l].inputSize()];
+                w[l] = random(rnd, g[l].weightSize());
+                b[l] = random(rnd, g[l].o());
+                gw[l] = new float[g[l].weightSize()];
+                gb[l] = new float[g[l].o()];
+            }
+            x[3] = new float[g[2].outputSize()];
+            gx[3] = new float[g[2].outputSize()];
+            float[] pooled = new float[batch * 10];
+            float[] gPooled = random(rnd, batch * 10);
+            Runnable forward = () -> {
+                for (int l = 0; l < 3; l++) {
+                    Conv2dKernel.forward(g[l], x[l], 0, w[l], 0, b[l], 0, x[l + 1], 0);
+                    ReluKernel.forward(x[l + 1], 0, x[l + 1], 0, g[l].outputSize());
+                }
+                AdaptiveAvgPool2dKernel.forward(batch, 10, 4, 4, 1, 1, x[3], 0, pooled, 0);
+            };
+            Runnable step = () -> {
+                forward.run();
+                AdaptiveAvgPool2dKernel.backward(batch, 10, 4, 4, 1, 1, gPooled, 0, gx[3], 0, false);
+                for (int l = 2; l >= 0; l--) {
+                    ReluKernel.backward(x[l + 1], 0, gx[l + 1], 0, gx[l + 1], 0, g[l].outputSize(), false);
+                    Conv2dKernel.backward(g[l], x[l], 0, w[l], 0, gx[l + 1], 0, l == 0 ? null : gx[l], 0, gw[l], 0,
+                            gb[l], 0, false);
+                }
+            };
+            for (int t : THREADS) {
+                Parallelism.setNumThreads(t);
+                double[] train = time(step, 1);
+                double[] eval = time(forward, 1);
+                log.printf(Locale.ROOT, "%-8d %-6d %24s %24s%n", batch, t,
+                        String.format(Locale.ROOT, "%.0f (%.0f)", batch / train[0], batch / train[1]),
+                        String.format(Locale.ROOT, "%.0f (%.0f)", batch / eval[0], batch / eval[1]));
+            }
+        }
+    }
+
     private static String us(double[] secs, int batch) {
         return String.format(Locale.ROOT, "%.2f (%.2f)", secs[0] / batch * 1e6, secs[1] / batch * 1e6);
     }
 
-    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ThreadMXBean MX =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Thread CPU time when running on one thread (all work stays on the caller), else wall-clock time. */
     private static long now() {
