@@ -38,14 +38,14 @@ public final class Stage06TensorDataset implements TutorialStage {
         var model = new Stage04Linear.MnistLogistic();
         var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
         int bs = Stage01FromScratch.BS;
-        Batch first = trainDs.slice(0, bs);
+        Batch first = slice(trainDs, 0, bs);
         double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
         double firstAcc = F.accuracy(model.forward(first.x()), first.y());
         out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
         int n = trainDs.size();
         for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
             for (int i = 0; i < (n - 1) / bs + 1; i++) {
-                Batch b = trainDs.slice(i * bs, Math.min(i * bs + bs, n));
+                Batch b = slice(trainDs, i * bs, Math.min(i * bs + bs, n));
                 Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
                 loss.backward();
                 opt.step();
@@ -53,5 +53,10 @@ public final class Stage06TensorDataset implements TutorialStage {
             }
         }
         return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+    }
+
+    /** {@code train_ds[from:to]}: rows {@code from .. to-1} of both tensors, as views (PyTorch's slicing copies nothing either). */
+    static Batch slice(TensorDataset ds, int from, int to) {
+        return new Batch(ds.x().narrow(0, from, to - from), ds.y().narrow(0, from, to - from));
     }
 }
