@@ -113,6 +113,35 @@ class SparkgradMainTest {
     }
 
     @Test
+    void resumeContinuesFromTheNewestCheckpoint() throws Exception {
+        Path copy = tmp.resolve("resumed");
+        try (var files = Files.walk(runDir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(runDir.relativize(f).toString()));
+            }
+        }
+        Run r = run("train", "--resume", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
+                "--set", "training.globalBatchSize=64", "--set", "training.epochs=2", "--set", LIMIT,
+                "--set", "output.outputDir=" + copy);
+        assertEquals(0, r.status(), r.err() + r.out());
+        assertEquals("2", JobResult.parse(r.last()).group(3));
+        assertTrue(r.lines().stream().noneMatch(l -> l.startsWith("epoch 1/2")), "epoch 1 came from the checkpoint:\n" + r.out());
+        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("epoch 2/2  train loss")), r.out());
+
+        Run fresh = run("train", "--resume", "--set", LIMIT);
+        assertEquals(1, fresh.status());
+        assertTrue(fresh.err().contains("--resume continues a run in its folder: name it with --set output.outputDir=..."),
+                fresh.err());
+    }
+
+    @Test
+    void aGpuThatIsNotThereIsAClearError() {
+        Run r = run("train", "--set", "device=cuda", "--set", "output.outputDir=" + tmp.resolve("gpu"));
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.err().contains("sparkgrad train: cannot use device cuda:0: "), r.err());
+    }
+
+    @Test
     void evaluateGivesTheAccuracyTheTrainingRunReported() {
         Run r = run("evaluate", "-m", model(), "--set", LIMIT);
         assertEquals(0, r.status(), r.err());
