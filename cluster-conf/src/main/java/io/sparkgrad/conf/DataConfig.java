@@ -11,13 +11,16 @@ import java.io.Serializable;
  * @param split      how training and validation sets are formed
  * @param scaling    how pixel values become floats
  * @param partitions number of data partitions; 0 means one per worker
+ * @param limit      at most this many records of each of the training, validation and test sets (the first
+ *                   ones of each); 0 means all. For quick trials and tests.
  */
 public record DataConfig(
         String train,
         String test,
         Split split,
         Scaling scaling,
-        @Range(min = 0, max = 65_536) int partitions) implements Serializable {
+        @Range(min = 0, max = 65_536) int partitions,
+        @Range(min = 0) int limit) implements Serializable {
 
     /** The value of {@code train}/{@code test} that means MNIST from the download cache. */
     public static final String MNIST = "mnist";

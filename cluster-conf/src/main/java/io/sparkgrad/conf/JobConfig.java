@@ -28,16 +28,19 @@ public record JobConfig(
         SparkConfig spark) implements Serializable {
 
     /**
-     * The built-in defaults: the tutorial CNN on MNIST with the tutorial's split and hyperparameters,
-     * two workers, on the CPU. The Spark master is left to the preset.
+     * The built-in defaults: the {@code mnist-cnn} model on MNIST with the tutorial's split (validation on
+     * training images 50,000-59,999, test on the official test set), Adam with learning rate 1e-3, a global
+     * batch of 128 for 3 epochs on two workers, on the CPU: about 99 % test accuracy in a few minutes on two
+     * cores. Each run writes to a fresh folder {@code runs/mnist-<date>-<time>} (see {@link OutputConfig}).
+     * The Spark master is left to the preset.
      */
     public static JobConfig defaults() {
         return new JobConfig(
-                new ModelConfig("tutorial-cnn"),
-                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.DIV255, 0),
-                new OptimizerConfig(OptimizerName.SGD, 0.1, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8),
-                new TrainingConfig(64, 2, 42L, 2, Transport.BARRIER, false, 0),
-                new OutputConfig("runs/latest", null, null),
+                new ModelConfig("mnist-cnn"),
+                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.DIV255, 0, 0),
+                new OptimizerConfig(OptimizerName.ADAM, 1e-3, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8),
+                new TrainingConfig(128, 3, 42L, 2, Transport.BARRIER, false, 0),
+                new OutputConfig("runs/mnist-" + OutputConfig.TIMESTAMP, null, null),
                 DeviceType.CPU,
                 new SparkConfig(null, DeployMode.CLIENT, "sparkgrad", Map.of()));
     }

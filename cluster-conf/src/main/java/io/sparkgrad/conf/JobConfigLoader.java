@@ -118,7 +118,7 @@ public final class JobConfigLoader {
     private static JobConfig derive(JobConfig c, ConfigLayers layers) {
         DataConfig d = c.data();
         if (d.test() == null && DataConfig.isMnist(d.train())) {
-            d = new DataConfig(d.train(), DataConfig.MNIST, d.split(), d.scaling(), d.partitions());
+            d = new DataConfig(d.train(), DataConfig.MNIST, d.split(), d.scaling(), d.partitions(), d.limit());
             layers.origins().put("data.test", "derived from data.train");
         }
         OutputConfig o = c.output();

@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  * @param argv the command, {@code argv.get(0)} being the spark-submit executable
  */
 public record SubmitCommand(List<String> argv) {
-    /** The job's main class unless told otherwise: the Sparkgrad command line. */
-    public static final String DEFAULT_MAIN_CLASS = "io.sparkgrad.conf.cli.SparkgradCli";
+    /** The job's main class unless told otherwise: the {@code sparkgrad} command line of the job jar. */
+    public static final String DEFAULT_MAIN_CLASS = "io.sparkgrad.examples.job.SparkgradMain";
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 

@@ -187,9 +187,10 @@ class ConfigErrorsTest {
     void nesterovNeedsMomentumAndNoDampening() {
         assertEquals("Nesterov momentum needs optimizer.momentum > 0 and optimizer.dampening 0, got momentum 0 "
                         + "and dampening 0",
-                only(new JobConfigLoader().set("optimizer.nesterov=true").set("optimizer.momentum=0")).message());
-        assertEquals("optimizer.nesterov", only(new JobConfigLoader().set("optimizer.nesterov=true")
-                .set("optimizer.dampening=0.1")).path());
+                only(new JobConfigLoader().set("optimizer.name=sgd").set("optimizer.nesterov=true")
+                        .set("optimizer.momentum=0")).message());
+        assertEquals("optimizer.nesterov", only(new JobConfigLoader().set("optimizer.name=sgd")
+                .set("optimizer.nesterov=true").set("optimizer.dampening=0.1")).path());
     }
 
     @Test

@@ -29,17 +29,20 @@ class JobConfigLoaderTest {
     @Test
     void defaultsWithTheLocalPresetAreCompleteAndDerived() {
         JobConfig c = new JobConfigLoader().load().config();
-        assertEquals("tutorial-cnn", c.model().name());
+        assertEquals("mnist-cnn", c.model().name());
         assertEquals("mnist", c.data().train());
         assertEquals("mnist", c.data().test(), "test follows train when train is mnist");
         assertEquals(Split.TUTORIAL, c.data().split());
-        assertEquals(OptimizerName.SGD, c.optimizer().name());
-        assertEquals(0.1, c.optimizer().lr());
+        assertEquals(OptimizerName.ADAM, c.optimizer().name());
+        assertEquals(1e-3, c.optimizer().lr());
         assertEquals(List.of(0.9, 0.999), c.optimizer().betas());
-        assertEquals(64, c.training().globalBatchSize());
+        assertEquals(128, c.training().globalBatchSize());
+        assertEquals(3, c.training().epochs());
+        assertEquals(0, c.data().limit(), "all records");
         assertEquals(Transport.BARRIER, c.training().transport());
-        assertEquals("runs/latest/checkpoints", c.output().checkpointDir());
-        assertEquals("runs/latest/metrics.jsonl", c.output().metricsFile());
+        assertEquals("runs/mnist-{timestamp}", c.output().outputDir(), "the job puts the start time in");
+        assertEquals("runs/mnist-{timestamp}/checkpoints", c.output().checkpointDir());
+        assertEquals("runs/mnist-{timestamp}/metrics.jsonl", c.output().metricsFile());
         assertEquals(DeviceType.CPU, c.device());
         assertEquals("local[*]", c.spark().master());
         assertEquals(DeployMode.CLIENT, c.spark().deployMode());
@@ -56,6 +59,7 @@ class JobConfigLoaderTest {
                   split: OFFICIAL        # enum values ignore case
                   scaling: normalize
                   partitions: 8
+                  limit: 5000
                 optimizer:
                   name: adamw
                   lr: 1e-3               # YAML reads this as text; it still converts
@@ -82,7 +86,7 @@ class JobConfigLoaderTest {
         JobConfig c = new JobConfigLoader().file(file).load().config();
         assertEquals("logistic", c.model().name());
         assertEquals(new DataConfig("hdfs://nn:8020/data/mnist/train.parquet", "hdfs://nn:8020/data/mnist/test.parquet",
-                Split.OFFICIAL, Scaling.NORMALIZE, 8), c.data());
+                Split.OFFICIAL, Scaling.NORMALIZE, 8, 5000), c.data());
         assertEquals(new OptimizerConfig(OptimizerName.ADAMW, 1e-3, 0.9, 0.0, false, 0.01, List.of(0.8, 0.99), 1e-6),
                 c.optimizer());
         assertEquals(new TrainingConfig(256, 5, 12345678901L, 4, Transport.STAGE, true, 100), c.training());
@@ -163,7 +167,7 @@ class JobConfigLoaderTest {
     void anEmptyOverrideUnsetsAStringSoItsDerivedValueReturns() throws Exception {
         Path file = write("output:\n  checkpointDir: /elsewhere\n");
         assertEquals("/elsewhere", new JobConfigLoader().file(file).load().config().output().checkpointDir());
-        assertEquals("runs/latest/checkpoints", new JobConfigLoader().file(file).set("output.checkpointDir=")
+        assertEquals("runs/mnist-{timestamp}/checkpoints", new JobConfigLoader().file(file).set("output.checkpointDir=")
                 .load().config().output().checkpointDir());
     }
 

@@ -16,7 +16,7 @@ class SubmitCommandTest {
     private static final List<String> FLAGS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-modules=jdk.incubator.vector");
     private static final String JAVA_OPTS = "--add-opens=java.base/java.nio=ALL-UNNAMED --add-modules=jdk.incubator.vector";
-    private static final String MAIN = "io.sparkgrad.conf.cli.SparkgradCli";
+    private static final String MAIN = "io.sparkgrad.examples.job.SparkgradMain";
 
     @TempDir
     Path dir;

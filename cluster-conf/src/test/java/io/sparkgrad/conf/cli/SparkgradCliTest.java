@@ -11,10 +11,16 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 class SparkgradCliTest {
     @TempDir
@@ -118,5 +124,43 @@ class SparkgradCliTest {
         Result r = run();
         assertEquals(2, r.status());
         assertTrue(r.err().contains("name a subcommand"), r.err());
+    }
+
+    /** A job subcommand as the job jar adds them: it loads the configuration from both option sets. */
+    @Command(name = "probe", description = "Prints the epochs of the effective configuration.")
+    static final class ProbeCommand implements java.util.concurrent.Callable<Integer> {
+        @ParentCommand
+        SparkgradCli parent;
+
+        @Mixin
+        ConfigOptions options;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().println("epochs=" + ConfigOptions.load(parent.options(), options).config()
+                    .training().epochs());
+            return 0;
+        }
+    }
+
+    @Test
+    void jobSubcommandsComeFirstAndSeeTheOptionsBeforeAndAfterTheirName() {
+        Map<String, Object> jobs = new LinkedHashMap<>();
+        jobs.put("probe", new ProbeCommand());
+        CommandLine cli = SparkgradCli.commandLine(jobs);
+        assertEquals(List.of("probe", "config", "submit-command", "help"), List.copyOf(cli.getSubcommands().keySet()));
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertEquals(0, cli.execute("--set", "training.epochs=7", "probe", "--set", "training.workers=1"));
+        assertEquals("epochs=7", out.toString().strip());
+
+        StringWriter err = new StringWriter();
+        cli = SparkgradCli.commandLine(jobs);
+        cli.setErr(new PrintWriter(err));
+        assertEquals(SparkgradCli.CONFIG_ERROR, cli.execute("probe", "--set", "training.epochs=-1"));
+        assertTrue(err.toString().contains("training.epochs"), err.toString());
     }
 }
