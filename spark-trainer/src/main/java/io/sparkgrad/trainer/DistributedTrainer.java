@@ -4,9 +4,12 @@ import io.sparkgrad.trainer.optim.EngineOptimizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
+import io.sparkgrad.ingest.mnist.PixelScaling;
+import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.trainer.checkpoint.Checkpoint;
 import io.sparkgrad.trainer.checkpoint.CheckpointStore;
 import io.sparkgrad.trainer.data.Blocks;
+import io.sparkgrad.trainer.data.Frames;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
 import io.sparkgrad.trainer.metrics.ConsoleProgress;
 import io.sparkgrad.trainer.metrics.MetricSink;
@@ -22,6 +25,8 @@ import io.sparkgrad.trainer.transport.TransportSession;
 import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +133,15 @@ public final class DistributedTrainer {
      * @throws TrainingException when a step times out, the Spark job fails for good, or a step is not finite
      */
     public TrainingResult fit() {
+        int engineThreads = Parallelism.numThreads();
+        try {
+            return fitOnce();
+        } finally {
+            restoreEngineThreads(engineThreads);
+        }
+    }
+
+    private TrainingResult fitOnce() {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(trainingData.context());
         optimizer.restore(initialOptimizerState);
         int numParameters;
@@ -177,10 +191,31 @@ public final class DistributedTrainer {
     public StepStats evaluate(JavaRDD<SampleBlock> data, float[] parameters) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
         sc.setJobGroup(runId + "-evaluate", "Sparkgrad evaluation of " + parameters.length + " parameters", true);
+        int engineThreads = Parallelism.numThreads();
         try {
             return new DistributedEvaluator(runId, factory, evaluationChunk).evaluate(data, parameters);
         } finally {
             sc.clearJobGroup();
+            restoreEngineThreads(engineThreads);
+        }
+    }
+
+    /**
+     * Evaluates the given weights over every sample of an MNIST frame ({@link Frames#toBlocks}), e.g. the official
+     * test set as data-ingest's {@code MnistFrames.load} gives it.
+     */
+    public StepStats evaluate(Dataset<Row> frame, PixelScaling scaling, float[] parameters) {
+        return evaluate(Frames.toBlocks(frame, scaling, "evaluation data"), parameters);
+    }
+
+    /**
+     * In local mode the tasks run in the driver's JVM, and an engine replica sets the JVM's engine thread count to the
+     * task's {@code spark.task.cpus} while it computes (see {@code ModuleReplica}); once the run's tasks are done the
+     * driver's own count comes back, so code that runs on the driver after {@code fit()} keeps its threads.
+     */
+    private static void restoreEngineThreads(int threads) {
+        if (Parallelism.numThreads() != threads) {
+            Parallelism.setNumThreads(threads);
         }
     }
 
@@ -491,6 +526,23 @@ public final class DistributedTrainer {
         public Builder validationData(JavaRDD<SampleBlock> data) {
             this.validationData = data;
             return this;
+        }
+
+        /**
+         * Training samples as a DataFrame from data-ingest, in either {@code MnistFrames} layout ({@code label INT} and
+         * {@code image} as raw pixel bytes or as scaled floats), converted with {@code SampleBlocks.fromFrame}: one
+         * block per partition of the frame, redistributed to the workers like any other blocks.
+         *
+         * @param scaling how raw pixel bytes become floats (ignored for a frame of floats)
+         * @throws IllegalArgumentException when the frame has neither layout
+         */
+        public Builder trainingData(Dataset<Row> frame, PixelScaling scaling) {
+            return trainingData(Frames.toBlocks(frame, scaling, "training data"));
+        }
+
+        /** Validation samples as a DataFrame from data-ingest; see {@link #trainingData(Dataset, PixelScaling)}. */
+        public Builder validationData(Dataset<Row> frame, PixelScaling scaling) {
+            return validationData(Frames.toBlocks(frame, scaling, "validation data"));
         }
 
         /** Start from these weights instead of the replica's own initialization. */

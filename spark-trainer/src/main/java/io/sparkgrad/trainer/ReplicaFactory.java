@@ -8,7 +8,7 @@ import java.io.Serializable;
  * description and a seed, never a built model.
  *
  * <pre>{@code
- * ReplicaFactory f = threads -> new ModuleReplica(MnistModels.tutorialCnn(), threads);
+ * ReplicaFactory f = ModuleReplica.factory(MnistModels.TUTORIAL_CNN, 42);   // io.sparkgrad.trainer.engine
  * }</pre>
  */
 @FunctionalInterface

@@ -14,15 +14,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The models the jobs and tests train on MNIST, by name. Each takes the generator its dropout layers draw from, so a
- * replica can reseed it per step and a retried task draws the same masks.
+ * The models the jobs and tests train on MNIST, by name. Each draws its initial weights from the generator it is
+ * given (never from the process-wide one, so that replicas built concurrently in one executor JVM, or on the driver
+ * next to the user's own code, neither race nor disturb anyone's random stream), and takes the generator its dropout
+ * layers draw from, so that a replica can reseed it per step and a retried task draws the same masks.
  */
 public enum MnistModels {
     /** The tutorial's logistic regression: {@code Flatten, Linear(784, 10)}. */
     LOGISTIC("logistic") {
         @Override
-        public Module build(Generator dropout) {
-            return new Sequential(new Flatten(), new Linear(784, 10));
+        public Module build(Generator init, Generator dropout) {
+            return new Sequential(new Flatten(), new Linear(784, 10, true, init));
         }
     },
     /**
@@ -31,11 +33,11 @@ public enum MnistModels {
      */
     TUTORIAL_CNN("tutorial-cnn") {
         @Override
-        public Module build(Generator dropout) {
+        public Module build(Generator init, Generator dropout) {
             return new Sequential(
-                    new Conv2d(1, 16, 3, 2, 1), new ReLU(),
-                    new Conv2d(16, 16, 3, 2, 1), new ReLU(),
-                    new Conv2d(16, 10, 3, 2, 1), new ReLU(),
+                    conv(1, 16, 3, 2, 1, init), new ReLU(),
+                    conv(16, 16, 3, 2, 1, init), new ReLU(),
+                    conv(16, 10, 3, 2, 1, init), new ReLU(),
                     new AdaptiveAvgPool2d(1), new Flatten());
         }
     },
@@ -45,13 +47,13 @@ public enum MnistModels {
      */
     MNIST_CNN("mnist-cnn") {
         @Override
-        public Module build(Generator dropout) {
+        public Module build(Generator init, Generator dropout) {
             return new Sequential(
-                    new Conv2d(1, 16, 3, 1, 1), new ReLU(), new MaxPool2d(2),
-                    new Conv2d(16, 32, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+                    conv(1, 16, 3, 1, 1, init), new ReLU(), new MaxPool2d(2),
+                    conv(16, 32, 3, 1, 1, init), new ReLU(), new MaxPool2d(2),
                     new Flatten(),
-                    new Linear(32 * 7 * 7, 128), new ReLU(), new Dropout(0.25f, dropout),
-                    new Linear(128, 10));
+                    new Linear(32 * 7 * 7, 128, true, init), new ReLU(), new Dropout(0.25f, dropout),
+                    new Linear(128, 10, true, init));
         }
     };
 
@@ -66,8 +68,16 @@ public enum MnistModels {
         return id;
     }
 
-    /** A freshly initialised model (weights from the global generator; dropout masks from {@code dropout}). */
-    public abstract Module build(Generator dropout);
+    /**
+     * A freshly initialised model: initial weights drawn from {@code init} (layer by layer, in order, as PyTorch draws
+     * them from its global generator), dropout masks from {@code dropout}.
+     */
+    public abstract Module build(Generator init, Generator dropout);
+
+    /** {@code Conv2d(in, out, kernel, stride, padding)} with its weights drawn from {@code init}. */
+    private static Conv2d conv(int in, int out, int kernel, int stride, int padding, Generator init) {
+        return Conv2d.builder(in, out, kernel).stride(stride).padding(padding).generator(init).build();
+    }
 
     /** The model called {@code id}, or an error that lists the names there are. */
     public static MnistModels byId(String id) {

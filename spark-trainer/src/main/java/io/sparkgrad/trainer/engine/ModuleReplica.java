@@ -13,12 +13,21 @@ import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.ReplicaModel;
 import io.sparkgrad.trainer.StepStats;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The core-tensor engine as a trainer replica: a {@link Module} whose parameters and gradients live in one flat
  * buffer each ({@link FlatParameters}), trained with a summed cross-entropy so that the gradient it reports is the
  * sum of the per-sample gradients, as exact data parallelism needs.
+ *
+ * <p><b>Threads.</b> The engine's intra-op thread count ({@link Parallelism}) is one setting per JVM. A replica
+ * applies its own count ({@code threads}: the task's {@code spark.task.cpus} on an executor) at the start of every
+ * gradient and evaluation call, not when it is built: replicas come from a per-JVM pool and may be reused by later
+ * tasks, and the driver builds a probe replica (with 1 thread) only to read the initial weights, which must not turn
+ * the driver's own engine down to one thread. On an executor every task asks for the same count, so the setting is
+ * stable; in local mode the tasks run in the driver's JVM, and {@code DistributedTrainer} puts the driver's count back
+ * when a run or an evaluation ends.
  */
 public final class ModuleReplica implements ReplicaModel {
     private static final int EVAL_CHUNK = 1024;
@@ -26,41 +35,45 @@ public final class ModuleReplica implements ReplicaModel {
     private final Module model;
     private final FlatParameters flat;
     private final Generator dropout;
+    private final int threads;
     private float[] xBuf = new float[0];
     private int[] yBuf = new int[0];
 
     /**
      * @param model   the model; its parameters are re-packed into one flat buffer
      * @param dropout the generator the model's dropout layers draw from, reseeded at every step
+     * @param threads the engine's thread count while this replica computes (at least 1)
      */
-    public ModuleReplica(Module model, Generator dropout) {
+    public ModuleReplica(Module model, Generator dropout, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("a replica needs at least 1 thread, got " + threads);
+        }
         this.model = model;
         this.flat = FlatParameters.of(model);
         this.dropout = dropout;
+        this.threads = threads;
     }
 
     /**
-     * A serializable factory for a named MNIST model, initialised from {@code initSeed} (only the driver's copy's
-     * initial weights matter: executors receive the driver's weights before every step).
+     * A serializable factory for a named MNIST model, initialised from {@code initSeed}: every replica built from it,
+     * on any JVM, starts from the same weights (only the driver's copy's initial weights matter for training: executors
+     * receive the driver's weights before every step).
      */
     public static ReplicaFactory factory(MnistModels spec, long initSeed) {
         return threads -> {
-            Parallelism.setNumThreads(threads);
             Generator dropout = new Generator(initSeed);
-            Module m;
-            // Layer initialisation draws from the global generator: seed it and build under one lock, so that
-            // replicas built concurrently in one executor JVM each get the seeded initial weights.
-            synchronized (ModuleReplica.class) {
-                Generator.manualSeed(initSeed);
-                m = spec.build(dropout);
-            }
-            return new ModuleReplica(m, dropout);
+            return new ModuleReplica(spec.build(new Generator(initSeed), dropout), dropout, threads);
         };
     }
 
     /** The model (its parameters are views into the flat buffer). */
     public Module model() {
         return model;
+    }
+
+    /** The engine's thread count while this replica computes. */
+    public int threads() {
+        return threads;
     }
 
     @Override
@@ -93,9 +106,14 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
+        if (gradSumOut.length != flat.size()) {
+            throw new IllegalArgumentException("the gradient buffer has " + gradSumOut.length + " floats but the model has "
+                    + flat.size() + " parameters");
+        }
         if (count == 0) {
             return StepStats.ZERO;
         }
+        useThreads();
         Tensor x = batch(block, order, from, count);
         Tensor y = Tensor.ofInts(yBuf, count);
         flat.zeroGrad();
@@ -111,14 +129,17 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public StepStats evaluate(SampleBlock block, int from, int count) {
+        if (from < 0 || count < 0 || from + count > block.size()) {
+            throw new IllegalArgumentException("cannot evaluate samples " + from + ".." + (from + count) + " of a block of " + block.size());
+        }
+        useThreads();
         StepStats total = StepStats.ZERO;
         int per = block.featureSize();
         try (var noGrad = Tensor.noGrad()) {
             for (int start = from; start < from + count; start += EVAL_CHUNK) {
                 int n = Math.min(EVAL_CHUNK, from + count - start);
-                int[] shape = sampleShape(block, n);
-                Tensor x = Tensor.wrap(block.features(), start * per, shape);
-                Tensor y = Tensor.ofInts(java.util.Arrays.copyOfRange(block.labels(), start, start + n), n);
+                Tensor x = Tensor.wrap(block.features(), start * per, sampleShape(block, n));
+                Tensor y = Tensor.ofInts(Arrays.copyOfRange(block.labels(), start, start + n), n);
                 Tensor logits = model.forward(x);
                 total = total.plus(new StepStats(F.crossEntropy(logits, y, Reduction.SUM).item(), correct(logits, y), n));
             }
@@ -137,11 +158,22 @@ public final class ModuleReplica implements ReplicaModel {
         return slices;
     }
 
-    /** The samples {@code order[from..from+count)} copied into one reused buffer, as an [N, ...sample shape] tensor. */
+    /** Sets the JVM's engine thread count to this replica's (a volatile read when it is already so). */
+    private void useThreads() {
+        if (Parallelism.numThreads() != threads) {
+            Parallelism.setNumThreads(threads);
+        }
+    }
+
+    /** The samples {@code order[from..from+count)} copied into reused buffers, as an [N, ...sample shape] tensor. */
     private Tensor batch(SampleBlock block, int[] order, int from, int count) {
         int per = block.featureSize();
-        if (xBuf.length != count * per) {
+        // The feature buffer only grows (a tensor may view a prefix of it), so uneven splits, which alternate between
+        // two counts, do not reallocate it every step; the labels tensor needs an exact (small) array.
+        if (xBuf.length < count * per) {
             xBuf = new float[count * per];
+        }
+        if (yBuf.length != count) {
             yBuf = new int[count];
         }
         block.copyBatch(order, from, count, xBuf, yBuf);

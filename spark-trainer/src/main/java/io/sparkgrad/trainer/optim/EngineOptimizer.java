@@ -4,6 +4,8 @@ import io.sparkgrad.optim.Adam;
 import io.sparkgrad.optim.AdamW;
 import io.sparkgrad.optim.Optimizer;
 import io.sparkgrad.optim.SGD;
+import io.sparkgrad.optim.lr.CosineAnnealingLR;
+import io.sparkgrad.optim.lr.LRScheduler;
 import io.sparkgrad.tensor.Tensor;
 import io.sparkgrad.trainer.DriverOptimizer;
 import io.sparkgrad.trainer.OptimizerState;
@@ -19,24 +21,65 @@ import java.util.function.Function;
  * <p>The flat parameter and gradient arrays are created on the first step (or restore), when the model size is
  * known; each step copies the driver's parameters and mean gradient in and the updated parameters out (two array
  * copies, negligible next to the step's transport).
+ *
+ * <p>A learning-rate schedule ({@link #withCosineAnnealing}) moves the rate once per driver step, by the number of
+ * steps taken, which the optimizer's state carries: a resumed run continues the schedule where it stopped.
  */
 public final class EngineOptimizer implements DriverOptimizer {
     private static final String STEP_PREFIX = "step.";
+    /** The scalar that holds the number of steps a scheduled optimizer has taken. */
+    static final String SCHEDULE_STEPS = "schedule.steps";
 
     private final String name;
     private final Map<String, Object> config;
     private final Function<List<Tensor>, Optimizer> build;
+    private final Function<Optimizer, LRScheduler> schedule;
     private float[] params;
     private float[] grad;
     private Optimizer optimizer;
+    private LRScheduler scheduler;
+    private long stepsTaken;
     private OptimizerState pending;
 
-    private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build) {
+    private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build,
+                            Function<Optimizer, LRScheduler> schedule) {
         this.name = name;
         this.config = config;
         this.build = build;
-        // Validate the hyperparameters now, with the optimizer's own messages, rather than at the first step.
-        build.apply(List.of(Optimizer.flatParameter(new float[1], new float[1])));
+        this.schedule = schedule;
+        // Validate the hyperparameters now, with the optimizer's (and scheduler's) own messages, not at the first step.
+        Optimizer probe = build.apply(List.of(Optimizer.flatParameter(new float[1], new float[1])));
+        if (schedule != null) {
+            schedule.apply(probe);
+        }
+    }
+
+    private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build) {
+        this(name, config, build, null);
+    }
+
+    /**
+     * This optimizer with its learning rate annealed along a cosine, once per driver step, as core-tensor's (and
+     * PyTorch's) {@code CosineAnnealingLR} stepped after every optimizer step: step {@code t} (counting from 0) uses
+     * {@code etaMin + (lr - etaMin) * (1 + cos(pi * t / tMax)) / 2}. For a schedule over a whole run, {@code tMax} is
+     * the epochs times the steps per epoch ({@code floor(samples / globalBatch)}).
+     *
+     * @param tMax   steps from the base rate down to {@code etaMin}, at least 1
+     * @param etaMin the final rate, at least 0
+     * @return a new optimizer (this one is unchanged)
+     * @throws IllegalArgumentException when this optimizer already has a schedule, or the schedule's values are invalid
+     */
+    public EngineOptimizer withCosineAnnealing(int tMax, double etaMin) {
+        if (schedule != null) {
+            throw new IllegalArgumentException("this " + name + " optimizer already has a learning-rate schedule: " + config.get("lr_schedule"));
+        }
+        Map<String, Object> c = new LinkedHashMap<>(config);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("name", "cosine_annealing");
+        s.put("T_max", tMax);
+        s.put("eta_min", etaMin);
+        c.put("lr_schedule", s);
+        return new EngineOptimizer(name, c, build, o -> new CosineAnnealingLR(o, tMax, etaMin));
     }
 
     /** PyTorch's SGD: {@code torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov)}. */
@@ -89,7 +132,12 @@ public final class EngineOptimizer implements DriverOptimizer {
         ensure(p.length);
         System.arraycopy(p, 0, params, 0, p.length);
         System.arraycopy(meanGrad, 0, grad, 0, p.length);
+        if (scheduler != null) {
+            // The closed form by the steps taken, so that a restored optimizer lands on the same rate.
+            optimizer.setLr(scheduler.closedFormLr(Math.toIntExact(stepsTaken)));
+        }
         optimizer.step();
+        stepsTaken++;
         System.arraycopy(params, 0, p, 0, p.length);
     }
 
@@ -103,6 +151,8 @@ public final class EngineOptimizer implements DriverOptimizer {
         params = new float[n];
         grad = new float[n];
         optimizer = build.apply(List.of(Optimizer.flatParameter(params, grad)));
+        // Made before any restore, so that its base rate is the configured one.
+        scheduler = schedule == null ? null : schedule.apply(optimizer);
         if (pending != null) {
             OptimizerState s = pending;
             pending = null;
@@ -118,6 +168,9 @@ public final class EngineOptimizer implements DriverOptimizer {
         io.sparkgrad.optim.OptimizerState s = optimizer.stateDict();
         Map<String, Double> scalars = new LinkedHashMap<>();
         s.steps().forEach((k, v) -> scalars.put(STEP_PREFIX + k, (double) v));
+        if (schedule != null) {
+            scalars.put(SCHEDULE_STEPS, (double) stepsTaken);
+        }
         return new OptimizerState(s.buffers(), scalars);
     }
 
@@ -125,9 +178,11 @@ public final class EngineOptimizer implements DriverOptimizer {
     public void restore(OptimizerState state) {
         if (state.buffers().isEmpty() && state.scalars().isEmpty()) {
             optimizer = null;
+            scheduler = null;
             params = null;
             grad = null;
             pending = null;
+            stepsTaken = 0;
             return;
         }
         if (optimizer == null) {
@@ -142,7 +197,21 @@ public final class EngineOptimizer implements DriverOptimizer {
             return;
         }
         Map<String, Long> steps = new LinkedHashMap<>();
+        long taken = 0;
+        for (Map.Entry<String, Double> e : state.scalars().entrySet()) {
+            if (e.getKey().equals(SCHEDULE_STEPS)) {
+                if (schedule == null) {
+                    throw new IllegalArgumentException("the state holds a learning-rate schedule's position ('" + SCHEDULE_STEPS
+                            + "') but this " + name + " optimizer has no schedule");
+                }
+                taken = e.getValue().longValue();
+            }
+        }
+        stepsTaken = taken;
         state.scalars().forEach((k, v) -> {
+            if (k.equals(SCHEDULE_STEPS)) {
+                return;
+            }
             if (!k.startsWith(STEP_PREFIX)) {
                 throw new IllegalArgumentException("unexpected scalar '" + k + "' in the state of a " + name + " optimizer");
             }
