@@ -191,7 +191,7 @@ class MnistJobTest {
 
     @Test
     void theSavedModelLoadsBackAndGivesTheReportedTestAccuracy() throws Exception {
-        Module model = MnistModels.byId("tutorial-cnn").build(new Generator(1));
+        Module model = MnistModels.byId("tutorial-cnn").build(new Generator(1), new Generator(1));
         model.loadStateDict(Safetensors.load(out.resolve("model.safetensors")), true);
         model.eval();
         MnistSplit test = Mnist.fromCache().load(true, 0, LIMIT, PixelScaling.DIV_255);
