@@ -1,12 +1,14 @@
 package io.sparkgrad.trainer.bench;
 
 import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.engine.MnistModels;
+import io.sparkgrad.trainer.engine.ModuleReplica;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 
 /**
  * A model the trainer benchmark can run: a replica factory plus the shape of its samples. The benchmark's
  * {@code --small-model} / {@code --large-model} options take the name of a class implementing this with a public
- * no-argument constructor, so an engine-backed model (the tutorial CNN) plugs in without touching the benchmark.
+ * no-argument constructor. The default small model is the engine's tutorial CNN ({@link TutorialCnn}).
  */
 public interface BenchModel {
 
@@ -21,6 +23,39 @@ public interface BenchModel {
 
     /** Number of classes. */
     int classes();
+
+    /** The shape of one sample; the default is a flat vector of {@link #features()} floats. */
+    default int[] sampleShape() {
+        return new int[] {features()};
+    }
+
+    /** The tutorial CNN on the core-tensor engine ({@link MnistModels#TUTORIAL_CNN}): 3,930 parameters, 1x28x28 samples. */
+    final class TutorialCnn implements BenchModel {
+        @Override
+        public String name() {
+            return "tutorial-cnn";
+        }
+
+        @Override
+        public ReplicaFactory factory() {
+            return ModuleReplica.factory(MnistModels.TUTORIAL_CNN, 1);
+        }
+
+        @Override
+        public int features() {
+            return 784;
+        }
+
+        @Override
+        public int classes() {
+            return 10;
+        }
+
+        @Override
+        public int[] sampleShape() {
+            return new int[] {1, 28, 28};
+        }
+    }
 
     /** MLP 784-5-10 on arrays: 3,985 parameters, about the tutorial CNN's 3,930. */
     final class SmallMlp implements BenchModel {

@@ -30,12 +30,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Benchmark of the trainer's transports: per-step overhead (the step's wall time minus the slowest worker's gradient
- * computation, so it holds the transfers, the driver's sum and the optimizer update) and steady-state training
- * throughput (samples over the summed step times, each epoch's first step excluded because it includes launching the
- * epoch's tasks; that launch cost is printed on the {@code #} line before) as a ratio to a single process running
- * the same replica with as many threads as there are workers, on the same machine in the same run. Every configuration gets a warm-up run first (Spark's first jobs run about twice as
- * slow), then {@code --repeats} measured runs. One line per configuration:
+ * Benchmark of the trainer's transports (issue 4): per-step overhead (the step's wall time minus the slowest worker's
+ * gradient computation, so it holds the transfers, the driver's sum and the optimizer update) and steady-state
+ * training throughput (samples over the summed step times, each epoch's first step excluded because it includes
+ * launching the epoch's tasks; that launch cost is printed on the {@code #} line before) as a ratio to one process
+ * running the same replica with {@code single-threads} engine threads on the same data, in the same run. Every
+ * configuration gets a warm-up run first (Spark's first jobs run about twice as slow), then {@code --repeats} measured
+ * runs. One line per configuration:
  *
  * <pre>
  * RESULT bench=trainer transport=barrier workers=2 batch=64 samples_per_s=... ratio_vs_single=... step_overhead_ms_p50=... step_overhead_ms_p95=...
@@ -43,12 +44,16 @@ import java.util.Map;
  *
  * preceded by a {@code # model=...} line naming the model of the lines that follow.
  *
- * <p>Options ({@code --key=value}): {@code master} (local[4]), {@code workers} (1,2,4), {@code transports}
+ * <p>The defaults are the issue's configurations: {@code local[2]}; the tutorial CNN on the engine (3,930 parameters)
+ * with 1 and 2 workers, both transports, global batch 64 and 256, against the engine with 2 threads; then a
+ * 1,003,300-parameter model (an MLP on arrays, global batch 16) for the overhead at a million parameters.
+ *
+ * <p>Options ({@code --key=value}): {@code master} (local[2]), {@code workers} (1,2), {@code transports}
  * (barrier,stage), {@code batches} (64,256: small model), {@code large-batch} (16), {@code steps} (60 per measured
- * run; the large model uses a third), {@code repeats} (3), {@code models} (small,large; also medium),
- * {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
- * {@code probe-params} (3985,100180,1003300: parameter counts for the Spark-free loopback round trip of the barrier
- * channel, {@link LoopbackProbe}; empty to skip).
+ * run; the large model uses a third), {@code repeats} (3), {@code single-threads} (2: engine threads of the
+ * single-process baseline), {@code models} (small,large; also medium), {@code small-model} / {@code large-model} /
+ * {@code medium-model} (a {@link BenchModel} class name), {@code probe-params} (3930,1003300: parameter counts for the
+ * Spark-free loopback round trip of the barrier channel, {@link LoopbackProbe}; empty to skip).
  */
 public final class TrainerBench {
 
@@ -57,16 +62,17 @@ public final class TrainerBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>();
-        o.put("master", "local[4]");
-        o.put("workers", "1,2,4");
+        o.put("master", "local[2]");
+        o.put("workers", "1,2");
         o.put("transports", "barrier,stage");
         o.put("batches", "64,256");
         o.put("large-batch", "16");
         o.put("steps", "60");
         o.put("repeats", "3");
+        o.put("single-threads", "2");
         o.put("models", "small,large");
-        o.put("probe-params", "3985,100180,1003300");
-        o.put("small-model", BenchModel.SmallMlp.class.getName());
+        o.put("probe-params", "3930,1003300");
+        o.put("small-model", BenchModel.TutorialCnn.class.getName());
         o.put("medium-model", BenchModel.MediumMlp.class.getName());
         o.put("large-model", BenchModel.LargeMlp.class.getName());
         for (String a : args) {
@@ -103,6 +109,7 @@ public final class TrainerBench {
         }
         int steps = Integer.parseInt(o.get("steps"));
         int repeats = Integer.parseInt(o.get("repeats"));
+        int singleThreads = Integer.parseInt(o.get("single-threads"));
         System.out.printf(Locale.ROOT, "# master=%s cores=%d java=%s%n", o.get("master"), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         try {
@@ -117,8 +124,8 @@ public final class TrainerBench {
                 }
                 System.out.printf(Locale.ROOT, "# model=%s parameters=%d steps_per_run=%d repeats=%d%n", model.name(), params, modelSteps, repeats);
                 for (int batch : batches) {
+                    double single = singleProcess(model, singleThreads, batch, modelSteps, repeats);
                     for (int w : workers) {
-                        double single = singleProcess(model, w, batch, modelSteps, repeats);
                         for (String t : o.get("transports").split(",")) {
                             GradientTransport transport = t.equals("barrier") ? new BarrierTransport() : new StagePerStepTransport();
                             distributed(sc, model, transport, w, batch, modelSteps, repeats, single);
@@ -150,7 +157,7 @@ public final class TrainerBench {
      * warm-up passes (the JIT), then the median of {@code repeats} timed passes.
      */
     private static double singleProcess(BenchModel model, int threads, int batch, int steps, int repeats) {
-        SyntheticClassification data = new SyntheticClassification(model.features(), model.classes(), 17);
+        SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
         int[] sizes = sizes(1, batch, steps);
         SampleBlock block = data.block(0, 0, sizes[0]);
         BatchPlan plan = BatchPlan.of(sizes, batch);
@@ -202,7 +209,7 @@ public final class TrainerBench {
 
     private static void distributed(JavaSparkContext sc, BenchModel model, GradientTransport transport, int workers, int batch,
                                     int steps, int repeats, double single) {
-        SyntheticClassification data = new SyntheticClassification(model.features(), model.classes(), 17);
+        SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
         JavaRDD<SampleBlock> blocks = data.rdd(sc, sizes(workers, batch, steps), 0);
         ReplicaFactory factory = model.factory();
         Overheads overheads = new Overheads();

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 public final class SyntheticClassification {
 
     private final int features;
+    private final int[] sampleShape;
     private final int classes;
     private final long seed;
     private final float[] prototypes;
@@ -29,10 +30,31 @@ public final class SyntheticClassification {
      * @param seed     data seed
      */
     public SyntheticClassification(int features, int classes, long seed) {
-        if (features <= 0 || classes <= 1) {
-            throw new IllegalArgumentException("need features > 0 and classes > 1, got " + features + " and " + classes);
+        this(new int[] {features}, classes, seed);
+    }
+
+    /**
+     * Samples of the given shape (e.g. {@code [1, 28, 28]} for a convolutional model): the same values as a flat data
+     * set of {@code product(sampleShape)} features, only the blocks' sample shape differs.
+     *
+     * @param sampleShape the shape of one sample
+     * @param classes     number of classes
+     * @param seed        data seed
+     */
+    public SyntheticClassification(int[] sampleShape, int classes, long seed) {
+        int features = 1;
+        for (int d : sampleShape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException("sample shape " + java.util.Arrays.toString(sampleShape) + " has a non-positive dimension");
+            }
+            features *= d;
+        }
+        if (sampleShape.length == 0 || classes <= 1) {
+            throw new IllegalArgumentException("need a sample shape and classes > 1, got " + java.util.Arrays.toString(sampleShape)
+                    + " and " + classes);
         }
         this.features = features;
+        this.sampleShape = sampleShape.clone();
         this.classes = classes;
         this.seed = seed;
         this.prototypes = new float[classes * features];
@@ -56,7 +78,7 @@ public final class SyntheticClassification {
                 x[base + k] = 0.6f * prototypes[proto + k] + 0.4f * (float) r.nextDouble();
             }
         }
-        return new SampleBlock(partition, x, y, new int[] {features});
+        return new SampleBlock(partition, x, y, sampleShape.clone());
     }
 
     /** The data split into consecutive partitions of the given sizes, generated locally (for single-process references). */
@@ -82,11 +104,11 @@ public final class SyntheticClassification {
             ranges.add(new long[] {p, at, sizes[p]});
             at += sizes[p];
         }
-        int f = features;
+        int[] shape = sampleShape.clone();
         int c = classes;
         long s = seed;
         return sc.parallelize(ranges, sizes.length)
-                .map(r -> new SyntheticClassification(f, c, s).block((int) r[0], r[1], (int) r[2]))
+                .map(r -> new SyntheticClassification(shape, c, s).block((int) r[0], r[1], (int) r[2]))
                 .persist(StorageLevel.MEMORY_ONLY());
     }
 }

@@ -19,7 +19,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,9 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the parameters that plain core-tensor ({@link PlainEngine}: Module, {@code optim.SGD}/{@code optim.Adam}, mean
  * cross-entropy) reaches on the same global batches from the same initial weights.
  *
- * <p>Every task gets 2 cpus ({@code spark.task.cpus=2} on {@code local[8]}), so the replicas run the engine's
- * multi-threaded kernels, and the driver's own engine thread count is set to 3 first: the run must neither change it
- * nor let the tasks inherit it.
+ * <p>The driver's own engine thread count is set to 3 first, and every run must leave it so (in local mode the tasks,
+ * which compute at their 1 cpu, run in the driver's JVM; {@link TaskThreadsTest} checks the tasks' count).
  */
 class EngineEquivalenceTest {
 
@@ -51,7 +48,6 @@ class EngineEquivalenceTest {
     static final int EPOCHS = 2;
     static final long SEED = 5;
     static final long INIT_SEED = 42;
-    static final int TASK_CPUS = 2;
     static final int DRIVER_THREADS = 3;
     /** Relative tolerance of the equivalence, and the absolute floor for parameters near zero. */
     static final double RTOL = 1e-4;
@@ -64,7 +60,7 @@ class EngineEquivalenceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        spark = LocalSpark.start("local[8]", "engine-equivalence", Map.of("spark.task.cpus", Integer.toString(TASK_CPUS)));
+        spark = LocalSpark.start("local[4]", "engine-equivalence");
         sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // The 300 training and 200 test images of the subset kept in data-ingest's test resources: 500 real samples.
         Mnist mnist = Mnist.in(SUBSET);
@@ -146,27 +142,6 @@ class EngineEquivalenceTest {
         assertTrue(Comparison.of(init, expected).maxAbsolute() > 1e-2, "the run moved the parameters");
         assertTrue(barrier.history().get(1).trainLoss() < barrier.history().get(0).trainLoss(),
                 "training loss falls: " + barrier.history());
-    }
-
-    @Test
-    void replicasUseTheTaskCpusAsEngineThreads() {
-        ThreadRecorder.reset();
-        ReplicaFactory factory = ThreadRecorder.wrap(ModuleReplica.factory(MnistModels.TUTORIAL_CNN, INIT_SEED));
-        List<SampleBlock> parts = partitions(2);
-        JavaRDD<SampleBlock> data = sc.parallelize(parts, parts.size());
-        for (GradientTransport t : List.of(new BarrierTransport(), new StagePerStepTransport())) {
-            DistributedTrainer trainer = DistributedTrainer.builder()
-                    .replicaFactory(factory).optimizer(PlainEngine.Opt.SGD_MOMENTUM.driver()).globalBatchSize(BATCH).epochs(1)
-                    .seed(SEED).workers(2).transport(t).trainingData(data).validationData(data).consoleProgress(false)
-                    .build();
-            trainer.fit();
-            assertEquals(DRIVER_THREADS, Parallelism.numThreads(), "the driver's engine thread count after a " + t.name() + " run");
-        }
-        // Built in tasks with the task's cpus (and once on the driver with 1, for the initial weights); every gradient
-        // and evaluation call ran with the engine at the task's cpus, not at the driver's count.
-        assertEquals(List.of(1, TASK_CPUS), ThreadRecorder.createdWith(), "threads the replicas were built with");
-        assertEquals(List.of(TASK_CPUS), ThreadRecorder.computedWith(), "engine threads seen inside computeGradient and evaluate");
-        assertTrue(ThreadRecorder.calls() > 2 * (500 / BATCH), "recorded calls: " + ThreadRecorder.calls());
     }
 
     /** Element-wise comparison of two parameter vectors. */
