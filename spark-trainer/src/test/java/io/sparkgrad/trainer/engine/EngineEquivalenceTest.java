@@ -49,9 +49,15 @@ class EngineEquivalenceTest {
     static final long SEED = 5;
     static final long INIT_SEED = 42;
     static final int DRIVER_THREADS = 3;
-    /** Relative tolerance of the equivalence, and the absolute floor for parameters near zero. */
+    /**
+     * Relative tolerance of the equivalence, and the absolute floor for parameters near zero: the golden cases'
+     * default (rel 1e-4, abs 1e-5). Workers send loss sums that the driver divides, the plain engine takes the mean
+     * loss, so float rounding differs; Adam divides by sqrt(v) and turns that rounding in a near-zero gradient into up
+     * to a few 1e-6 of a parameter after dozens of steps (seen: 2.6e-6 on a parameter of 6.9e-3), far below one step
+     * of lr 1e-2.
+     */
     static final double RTOL = 1e-4;
-    static final double ATOL = 1e-6;
+    static final double ATOL = 1e-5;
 
     static SparkSession spark;
     static JavaSparkContext sc;
