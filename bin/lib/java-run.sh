@@ -20,6 +20,8 @@ sparkgrad_build_if_needed() {
     echo "building Sparkgrad (first run, or sources changed) ..." >&2
     (cd "$SPARKGRAD_ROOT" && ./mvnw -q -B -DskipTests -pl examples -am package dependency:build-classpath \
         -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=compile) >&2
+    # The dependency plugin leaves an unchanged file alone: mark the build as done, or every run would rebuild.
+    touch "$SPARKGRAD_CP_FILE"
   fi
 }
 
