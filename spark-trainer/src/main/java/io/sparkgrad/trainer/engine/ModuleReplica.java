@@ -48,6 +48,12 @@ public final class ModuleReplica implements ReplicaModel {
         if (threads < 1) {
             throw new IllegalArgumentException("a replica needs at least 1 thread, got " + threads);
         }
+        if (!model.namedBuffers().isEmpty()) {
+            // Only parameters travel between the driver and the workers: buffers such as BatchNorm's running
+            // statistics would stay wherever each replica computed them, and evaluation would use a random one's.
+            throw new IllegalArgumentException("the model has buffers " + model.namedBuffers().keySet() + ", which the trainer does"
+                    + " not carry between the driver and the workers (only parameters travel): use a model without BatchNorm");
+        }
         this.model = model;
         this.flat = FlatParameters.of(model);
         this.dropout = dropout;
