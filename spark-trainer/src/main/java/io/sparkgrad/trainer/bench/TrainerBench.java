@@ -33,8 +33,9 @@ import java.util.Map;
  * Benchmark of the trainer's transports (issue 4): per-step overhead (the step's wall time minus the slowest worker's
  * gradient computation, so it holds the transfers, the driver's sum and the optimizer update) and steady-state
  * training throughput (samples over the summed step times, each epoch's first step excluded because it includes
- * launching the epoch's tasks; that launch cost is printed on the {@code #} line before) as a ratio to one process
- * running the same replica with {@code single-threads} engine threads on the same data, in the same run. Every
+ * launching the epoch's tasks; that launch cost is printed on the {@code #} line of the run) as a ratio to one process
+ * running the same replica with {@code single-threads} engine threads on the same data, in the same run (measured
+ * before and after the distributed runs of each batch size, the ratio taking the mean of the two). Every
  * configuration gets a warm-up run first (Spark's first jobs run about twice as slow), then {@code --repeats} measured
  * runs. One line per configuration:
  *
@@ -124,12 +125,25 @@ public final class TrainerBench {
                 }
                 System.out.printf(Locale.ROOT, "# model=%s parameters=%d steps_per_run=%d repeats=%d%n", model.name(), params, modelSteps, repeats);
                 for (int batch : batches) {
-                    double single = singleProcess(model, singleThreads, batch, modelSteps, repeats);
+                    // The machine is shared and its speed drifts over minutes: the baseline is measured before and
+                    // after the distributed runs of this batch size, and the ratios use the mean of the two.
+                    double before = singleProcess(model, singleThreads, batch, modelSteps, repeats);
+                    List<Measured> runs = new ArrayList<>();
                     for (int w : workers) {
                         for (String t : o.get("transports").split(",")) {
                             GradientTransport transport = t.equals("barrier") ? new BarrierTransport() : new StagePerStepTransport();
-                            distributed(sc, model, transport, w, batch, modelSteps, repeats, single);
+                            runs.add(distributed(sc, model, transport, w, batch, modelSteps, repeats));
                         }
+                    }
+                    double after = singleProcess(model, singleThreads, batch, modelSteps, repeats);
+                    double single = (before + after) / 2;
+                    System.out.printf(Locale.ROOT, "# single-process threads=%d batch=%d samples_per_s=%.1f (before %.1f, after %.1f)%n",
+                            singleThreads, batch, single, before, after);
+                    for (Measured m : runs) {
+                        System.out.printf(Locale.ROOT,
+                                "RESULT bench=trainer transport=%s workers=%d batch=%d samples_per_s=%.1f ratio_vs_single=%.3f step_overhead_ms_p50=%.3f step_overhead_ms_p95=%.3f%n",
+                                m.transport(), m.workers(), m.batch(), m.samplesPerSecond(), m.samplesPerSecond() / single, m.overheadP50(),
+                                m.overheadP95());
                     }
                 }
             }
@@ -185,7 +199,6 @@ public final class TrainerBench {
         }
         Arrays.sort(rates);
         double median = rates[rates.length / 2];
-        System.out.printf(Locale.ROOT, "# single-process threads=%d batch=%d samples_per_s=%.1f%n", threads, batch, median);
         return median;
     }
 
@@ -207,8 +220,12 @@ public final class TrainerBench {
         }
     }
 
-    private static void distributed(JavaSparkContext sc, BenchModel model, GradientTransport transport, int workers, int batch,
-                                    int steps, int repeats, double single) {
+    /** One distributed configuration's steady-state throughput and per-step overhead percentiles. */
+    private record Measured(String transport, int workers, int batch, double samplesPerSecond, double overheadP50, double overheadP95) {
+    }
+
+    private static Measured distributed(JavaSparkContext sc, BenchModel model, GradientTransport transport, int workers, int batch,
+                                        int steps, int repeats) {
         SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
         JavaRDD<SampleBlock> blocks = data.rdd(sc, sizes(workers, batch, steps), 0);
         ReplicaFactory factory = model.factory();
@@ -239,9 +256,7 @@ public final class TrainerBench {
         double[] c = overheads.compute.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         System.out.printf(Locale.ROOT, "# %s workers=%d batch=%d compute_ms_p50=%.3f steps_measured=%d epoch_samples_per_s=%.1f epoch_start_ms=%.1f%n",
                 transport.name(), workers, batch, percentile(c, 0.5), o.length, samples / seconds, launchMs);
-        System.out.printf(Locale.ROOT,
-                "RESULT bench=trainer transport=%s workers=%d batch=%d samples_per_s=%.1f ratio_vs_single=%.3f step_overhead_ms_p50=%.3f step_overhead_ms_p95=%.3f%n",
-                transport.name(), workers, batch, sps, sps / single, percentile(o, 0.5), percentile(o, 0.95));
+        return new Measured(transport.name(), workers, batch, sps, percentile(o, 0.5), percentile(o, 0.95));
     }
 
     private static double percentile(double[] sorted, double q) {

@@ -2,10 +2,8 @@ package io.sparkgrad.trainer.engine;
 
 import io.sparkgrad.nn.AdaptiveAvgPool2d;
 import io.sparkgrad.nn.Conv2d;
-import io.sparkgrad.nn.Dropout;
 import io.sparkgrad.nn.Flatten;
 import io.sparkgrad.nn.Linear;
-import io.sparkgrad.nn.MaxPool2d;
 import io.sparkgrad.nn.Module;
 import io.sparkgrad.nn.ReLU;
 import io.sparkgrad.nn.Sequential;
@@ -42,17 +40,23 @@ public enum MnistModels {
         }
     },
     /**
-     * A stronger CNN for 99 % test accuracy in a few epochs: two {@code Conv2d(k3, p1)} + ReLU + 2x2 max pool stages
-     * (28 -> 14 -> 7), then {@code Linear(32*7*7, 128)}, ReLU, dropout 0.25 and {@code Linear(128, 10)}.
+     * A stronger CNN for 99 % test accuracy in 3 epochs at little compute: {@code Conv2d(1, 16, k5, s2, p2)} + ReLU
+     * (28 -> 14), {@code Conv2d(16, 32, k3, s2, p1)} + ReLU (14 -> 7), flatten, {@code Linear(32*7*7, 128)}, ReLU,
+     * {@code Linear(128, 10)}. 207,178 parameters, about 0.9 MFLOP per sample forward. Strided convolutions instead of
+     * stride-1 convolutions and max pooling: the usual {@code Conv2d(16, 32, k3, p1)} at 14x14 costs four times as much,
+     * which made an epoch about three times slower here for no better accuracy within a few epochs. Trained with Adam
+     * (lr 4e-3, cosine-annealed to 0 over the run, batch 64, pixels normalised) for 3 epochs it reached 99.07 % on the
+     * official test set on 2 Spark workers and 99.06-99.11 % in single-process runs from other seeds (4 epochs:
+     * 99.09-99.16 %; without the annealing, 98.6-98.7 % after 3-4 epochs).
      */
     MNIST_CNN("mnist-cnn") {
         @Override
         public Module build(Generator init, Generator dropout) {
             return new Sequential(
-                    conv(1, 16, 3, 1, 1, init), new ReLU(), new MaxPool2d(2),
-                    conv(16, 32, 3, 1, 1, init), new ReLU(), new MaxPool2d(2),
+                    conv(1, 16, 5, 2, 2, init), new ReLU(),
+                    conv(16, 32, 3, 2, 1, init), new ReLU(),
                     new Flatten(),
-                    new Linear(32 * 7 * 7, 128, true, init), new ReLU(), new Dropout(0.25f, dropout),
+                    new Linear(32 * 7 * 7, 128, true, init), new ReLU(),
                     new Linear(128, 10, true, init));
         }
     };
