@@ -105,6 +105,10 @@ final class ConfigValidator {
                     + "got momentum " + ConfigBinder.format(o.momentum()) + " and dampening "
                     + ConfigBinder.format(o.dampening()));
         }
+        if (o.schedule() == LrSchedule.COSINE && o.minLr() > o.lr()) {
+            problem("optimizer.minLr", "is " + ConfigBinder.format(o.minLr()) + ", above optimizer.lr "
+                    + ConfigBinder.format(o.lr()) + ": a cosine schedule anneals from lr down to minLr");
+        }
     }
 
     private void training(TrainingConfig t) {

@@ -29,17 +29,18 @@ public record JobConfig(
 
     /**
      * The built-in defaults: the {@code mnist-cnn} model on MNIST with the tutorial's split (validation on
-     * training images 50,000-59,999, test on the official test set), Adam with learning rate 1e-3, a global
-     * batch of 128 for 3 epochs on two workers, on the CPU: 98.6 % test accuracy (measured), in a few minutes on two
-     * cores. Each run writes to a fresh folder {@code runs/mnist-<date>-<time>} (see {@link OutputConfig}).
+     * training images 50,000-59,999, test on the official test set), pixels normalised with MNIST's mean and standard
+     * deviation, Adam with learning rate 4e-3 cosine-annealed to 0 over the run, a global batch of 64 for 3 epochs on
+     * two workers, on the CPU: about 99 % test accuracy (measured: see the README), in about a minute on two cores. Each run writes to a fresh folder {@code runs/mnist-<date>-<time>} (see {@link OutputConfig}).
      * The Spark master is left to the preset.
      */
     public static JobConfig defaults() {
         return new JobConfig(
                 new ModelConfig("mnist-cnn"),
-                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.DIV255, 0, 0),
-                new OptimizerConfig(OptimizerName.ADAM, 1e-3, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8),
-                new TrainingConfig(128, 3, 42L, 2, Transport.BARRIER, false, 0),
+                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.NORMALIZE, 0, 0),
+                new OptimizerConfig(OptimizerName.ADAM, 4e-3, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8,
+                        LrSchedule.COSINE, 0.0),
+                new TrainingConfig(64, 3, 42L, 2, Transport.BARRIER, false, 0),
                 new OutputConfig("runs/mnist-" + OutputConfig.TIMESTAMP, null, null),
                 DeviceType.CPU,
                 new SparkConfig(null, DeployMode.CLIENT, "sparkgrad", Map.of()));

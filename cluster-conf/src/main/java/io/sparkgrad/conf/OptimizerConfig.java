@@ -14,6 +14,8 @@ import java.util.List;
  * @param weightDecay L2 penalty (SGD, Adam) or decoupled decay (AdamW)
  * @param betas       Adam's two running-average coefficients, each in [0, 1)
  * @param eps         Adam's denominator term
+ * @param schedule    {@code constant}, or {@code cosine}: annealed from {@code lr} to {@code minLr} over the run
+ * @param minLr       the learning rate a {@code cosine} schedule ends at
  */
 public record OptimizerConfig(
         OptimizerName name,
@@ -23,7 +25,9 @@ public record OptimizerConfig(
         boolean nesterov,
         @Range(min = 0, max = 1) double weightDecay,
         List<Double> betas,
-        @Range(min = 0, minExclusive = true, max = 1) double eps) implements Serializable {
+        @Range(min = 0, minExclusive = true, max = 1) double eps,
+        LrSchedule schedule,
+        @Range(min = 0, max = 100) double minLr) implements Serializable {
 
     /** Copies {@code betas} so the record stays immutable. */
     public OptimizerConfig {

@@ -133,7 +133,7 @@ class ConfigErrorsTest {
         ConfigProblem p = only(new JobConfigLoader().file(write("optimizer: adam\n")));
         assertEquals("optimizer", p.path());
         assertEquals("must be a section with the keys name, lr, momentum, dampening, nesterov, weightDecay, betas, "
-                + "eps, not the value 'adam'", p.message());
+                + "eps, schedule, minLr, not the value 'adam'", p.message());
     }
 
     @Test
@@ -238,11 +238,21 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aCosineScheduleEndingAboveItsStartNamesBothKeys() {
+        ConfigProblem p = only(new JobConfigLoader().set("optimizer.lr=0.01").set("optimizer.minLr=0.1"));
+        assertEquals("optimizer.minLr", p.path());
+        assertEquals("is 0.1, above optimizer.lr 0.01: a cosine schedule anneals from lr down to minLr", p.message());
+        assertEquals("'linear' is not allowed; allowed values: constant, cosine",
+                only(new JobConfigLoader().set("optimizer.schedule=linear")).message());
+    }
+
+    @Test
     void malformedOverridesSayWhatIsExpected() {
         assertEquals("expected key.path=value, for example optimizer.lr=0.05",
                 only(new JobConfigLoader().set("optimizer.lr")).message());
         assertEquals("optimizer is a section; set one of its keys: optimizer.name, optimizer.lr, optimizer.momentum, "
-                        + "optimizer.dampening, optimizer.nesterov, optimizer.weightDecay, optimizer.betas, optimizer.eps",
+                        + "optimizer.dampening, optimizer.nesterov, optimizer.weightDecay, optimizer.betas, optimizer.eps, "
+                        + "optimizer.schedule, optimizer.minLr",
                 only(new JobConfigLoader().set("optimizer=adam")).message());
         assertEquals("optimizer.lr is a single value, it has no key 'max'",
                 only(new JobConfigLoader().set("optimizer.lr.max=1")).message());

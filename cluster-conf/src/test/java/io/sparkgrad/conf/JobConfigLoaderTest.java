@@ -34,9 +34,12 @@ class JobConfigLoaderTest {
         assertEquals("mnist", c.data().test(), "test follows train when train is mnist");
         assertEquals(Split.TUTORIAL, c.data().split());
         assertEquals(OptimizerName.ADAM, c.optimizer().name());
-        assertEquals(1e-3, c.optimizer().lr());
+        assertEquals(4e-3, c.optimizer().lr());
         assertEquals(List.of(0.9, 0.999), c.optimizer().betas());
-        assertEquals(128, c.training().globalBatchSize());
+        assertEquals(LrSchedule.COSINE, c.optimizer().schedule());
+        assertEquals(0.0, c.optimizer().minLr());
+        assertEquals(Scaling.NORMALIZE, c.data().scaling());
+        assertEquals(64, c.training().globalBatchSize());
         assertEquals(3, c.training().epochs());
         assertEquals(0, c.data().limit(), "all records");
         assertEquals(Transport.BARRIER, c.training().transport());
@@ -66,6 +69,8 @@ class JobConfigLoaderTest {
                   weightDecay: 0.01
                   betas: [0.8, 0.99]
                   eps: 1.0e-6
+                  schedule: constant
+                  minLr: 1e-5
                 training:
                   globalBatchSize: 256
                   epochs: 5
@@ -87,8 +92,8 @@ class JobConfigLoaderTest {
         assertEquals("logistic", c.model().name());
         assertEquals(new DataConfig("hdfs://nn:8020/data/mnist/train.parquet", "hdfs://nn:8020/data/mnist/test.parquet",
                 Split.OFFICIAL, Scaling.NORMALIZE, 8, 5000), c.data());
-        assertEquals(new OptimizerConfig(OptimizerName.ADAMW, 1e-3, 0.9, 0.0, false, 0.01, List.of(0.8, 0.99), 1e-6),
-                c.optimizer());
+        assertEquals(new OptimizerConfig(OptimizerName.ADAMW, 1e-3, 0.9, 0.0, false, 0.01, List.of(0.8, 0.99), 1e-6,
+                LrSchedule.CONSTANT, 1e-5), c.optimizer());
         assertEquals(new TrainingConfig(256, 5, 12345678901L, 4, Transport.STAGE, true, 100), c.training());
         assertEquals(new OutputConfig("hdfs://nn:8020/runs/a/", "hdfs://nn:8020/runs/a/checkpoints",
                 "hdfs://nn:8020/runs/a/metrics.jsonl"), c.output());

@@ -26,8 +26,10 @@ import org.apache.spark.sql.SparkSession;
  * @param validation validation samples, evaluated after every epoch
  * @param test       test samples, evaluated once at the end
  * @param summary    one line per set saying what it holds, for the console
+ * @param trainCount how many training samples there are (the trainer takes {@code trainCount / batch} steps an epoch)
  */
-public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validation, JavaRDD<SampleBlock> test, String summary) {
+public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validation, JavaRDD<SampleBlock> test, String summary,
+                      long trainCount) {
 
     /** The input shape the model zoo's MNIST models take. */
     static final int[] MNIST_SHAPE = {1, 28, 28};
@@ -57,20 +59,21 @@ public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validatio
         StringBuilder summary = new StringBuilder();
         JavaRDD<SampleBlock> train;
         JavaRDD<SampleBlock> validation;
+        long trainCount;
         if (data.split() == Split.TUTORIAL) {
             long valid = n / 6;
             if (valid == 0) {
                 throw new IllegalArgumentException("data.train: " + trainSource.description() + " holds " + n
                         + " records, too few for the tutorial split (the last sixth validates); use data.split=official");
             }
-            long trainCount = Math.min(n - valid, limit);
+            trainCount = Math.min(n - valid, limit);
             long validCount = Math.min(valid, limit);
             train = trainSource.range(0, trainCount);
             validation = trainSource.range(n - valid, validCount);
             summary.append(line("train", trainCount, trainSource.description(), 0));
             summary.append(line("validation", validCount, trainSource.description(), n - valid));
         } else {
-            long trainCount = Math.min(n, limit);
+            trainCount = Math.min(n, limit);
             train = trainSource.range(0, trainCount);
             long validCount = Math.min(testSource.records(), limit);
             validation = testSource.range(0, validCount);
@@ -80,7 +83,7 @@ public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validatio
         long testCount = Math.min(testSource.records(), limit);
         JavaRDD<SampleBlock> test = testSource.range(0, testCount);
         summary.append(line("test", testCount, testSource.description(), 0));
-        return new JobData(train, validation, test, summary.toString().stripTrailing());
+        return new JobData(train, validation, test, summary.toString().stripTrailing(), trainCount);
     }
 
     /** Refuses unlabelled data and images the MNIST models cannot take, naming the key. */

@@ -91,7 +91,7 @@ public final class MnistJob {
             MetricsFile metrics = MetricsFile.at(config.output().metricsFile(), hadoop);
             DistributedTrainer trainer = DistributedTrainer.builder()
                     .replicaFactory(ModuleReplica.factory(model, t.seed()))
-                    .optimizer(TrainerSettings.optimizer(config.optimizer()))
+                    .optimizer(TrainerSettings.optimizer(config.optimizer(), t.epochs() * (data.trainCount() / t.globalBatchSize())))
                     .transport(TrainerSettings.transport(t.transport()))
                     .globalBatchSize(t.globalBatchSize())
                     .epochs(t.epochs())

@@ -12,12 +12,21 @@ public final class TrainerSettings {
     private TrainerSettings() {
     }
 
-    /** core-tensor's SGD, Adam or AdamW with the configured hyperparameters (PyTorch's meanings). */
-    public static EngineOptimizer optimizer(OptimizerConfig o) {
-        return switch (o.name()) {
+    /**
+     * core-tensor's SGD, Adam or AdamW with the configured hyperparameters (PyTorch's meanings) and learning-rate
+     * schedule.
+     *
+     * @param totalSteps the run's driver steps (epochs x steps per epoch): a cosine schedule ends there
+     */
+    public static EngineOptimizer optimizer(OptimizerConfig o, long totalSteps) {
+        EngineOptimizer optimizer = switch (o.name()) {
             case SGD -> EngineOptimizer.sgd(o.lr(), o.momentum(), o.dampening(), o.weightDecay(), o.nesterov());
             case ADAM -> EngineOptimizer.adam(o.lr(), o.betas().get(0), o.betas().get(1), o.eps(), o.weightDecay());
             case ADAMW -> EngineOptimizer.adamw(o.lr(), o.betas().get(0), o.betas().get(1), o.eps(), o.weightDecay());
+        };
+        return switch (o.schedule()) {
+            case CONSTANT -> optimizer;
+            case COSINE -> optimizer.withCosineAnnealing(Math.toIntExact(Math.max(1, totalSteps)), o.minLr());
         };
     }
 

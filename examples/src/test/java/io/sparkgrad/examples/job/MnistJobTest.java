@@ -67,7 +67,8 @@ class MnistJobTest {
         out = tmp.resolve("run");
         LoadedConfig loaded = new JobConfigLoader()
                 .set("model.name=tutorial-cnn")
-                .set("optimizer.name=sgd").set("optimizer.lr=0.1").set("optimizer.momentum=0.9")
+                .set("optimizer.name=sgd").set("optimizer.lr=0.1").set("optimizer.momentum=0.9").set("optimizer.schedule=constant")
+                .set("data.scaling=div255")
                 .set("training.globalBatchSize=64").set("training.epochs=1")
                 .set("data.limit=" + LIMIT)
                 .set("output.outputDir=" + out)
@@ -222,8 +223,8 @@ class MnistJobTest {
         assertArrayEquals(mnist.load(false, 50_000, 300, PixelScaling.DIV_255).labels(), labels(d.validation()));
         assertArrayEquals(mnist.load(true, 0, 300, PixelScaling.DIV_255).labels(), labels(d.test()));
         SampleBlock first = d.validation().first();
-        assertArrayEquals(Arrays.copyOf(mnist.load(false, 50_000, 1, PixelScaling.DIV_255).images(), 784),
-                Arrays.copyOf(first.features(), 784), "pixels scaled by 1/255 (data.scaling div255)");
+        assertArrayEquals(Arrays.copyOf(mnist.load(false, 50_000, 1, PixelScaling.NORMALIZE).images(), 784),
+                Arrays.copyOf(first.features(), 784), "pixels normalised (the default data.scaling normalize)");
     }
 
     @Test
