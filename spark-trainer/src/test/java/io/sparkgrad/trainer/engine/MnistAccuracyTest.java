@@ -40,8 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Needs the full MNIST in the cache folder ({@link MnistCache#defaultDir()}); it is downloaded first when missing
  * (the route CI takes on a fresh machine). Skipped, with the reason, only when it can be neither found nor downloaded.
  *
- * <p>The slowest tests of the module (on the shared 2-core machine, about 2 minutes for the tutorial CNN and 4 for
- * {@code mnist-cnn}); tagged {@code mnist-full} so that a quick run can leave them out with
+ * <p>The slowest tests of the module (on the idle 2-core machine, 45 s for both together: about 5 s of training for
+ * the tutorial CNN, 28 s for {@code mnist-cnn}); tagged {@code mnist-full} so that a quick run can leave them out with
  * {@code -DexcludedGroups=mnist-full}.
  */
 @Tag("mnist-full")
