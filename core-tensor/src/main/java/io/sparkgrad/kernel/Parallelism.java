@@ -1,14 +1,10 @@
 package io.sparkgrad.kernel;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * The global intra-op thread count and the small shared executor that the kernels split their work on.
+ * The global intra-op thread count and the small team of pool threads ({@link WorkerTeam}) that the kernels split
+ * their work on.
  *
  * <p>The count defaults to {@link Runtime#availableProcessors()}, or to the system property
  * {@code sparkgrad.threads} when it is set (a Spark task sets it to {@code spark.task.cpus}), and can be changed at
@@ -17,7 +13,8 @@ import java.util.function.IntConsumer;
  * <p>{@link #parallelFor} runs the body inline when the count is 1, when the range is smaller than the grain,
  * or when it is called from inside another parallel region (nested regions never deadlock and never
  * oversubscribe). The calling thread always takes the first chunk itself, so a region of {@code t} threads uses
- * {@code t - 1} pool threads.
+ * {@code t - 1} pool threads. Pool threads spin briefly between regions instead of sleeping at once: handing a
+ * region to a sleeping thread costs more than many of the engine's regions take (see {@link WorkerTeam}).
  */
 public final class Parallelism {
 
@@ -36,8 +33,7 @@ public final class Parallelism {
 
     private static final String PROPERTY = "sparkgrad.threads";
     private static volatile int numThreads = initialThreads();
-    private static ExecutorService pool;
-    private static int poolSize;
+    private static WorkerTeam team;
     /** True on pool threads and on a caller while it runs a region, so that nested regions run inline. */
     private static final ThreadLocal<Boolean> IN_REGION = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
@@ -140,64 +136,27 @@ public final class Parallelism {
             body.run(0, 0, n);
             return;
         }
-        ExecutorService exec = pool(chunks - 1);
-        @SuppressWarnings("unchecked")
-        Future<?>[] futures = new Future<?>[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            final int chunk = c;
-            final int start = (int) ((long) n * c / chunks);
-            final int end = (int) ((long) n * (c + 1) / chunks);
-            futures[c - 1] = exec.submit(() -> body.run(chunk, start, end));
-        }
-        RuntimeException failure = null;
         IN_REGION.set(Boolean.TRUE);
         try {
-            body.run(0, 0, (int) ((long) n / chunks));
-        } catch (RuntimeException | Error e) {
-            failure = e instanceof RuntimeException re ? re : new RuntimeException(e);
+            team(chunks - 1).run(n, chunks, body);
         } finally {
             IN_REGION.set(Boolean.FALSE);
         }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = addFailure(failure, e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                failure = addFailure(failure, e.getCause());
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
     }
 
-    private static RuntimeException addFailure(RuntimeException first, Throwable next) {
-        if (first == null) {
-            return next instanceof RuntimeException re ? re : new RuntimeException("parallelFor: a chunk failed", next);
-        }
-        first.addSuppressed(next);
-        return first;
+    /** Marks the current thread as a pool thread: regions it starts run inline. */
+    static void markPoolThread() {
+        IN_REGION.set(Boolean.TRUE);
     }
 
-    private static synchronized ExecutorService pool(int workers) {
-        if (pool == null || poolSize < workers) {
-            if (pool != null) {
-                pool.shutdown();
+    /** A team of at least {@code workers} pool threads, replacing a smaller one (which stops when idle). */
+    private static synchronized WorkerTeam team(int workers) {
+        if (team == null || team.size() < workers) {
+            if (team != null) {
+                team.shutdown();
             }
-            AtomicInteger id = new AtomicInteger();
-            ThreadFactory factory = r -> {
-                Thread t = new Thread(() -> {
-                    IN_REGION.set(Boolean.TRUE);
-                    r.run();
-                }, "sparkgrad-intraop-" + id.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            pool = Executors.newFixedThreadPool(workers, factory);
-            poolSize = workers;
+            team = new WorkerTeam(workers);
         }
-        return pool;
+        return team;
     }
 }

@@ -127,6 +127,14 @@ public final class Conv2d extends Module {
         return F.conv2d(input, weight(), bias(), stride, padding, dilation, groups);
     }
 
+    /**
+     * {@code relu(forward(input))} in one pass, with the same values and gradients: what {@link Sequential} runs for
+     * a {@code Conv2d} directly followed by a {@link ReLU}.
+     */
+    Tensor forwardRelu(Tensor input) {
+        return Convolution.conv2d(input, weight(), bias(), stride, padding, dilation, groups, true);
+    }
+
     @Override
     protected String extraRepr() {
         StringBuilder sb = new StringBuilder().append(inChannels).append(", ").append(outChannels).append(", kernel_size=")

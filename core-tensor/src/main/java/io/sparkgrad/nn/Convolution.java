@@ -2,6 +2,7 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
+import io.sparkgrad.kernel.ReluKernel;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -12,9 +13,19 @@ final class Convolution {
     }
 
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return conv2d(x, weight, bias, stride, padding, dilation, groups, false);
+    }
+
+    /**
+     * {@code conv2d}, followed by a ReLU when {@code relu} is set: one pass writes {@code relu(conv(x))} (no
+     * pre-activation array, no second pass over the output), and the backward masks the incoming gradient on the fly
+     * before the convolution's own backward. The values and gradients are exactly those of the two ops in a row.
+     */
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups,
+            boolean relu) {
         if (x.dim() == 3) {
             // An unbatched [C, H, W] image, as PyTorch accepts: run it as a batch of one.
-            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, relu).squeeze(0);
         }
         if (x.dim() != 4) {
             throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
@@ -33,16 +44,28 @@ final class Convolution {
                 g.dH(), g.dW(), g.groups());
         float[] out = new float[Shape.numel(g.outputShape())];
         Conv2dKernel.forward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
-                bc == null ? 0 : bc.storageOffset(), out, 0);
+                bc == null ? 0 : bc.storageOffset(), out, 0, relu);
         Tensor result = Tensor.of(out, g.outputShape());
         int[] xShape = x.shape();
         int[] wShape = weight.shape();
-        return GradFn.of("conv2d", x, weight, bias).saving(x, weight).result(result, gradOut -> {
-            Tensor go = Dense.of(gradOut, "conv2d backward", "output gradient");
+        String name = relu ? "conv2d_relu" : "conv2d";
+        // With the ReLU the output is saved too: the backward reads its signs, so an in-place change of it must fail.
+        GradFn fn = relu ? GradFn.of(name, x, weight, bias).saving(x, weight, result) : GradFn.of(name, x, weight, bias).saving(x, weight);
+        return fn.result(result, gradOut -> {
+            Tensor go = Dense.of(gradOut, name + " backward", "output gradient");
+            float[] gy = go.data();
+            int gyOff = go.storageOffset();
+            if (relu) {
+                // The ReLU's backward: the gradient where the (saved) output is positive.
+                float[] masked = new float[out.length];
+                ReluKernel.backward(out, 0, gy, gyOff, masked, 0, out.length, false);
+                gy = masked;
+                gyOff = 0;
+            }
             float[] gx = x.requiresGrad() ? new float[Shape.numel(xShape)] : null;
             float[] gw = weight.requiresGrad() ? new float[Shape.numel(wShape)] : null;
             float[] gb = bias != null && bias.requiresGrad() ? new float[g.outC()] : null;
-            Conv2dKernel.backward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), go.data(), go.storageOffset(),
+            Conv2dKernel.backward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), gy, gyOff,
                     gx, 0, gw, 0, gb, 0, false);
             return new Tensor[] {gx == null ? null : Tensor.of(gx, xShape), gw == null ? null : Tensor.of(gw, wShape),
                     gb == null ? null : Tensor.of(gb, g.outC())};

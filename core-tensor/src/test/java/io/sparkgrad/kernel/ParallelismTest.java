@@ -1,6 +1,8 @@
 package io.sparkgrad.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,5 +108,67 @@ class ParallelismTest {
                     }
                 }));
         assertEquals("boom in chunk 1", e.getMessage());
+    }
+
+    @Test
+    void concurrentCallersGetEveryChunkOnceWithTheSameBoundaries() throws Exception {
+        Parallelism.setNumThreads(2);
+        int callers = 4;
+        int regions = 2000;
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] threads = new Thread[callers];
+        for (int t = 0; t < callers; t++) {
+            threads[t] = new Thread(() -> {
+                try {
+                    for (int r = 0; r < regions; r++) {
+                        int n = 7 + r % 13;
+                        java.util.concurrent.atomic.AtomicIntegerArray seen = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+                        int[][] bounds = new int[2][];
+                        Parallelism.parallelFor(n, 1, (chunk, s, e) -> {
+                            bounds[chunk] = new int[] {s, e};
+                            for (int i = s; i < e; i++) {
+                                seen.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, seen.get(i), "index " + i + " of " + n);
+                        }
+                        // Whether the region ran on the team or inline (the team busy with another caller's), the
+                        // chunks are the same two halves.
+                        assertArrayEquals(new int[] {0, n / 2}, bounds[0]);
+                        assertArrayEquals(new int[] {n / 2, n}, bounds[1]);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+
+    @Test
+    void growingTheThreadCountWhileAnotherThreadRunsRegionsLosesNoChunk() throws Exception {
+        Parallelism.setNumThreads(2);
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        Thread runner = new Thread(() -> {
+            for (int r = 0; r < 3000; r++) {
+                Parallelism.parallelFor(64, 1, (chunk, s, e) -> done.addAndGet(e - s));
+            }
+        });
+        runner.start();
+        for (int t = 3; t <= 6; t++) {
+            Thread.sleep(2);
+            Parallelism.setNumThreads(t);
+            Parallelism.parallelFor(64, 1, (chunk, s, e) -> done.addAndGet(e - s));
+        }
+        runner.join(60_000);
+        assertFalse(runner.isAlive(), "a region waited forever on a replaced team");
+        assertEquals(64L * (3000 + 4), done.get());
     }
 }

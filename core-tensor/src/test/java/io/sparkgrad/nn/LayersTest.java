@@ -28,6 +28,47 @@ class LayersTest {
     }
 
     @Test
+    void sequentialFusesConvAndReluWithExactlyTheUnfusedValuesAndGradients() {
+        Sequential net = new Sequential(new Conv2d(2, 5, 3, 2, 1), new ReLU(), new Conv2d(5, 3, 3, 1, 1), new ReLU(), new Flatten());
+        Tensor x = uniform(g, -1, 1, 4, 2, 9, 9).requiresGrad(true);
+        Tensor fused = net.forward(x);
+        assertEquals("conv2d_relu", fusedName(new Sequential(new Conv2d(2, 1, 1), new ReLU()).forward(x)));
+        fused.mul(uniform(new Generator(3), -1, 1, fused.shape())).sum().backward();
+        float[] gx = x.grad().toFloatArray();
+        java.util.List<float[]> gp = new java.util.ArrayList<>();
+        net.parameters().forEach(p -> gp.add(p.grad().toFloatArray()));
+
+        net.zeroGrad();
+        Tensor x2 = x.detach().requiresGrad(true);
+        Tensor chained = x2;
+        for (Module m : net.children()) {
+            chained = m.forward(chained);
+        }
+        assertArrayEquals(chained.toFloatArray(), fused.toFloatArray(), 0f);
+        chained.mul(uniform(new Generator(3), -1, 1, chained.shape())).sum().backward();
+        assertArrayEquals(x2.grad().toFloatArray(), gx, 0f);
+        for (int i = 0; i < gp.size(); i++) {
+            assertArrayEquals(net.parameters().get(i).grad().toFloatArray(), gp.get(i), 0f, "parameter " + i);
+        }
+    }
+
+    @Test
+    void anInPlaceChangeOfAFusedConvReluOutputFailsItsBackward() {
+        Sequential net = new Sequential(new Conv2d(1, 2, 3, 1, 1), new ReLU());
+        Tensor y = net.forward(uniform(g, -1, 1, 1, 1, 5, 5));
+        // Written behind autograd's back, as a kernel or a user holding data() may; markModified() reports it.
+        y.data()[0] = 1f;
+        y.markModified();
+        var e = assertThrows(RuntimeException.class, () -> y.sum().backward());
+        assertTrue(e.getMessage().contains("inplace operation") && e.getMessage().contains("saved by conv2d_relu"), e.getMessage());
+    }
+
+    /** The name of the op that made {@code t} (its grad_fn, seen through its repr). */
+    private static String fusedName(Tensor t) {
+        return t.gradFn().name();
+    }
+
+    @Test
     void layerWithoutBiasRegistersItAsAbsent() {
         Conv2d conv = new Conv2d(3, 2, 3, 1, 0, 1, 1, false);
         assertEquals(null, conv.bias());
