@@ -159,6 +159,23 @@ public final class Conv2dKernel {
         }
     }
 
+    /**
+     * The backward of {@code y = relu(conv2d(x, w) + bias)} (the forward with {@code relu} set): the incoming gradient
+     * masked where {@code y > 0}, then {@link #backward}. The masked gradient lives in a per-thread scratch buffer,
+     * not a fresh array: it is the largest temporary of a small CNN's backward pass.
+     *
+     * @param y the forward's output {@code [n, o, outH, outW]} at {@code yOff}
+     */
+    public static void backwardAfterRelu(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff,
+            float[] gy, int gyOff, float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate) {
+        int size = g.outputSize();
+        Checks.range("conv2d backward", "output", y, yOff, size);
+        Checks.range("conv2d backward", "grad_output", gy, gyOff, size);
+        float[] masked = Scratch.floats(Scratch.RELU_GRAD, size);
+        ReluKernel.backward(y, yOff, gy, gyOff, masked, 0, size, false);
+        backward(g, x, xOff, w, wOff, masked, 0, gx, gxOff, gw, gwOff, gb, gbOff, accumulate);
+    }
+
     /** The im2col + GEMM backward (any geometry); arguments already checked. */
     static void backwardIm2col(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy, int gyOff,
             float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate) {

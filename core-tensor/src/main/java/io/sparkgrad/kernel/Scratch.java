@@ -12,7 +12,9 @@ final class Scratch {
     static final int GRAD_OUT = 2;
     static final int PLANES = 3;
     static final int GRAD_PLANES = 4;
-    private static final int SLOTS = 5;
+    /** The caller's, not a chunk's: {@link Conv2dKernel#backwardAfterRelu}'s masked output gradient. */
+    static final int RELU_GRAD = 5;
+    private static final int SLOTS = 6;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
 

@@ -2,7 +2,6 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
-import io.sparkgrad.kernel.ReluKernel;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -53,20 +52,16 @@ final class Convolution {
         GradFn fn = relu ? GradFn.of(name, x, weight, bias).saving(x, weight, result) : GradFn.of(name, x, weight, bias).saving(x, weight);
         return fn.result(result, gradOut -> {
             Tensor go = Dense.of(gradOut, name + " backward", "output gradient");
-            float[] gy = go.data();
-            int gyOff = go.storageOffset();
-            if (relu) {
-                // The ReLU's backward: the gradient where the (saved) output is positive.
-                float[] masked = new float[out.length];
-                ReluKernel.backward(out, 0, gy, gyOff, masked, 0, out.length, false);
-                gy = masked;
-                gyOff = 0;
-            }
             float[] gx = x.requiresGrad() ? new float[Shape.numel(xShape)] : null;
             float[] gw = weight.requiresGrad() ? new float[Shape.numel(wShape)] : null;
             float[] gb = bias != null && bias.requiresGrad() ? new float[g.outC()] : null;
-            Conv2dKernel.backward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), gy, gyOff,
-                    gx, 0, gw, 0, gb, 0, false);
+            if (relu) {
+                Conv2dKernel.backwardAfterRelu(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), out, 0,
+                        go.data(), go.storageOffset(), gx, 0, gw, 0, gb, 0, false);
+            } else {
+                Conv2dKernel.backward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), go.data(),
+                        go.storageOffset(), gx, 0, gw, 0, gb, 0, false);
+            }
             return new Tensor[] {gx == null ? null : Tensor.of(gx, xShape), gw == null ? null : Tensor.of(gw, wShape),
                     gb == null ? null : Tensor.of(gb, g.outC())};
         });
