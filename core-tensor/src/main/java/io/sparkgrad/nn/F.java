@@ -37,9 +37,13 @@ public final class F {
                     + weight.size(1) + "x" + weight.size(0) + "); linear expects input [..., " + (weight.dim() == 2 ? weight.size(1) : "in")
                     + "] for weight " + Shape.format(weight.shape()));
         }
-        Tensor y = x.dim() == 2 ? x.matmul(weight.t()) : x.reshape(-1, x.size(-1)).matmul(weight.t());
-        if (bias != null) {
-            y = y.add(bias);
+        Tensor x2 = x.dim() == 2 ? x : x.reshape(-1, x.size(-1));
+        Tensor y;
+        if (bias == null || (bias.dim() == 1 && bias.size(0) == weight.size(0))) {
+            y = FullyConnected.linear(x2, weight, bias);
+        } else {
+            // A bias of another shape that broadcasts (PyTorch accepts that too): the general ops.
+            y = x2.matmul(weight.t()).add(bias);
         }
         if (x.dim() != 2) {
             int[] shape = x.shape();

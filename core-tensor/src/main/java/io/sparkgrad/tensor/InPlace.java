@@ -9,6 +9,20 @@ final class InPlace {
 
     /** {@code target += alpha * src}, src broadcast to target's shape. */
     static void axpy(Tensor target, Tensor src, float alpha) {
+        if (target.isContiguous() && src.dtype() == DType.FLOAT32 && src.isContiguous() && src.data() != target.data()
+                && Arrays.equals(src.shape(), target.shape())) {
+            // The common case (a gradient accumulated into a parameter's grad): straight from the source's storage,
+            // wherever in it the source starts, without a copy.
+            float[] s = src.data();
+            float[] t = target.data();
+            int so = src.storageOffset();
+            int to = target.storageOffset();
+            for (int i = 0, n = target.numel(); i < n; i++) {
+                t[to + i] += alpha * s[so + i];
+            }
+            target.storage().bumpVersion();
+            return;
+        }
         float[] s = broadcastValues(src, target.shape(), "add_");
         float[] t = target.data();
         if (target.isContiguous()) {

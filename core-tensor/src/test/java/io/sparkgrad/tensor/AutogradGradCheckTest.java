@@ -81,5 +81,9 @@ class AutogradGradCheckTest {
         check(t -> F.crossEntropy(t[0], target, Reduction.SUM), new Tensor[] {uniform(g, -2, 2, 4, 5)}, EPS, TOL);
         check(t -> F.mseLoss(t[0], t[1]), new Tensor[] {uniform(g, -1, 1, 3, 4), uniform(g, -1, 1, 3, 4)}, EPS, TOL);
         check(t -> F.linear(t[0], t[1], t[2]), new Tensor[] {uniform(g, -1, 1, 3, 4), uniform(g, -1, 1, 2, 4), uniform(g, -1, 1, 2)}, EPS, TOL);
+        // A batch of any rank, a transposed (non-contiguous) input, no bias, and a bias that only broadcasts.
+        check(t -> F.linear(t[0], t[1], null), new Tensor[] {uniform(g, -1, 1, 2, 3, 4), uniform(g, -1, 1, 5, 4)}, EPS, TOL);
+        check(t -> F.linear(t[0].t(), t[1], t[2]), new Tensor[] {uniform(g, -1, 1, 4, 3), uniform(g, -1, 1, 2, 4), uniform(g, -1, 1, 2)}, EPS, TOL);
+        check(t -> F.linear(t[0], t[1], t[2]), new Tensor[] {uniform(g, -1, 1, 3, 4), uniform(g, -1, 1, 2, 4), uniform(g, -1, 1, 1)}, EPS, TOL);
     }
 }

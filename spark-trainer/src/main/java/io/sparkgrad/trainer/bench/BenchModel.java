@@ -57,6 +57,34 @@ public interface BenchModel {
         }
     }
 
+    /** The main job's CNN on the core-tensor engine ({@link MnistModels#MNIST_CNN}): 207,178 parameters. */
+    final class MnistCnn implements BenchModel {
+        @Override
+        public String name() {
+            return "mnist-cnn";
+        }
+
+        @Override
+        public ReplicaFactory factory() {
+            return ModuleReplica.factory(MnistModels.MNIST_CNN, 1);
+        }
+
+        @Override
+        public int features() {
+            return 784;
+        }
+
+        @Override
+        public int classes() {
+            return 10;
+        }
+
+        @Override
+        public int[] sampleShape() {
+            return new int[] {1, 28, 28};
+        }
+    }
+
     /** MLP 784-5-10 on arrays: 3,985 parameters, about the tutorial CNN's 3,930. */
     final class SmallMlp implements BenchModel {
         @Override
