@@ -54,4 +54,35 @@ final class VectorElementwise {
             gx[gxOff + i] = accumulate ? gx[gxOff + i] + g : g;
         }
     }
+
+    /**
+     * {@link AdamKernel#scalar}'s loop over whole vectors, the same operations in the same order; returns how many
+     * elements it did (the rest is the caller's scalar tail).
+     */
+    static int adam(AdamKernel.Step s, float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int k, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, go + i);
+            if (s.maximize()) {
+                gi = gi.neg();
+            }
+            FloatVector pi = FloatVector.fromArray(S, p, po + i);
+            if (s.decoupled()) {
+                pi = pi.mul(s.decay());
+            } else if (s.l2() != 0f) {
+                gi = gi.add(pi.mul(s.l2()));
+            }
+            FloatVector mi = FloatVector.fromArray(S, m, k + i).mul(s.beta1()).add(gi.mul(s.oneMinusBeta1()));
+            FloatVector vi = FloatVector.fromArray(S, v, k + i).mul(s.beta2()).add(gi.mul(s.oneMinusBeta2()).mul(gi));
+            mi.intoArray(m, k + i);
+            vi.intoArray(v, k + i);
+            if (vmax != null) {
+                vi = FloatVector.fromArray(S, vmax, k + i).max(vi);
+                vi.intoArray(vmax, k + i);
+            }
+            FloatVector denom = vi.sqrt().div(s.bc2Sqrt()).add(s.eps());
+            pi.add(mi.div(denom).mul(s.stepSize())).intoArray(p, po + i);
+        }
+        return bound;
+    }
 }

@@ -1,5 +1,6 @@
 package io.sparkgrad.optim;
 
+import io.sparkgrad.kernel.AdamKernel;
 import io.sparkgrad.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,36 +159,10 @@ public class Adam extends Optimizer {
         double biasCorrection2 = 1 - StrictMath.pow(beta2, step);
         float stepSize = (float) -(lr / biasCorrection1);
         float bc2Sqrt = (float) StrictMath.sqrt(biasCorrection2);
-        float b1 = (float) beta1;
-        float b2 = (float) beta2;
-        float oneMinusB1 = (float) (1 - beta1);
-        float oneMinusB2 = (float) (1 - beta2);
-        float epsF = (float) eps;
-        float wd = decoupled ? 0f : (float) weightDecay;
-        float decay = (float) (1 - lr * weightDecay);
-        float[] m = buffers[0];
-        float[] v = buffers[1];
-        float[] vmax = amsgrad ? buffers[2] : null;
-        for (int i = 0; i < n; i++) {
-            float gi = maximize ? -g[go + i] : g[go + i];
-            float pi = p[po + i];
-            if (decoupled) {
-                pi = pi * decay;
-            } else if (wd != 0f) {
-                gi = gi + wd * pi;
-            }
-            float mi = m[i] * b1 + oneMinusB1 * gi;
-            float vi = v[i] * b2 + oneMinusB2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            if (vmax != null) {
-                vi = Math.max(vmax[i], vi);
-                vmax[i] = vi;
-            }
-            // sqrt in double then rounded is the correctly rounded float sqrt.
-            float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
-            p[po + i] = pi + stepSize * (mi / denom);
-        }
+        AdamKernel.Step s = new AdamKernel.Step(stepSize, bc2Sqrt, (float) beta1, (float) beta2, (float) (1 - beta1),
+                (float) (1 - beta2), (float) eps, decoupled ? 0f : (float) weightDecay, decoupled,
+                (float) (1 - lr * weightDecay), maximize);
+        AdamKernel.update(s, p, po, g, go, buffers[0], buffers[1], amsgrad ? buffers[2] : null, n);
     }
 
     /**
