@@ -87,6 +87,7 @@ class SparkgradMainTest {
         spark = TestSpark.start("sparkgrad-cli-test");
         runDir = tmp.resolve("run");
         train = run("train", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
+                "--set", "optimizer.schedule=constant",
                 "--set", "training.globalBatchSize=64", "--set", "training.epochs=1", "--set", LIMIT,
                 "--set", "output.outputDir=" + runDir);
     }
@@ -115,6 +116,7 @@ class SparkgradMainTest {
     @Test
     void theStagePerStepTransportTakesTheSameSteps() {
         Run r = run("train", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
+                "--set", "optimizer.schedule=constant",
                 "--set", "training.globalBatchSize=64", "--set", "training.epochs=1", "--set", LIMIT,
                 "--set", "training.transport=stage", "--set", "output.outputDir=" + tmp.resolve("stage"));
         assertEquals(0, r.status(), r.err() + r.out());
@@ -134,12 +136,28 @@ class SparkgradMainTest {
             }
         }
         Run r = run("train", "--resume", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
+                "--set", "optimizer.schedule=constant",
                 "--set", "training.globalBatchSize=64", "--set", "training.epochs=2", "--set", LIMIT,
                 "--set", "output.outputDir=" + copy);
         assertEquals(0, r.status(), r.err() + r.out());
         assertEquals("2", JobResult.parse(r.last()).group(3));
         assertTrue(r.lines().stream().noneMatch(l -> l.startsWith("epoch 1/2")), "epoch 1 came from the checkpoint:\n" + r.out());
         assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("epoch 2/2  train loss")), r.out());
+
+        // A cosine schedule spans the run: resuming with another schedule (or, with cosine, another length) would
+        // not continue the same trajectory, and is refused with both configurations.
+        Path other = tmp.resolve("resumed-cosine");
+        try (var files = Files.walk(runDir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, other.resolve(runDir.relativize(f).toString()));
+            }
+        }
+        Run cosine = run("train", "--resume", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
+                "--set", "training.globalBatchSize=64", "--set", "training.epochs=2", "--set", LIMIT,
+                "--set", "output.outputDir=" + other);
+        assertEquals(1, cosine.status(), cosine.out());
+        assertTrue(cosine.err().contains("cannot resume from") && cosine.err().contains("\"lr_schedule\":{\"name\":\"cosine_annealing\""),
+                cosine.err());
 
         Run fresh = run("train", "--resume", "--set", LIMIT);
         assertEquals(1, fresh.status());
