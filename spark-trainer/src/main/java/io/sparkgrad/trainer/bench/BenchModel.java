@@ -29,16 +29,22 @@ public interface BenchModel {
         return new int[] {features()};
     }
 
-    /** The tutorial CNN on the core-tensor engine ({@link MnistModels#TUTORIAL_CNN}): 3,930 parameters, 1x28x28 samples. */
-    final class TutorialCnn implements BenchModel {
+    /** A model of the core-tensor engine's MNIST zoo: 1x28x28 samples, 10 classes, weights from seed 1. */
+    abstract class EngineModel implements BenchModel {
+        private final MnistModels spec;
+
+        EngineModel(MnistModels spec) {
+            this.spec = spec;
+        }
+
         @Override
         public String name() {
-            return "tutorial-cnn";
+            return spec.id();
         }
 
         @Override
         public ReplicaFactory factory() {
-            return ModuleReplica.factory(MnistModels.TUTORIAL_CNN, 1);
+            return ModuleReplica.factory(spec, 1);
         }
 
         @Override
@@ -57,31 +63,17 @@ public interface BenchModel {
         }
     }
 
-    /** The main job's CNN on the core-tensor engine ({@link MnistModels#MNIST_CNN}): 207,178 parameters. */
-    final class MnistCnn implements BenchModel {
-        @Override
-        public String name() {
-            return "mnist-cnn";
+    /** The tutorial CNN ({@link MnistModels#TUTORIAL_CNN}): 3,930 parameters. */
+    final class TutorialCnn extends EngineModel {
+        public TutorialCnn() {
+            super(MnistModels.TUTORIAL_CNN);
         }
+    }
 
-        @Override
-        public ReplicaFactory factory() {
-            return ModuleReplica.factory(MnistModels.MNIST_CNN, 1);
-        }
-
-        @Override
-        public int features() {
-            return 784;
-        }
-
-        @Override
-        public int classes() {
-            return 10;
-        }
-
-        @Override
-        public int[] sampleShape() {
-            return new int[] {1, 28, 28};
+    /** The main job's CNN ({@link MnistModels#MNIST_CNN}): 207,178 parameters. */
+    final class MnistCnn extends EngineModel {
+        public MnistCnn() {
+            super(MnistModels.MNIST_CNN);
         }
     }
 
