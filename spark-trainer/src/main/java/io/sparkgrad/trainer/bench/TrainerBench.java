@@ -54,7 +54,8 @@ import java.util.Map;
  * run; the large model uses a third), {@code repeats} (3), {@code single-threads} (2: engine threads of the
  * single-process baseline), {@code models} (small,large; also medium), {@code small-model} / {@code large-model} /
  * {@code medium-model} (a {@link BenchModel} class name), {@code probe-params} (3930,1003300: parameter counts for the
- * Spark-free loopback round trip of the barrier channel, {@link LoopbackProbe}; empty to skip).
+ * Spark-free loopback round trip of the barrier channel, {@link LoopbackProbe}; empty to skip). The main job's model:
+ * {@code bin/bench trainer --models=small --small-model='io.sparkgrad.trainer.bench.BenchModel$MnistCnn'}.
  */
 public final class TrainerBench {
 
