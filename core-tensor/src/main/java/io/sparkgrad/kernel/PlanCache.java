@@ -1,12 +1,11 @@
 package io.sparkgrad.kernel;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * A small least-recently-used cache of per-geometry plans (index tables that depend only on the layer's shape, not
+ * A small cache of per-geometry plans (index tables that depend only on the layer's shape, not
  * on the batch size or the data), so that a training loop builds them once per layer instead of once per call.
  * Keys are geometries with the batch size set to 0.
  *
@@ -14,13 +13,11 @@ import java.util.function.Function;
  */
 final class PlanCache<V> {
 
+    /** Distinct layer shapes kept; past that the cache starts over (a model has a handful of conv layers). */
     private static final int CAPACITY = 64;
-    private final Map<Conv2dGeometry, V> plans = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, V> eldest) {
-            return size() > CAPACITY;
-        }
-    });
+    // Read on every convolution call: a lock-free map, not a synchronized LRU (its lock and list updates showed up at
+    // a few percent of a small CNN's training step).
+    private final Map<Conv2dGeometry, V> plans = new ConcurrentHashMap<>();
     private final Function<Conv2dGeometry, V> build;
 
     PlanCache(Function<Conv2dGeometry, V> build) {
@@ -31,6 +28,13 @@ final class PlanCache<V> {
     V get(Conv2dGeometry g) {
         Conv2dGeometry key = new Conv2dGeometry(0, g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(),
                 g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups());
-        return plans.computeIfAbsent(key, build);
+        V plan = plans.get(key);
+        if (plan == null) {
+            if (plans.size() >= CAPACITY) {
+                plans.clear();
+            }
+            plan = plans.computeIfAbsent(key, build);
+        }
+        return plan;
     }
 }
