@@ -171,4 +171,22 @@ class ParallelismTest {
         assertFalse(runner.isAlive(), "a region waited forever on a replaced team");
         assertEquals(64L * (3000 + 4), done.get());
     }
+
+    @Test
+    void idlePoolThreadsStopSpinningAndPark() throws Exception {
+        Parallelism.setNumThreads(2);
+        Parallelism.parallelFor(2, 1, (chunk, s, e) -> { });
+        // The spin window is 0.2 ms: well within a second every pool thread is parked, costing no CPU.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        java.util.List<Thread> pool;
+        do {
+            Thread.sleep(20);
+            pool = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("sparkgrad-intraop-") && t.isAlive()).toList();
+        } while (pool.stream().anyMatch(t -> t.getState() != Thread.State.WAITING) && System.nanoTime() < deadline);
+        assertFalse(pool.isEmpty(), "the region ran on a pool thread");
+        for (Thread t : pool) {
+            assertEquals(Thread.State.WAITING, t.getState(), t.getName() + " is still running while idle");
+        }
+    }
 }
