@@ -49,8 +49,8 @@ final class Convolution {
         int[] wShape = weight.shape();
         String name = relu ? "conv2d_relu" : "conv2d";
         // With the ReLU the output is saved too: the backward reads its signs, so an in-place change of it must fail.
-        GradFn fn = relu ? GradFn.of(name, x, weight, bias).saving(x, weight, result) : GradFn.of(name, x, weight, bias).saving(x, weight);
-        return fn.result(result, gradOut -> {
+        Tensor[] saved = relu ? new Tensor[] {x, weight, result} : new Tensor[] {x, weight};
+        return GradFn.of(name, x, weight, bias).saving(saved).result(result, gradOut -> {
             Tensor go = Dense.of(gradOut, name + " backward", "output gradient");
             float[] gx = x.requiresGrad() ? new float[Shape.numel(xShape)] : null;
             float[] gw = weight.requiresGrad() ? new float[Shape.numel(wShape)] : null;
