@@ -77,16 +77,22 @@ public interface BenchModel {
         }
     }
 
-    /** MLP 784-5-10 on arrays: 3,985 parameters, about the tutorial CNN's 3,930. */
-    final class SmallMlp implements BenchModel {
+    /** An MLP 784-hidden-10 on arrays ({@link ArrayMlp}), weights from seed 1. */
+    abstract class ArrayMlpModel implements BenchModel {
+        private final int hidden;
+
+        ArrayMlpModel(int hidden) {
+            this.hidden = hidden;
+        }
+
         @Override
         public String name() {
-            return "array-mlp-784-5-10";
+            return "array-mlp-784-" + hidden + "-10";
         }
 
         @Override
         public ReplicaFactory factory() {
-            return ArrayMlp.factory(1, 784, 5, 10);
+            return ArrayMlp.factory(1, 784, hidden, 10);
         }
 
         @Override
@@ -97,52 +103,27 @@ public interface BenchModel {
         @Override
         public int classes() {
             return 10;
+        }
+    }
+
+    /** MLP 784-5-10 on arrays: 3,985 parameters, about the tutorial CNN's 3,930. */
+    final class SmallMlp extends ArrayMlpModel {
+        public SmallMlp() {
+            super(5);
         }
     }
 
     /** MLP 784-1262-10 on arrays: 1,003,300 parameters. */
-    final class LargeMlp implements BenchModel {
-        @Override
-        public String name() {
-            return "array-mlp-784-1262-10";
-        }
-
-        @Override
-        public ReplicaFactory factory() {
-            return ArrayMlp.factory(1, 784, 1262, 10);
-        }
-
-        @Override
-        public int features() {
-            return 784;
-        }
-
-        @Override
-        public int classes() {
-            return 10;
+    final class LargeMlp extends ArrayMlpModel {
+        public LargeMlp() {
+            super(1262);
         }
     }
 
     /** MLP 784-126-10 on arrays: 100,180 parameters, for a middle point of the cost model. */
-    final class MediumMlp implements BenchModel {
-        @Override
-        public String name() {
-            return "array-mlp-784-126-10";
-        }
-
-        @Override
-        public ReplicaFactory factory() {
-            return ArrayMlp.factory(1, 784, 126, 10);
-        }
-
-        @Override
-        public int features() {
-            return 784;
-        }
-
-        @Override
-        public int classes() {
-            return 10;
+    final class MediumMlp extends ArrayMlpModel {
+        public MediumMlp() {
+            super(126);
         }
     }
 }
