@@ -1,5 +1,6 @@
 package io.sparkgrad.nn.spec;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,7 +13,9 @@ import java.util.Objects;
  * @param kind the layer
  * @param args the argument values, in the order of {@link LayerKind#signature()}
  */
-public record LayerSpec(LayerKind kind, List<Object> args) {
+public record LayerSpec(LayerKind kind, List<Object> args) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
 
     public LayerSpec {
         Objects.requireNonNull(kind, "kind");

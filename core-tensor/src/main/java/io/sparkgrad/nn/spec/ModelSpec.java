@@ -4,6 +4,7 @@ import io.sparkgrad.nn.Module;
 import io.sparkgrad.nn.Sequential;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Shape;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,11 +23,14 @@ import java.util.stream.Collectors;
  *
  * Shapes leave out the batch dimension: an image input is {@code [channels, height, width]}, a flat one
  * {@code [features]}. {@link #toString()} is the canonical text, which {@link #parse(String)} reads back to an equal
- * spec. The layers and their arguments are {@link LayerKind}'s.
+ * spec. The layers and their arguments are {@link LayerKind}'s. A spec is an immutable, serializable value, to be sent to
+ * Spark executors and built there.
  *
  * @param layers the layers, in order (at least one)
  */
-public record ModelSpec(List<LayerSpec> layers) {
+public record ModelSpec(List<LayerSpec> layers) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
 
     public ModelSpec {
         layers = List.copyOf(layers);

@@ -147,6 +147,18 @@ class ModelSpecParseTest {
     }
 
     @Test
+    void aSpecSurvivesJavaSerialization() throws Exception {
+        ModelSpec spec = ModelSpec.parse(CNN + " dropout(0.1) batchnorm2d(eps=0.001)");
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(spec);
+        }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(spec, in.readObject());
+        }
+    }
+
+    @Test
     void anEmptySpecIsAnError() {
         assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("  ")).getMessage().contains("at least one layer"));
         assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of()));
