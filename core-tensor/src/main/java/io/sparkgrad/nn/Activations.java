@@ -48,9 +48,12 @@ final class Activations {
         int off = xc.storageOffset();
         int n = x.numel();
         float[] out = new float[n];
+        // Phi(x) is kept for the backward: the erf series is the expensive part, and both passes need it.
+        double[] cdf = new double[n];
         for (int i = 0; i < n; i++) {
             double v = in[off + i];
-            out[i] = (float) (v * normalCdf(v));
+            cdf[i] = normalCdf(v);
+            out[i] = (float) (v * cdf[i]);
         }
         return GradFn.of("gelu", x).saving(xc).result(Tensor.of(out, x.shape()), gradOut -> {
             Tensor g = Dense.of(gradOut, "gelu backward", "output gradient");
@@ -59,7 +62,7 @@ final class Activations {
             float[] d = new float[n];
             for (int i = 0; i < n; i++) {
                 double v = in[off + i];
-                d[i] = (float) (gd[gOff + i] * (normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
+                d[i] = (float) (gd[gOff + i] * (cdf[i] + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
             }
             return new Tensor[] {Tensor.of(d, x.shape())};
         });
