@@ -1,10 +1,12 @@
 package io.sparkgrad.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 class BatchNorm2dKernelTest {
@@ -14,6 +16,29 @@ class BatchNorm2dKernelTest {
     private static final int HW = 5;
     private static final float EPS = 1e-5f;
     private static final float MOMENTUM = 0.1f;
+
+    /** The forward in training mode: batch statistics, then the normalisation. */
+    private static float[] forwardTraining(float[] x, float[] w, float[] b, double[] mean, double[] invStd) {
+        double[] var = new double[C];
+        BatchNorm2dKernel.stats(N, C, HW, x, 0, mean, var);
+        BatchNorm2dKernel.invStd(C, var, EPS, invStd);
+        float[] y = new float[x.length];
+        BatchNorm2dKernel.normalize(N, C, HW, x, 0, mean, invStd, w, 0, b, 0, y, 0);
+        return y;
+    }
+
+    /** The forward in evaluation mode: the running statistics. */
+    private static float[] forwardEval(float[] x, float[] w, float[] b, float[] rm, float[] rv, double[] mean, double[] invStd) {
+        double[] var = new double[C];
+        for (int c = 0; c < C; c++) {
+            mean[c] = rm[c];
+            var[c] = rv[c];
+        }
+        BatchNorm2dKernel.invStd(C, var, EPS, invStd);
+        float[] y = new float[x.length];
+        BatchNorm2dKernel.normalize(N, C, HW, x, 0, mean, invStd, w, 0, b, 0, y, 0);
+        return y;
+    }
 
     @Test
     void trainingNormalisesWithBatchStatisticsAndUpdatesRunningOnesUnbiased() {
@@ -25,11 +50,14 @@ class BatchNorm2dKernelTest {
         float[] rv = {0.5f, 1f, 1.5f, 2f};
         float[] rm0 = rm.clone();
         float[] rv0 = rv.clone();
+        double[] mean = new double[C];
+        double[] var = new double[C];
+        BatchNorm2dKernel.stats(N, C, HW, x, 0, mean, var);
+        double[] invStd = new double[C];
+        BatchNorm2dKernel.invStd(C, var, EPS, invStd);
         float[] y = new float[x.length];
-        float[] mean = new float[C];
-        float[] invStd = new float[C];
-        BatchNorm2dKernel.forwardTraining(N, C, HW, x, 0, w, 0, b, 0, rm, 0, rv, 0, MOMENTUM, EPS, y, 0, mean, 0,
-                invStd, 0);
+        BatchNorm2dKernel.normalize(N, C, HW, x, 0, mean, invStd, w, 0, b, 0, y, 0);
+        BatchNorm2dKernel.updateRunning(C, rm, 0, rv, 0, mean, var, MOMENTUM, (long) N * HW);
         int m = N * HW;
         for (int c = 0; c < C; c++) {
             double s = 0;
@@ -46,33 +74,48 @@ class BatchNorm2dKernelTest {
                     sq += d * d;
                 }
             }
-            double var = sq / m;
-            assertEquals(mu, mean[c], 1e-6);
-            assertEquals(1 / Math.sqrt(var + EPS), invStd[c], 1e-5);
+            double v = sq / m;
+            assertEquals(mu, mean[c], 1e-12);
+            assertEquals(v, var[c], 1e-12);
+            assertEquals(1 / Math.sqrt(v + EPS), invStd[c], 1e-12);
             assertEquals(0.9 * rm0[c] + 0.1 * mu, rm[c], 1e-6);
             assertEquals(0.9 * rv0[c] + 0.1 * sq / (m - 1), rv[c], 1e-6);
             for (int n = 0; n < N; n++) {
                 for (int q = 0; q < HW; q++) {
                     int i = (n * C + c) * HW + q;
-                    assertEquals((x[i] - mu) / Math.sqrt(var + EPS) * w[c] + b[c], y[i], 1e-5, "element " + i);
+                    assertEquals((x[i] - mu) / Math.sqrt(v + EPS) * w[c] + b[c], y[i], 1e-5, "element " + i);
                 }
             }
         }
     }
 
     @Test
-    void evalUsesRunningStatisticsAndLeavesThemAlone() {
+    void evalUsesRunningStatisticsWithoutAffine() {
         SplittableRandom rnd = new SplittableRandom(2);
         float[] x = Reference.random(rnd, N * C * HW);
         float[] rm = Reference.random(rnd, C);
         float[] rv = {0.5f, 1f, 1.5f, 2f};
-        float[] y = new float[x.length];
-        BatchNorm2dKernel.forwardEval(N, C, HW, x, 0, null, 0, null, 0, rm, 0, rv, 0, EPS, y, 0);
+        float[] y = forwardEval(x, null, null, rm, rv, new double[C], new double[C]);
         for (int i = 0; i < x.length; i++) {
             int c = (i / HW) % C;
             assertEquals((x[i] - rm[c]) / Math.sqrt(rv[c] + EPS), y[i], 1e-5, "element " + i);
         }
-        assertEquals(2f, rv[3]);
+    }
+
+    @Test
+    void aMeanFarLargerThanTheSpreadDoesNotCancelTheDeviations() {
+        // Values 1e4 + {-1, 1}: a float shift (-mean * scale) would lose most digits of the normalised values.
+        float[] x = new float[N * C * HW];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 1e4f + (i % 2 == 0 ? -1f : 1f);
+        }
+        double[] mean = new double[C];
+        double[] invStd = new double[C];
+        float[] y = forwardTraining(x, null, null, mean, invStd);
+        for (int i = 0; i < x.length; i++) {
+            double expected = (x[i] - mean[(i / HW) % C]) * invStd[(i / HW) % C];
+            assertEquals(expected, y[i], 1e-6, "element " + i);
+        }
     }
 
     @Test
@@ -82,30 +125,18 @@ class BatchNorm2dKernelTest {
         float[] w = Reference.random(rnd, C);
         float[] b = Reference.random(rnd, C);
         float[] up = Reference.random(rnd, x.length);
-        float[] mean = new float[C];
-        float[] invStd = new float[C];
-        BatchNorm2dKernel.forwardTraining(N, C, HW, x, 0, w, 0, b, 0, null, 0, null, 0, MOMENTUM, EPS,
-                new float[x.length], 0, mean, 0, invStd, 0);
+        double[] mean = new double[C];
+        double[] invStd = new double[C];
+        forwardTraining(x, w, b, mean, invStd);
+        double[] sumG = new double[C];
+        double[] sumGXhat = new double[C];
+        BatchNorm2dKernel.gradSums(N, C, HW, up, 0, x, 0, mean, invStd, sumG, sumGXhat);
         float[] gx = new float[x.length];
-        float[] gw = new float[C];
-        float[] gb = new float[C];
-        BatchNorm2dKernel.backwardTraining(N, C, HW, x, 0, up, 0, w, 0, mean, 0, invStd, 0, gx, 0, gw, 0, gb, 0, false);
-        java.util.function.DoubleSupplier loss = () -> {
-            float[] y = new float[x.length];
-            BatchNorm2dKernel.forwardTraining(N, C, HW, x, 0, w, 0, b, 0, null, 0, null, 0, MOMENTUM, EPS, y, 0,
-                    new float[C], 0, new float[C], 0);
-            return Reference.dot(y, up);
-        };
+        BatchNorm2dKernel.backwardInput(N, C, HW, true, up, 0, x, 0, mean, invStd, w, 0, sumG, sumGXhat, gx, 0);
+        DoubleSupplier loss = () -> Reference.dot(forwardTraining(x, w, b, new double[C], new double[C]), up);
         Finite.check("batch_norm d/dx", x, gx, loss, 1e-3f, 3e-2, 3e-3);
-        Finite.check("batch_norm d/dweight", w, gw, loss, 1e-3f, 3e-2, 3e-3);
-        Finite.check("batch_norm d/dbias", b, gb, loss, 1e-3f, 3e-2, 3e-3);
-
-        float[] acc = Conv2dKernelTest.filled(x.length, 1f);
-        BatchNorm2dKernel.backwardTraining(N, C, HW, x, 0, up, 0, w, 0, mean, 0, invStd, 0, acc, 0, null, 0, null, 0,
-                true);
-        for (int i = 0; i < x.length; i++) {
-            assertEquals(gx[i] + 1f, acc[i], 1e-5, "accumulated element " + i);
-        }
+        Finite.check("batch_norm d/dweight", w, Reference.toFloat(sumGXhat), loss, 1e-3f, 3e-2, 3e-3);
+        Finite.check("batch_norm d/dbias", b, Reference.toFloat(sumG), loss, 1e-3f, 3e-2, 3e-3);
     }
 
     @Test
@@ -117,25 +148,56 @@ class BatchNorm2dKernelTest {
         float[] rm = Reference.random(rnd, C);
         float[] rv = {0.5f, 1f, 1.5f, 2f};
         float[] up = Reference.random(rnd, x.length);
+        double[] mean = new double[C];
+        double[] invStd = new double[C];
+        forwardEval(x, w, b, rm, rv, mean, invStd);
+        double[] sumG = new double[C];
+        double[] sumGXhat = new double[C];
+        BatchNorm2dKernel.gradSums(N, C, HW, up, 0, x, 0, mean, invStd, sumG, sumGXhat);
         float[] gx = new float[x.length];
-        float[] gw = new float[C];
-        float[] gb = new float[C];
-        BatchNorm2dKernel.backwardEval(N, C, HW, x, 0, up, 0, w, 0, rm, 0, rv, 0, EPS, gx, 0, gw, 0, gb, 0, false);
-        java.util.function.DoubleSupplier loss = () -> {
-            float[] y = new float[x.length];
-            BatchNorm2dKernel.forwardEval(N, C, HW, x, 0, w, 0, b, 0, rm, 0, rv, 0, EPS, y, 0);
-            return Reference.dot(y, up);
-        };
+        BatchNorm2dKernel.backwardInput(N, C, HW, false, up, 0, x, 0, mean, invStd, w, 0, null, null, gx, 0);
+        DoubleSupplier loss = () -> Reference.dot(forwardEval(x, w, b, rm, rv, new double[C], new double[C]), up);
         Finite.check("batch_norm eval d/dx", x, gx, loss);
-        Finite.check("batch_norm eval d/dweight", w, gw, loss);
-        Finite.check("batch_norm eval d/dbias", b, gb, loss);
+        Finite.check("batch_norm eval d/dweight", w, Reference.toFloat(sumGXhat), loss);
+        Finite.check("batch_norm eval d/dbias", b, Reference.toFloat(sumG), loss);
     }
 
     @Test
-    void aSingleValuePerChannelIsRefusedInTraining() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BatchNorm2dKernel.forwardTraining(1, 2, 1, new float[2], 0, null, 0, null, 0, null, 0, null, 0,
-                        0.1f, 1e-5f, new float[2], 0, new float[2], 0, new float[2], 0));
-        assertTrue(e.getMessage().contains("more than 1 value per channel"), e.getMessage());
+    void resultsDoNotDependOnTheThreadCount() {
+        int saved = Parallelism.numThreads();
+        int n = 4;
+        int c = 16;
+        int s = 4096;
+        float[] x = Reference.random(new SplittableRandom(5), n * c * s);
+        float[][] out = new float[2][];
+        try {
+            int[] threads = {1, 4};
+            for (int t = 0; t < threads.length; t++) {
+                Parallelism.setNumThreads(threads[t]);
+                double[] mean = new double[c];
+                double[] var = new double[c];
+                BatchNorm2dKernel.stats(n, c, s, x, 0, mean, var);
+                double[] invStd = new double[c];
+                BatchNorm2dKernel.invStd(c, var, EPS, invStd);
+                out[t] = new float[x.length];
+                BatchNorm2dKernel.normalize(n, c, s, x, 0, mean, invStd, null, 0, null, 0, out[t], 0);
+            }
+        } finally {
+            Parallelism.setNumThreads(saved);
+        }
+        assertArrayEquals(out[0], out[1]);
+    }
+
+    @Test
+    void badSizesAreRefusedNamingTheOperand() {
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> BatchNorm2dKernel.stats(2, 0, 3, new float[6], 0, new double[1], new double[1]));
+        assertTrue(shape.getMessage().contains("[2, 0, 3]"), shape.getMessage());
+        IllegalArgumentException input = assertThrows(IllegalArgumentException.class,
+                () -> BatchNorm2dKernel.stats(2, 2, 3, new float[11], 0, new double[2], new double[2]));
+        assertTrue(input.getMessage().contains("input needs 12 floats"), input.getMessage());
+        IllegalArgumentException mean = assertThrows(IllegalArgumentException.class,
+                () -> BatchNorm2dKernel.stats(2, 2, 3, new float[12], 0, new double[1], new double[2]));
+        assertTrue(mean.getMessage().contains("mean must hold 2 values"), mean.getMessage());
     }
 }
