@@ -89,11 +89,19 @@ public final class AdaptiveAvgPool2dKernel {
         });
     }
 
-    private static void check(int n, int c, int h, int w, int outH, int outW) {
-        if (n < 0 || c < 1 || h < 1 || w < 1 || outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("adaptive_avg_pool2d: sizes must be positive (batch may be 0), got "
-                    + "input ["
-                    + n + ", " + c + ", " + h + ", " + w + "] and output size " + outH + "x" + outW);
+    /** Checks an output size before any input is seen (as {@code nn.AdaptiveAvgPool2d}'s constructor does). */
+    public static void checkOutputSize(String op, int outH, int outW) {
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException(op + ": output size must be positive, got (" + outH + ", " + outW + ")");
+        }
+    }
+
+    /** Checks the sizes: input {@code [n, c, h, w]} with positive channels, height and width (n may be 0), output positive. */
+    public static void check(int n, int c, int h, int w, int outH, int outW) {
+        checkOutputSize("adaptive_avg_pool2d", outH, outW);
+        if (n < 0 || c < 1 || h < 1 || w < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: expected an input [N, C, H, W] with positive C, H and W, but got "
+                    + "input of size [" + n + ", " + c + ", " + h + ", " + w + "]");
         }
     }
 }
