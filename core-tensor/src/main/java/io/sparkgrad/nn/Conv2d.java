@@ -59,11 +59,7 @@ public final class Conv2d extends Module {
 
     /** PyTorch's {@code reset_parameters}: {@code kaiming_uniform_(weight, a=sqrt(5))} and a bias bound of {@code 1/sqrt(fan_in)}. */
     public void resetParameters(Generator gen) {
-        Init.kaimingUniform(weight(), Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, gen);
-        if (bias() != null) {
-            double bound = 1 / Math.sqrt(Init.fanIn(weight()));
-            Init.uniform(bias(), -bound, bound, gen);
-        }
+        Init.layerDefaults(weight(), bias(), gen);
     }
 
     public Parameter weight() {

@@ -25,17 +25,12 @@ final class Reductions {
     static Tensor sum(Tensor x, int dim, boolean keepdim) {
         x.requireFloat("sum");
         int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
-        }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
+        Shape.Split split = Shape.split(shape, dim);
+        int d = split.dim();
+        int outer = split.outer();
+        int inner = split.inner();
+        int n = split.size();
         float[] in = Elementwise.contiguousData(x);
         float[] out = new float[outer * inner];
         for (int o = 0; o < outer; o++) {
@@ -56,17 +51,12 @@ final class Reductions {
     static Tensor max(Tensor x, int dim, boolean keepdim) {
         x.requireFloat("max");
         int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
-        }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
+        Shape.Split split = Shape.split(shape, dim);
+        int d = split.dim();
+        int outer = split.outer();
+        int inner = split.inner();
+        int n = split.size();
         if (n == 0) {
             throw new IllegalArgumentException("max(): cannot reduce over an empty dimension " + d + " (shape " + Shape.format(shape) + ")");
         }
@@ -94,17 +84,12 @@ final class Reductions {
     static Tensor argmax(Tensor x, int dim) {
         x.requireFloat("argmax");
         int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
-        }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
+        Shape.Split split = Shape.split(shape, dim);
+        int d = split.dim();
+        int outer = split.outer();
+        int inner = split.inner();
+        int n = split.size();
         float[] out = new float[outer * inner];
         int[] arg = new int[outer * inner];
         argmaxInto(Elementwise.contiguousData(x), outer, n, inner, out, arg);

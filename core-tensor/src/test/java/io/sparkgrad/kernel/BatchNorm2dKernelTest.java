@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class BatchNorm2dKernelTest {
 
     private static final int N = 3;
@@ -16,6 +18,16 @@ class BatchNorm2dKernelTest {
     private static final int HW = 5;
     private static final float EPS = 1e-5f;
     private static final float MOMENTUM = 0.1f;
+
+    /** Random input, affine parameters, running statistics and output gradient. */
+    private record Inputs(float[] x, float[] w, float[] b, float[] rm, float[] rv, float[] up) {
+        static Inputs random(long seed) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            float[] x = Reference.random(rnd, N * C * HW);
+            return new Inputs(x, Reference.random(rnd, C), Reference.random(rnd, C), Reference.random(rnd, C),
+                    new float[] {0.5f, 1f, 1.5f, 2f}, Reference.random(rnd, x.length));
+        }
+    }
 
     /** The forward in training mode: batch statistics, then the normalisation. */
     private static float[] forwardTraining(float[] x, float[] w, float[] b, double[] mean, double[] invStd) {
@@ -42,12 +54,12 @@ class BatchNorm2dKernelTest {
 
     @Test
     void trainingNormalisesWithBatchStatisticsAndUpdatesRunningOnesUnbiased() {
-        SplittableRandom rnd = new SplittableRandom(1);
-        float[] x = Reference.random(rnd, N * C * HW);
-        float[] w = Reference.random(rnd, C);
-        float[] b = Reference.random(rnd, C);
-        float[] rm = Reference.random(rnd, C);
-        float[] rv = {0.5f, 1f, 1.5f, 2f};
+        Inputs in = Inputs.random(1);
+        float[] x = in.x();
+        float[] w = in.w();
+        float[] b = in.b();
+        float[] rm = in.rm();
+        float[] rv = in.rv();
         float[] rm0 = rm.clone();
         float[] rv0 = rv.clone();
         double[] mean = new double[C];
@@ -91,10 +103,10 @@ class BatchNorm2dKernelTest {
 
     @Test
     void evalUsesRunningStatisticsWithoutAffine() {
-        SplittableRandom rnd = new SplittableRandom(2);
-        float[] x = Reference.random(rnd, N * C * HW);
-        float[] rm = Reference.random(rnd, C);
-        float[] rv = {0.5f, 1f, 1.5f, 2f};
+        Inputs in = Inputs.random(2);
+        float[] x = in.x();
+        float[] rm = in.rm();
+        float[] rv = in.rv();
         float[] y = forwardEval(x, null, null, rm, rv, new double[C], new double[C]);
         for (int i = 0; i < x.length; i++) {
             int c = (i / HW) % C;
@@ -120,11 +132,11 @@ class BatchNorm2dKernelTest {
 
     @Test
     void trainingBackwardThroughTheBatchStatisticsMatchesFiniteDifferences() {
-        SplittableRandom rnd = new SplittableRandom(3);
-        float[] x = Reference.random(rnd, N * C * HW);
-        float[] w = Reference.random(rnd, C);
-        float[] b = Reference.random(rnd, C);
-        float[] up = Reference.random(rnd, x.length);
+        Inputs in = Inputs.random(3);
+        float[] x = in.x();
+        float[] w = in.w();
+        float[] b = in.b();
+        float[] up = in.up();
         double[] mean = new double[C];
         double[] invStd = new double[C];
         forwardTraining(x, w, b, mean, invStd);
@@ -141,13 +153,13 @@ class BatchNorm2dKernelTest {
 
     @Test
     void evalBackwardMatchesFiniteDifferences() {
-        SplittableRandom rnd = new SplittableRandom(4);
-        float[] x = Reference.random(rnd, N * C * HW);
-        float[] w = Reference.random(rnd, C);
-        float[] b = Reference.random(rnd, C);
-        float[] rm = Reference.random(rnd, C);
-        float[] rv = {0.5f, 1f, 1.5f, 2f};
-        float[] up = Reference.random(rnd, x.length);
+        Inputs in = Inputs.random(4);
+        float[] x = in.x();
+        float[] w = in.w();
+        float[] b = in.b();
+        float[] rm = in.rm();
+        float[] rv = in.rv();
+        float[] up = in.up();
         double[] mean = new double[C];
         double[] invStd = new double[C];
         forwardEval(x, w, b, rm, rv, mean, invStd);
@@ -164,26 +176,21 @@ class BatchNorm2dKernelTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() {
-        int saved = Parallelism.numThreads();
         int n = 4;
         int c = 16;
         int s = 4096;
         float[] x = Reference.random(new SplittableRandom(5), n * c * s);
         float[][] out = new float[2][];
-        try {
-            int[] threads = {1, 4};
-            for (int t = 0; t < threads.length; t++) {
-                Parallelism.setNumThreads(threads[t]);
-                double[] mean = new double[c];
-                double[] var = new double[c];
-                BatchNorm2dKernel.stats(n, c, s, x, 0, mean, var);
-                double[] invStd = new double[c];
-                BatchNorm2dKernel.invStd(c, var, EPS, invStd);
-                out[t] = new float[x.length];
-                BatchNorm2dKernel.normalize(n, c, s, x, 0, mean, invStd, null, 0, null, 0, out[t], 0);
-            }
-        } finally {
-            Parallelism.setNumThreads(saved);
+        int[] threads = {1, 4};
+        for (int t = 0; t < threads.length; t++) {
+            Parallelism.setNumThreads(threads[t]);
+            double[] mean = new double[c];
+            double[] var = new double[c];
+            BatchNorm2dKernel.stats(n, c, s, x, 0, mean, var);
+            double[] invStd = new double[c];
+            BatchNorm2dKernel.invStd(c, var, EPS, invStd);
+            out[t] = new float[x.length];
+            BatchNorm2dKernel.normalize(n, c, s, x, 0, mean, invStd, null, 0, null, 0, out[t], 0);
         }
         assertArrayEquals(out[0], out[1]);
     }

@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class Conv2dKernelTest {
-
-    private final int savedThreads = Parallelism.numThreads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallelism.setNumThreads(savedThreads);
-    }
 
     /** Stride, padding, dilation, groups, non-square inputs and kernels, batches that split into sub-batches. */
     private static final List<Conv2dGeometry> GEOMETRIES = List.of(

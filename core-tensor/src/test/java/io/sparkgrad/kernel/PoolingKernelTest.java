@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class PoolingKernelTest {
-
-    private final int savedThreads = Parallelism.numThreads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallelism.setNumThreads(savedThreads);
-    }
 
     private static final List<Pool2dGeometry> MAX_GEOMETRIES = List.of(
             Pool2dGeometry.of(2, 3, 6, 8, 2, 2, 0, 1),

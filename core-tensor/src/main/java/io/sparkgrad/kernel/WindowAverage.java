@@ -1,0 +1,89 @@
+package io.sparkgrad.kernel;
+
+import java.util.Arrays;
+
+/**
+ * The loops of average pooling and adaptive average pooling, forward and backward: each output of an {@code h x w}
+ * input plane is the average of a rectangle of it, the rows {@code [rowStart[i], rowEnd[i])} and the columns
+ * {@code [colStart[j], colEnd[j])} for output {@code (i, j)}. The kernels differ only in their windows and divisor.
+ */
+final class WindowAverage {
+
+    /**
+     * The windows along each axis, and what each sum is divided by.
+     *
+     * @param divisor a fixed divisor for every window ({@code kh * kw}, padding counted), or 0 for the window's own area
+     */
+    record Windows(int[] rowStart, int[] rowEnd, int[] colStart, int[] colEnd, int divisor) {
+        int outH() {
+            return rowStart.length;
+        }
+
+        int outW() {
+            return colStart.length;
+        }
+    }
+
+    private WindowAverage() {
+    }
+
+    /** Averages the windows of {@code planes} input planes {@code [h, w]} into output planes {@code [outH, outW]}. */
+    static void forward(int planes, int h, int w, Windows win, float[] x, int xOff, float[] y, int yOff, int grain) {
+        int outH = win.outH();
+        int outW = win.outW();
+        float inv = win.divisor() > 0 ? 1f / win.divisor() : 0f;
+        Parallelism.parallelFor(planes, grain, (chunk, p0, p1) -> {
+            for (int pl = p0; pl < p1; pl++) {
+                int in = xOff + pl * h * w;
+                int out = yOff + pl * outH * outW;
+                for (int oh = 0; oh < outH; oh++) {
+                    int h0 = win.rowStart()[oh];
+                    int h1 = win.rowEnd()[oh];
+                    for (int ow = 0; ow < outW; ow++) {
+                        int w0 = win.colStart()[ow];
+                        int w1 = win.colEnd()[ow];
+                        float s = 0f;
+                        for (int ih = h0; ih < h1; ih++) {
+                            for (int iw = w0; iw < w1; iw++) {
+                                s += x[in + ih * w + iw];
+                            }
+                        }
+                        y[out + oh * outW + ow] = win.divisor() > 0 ? s * inv : s / ((h1 - h0) * (w1 - w0));
+                    }
+                }
+            }
+        });
+    }
+
+    /** Spreads each output gradient evenly over its window ({@code accumulate}: add into {@code gx}). */
+    static void backward(int planes, int h, int w, Windows win, float[] gy, int gyOff, float[] gx, int gxOff, boolean accumulate,
+            int grain) {
+        int outH = win.outH();
+        int outW = win.outW();
+        float inv = win.divisor() > 0 ? 1f / win.divisor() : 0f;
+        Parallelism.parallelFor(planes, grain, (chunk, p0, p1) -> {
+            if (!accumulate) {
+                Arrays.fill(gx, gxOff + p0 * h * w, gxOff + p1 * h * w, 0f);
+            }
+            for (int pl = p0; pl < p1; pl++) {
+                int in = gxOff + pl * h * w;
+                int out = gyOff + pl * outH * outW;
+                for (int oh = 0; oh < outH; oh++) {
+                    int h0 = win.rowStart()[oh];
+                    int h1 = win.rowEnd()[oh];
+                    for (int ow = 0; ow < outW; ow++) {
+                        int w0 = win.colStart()[ow];
+                        int w1 = win.colEnd()[ow];
+                        float g = gy[out + oh * outW + ow];
+                        float v = win.divisor() > 0 ? g * inv : g / ((h1 - h0) * (w1 - w0));
+                        for (int ih = h0; ih < h1; ih++) {
+                            for (int iw = w0; iw < w1; iw++) {
+                                gx[in + ih * w + iw] += v;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
