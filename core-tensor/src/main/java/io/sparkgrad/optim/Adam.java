@@ -77,10 +77,10 @@ public class Adam extends Optimizer {
     }
 
     private static void validate(double beta1, double beta2, double eps, double weightDecay) {
-        require(Double.isFinite(eps) && eps >= 0, "Invalid epsilon value: " + eps);
+        requireNonNegative("epsilon", eps);
         require(beta1 >= 0 && beta1 < 1, "Invalid beta parameter at index 0: " + beta1);
         require(beta2 >= 0 && beta2 < 1, "Invalid beta parameter at index 1: " + beta2);
-        require(Double.isFinite(weightDecay) && weightDecay >= 0, "Invalid weight_decay value: " + weightDecay);
+        requireNonNegative("weight_decay", weightDecay);
     }
 
     @Override
