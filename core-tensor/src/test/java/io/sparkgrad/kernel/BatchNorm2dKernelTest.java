@@ -104,13 +104,10 @@ class BatchNorm2dKernelTest {
     @Test
     void evalUsesRunningStatisticsWithoutAffine() {
         Inputs in = Inputs.random(2);
-        float[] x = in.x();
-        float[] rm = in.rm();
-        float[] rv = in.rv();
-        float[] y = forwardEval(x, null, null, rm, rv, new double[C], new double[C]);
-        for (int i = 0; i < x.length; i++) {
+        float[] y = forwardEval(in.x(), null, null, in.rm(), in.rv(), new double[C], new double[C]);
+        for (int i = 0; i < y.length; i++) {
             int c = (i / HW) % C;
-            assertEquals((x[i] - rm[c]) / Math.sqrt(rv[c] + EPS), y[i], 1e-5, "element " + i);
+            assertEquals((in.x()[i] - in.rm()[c]) / Math.sqrt(in.rv()[c] + EPS), y[i], 1e-5, "element " + i);
         }
     }
 
@@ -130,48 +127,41 @@ class BatchNorm2dKernelTest {
         }
     }
 
+    /** {gx, gw, gb} of {@code sum(y * up)} from the saved statistics, by the kernel's backward. */
+    private static float[][] backward(Inputs in, boolean training, double[] mean, double[] invStd) {
+        double[] sumG = new double[C];
+        double[] sumGXhat = new double[C];
+        BatchNorm2dKernel.gradSums(N, C, HW, in.up(), 0, in.x(), 0, mean, invStd, sumG, sumGXhat);
+        float[] gx = new float[in.x().length];
+        BatchNorm2dKernel.backwardInput(N, C, HW, training, in.up(), 0, in.x(), 0, mean, invStd, in.w(), 0, sumG, sumGXhat, gx, 0);
+        return new float[][] {gx, Reference.toFloat(sumGXhat), Reference.toFloat(sumG)};
+    }
+
     @Test
     void trainingBackwardThroughTheBatchStatisticsMatchesFiniteDifferences() {
         Inputs in = Inputs.random(3);
-        float[] x = in.x();
-        float[] w = in.w();
-        float[] b = in.b();
-        float[] up = in.up();
         double[] mean = new double[C];
         double[] invStd = new double[C];
-        forwardTraining(x, w, b, mean, invStd);
-        double[] sumG = new double[C];
-        double[] sumGXhat = new double[C];
-        BatchNorm2dKernel.gradSums(N, C, HW, up, 0, x, 0, mean, invStd, sumG, sumGXhat);
-        float[] gx = new float[x.length];
-        BatchNorm2dKernel.backwardInput(N, C, HW, true, up, 0, x, 0, mean, invStd, w, 0, sumG, sumGXhat, gx, 0);
-        DoubleSupplier loss = () -> Reference.dot(forwardTraining(x, w, b, new double[C], new double[C]), up);
-        Finite.check("batch_norm d/dx", x, gx, loss, 1e-3f, 3e-2, 3e-3);
-        Finite.check("batch_norm d/dweight", w, Reference.toFloat(sumGXhat), loss, 1e-3f, 3e-2, 3e-3);
-        Finite.check("batch_norm d/dbias", b, Reference.toFloat(sumG), loss, 1e-3f, 3e-2, 3e-3);
+        forwardTraining(in.x(), in.w(), in.b(), mean, invStd);
+        float[][] g = backward(in, true, mean, invStd);
+        DoubleSupplier loss = () -> Reference.dot(forwardTraining(in.x(), in.w(), in.b(), new double[C], new double[C]), in.up());
+        Finite.check("batch_norm d/dx", in.x(), g[0], loss, 1e-3f, 3e-2, 3e-3);
+        Finite.check("batch_norm d/dweight", in.w(), g[1], loss, 1e-3f, 3e-2, 3e-3);
+        Finite.check("batch_norm d/dbias", in.b(), g[2], loss, 1e-3f, 3e-2, 3e-3);
     }
 
     @Test
     void evalBackwardMatchesFiniteDifferences() {
         Inputs in = Inputs.random(4);
-        float[] x = in.x();
-        float[] w = in.w();
-        float[] b = in.b();
-        float[] rm = in.rm();
-        float[] rv = in.rv();
-        float[] up = in.up();
         double[] mean = new double[C];
         double[] invStd = new double[C];
-        forwardEval(x, w, b, rm, rv, mean, invStd);
-        double[] sumG = new double[C];
-        double[] sumGXhat = new double[C];
-        BatchNorm2dKernel.gradSums(N, C, HW, up, 0, x, 0, mean, invStd, sumG, sumGXhat);
-        float[] gx = new float[x.length];
-        BatchNorm2dKernel.backwardInput(N, C, HW, false, up, 0, x, 0, mean, invStd, w, 0, null, null, gx, 0);
-        DoubleSupplier loss = () -> Reference.dot(forwardEval(x, w, b, rm, rv, new double[C], new double[C]), up);
-        Finite.check("batch_norm eval d/dx", x, gx, loss);
-        Finite.check("batch_norm eval d/dweight", w, Reference.toFloat(sumGXhat), loss);
-        Finite.check("batch_norm eval d/dbias", b, Reference.toFloat(sumG), loss);
+        forwardEval(in.x(), in.w(), in.b(), in.rm(), in.rv(), mean, invStd);
+        float[][] g = backward(in, false, mean, invStd);
+        DoubleSupplier loss = () -> Reference.dot(forwardEval(in.x(), in.w(), in.b(), in.rm(), in.rv(), new double[C], new double[C]),
+                in.up());
+        Finite.check("batch_norm eval d/dx", in.x(), g[0], loss);
+        Finite.check("batch_norm eval d/dweight", in.w(), g[1], loss);
+        Finite.check("batch_norm eval d/dbias", in.b(), g[2], loss);
     }
 
     @Test
