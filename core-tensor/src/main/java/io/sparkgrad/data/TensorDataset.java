@@ -93,28 +93,18 @@ public final class TensorDataset implements Dataset {
         int[] shape = t.shape();
         shape[0] = count;
         int off = t.storageOffset();
-        if (t.dtype() == DType.INT32) {
-            int[] src = t.intData();
-            int[] out = new int[count * row];
-            if (consecutive) {
-                System.arraycopy(src, off + first * row, out, 0, out.length);
-            } else {
-                for (int i = 0; i < count; i++) {
-                    System.arraycopy(src, off + order[from + i] * row, out, i * row, row);
-                }
-            }
-            return Tensor.ofInts(out, shape);
-        }
-        float[] src = t.data();
-        float[] out = new float[count * row];
+        boolean ints = t.dtype() == DType.INT32;
+        // System.arraycopy copies either element type, so one loop serves float and int rows.
+        Object src = ints ? t.intData() : t.data();
+        Object out = ints ? new int[count * row] : new float[count * row];
         if (consecutive) {
-            System.arraycopy(src, off + first * row, out, 0, out.length);
+            System.arraycopy(src, off + first * row, out, 0, count * row);
         } else {
             for (int i = 0; i < count; i++) {
                 System.arraycopy(src, off + order[from + i] * row, out, i * row, row);
             }
         }
-        return Tensor.of(out, shape);
+        return ints ? Tensor.ofInts((int[]) out, shape) : Tensor.of((float[]) out, shape);
     }
 
     private void checkIndex(int index) {

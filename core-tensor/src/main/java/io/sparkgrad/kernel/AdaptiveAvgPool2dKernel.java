@@ -29,27 +29,7 @@ public final class AdaptiveAvgPool2dKernel {
         check(n, c, h, w, outH, outW);
         Checks.range("adaptive_avg_pool2d", "input", x, xOff, (long) n * c * h * w);
         Checks.range("adaptive_avg_pool2d", "output", y, yOff, (long) n * c * outH * outW);
-        Parallelism.parallelFor(n * c, Math.max(1, 4096 / (h * w)), (chunk, p0, p1) -> {
-            for (int pl = p0; pl < p1; pl++) {
-                int in = xOff + pl * h * w;
-                int out = yOff + pl * outH * outW;
-                for (int oh = 0; oh < outH; oh++) {
-                    int h0 = start(oh, h, outH);
-                    int h1 = end(oh, h, outH);
-                    for (int ow = 0; ow < outW; ow++) {
-                        int w0 = start(ow, w, outW);
-                        int w1 = end(ow, w, outW);
-                        float s = 0f;
-                        for (int ih = h0; ih < h1; ih++) {
-                            for (int iw = w0; iw < w1; iw++) {
-                                s += x[in + ih * w + iw];
-                            }
-                        }
-                        y[out + oh * outW + ow] = s / ((h1 - h0) * (w1 - w0));
-                    }
-                }
-            }
-        });
+        WindowAverage.forward(n * c, h, w, windows(h, w, outH, outW), x, xOff, y, yOff, Math.max(1, 4096 / (h * w)));
     }
 
     /**
@@ -64,36 +44,39 @@ public final class AdaptiveAvgPool2dKernel {
         check(n, c, h, w, outH, outW);
         Checks.range("adaptive_avg_pool2d backward", "grad_output", gy, gyOff, (long) n * c * outH * outW);
         Checks.range("adaptive_avg_pool2d backward", "grad_input", gx, gxOff, (long) n * c * h * w);
-        Parallelism.parallelFor(n * c, Math.max(1, 4096 / (h * w)), (chunk, p0, p1) -> {
-            if (!accumulate) {
-                java.util.Arrays.fill(gx, gxOff + p0 * h * w, gxOff + p1 * h * w, 0f);
-            }
-            for (int pl = p0; pl < p1; pl++) {
-                int in = gxOff + pl * h * w;
-                int out = gyOff + pl * outH * outW;
-                for (int oh = 0; oh < outH; oh++) {
-                    int h0 = start(oh, h, outH);
-                    int h1 = end(oh, h, outH);
-                    for (int ow = 0; ow < outW; ow++) {
-                        int w0 = start(ow, w, outW);
-                        int w1 = end(ow, w, outW);
-                        float v = gy[out + oh * outW + ow] / ((h1 - h0) * (w1 - w0));
-                        for (int ih = h0; ih < h1; ih++) {
-                            for (int iw = w0; iw < w1; iw++) {
-                                gx[in + ih * w + iw] += v;
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        WindowAverage.backward(n * c, h, w, windows(h, w, outH, outW), gy, gyOff, gx, gxOff, accumulate, Math.max(1, 4096 / (h * w)));
     }
 
-    private static void check(int n, int c, int h, int w, int outH, int outW) {
-        if (n < 0 || c < 1 || h < 1 || w < 1 || outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("adaptive_avg_pool2d: sizes must be positive (batch may be 0), got "
-                    + "input ["
-                    + n + ", " + c + ", " + h + ", " + w + "] and output size " + outH + "x" + outW);
+    /** Output {@code i}'s window per axis is {@code [start(i), end(i))}; each sum is divided by its window's area. */
+    private static WindowAverage.Windows windows(int h, int w, int outH, int outW) {
+        int[] rs = new int[outH];
+        int[] re = new int[outH];
+        for (int i = 0; i < outH; i++) {
+            rs[i] = start(i, h, outH);
+            re[i] = end(i, h, outH);
+        }
+        int[] cs = new int[outW];
+        int[] ce = new int[outW];
+        for (int j = 0; j < outW; j++) {
+            cs[j] = start(j, w, outW);
+            ce[j] = end(j, w, outW);
+        }
+        return new WindowAverage.Windows(rs, re, cs, ce, 0);
+    }
+
+    /** Checks an output size before any input is seen (as {@code nn.AdaptiveAvgPool2d}'s constructor does). */
+    public static void checkOutputSize(String op, int outH, int outW) {
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException(op + ": output size must be positive, got (" + outH + ", " + outW + ")");
+        }
+    }
+
+    /** Checks the sizes: input {@code [n, c, h, w]} with positive channels, height and width (n may be 0), output positive. */
+    public static void check(int n, int c, int h, int w, int outH, int outW) {
+        checkOutputSize("adaptive_avg_pool2d", outH, outW);
+        if (n < 0 || c < 1 || h < 1 || w < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: expected an input [N, C, H, W] with positive C, H and W, but got "
+                    + "input of size [" + n + ", " + c + ", " + h + ", " + w + "]");
         }
     }
 }

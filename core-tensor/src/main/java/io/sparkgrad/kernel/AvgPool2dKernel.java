@@ -19,32 +19,7 @@ public final class AvgPool2dKernel {
         checkGeometry(g);
         Checks.range("avg_pool2d", "input", x, xOff, g.inputSize());
         Checks.range("avg_pool2d", "output", y, yOff, g.outputSize());
-        int h = g.h();
-        int w = g.w();
-        int outH = g.outH();
-        int outW = g.outW();
-        float inv = 1f / (g.kh() * g.kw());
-        Parallelism.parallelFor(g.n() * g.c(), Math.max(1, 4096 / (outH * outW)), (chunk, p0, p1) -> {
-            for (int pl = p0; pl < p1; pl++) {
-                int in = xOff + pl * h * w;
-                int out = yOff + pl * outH * outW;
-                for (int oh = 0; oh < outH; oh++) {
-                    int h0 = Math.max(0, oh * g.strideH() - g.padH());
-                    int h1 = Math.min(h, oh * g.strideH() - g.padH() + g.kh());
-                    for (int ow = 0; ow < outW; ow++) {
-                        int w0 = Math.max(0, ow * g.strideW() - g.padW());
-                        int w1 = Math.min(w, ow * g.strideW() - g.padW() + g.kw());
-                        float s = 0f;
-                        for (int ih = h0; ih < h1; ih++) {
-                            for (int iw = w0; iw < w1; iw++) {
-                                s += x[in + ih * w + iw];
-                            }
-                        }
-                        y[out + oh * outW + ow] = s * inv;
-                    }
-                }
-            }
-        });
+        WindowAverage.forward(g.n() * g.c(), g.h(), g.w(), windows(g), x, xOff, y, yOff, grain(g));
     }
 
     /**
@@ -56,34 +31,28 @@ public final class AvgPool2dKernel {
         checkGeometry(g);
         Checks.range("avg_pool2d backward", "grad_output", gy, gyOff, g.outputSize());
         Checks.range("avg_pool2d backward", "grad_input", gx, gxOff, g.inputSize());
-        int h = g.h();
-        int w = g.w();
-        int outH = g.outH();
-        int outW = g.outW();
-        float inv = 1f / (g.kh() * g.kw());
-        Parallelism.parallelFor(g.n() * g.c(), Math.max(1, 4096 / (outH * outW)), (chunk, p0, p1) -> {
-            if (!accumulate) {
-                java.util.Arrays.fill(gx, gxOff + p0 * h * w, gxOff + p1 * h * w, 0f);
-            }
-            for (int pl = p0; pl < p1; pl++) {
-                int in = gxOff + pl * h * w;
-                int out = gyOff + pl * outH * outW;
-                for (int oh = 0; oh < outH; oh++) {
-                    int h0 = Math.max(0, oh * g.strideH() - g.padH());
-                    int h1 = Math.min(h, oh * g.strideH() - g.padH() + g.kh());
-                    for (int ow = 0; ow < outW; ow++) {
-                        int w0 = Math.max(0, ow * g.strideW() - g.padW());
-                        int w1 = Math.min(w, ow * g.strideW() - g.padW() + g.kw());
-                        float v = gy[out + oh * outW + ow] * inv;
-                        for (int ih = h0; ih < h1; ih++) {
-                            for (int iw = w0; iw < w1; iw++) {
-                                gx[in + ih * w + iw] += v;
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        WindowAverage.backward(g.n() * g.c(), g.h(), g.w(), windows(g), gy, gyOff, gx, gxOff, accumulate, grain(g));
+    }
+
+    /** Output {@code i}'s window starts at {@code i * stride - pad}, clipped to the input; the divisor counts the padding. */
+    private static WindowAverage.Windows windows(Pool2dGeometry g) {
+        int[][] rows = axis(g.outH(), g.strideH(), g.padH(), g.kh(), g.h());
+        int[][] cols = axis(g.outW(), g.strideW(), g.padW(), g.kw(), g.w());
+        return new WindowAverage.Windows(rows[0], rows[1], cols[0], cols[1], g.kh() * g.kw());
+    }
+
+    /** The window starts and ends along one axis of {@code len} inputs, clipped to {@code [0, len)}. */
+    private static int[][] axis(int out, int stride, int pad, int k, int len) {
+        int[][] se = new int[2][out];
+        for (int i = 0; i < out; i++) {
+            se[0][i] = Math.max(0, i * stride - pad);
+            se[1][i] = Math.min(len, i * stride - pad + k);
+        }
+        return se;
+    }
+
+    private static int grain(Pool2dGeometry g) {
+        return Math.max(1, 4096 / (g.outH() * g.outW()));
     }
 
     private static void checkGeometry(Pool2dGeometry g) {

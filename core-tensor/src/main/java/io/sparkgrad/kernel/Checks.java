@@ -8,23 +8,22 @@ final class Checks {
 
     /** Requires {@code arr[off, off + size)} to exist. */
     static void range(String kernel, String operand, float[] arr, int off, long size) {
-        if (arr == null) {
-            throw new IllegalArgumentException(kernel + ": " + operand + " is null but must hold " + size + " floats");
-        }
-        if (off < 0 || off + size > arr.length) {
-            throw new IllegalArgumentException(kernel + ": " + operand + " needs " + size + " floats from offset " + off
-                    + " but its array has " + arr.length);
-        }
+        range(kernel, operand, arr == null ? -1 : arr.length, off, size, "floats");
     }
 
     /** Requires {@code arr[off, off + size)} to exist. */
     static void range(String kernel, String operand, int[] arr, int off, long size) {
-        if (arr == null) {
-            throw new IllegalArgumentException(kernel + ": " + operand + " is null but must hold " + size + " ints");
+        range(kernel, operand, arr == null ? -1 : arr.length, off, size, "ints");
+    }
+
+    /** {@code length}: the array's, or -1 for a null array. */
+    private static void range(String kernel, String operand, int length, int off, long size, String unit) {
+        if (length < 0) {
+            throw new IllegalArgumentException(kernel + ": " + operand + " is null but must hold " + size + " " + unit);
         }
-        if (off < 0 || off + size > arr.length) {
-            throw new IllegalArgumentException(kernel + ": " + operand + " needs " + size + " ints from offset " + off
-                    + " but its array has " + arr.length);
+        if (off < 0 || off + size > length) {
+            throw new IllegalArgumentException(kernel + ": " + operand + " needs " + size + " " + unit + " from offset " + off
+                    + " but its array has " + length);
         }
     }
 

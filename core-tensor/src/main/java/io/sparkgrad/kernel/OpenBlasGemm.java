@@ -82,15 +82,8 @@ final class OpenBlasGemm implements SgemmBackend {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+    public void product(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
             float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0f) {
-            Gemm.scaleC(m, n, beta, c, cOff, ldc);
-            return;
-        }
         FloatBuffer[] bufs = BUFFERS.get();
         int aRows = transA ? k : m;
         int aCols = transA ? m : k;

@@ -17,15 +17,9 @@ final class ScalarGemm implements SgemmBackend {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+    public void product(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
             float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-        if (m == 0 || n == 0) {
-            return;
-        }
         Gemm.scaleC(m, n, beta, c, cOff, ldc);
-        if (k == 0 || alpha == 0f) {
-            return;
-        }
         Parallelism.parallelFor(m, Math.max(1, (int) (65536L / Math.max(1L, (long) n * k))),
                 (chunk, i0, i1) -> rows(transA, transB, i0, i1, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff,
                         ldc));

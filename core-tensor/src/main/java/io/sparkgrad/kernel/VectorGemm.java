@@ -45,15 +45,8 @@ final class VectorGemm implements SgemmBackend {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+    public void product(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
             float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0f) {
-            Gemm.scaleC(m, n, beta, c, cOff, ldc);
-            return;
-        }
         // With beta == 0 the first k-block stores its products instead of adding them: no zeroing pass over C.
         boolean overwrite = beta == 0f;
         if (!overwrite) {

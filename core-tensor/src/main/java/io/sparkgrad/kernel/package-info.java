@@ -9,7 +9,8 @@
  *       and gradients (stride, padding, dilation, groups);
  *   <li>{@link io.sparkgrad.kernel.MaxPool2dKernel}, {@link io.sparkgrad.kernel.AvgPool2dKernel} with
  *       {@link io.sparkgrad.kernel.Pool2dGeometry}, and {@link io.sparkgrad.kernel.AdaptiveAvgPool2dKernel};
- *   <li>{@link io.sparkgrad.kernel.BatchNorm2dKernel}: training and eval forward, backward;
+ *   <li>{@link io.sparkgrad.kernel.BatchNorm2dKernel}: batch normalisation over {@code [n, c, s]} (statistics,
+ *       normalisation, running statistics, gradients; training and eval), behind {@code F.batchNorm};
  *   <li>{@link io.sparkgrad.kernel.ReluKernel} and {@link io.sparkgrad.kernel.BiasKernel}: elementwise helpers.
  * </ul>
  *

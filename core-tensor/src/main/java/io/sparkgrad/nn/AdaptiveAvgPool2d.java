@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.kernel.AdaptiveAvgPool2dKernel;
 import io.sparkgrad.tensor.Tensor;
 
 /**
@@ -22,9 +23,7 @@ public final class AdaptiveAvgPool2d extends Module {
     }
 
     private AdaptiveAvgPool2d(int outH, int outW, boolean tuple) {
-        if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("AdaptiveAvgPool2d: output size must be positive, got (" + outH + ", " + outW + ")");
-        }
+        AdaptiveAvgPool2dKernel.checkOutputSize("AdaptiveAvgPool2d", outH, outW);
         this.outH = outH;
         this.outW = outW;
         this.tuple = tuple;

@@ -1,12 +1,13 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.kernel.BatchNorm2dKernel;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
 /**
  * Batch normalisation over the channel dimension 1 of an {@code [N, C, ...]} input, with its backward rule beside it
- * (through the batch statistics in training mode); loops in {@link SpatialOps}.
+ * (through the batch statistics in training mode); loops in {@link BatchNorm2dKernel}.
  */
 final class BatchNormalization {
     private BatchNormalization() {
@@ -44,7 +45,7 @@ final class BatchNormalization {
                 throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
                         + Shape.format(shape));
             }
-            SpatialOps.batchNormStats(n, c, s, xc.data(), xc.storageOffset(), mean, var);
+            BatchNorm2dKernel.stats(n, c, s, xc.data(), xc.storageOffset(), mean, var);
             updateRunning(runningMean, runningVar, mean, var, momentum, count);
         } else {
             float[] rm = runningMean.toFloatArray();
@@ -55,27 +56,25 @@ final class BatchNormalization {
             }
         }
         double[] invStd = new double[c];
-        for (int ch = 0; ch < c; ch++) {
-            invStd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
-        }
+        BatchNorm2dKernel.invStd(c, var, eps, invStd);
         Tensor wc = weight == null ? null : Dense.of(weight, "batch_norm", "weight");
         Tensor bc = bias == null ? null : Dense.of(bias, "batch_norm", "bias");
         float[] out = new float[xc.numel()];
-        SpatialOps.batchNormApply(n, c, s, xc.data(), xc.storageOffset(), mean, invStd, wc == null ? null : wc.data(),
-                wc == null ? 0 : wc.storageOffset(), bc == null ? null : bc.data(), bc == null ? 0 : bc.storageOffset(), out);
+        BatchNorm2dKernel.normalize(n, c, s, xc.data(), xc.storageOffset(), mean, invStd, wc == null ? null : wc.data(),
+                wc == null ? 0 : wc.storageOffset(), bc == null ? null : bc.data(), bc == null ? 0 : bc.storageOffset(), out, 0);
         Tensor result = Tensor.of(out, shape);
         int fs = s;
         return GradFn.of("batch_norm", x, weight, bias).saving(weight == null ? new Tensor[] {x} : new Tensor[] {x, weight}).result(result, gradOut -> {
             Tensor go = Dense.of(gradOut, "batch_norm backward", "output gradient");
             double[] sumG = new double[c];
             double[] sumGXhat = new double[c];
-            SpatialOps.batchNormGradSums(n, c, fs, go.data(), go.storageOffset(), xc.data(), xc.storageOffset(), mean, invStd, sumG,
+            BatchNorm2dKernel.gradSums(n, c, fs, go.data(), go.storageOffset(), xc.data(), xc.storageOffset(), mean, invStd, sumG,
                     sumGXhat);
             Tensor gx = null;
             if (x.requiresGrad()) {
                 float[] a = new float[xc.numel()];
-                SpatialOps.batchNormBackwardInput(n, c, fs, training, go.data(), go.storageOffset(), xc.data(), xc.storageOffset(), mean,
-                        invStd, wc == null ? null : wc.data(), wc == null ? 0 : wc.storageOffset(), sumG, sumGXhat, a);
+                BatchNorm2dKernel.backwardInput(n, c, fs, training, go.data(), go.storageOffset(), xc.data(), xc.storageOffset(), mean,
+                        invStd, wc == null ? null : wc.data(), wc == null ? 0 : wc.storageOffset(), sumG, sumGXhat, a, 0);
                 gx = Tensor.of(a, shape);
             }
             Tensor gw = weight != null && weight.requiresGrad() ? Tensor.of(toFloats(sumGXhat), c) : null;
@@ -84,25 +83,16 @@ final class BatchNormalization {
         });
     }
 
-    /**
-     * {@code running = (1 - momentum) * running + momentum * batch}, the variance unbiased ({@code * n/(n-1)}), written
-     * in place (the running statistics are buffers, never differentiated).
-     */
+    /** Updates the running statistics (buffers, never differentiated) in place, through the tensors. */
     private static void updateRunning(Tensor runningMean, Tensor runningVar, double[] mean, double[] var, float momentum, long count) {
         try (var ignored = Tensor.noGrad()) {
-            if (runningMean != null) {
-                float[] rm = runningMean.toFloatArray();
-                for (int ch = 0; ch < rm.length; ch++) {
-                    rm[ch] = (float) ((1.0 - momentum) * rm[ch] + momentum * mean[ch]);
-                }
+            float[] rm = runningMean == null ? null : runningMean.toFloatArray();
+            float[] rv = runningVar == null ? null : runningVar.toFloatArray();
+            BatchNorm2dKernel.updateRunning(mean.length, rm, 0, rv, 0, mean, var, momentum, count);
+            if (rm != null) {
                 runningMean.copy_(Tensor.of(rm, rm.length));
             }
-            if (runningVar != null) {
-                float[] rv = runningVar.toFloatArray();
-                double unbias = (double) count / (count - 1);
-                for (int ch = 0; ch < rv.length; ch++) {
-                    rv[ch] = (float) ((1.0 - momentum) * rv[ch] + momentum * var[ch] * unbias);
-                }
+            if (rv != null) {
                 runningVar.copy_(Tensor.of(rv, rv.length));
             }
         }

@@ -1,8 +1,8 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -46,26 +46,7 @@ public final class Conv2d extends Module {
         this.padding = b.padding;
         this.dilation = b.dilation;
         this.groups = b.groups;
-        if (inChannels < 1 || outChannels < 1) {
-            throw new IllegalArgumentException("Conv2d: in_channels and out_channels must be positive, got " + inChannels + " and "
-                    + outChannels);
-        }
-        if (groups < 1) {
-            throw new IllegalArgumentException("Conv2d: groups must be a positive integer, got " + groups);
-        }
-        if (inChannels % groups != 0) {
-            throw new IllegalArgumentException("Conv2d: in_channels (" + inChannels + ") must be divisible by groups (" + groups + ")");
-        }
-        if (outChannels % groups != 0) {
-            throw new IllegalArgumentException("Conv2d: out_channels (" + outChannels + ") must be divisible by groups (" + groups + ")");
-        }
-        if (kernel[0] < 1 || kernel[1] < 1 || stride[0] < 1 || stride[1] < 1 || dilation[0] < 1 || dilation[1] < 1) {
-            throw new IllegalArgumentException("Conv2d: kernel_size, stride and dilation must be positive, got kernel_size "
-                    + Arrays.toString(kernel) + ", stride " + Arrays.toString(stride) + ", dilation " + Arrays.toString(dilation));
-        }
-        if (padding[0] < 0 || padding[1] < 0) {
-            throw new IllegalArgumentException("Conv2d: padding must be non-negative, got " + Arrays.toString(padding));
-        }
+        Conv2dGeometry.checkSettings("Conv2d", inChannels, outChannels, kernel, stride, padding, dilation, groups);
         registerParameter("weight", new Parameter(Tensor.zeros(outChannels, inChannels / groups, kernel[0], kernel[1])));
         registerParameter("bias", b.bias ? new Parameter(Tensor.zeros(outChannels)) : null);
         resetParameters(b.generator);
@@ -78,11 +59,7 @@ public final class Conv2d extends Module {
 
     /** PyTorch's {@code reset_parameters}: {@code kaiming_uniform_(weight, a=sqrt(5))} and a bias bound of {@code 1/sqrt(fan_in)}. */
     public void resetParameters(Generator gen) {
-        Init.kaimingUniform(weight(), Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, gen);
-        if (bias() != null) {
-            double bound = 1 / Math.sqrt(Init.fanIn(weight()));
-            Init.uniform(bias(), -bound, bound, gen);
-        }
+        Init.layerDefaults(weight(), bias(), gen);
     }
 
     public Parameter weight() {

@@ -30,19 +30,17 @@ final class Convolution {
             throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                     + Shape.format(x.shape()));
         }
-        ConvGeometry g = ConvGeometry.of(x.shape(), weight.shape(), Dense.pair(stride, "conv2d", "stride"),
+        Conv2dGeometry g = Conv2dGeometry.of(x.shape(), weight.shape(), Dense.pair(stride, "conv2d", "stride"),
                 Dense.pair(padding, "conv2d", "padding"), Dense.pair(dilation, "conv2d", "dilation"), groups);
-        if (bias != null && (bias.dim() != 1 || bias.size(0) != g.outC())) {
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != g.o())) {
             throw new IllegalArgumentException("Given weight of size " + Shape.format(weight.shape()) + ", expected bias to be 1-dimensional with "
-                    + g.outC() + " elements, but got bias of size " + Shape.format(bias.shape()) + " instead");
+                    + g.o() + " elements, but got bias of size " + Shape.format(bias.shape()) + " instead");
         }
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");
         Tensor bc = bias == null ? null : Dense.of(bias, "conv2d", "bias");
-        Conv2dGeometry kg = new Conv2dGeometry(g.n(), g.c(), g.h(), g.w(), g.outC(), g.kH(), g.kW(), g.sH(), g.sW(), g.pH(), g.pW(),
-                g.dH(), g.dW(), g.groups());
-        float[] out = new float[Shape.numel(g.outputShape())];
-        Conv2dKernel.forward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
+        float[] out = new float[g.outputSize()];
+        Conv2dKernel.forward(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
                 bc == null ? 0 : bc.storageOffset(), out, 0, relu);
         Tensor result = Tensor.of(out, g.outputShape());
         int[] xShape = x.shape();
@@ -54,16 +52,16 @@ final class Convolution {
             Tensor go = Dense.of(gradOut, name + " backward", "output gradient");
             float[] gx = x.requiresGrad() ? new float[Shape.numel(xShape)] : null;
             float[] gw = weight.requiresGrad() ? new float[Shape.numel(wShape)] : null;
-            float[] gb = bias != null && bias.requiresGrad() ? new float[g.outC()] : null;
+            float[] gb = bias != null && bias.requiresGrad() ? new float[g.o()] : null;
             if (relu) {
-                Conv2dKernel.backwardAfterRelu(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), out, 0,
+                Conv2dKernel.backwardAfterRelu(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), out, 0,
                         go.data(), go.storageOffset(), gx, 0, gw, 0, gb, 0, false);
             } else {
-                Conv2dKernel.backward(kg, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), go.data(),
+                Conv2dKernel.backward(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), go.data(),
                         go.storageOffset(), gx, 0, gw, 0, gb, 0, false);
             }
             return new Tensor[] {gx == null ? null : Tensor.of(gx, xShape), gw == null ? null : Tensor.of(gw, wShape),
-                    gb == null ? null : Tensor.of(gb, g.outC())};
+                    gb == null ? null : Tensor.of(gb, g.o())};
         });
     }
 }

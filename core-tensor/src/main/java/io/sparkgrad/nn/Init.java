@@ -77,6 +77,19 @@ public final class Init {
         return r;
     }
 
+    /**
+     * The default initialisation of a weighted layer, PyTorch's {@code reset_parameters} of {@code nn.Linear} and
+     * {@code nn.Conv2d}: {@code kaiming_uniform_(weight, a=sqrt(5))}, which is uniform with bound
+     * {@code 1/sqrt(fan_in)}, and the bias, when not null, uniform with the same bound.
+     */
+    public static void layerDefaults(Tensor weight, Tensor bias, Generator gen) {
+        kaimingUniform(weight, Math.sqrt(5), FanMode.FAN_IN, Nonlinearity.LEAKY_RELU, gen);
+        if (bias != null) {
+            double bound = 1 / Math.sqrt(fanIn(weight));
+            uniform(bias, -bound, bound, gen);
+        }
+    }
+
     /** Uniform samples in {@code [a, b)}. */
     public static Tensor uniform(Tensor t, double a, double b, Generator gen) {
         if (!(a <= b)) {

@@ -39,11 +39,7 @@ public final class Linear extends Module {
      * {@code 1/sqrt(fan_in)}, and the bias uniform with the same bound.
      */
     public void resetParameters(Generator gen) {
-        Init.kaimingUniform(weight(), Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, gen);
-        if (bias() != null) {
-            double bound = 1 / Math.sqrt(Init.fanIn(weight()));
-            Init.uniform(bias(), -bound, bound, gen);
-        }
+        Init.layerDefaults(weight(), bias(), gen);
     }
 
     public Parameter weight() {

@@ -12,18 +12,11 @@ final class Losses {
 
     /** {@code x - logsumexp(x, dim)}, computed with the max subtracted; backward {@code g - softmax * sum(g)}. */
     static Tensor logSoftmax(Tensor x, int dim) {
-        int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
-        }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
+        Shape.Split split = Shape.split(shape, dim);
+        int outer = split.outer();
+        int inner = split.inner();
+        int n = split.size();
         float[] in = x.toFloatArray();
         float[] out = new float[in.length];
         for (int o = 0; o < outer; o++) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The base of every layer and model, as {@code torch.nn.Module}: it owns parameters, buffers (state that is saved but
@@ -123,26 +124,26 @@ public abstract class Module {
      * then each submodule's. A parameter shared by several modules appears once, under its first name.
      */
     public LinkedHashMap<String, Parameter> namedParameters() {
-        LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
-        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
-            for (Map.Entry<String, Parameter> p : m.getValue().parameters.entrySet()) {
-                if (p.getValue() != null && seen.add(p.getValue())) {
-                    out.put(join(m.getKey(), p.getKey()), p.getValue());
-                }
-            }
-        }
-        return out;
+        return named(m -> m.parameters);
     }
 
     /** Buffers by dotted name ({@code 1.running_mean}), in registration order (absent ones skipped). */
     public LinkedHashMap<String, Tensor> namedBuffers() {
-        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        return named(m -> m.buffers);
+    }
+
+    /**
+     * The tensors every module of the tree registers in {@code own} (its parameters or its buffers), by dotted name in
+     * registration order: each module's own first, then its submodules'; absent ones skipped, a shared one listed once
+     * under its first name.
+     */
+    private <T extends Tensor> LinkedHashMap<String, T> named(Function<Module, Map<String, T>> own) {
+        LinkedHashMap<String, T> out = new LinkedHashMap<>();
+        Set<T> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Map.Entry<String, Module> m : namedModules().entrySet()) {
-            for (Map.Entry<String, Tensor> b : m.getValue().buffers.entrySet()) {
-                if (b.getValue() != null && seen.add(b.getValue())) {
-                    out.put(join(m.getKey(), b.getKey()), b.getValue());
+            for (Map.Entry<String, T> t : own.apply(m.getValue()).entrySet()) {
+                if (t.getValue() != null && seen.add(t.getValue())) {
+                    out.put(join(m.getKey(), t.getKey()), t.getValue());
                 }
             }
         }

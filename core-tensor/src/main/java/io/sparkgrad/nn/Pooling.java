@@ -19,19 +19,18 @@ final class Pooling {
         }
         requireImage(x, "max_pool2d");
         int[] k = Dense.pair(kernel, "max_pool2d", "kernel_size");
-        PoolGeometry g = PoolGeometry.of("max_pool2d", x.shape(), k, strideOrKernel(stride, k, "max_pool2d"),
+        Pool2dGeometry g = Pool2dGeometry.of("max_pool2d", x.shape(), k, strideOrKernel(stride, k, "max_pool2d"),
                 Dense.pair(padding, "max_pool2d", "padding"), Dense.pair(dilation, "max_pool2d", "dilation"));
         Tensor xc = Dense.of(x, "max_pool2d", "input");
-        int outN = Shape.numel(g.outputShape());
+        int outN = g.outputSize();
         float[] out = new float[outN];
         int[] argmax = new int[outN];
-        Pool2dGeometry kg = kernelGeometry(g);
-        MaxPool2dKernel.forward(kg, xc.data(), xc.storageOffset(), out, 0, argmax, 0);
+        MaxPool2dKernel.forward(g, xc.data(), xc.storageOffset(), out, 0, argmax, 0);
         int[] xShape = x.shape();
         return GradFn.of("max_pool2d", x).result(Tensor.of(out, g.outputShape()), gradOut -> {
             Tensor go = Dense.of(gradOut, "max_pool2d backward", "output gradient");
             float[] gx = new float[Shape.numel(xShape)];
-            MaxPool2dKernel.backward(kg, go.data(), go.storageOffset(), argmax, 0, gx, 0, false);
+            MaxPool2dKernel.backward(g, go.data(), go.storageOffset(), argmax, 0, gx, 0, false);
             return new Tensor[] {Tensor.of(gx, xShape)};
         });
     }
@@ -42,23 +41,16 @@ final class Pooling {
         }
         requireImage(x, "avg_pool2d");
         int[] k = Dense.pair(kernel, "avg_pool2d", "kernel_size");
-        int[] p = Dense.pair(padding, "avg_pool2d", "padding");
-        for (int i = 0; i < 2; i++) {
-            if (p[i] > k[i] / 2) {
-                throw new IllegalArgumentException("avg_pool2d: pad should be at most half of kernel size, but got pad=" + p[i]
-                        + " and kernel_size=" + k[i]);
-            }
-        }
-        PoolGeometry g = PoolGeometry.of("avg_pool2d", x.shape(), k, strideOrKernel(stride, k, "avg_pool2d"), p, new int[] {1, 1});
+        Pool2dGeometry g = Pool2dGeometry.of("avg_pool2d", x.shape(), k, strideOrKernel(stride, k, "avg_pool2d"),
+                Dense.pair(padding, "avg_pool2d", "padding"), new int[] {1, 1});
         Tensor xc = Dense.of(x, "avg_pool2d", "input");
-        float[] out = new float[Shape.numel(g.outputShape())];
-        Pool2dGeometry kg = kernelGeometry(g);
-        AvgPool2dKernel.forward(kg, xc.data(), xc.storageOffset(), out, 0);
+        float[] out = new float[g.outputSize()];
+        AvgPool2dKernel.forward(g, xc.data(), xc.storageOffset(), out, 0);
         int[] xShape = x.shape();
         return GradFn.of("avg_pool2d", x).result(Tensor.of(out, g.outputShape()), gradOut -> {
             Tensor go = Dense.of(gradOut, "avg_pool2d backward", "output gradient");
             float[] gx = new float[Shape.numel(xShape)];
-            AvgPool2dKernel.backward(kg, go.data(), go.storageOffset(), gx, 0, false);
+            AvgPool2dKernel.backward(g, go.data(), go.storageOffset(), gx, 0, false);
             return new Tensor[] {Tensor.of(gx, xShape)};
         });
     }
@@ -68,13 +60,8 @@ final class Pooling {
             return adaptiveAvgPool2d(x.unsqueeze(0), outH, outW).squeeze(0);
         }
         requireImage(x, "adaptive_avg_pool2d");
-        if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be positive, got (" + outH + ", " + outW + ")");
-        }
         int[] xShape = x.shape();
-        if (xShape[2] < 1 || xShape[3] < 1) {
-            throw new IllegalArgumentException("adaptive_avg_pool2d: expected input with non-zero spatial size, got " + Shape.format(xShape));
-        }
+        AdaptiveAvgPool2dKernel.check(xShape[0], xShape[1], xShape[2], xShape[3], outH, outW);
         int h = xShape[2];
         int w = xShape[3];
         int[] outShape = {xShape[0], xShape[1], outH, outW};
@@ -87,10 +74,6 @@ final class Pooling {
             AdaptiveAvgPool2dKernel.backward(xShape[0], xShape[1], h, w, outH, outW, go.data(), go.storageOffset(), gx, 0, false);
             return new Tensor[] {Tensor.of(gx, xShape)};
         });
-    }
-
-    private static Pool2dGeometry kernelGeometry(PoolGeometry g) {
-        return new Pool2dGeometry(g.n(), g.c(), g.h(), g.w(), g.kH(), g.kW(), g.sH(), g.sW(), g.pH(), g.pW(), g.dH(), g.dW());
     }
 
     private static void requireImage(Tensor x, String op) {

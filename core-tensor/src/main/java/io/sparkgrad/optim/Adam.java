@@ -73,14 +73,14 @@ public class Adam extends Optimizer {
      * (The wildcard lets {@link AdamW#builder} return a {@code Builder<AdamW>}; {@code build()} still gives an Adam.)
      */
     public static Builder<? extends Adam> builder(List<? extends Tensor> params) {
-        return new Builder<Adam>(0, b -> new Adam(params, b.lr(), b.beta1(), b.beta2(), b.eps(), b.weightDecay(), b.amsgrad(), b.maximize(), false));
+        return new Builder<Adam>(0, b -> new Adam(params, b.lr, b.beta1, b.beta2, b.eps, b.weightDecay, b.amsgrad, b.maximize, false));
     }
 
     private static void validate(double beta1, double beta2, double eps, double weightDecay) {
-        require(Double.isFinite(eps) && eps >= 0, "Invalid epsilon value: " + eps);
+        requireNonNegative("epsilon", eps);
         require(beta1 >= 0 && beta1 < 1, "Invalid beta parameter at index 0: " + beta1);
         require(beta2 >= 0 && beta2 < 1, "Invalid beta parameter at index 1: " + beta2);
-        require(Double.isFinite(weightDecay) && weightDecay >= 0, "Invalid weight_decay value: " + weightDecay);
+        requireNonNegative("weight_decay", weightDecay);
     }
 
     @Override
@@ -172,13 +172,14 @@ public class Adam extends Optimizer {
      */
     public static final class Builder<O extends Adam> {
         private final Function<Builder<O>, O> factory;
-        private double lr = 1e-3;
-        private double beta1 = 0.9;
-        private double beta2 = 0.999;
-        private double eps = 1e-8;
-        private double weightDecay;
-        private boolean amsgrad;
-        private boolean maximize;
+        // Read by the factories of Adam and AdamW.
+        double lr = 1e-3;
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double weightDecay;
+        boolean amsgrad;
+        boolean maximize;
 
         Builder(double defaultWeightDecay, Function<Builder<O>, O> factory) {
             this.weightDecay = defaultWeightDecay;
@@ -218,34 +219,6 @@ public class Adam extends Optimizer {
 
         public O build() {
             return factory.apply(this);
-        }
-
-        double lr() {
-            return lr;
-        }
-
-        double beta1() {
-            return beta1;
-        }
-
-        double beta2() {
-            return beta2;
-        }
-
-        double eps() {
-            return eps;
-        }
-
-        double weightDecay() {
-            return weightDecay;
-        }
-
-        boolean amsgrad() {
-            return amsgrad;
-        }
-
-        boolean maximize() {
-            return maximize;
         }
     }
 }

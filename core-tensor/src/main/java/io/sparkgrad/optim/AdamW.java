@@ -26,8 +26,7 @@ public final class AdamW extends Adam {
 
     /** A builder starting from PyTorch's defaults (lr 0.001, betas (0.9, 0.999), eps 1e-8, weight decay 0.01). */
     public static Builder<AdamW> builder(List<? extends Tensor> params) {
-        return new Builder<>(1e-2, b -> new AdamW(params, b.lr(), b.beta1(), b.beta2(), b.eps(), b.weightDecay(), b.amsgrad(),
-                b.maximize()));
+        return new Builder<>(1e-2, b -> new AdamW(params, b.lr, b.beta1, b.beta2, b.eps, b.weightDecay, b.amsgrad, b.maximize));
     }
 
     @Override

@@ -306,6 +306,11 @@ public abstract class Optimizer {
         }
     }
 
+    /** Requires a finite value of at least 0, with PyTorch's message ({@code Invalid weight_decay value: -1.0}). */
+    static void requireNonNegative(String name, double value) {
+        require(Double.isFinite(value) && value >= 0, "Invalid " + name + " value: " + value);
+    }
+
     /** Reads a boolean stored as 1.0 / 0.0 in a state's hyperparameters. */
     static boolean flag(Map<String, Double> values, String key) {
         double v = values.get(key);

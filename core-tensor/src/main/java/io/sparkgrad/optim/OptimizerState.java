@@ -78,6 +78,25 @@ public record OptimizerState(String optimizer, Map<String, Double> hyperparamete
      *         value that does not parse, or a tensor is not FLOAT32
      */
     public static OptimizerState fromTensors(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        Map<String, float[]> buffers = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            if (t.dtype() != DType.FLOAT32) {
+                throw new IllegalArgumentException("optimizer state buffer '" + e.getKey() + "' must be FLOAT32, got " + t.dtype());
+            }
+            buffers.put(e.getKey(), t.toFloatArray());
+        }
+        return fromMetadata(metadata, buffers);
+    }
+
+    /**
+     * Rebuilds a state from {@link #metadata()} and the {@link #buffers()} as plain arrays (e.g. a checkpoint that
+     * stores the buffers itself).
+     *
+     * @throws IllegalArgumentException when the metadata lacks the optimizer's name, has a key of unknown kind or a
+     *         value that does not parse
+     */
+    public static OptimizerState fromMetadata(Map<String, String> metadata, Map<String, float[]> buffers) {
         String name = metadata.get(OPTIMIZER_KEY);
         if (name == null) {
             throw new IllegalArgumentException("optimizer state metadata has no '" + OPTIMIZER_KEY + "' entry; keys: " + metadata.keySet());
@@ -98,14 +117,6 @@ public record OptimizerState(String optimizer, Map<String, Double> hyperparamete
             } catch (NumberFormatException ex) {
                 throw new IllegalArgumentException("optimizer state metadata '" + key + "' = '" + e.getValue() + "' is not a number", ex);
             }
-        }
-        Map<String, float[]> buffers = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            Tensor t = e.getValue();
-            if (t.dtype() != DType.FLOAT32) {
-                throw new IllegalArgumentException("optimizer state buffer '" + e.getKey() + "' must be FLOAT32, got " + t.dtype());
-            }
-            buffers.put(e.getKey(), t.toFloatArray());
         }
         return new OptimizerState(name, hyper, steps, buffers);
     }

@@ -69,8 +69,8 @@ public final class SGD extends Optimizer {
     }
 
     private static void validate(double momentum, double dampening, double weightDecay, boolean nesterov) {
-        require(Double.isFinite(momentum) && momentum >= 0, "Invalid momentum value: " + momentum);
-        require(Double.isFinite(weightDecay) && weightDecay >= 0, "Invalid weight_decay value: " + weightDecay);
+        requireNonNegative("momentum", momentum);
+        requireNonNegative("weight_decay", weightDecay);
         require(Double.isFinite(dampening), "Invalid dampening value: " + dampening);
         require(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires a momentum and zero dampening (got momentum "
                 + momentum + ", dampening " + dampening + ")");

@@ -24,21 +24,13 @@ final class Reductions {
 
     static Tensor sum(Tensor x, int dim, boolean keepdim) {
         x.requireFloat("sum");
-        int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
-        }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
+        Shape.Split sp = Shape.split(shape, dim);
+        int n = sp.size();
+        int inner = sp.inner();
         float[] in = Elementwise.contiguousData(x);
-        float[] out = new float[outer * inner];
-        for (int o = 0; o < outer; o++) {
+        float[] out = new float[sp.outer() * inner];
+        for (int o = 0; o < sp.outer(); o++) {
             int base = o * n * inner;
             int ob = o * inner;
             for (int k = 0; k < n; k++) {
@@ -48,43 +40,31 @@ final class Reductions {
                 }
             }
         }
-        int[] keptShape = keptShape(shape, d);
-        Tensor result = Tensor.of(out, keepdim || rank == 0 ? keptShape : droppedShape(shape, d));
+        int[] keptShape = keptShape(shape, sp.dim());
+        Tensor result = Tensor.of(out, keepdim ? keptShape : droppedShape(shape, sp.dim()));
         return GradFn.of("sum_dim", x).result(result, g -> new Tensor[] {expand(g.reshape(keptShape), shape)});
     }
 
     static Tensor max(Tensor x, int dim, boolean keepdim) {
         x.requireFloat("max");
-        int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
+        Shape.Split sp = Shape.split(shape, dim);
+        if (sp.size() == 0) {
+            throw new IllegalArgumentException("max(): cannot reduce over an empty dimension " + sp.dim() + " (shape " + Shape.format(shape)
+                    + ")");
         }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
-        if (n == 0) {
-            throw new IllegalArgumentException("max(): cannot reduce over an empty dimension " + d + " (shape " + Shape.format(shape) + ")");
-        }
-        float[] in = Elementwise.contiguousData(x);
-        float[] out = new float[outer * inner];
-        int[] arg = new int[outer * inner];
-        argmaxInto(in, outer, n, inner, out, arg);
-        int[] keptShape = keptShape(shape, d);
-        Tensor result = Tensor.of(out, keepdim || rank == 0 ? keptShape : droppedShape(shape, d));
-        int fo = outer;
-        int fi = inner;
+        float[] out = new float[sp.outer() * sp.inner()];
+        int[] arg = new int[out.length];
+        argmaxInto(Elementwise.contiguousData(x), sp, out, arg);
+        Tensor result = Tensor.of(out, keepdim ? keptShape(shape, sp.dim()) : droppedShape(shape, sp.dim()));
         return GradFn.of("max_dim", x).result(result, g -> {
             float[] gd = Elementwise.contiguousData(g);
             float[] gx = new float[Shape.numel(shape)];
-            for (int o = 0; o < fo; o++) {
+            int fi = sp.inner();
+            for (int o = 0; o < sp.outer(); o++) {
                 for (int i = 0; i < fi; i++) {
                     int r = o * fi + i;
-                    gx[(o * n + arg[r]) * fi + i] = gd[r];
+                    gx[(o * sp.size() + arg[r]) * fi + i] = gd[r];
                 }
             }
             return new Tensor[] {Tensor.of(gx, shape)};
@@ -93,25 +73,18 @@ final class Reductions {
 
     static Tensor argmax(Tensor x, int dim) {
         x.requireFloat("argmax");
-        int rank = x.dim();
-        int d = Shape.wrapDim(dim, rank);
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < d; i++) {
-            outer *= shape[i];
-        }
-        for (int i = d + 1; i < rank; i++) {
-            inner *= shape[i];
-        }
-        int n = rank == 0 ? 1 : shape[d];
-        float[] out = new float[outer * inner];
-        int[] arg = new int[outer * inner];
-        argmaxInto(Elementwise.contiguousData(x), outer, n, inner, out, arg);
-        return Tensor.ofInts(arg, rank == 0 ? new int[0] : droppedShape(shape, d));
+        Shape.Split sp = Shape.split(shape, dim);
+        float[] out = new float[sp.outer() * sp.inner()];
+        int[] arg = new int[out.length];
+        argmaxInto(Elementwise.contiguousData(x), sp, out, arg);
+        return Tensor.ofInts(arg, droppedShape(shape, sp.dim()));
     }
 
-    private static void argmaxInto(float[] in, int outer, int n, int inner, float[] out, int[] arg) {
+    private static void argmaxInto(float[] in, Shape.Split sp, float[] out, int[] arg) {
+        int outer = sp.outer();
+        int n = sp.size();
+        int inner = sp.inner();
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i;
@@ -171,7 +144,11 @@ final class Reductions {
         return s;
     }
 
+    /** The shape without dimension {@code d}; a 0-d shape stays 0-d. */
     private static int[] droppedShape(int[] shape, int d) {
+        if (shape.length == 0) {
+            return new int[0];
+        }
         int[] s = new int[shape.length - 1];
         for (int i = 0, k = 0; i < shape.length; i++) {
             if (i != d) {

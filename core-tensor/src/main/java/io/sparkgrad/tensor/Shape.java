@@ -40,6 +40,30 @@ public final class Shape {
         return dim < 0 ? dim + r : dim;
     }
 
+    /**
+     * A shape seen as {@code [outer, size, inner]} around one dimension, the view the reductions and the softmax family
+     * loop over: {@code outer} is the product of the sizes before {@code dim}, {@code size} the size of {@code dim} (1
+     * for a 0-d shape) and {@code inner} the product of the sizes after it.
+     *
+     * @param dim the dimension, wrapped into {@code [0, rank)}
+     */
+    public record Split(int dim, int outer, int size, int inner) {
+    }
+
+    /** {@code shape} split around {@code dim}, a possibly negative index wrapped as by {@link #wrapDim}. */
+    public static Split split(int[] shape, int dim) {
+        int d = wrapDim(dim, shape.length);
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < d; i++) {
+            outer *= shape[i];
+        }
+        for (int i = d + 1; i < shape.length; i++) {
+            inner *= shape[i];
+        }
+        return new Split(d, outer, shape.length == 0 ? 1 : shape[d], inner);
+    }
+
     /** The broadcast shape of two shapes (NumPy/PyTorch rules), or an error naming both. */
     public static int[] broadcast(int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);

@@ -10,112 +10,81 @@ final class Strided {
 
     /** Copies the strided view (shape, strides, offset) of {@code src} into {@code dst} contiguously from dstOff. */
     static void gather(float[] src, int srcOff, int[] shape, int[] strides, float[] dst, int dstOff) {
-        int n = Shape.numel(shape);
-        if (n == 0) {
+        if (Shape.numel(shape) == 0) {
             return;
         }
-        int rank = shape.length;
-        if (rank == 0) {
-            dst[dstOff] = src[srcOff];
-            return;
-        }
-        int[] idx = new int[rank];
-        int inner = shape[rank - 1];
-        int innerStride = strides[rank - 1];
-        int base = srcOff;
+        Rows r = new Rows(srcOff, shape, strides);
         int out = dstOff;
-        while (true) {
-            for (int j = 0, p = base; j < inner; j++, p += innerStride) {
+        do {
+            for (int j = 0, p = r.base; j < r.length; j++, p += r.step) {
                 dst[out++] = src[p];
             }
-            int d = rank - 2;
-            while (d >= 0) {
-                idx[d]++;
-                base += strides[d];
-                if (idx[d] < shape[d]) {
-                    break;
-                }
-                base -= strides[d] * shape[d];
-                idx[d] = 0;
-                d--;
-            }
-            if (d < 0) {
-                return;
-            }
-        }
+        } while (r.next());
     }
 
     /** Int version of {@link #gather(float[], int, int[], int[], float[], int)}. */
     static void gather(int[] src, int srcOff, int[] shape, int[] strides, int[] dst, int dstOff) {
-        int n = Shape.numel(shape);
-        if (n == 0) {
+        if (Shape.numel(shape) == 0) {
             return;
         }
-        int rank = shape.length;
-        if (rank == 0) {
-            dst[dstOff] = src[srcOff];
-            return;
-        }
-        int[] idx = new int[rank];
-        int inner = shape[rank - 1];
-        int innerStride = strides[rank - 1];
-        int base = srcOff;
+        Rows r = new Rows(srcOff, shape, strides);
         int out = dstOff;
-        while (true) {
-            for (int j = 0, p = base; j < inner; j++, p += innerStride) {
+        do {
+            for (int j = 0, p = r.base; j < r.length; j++, p += r.step) {
                 dst[out++] = src[p];
             }
-            int d = rank - 2;
-            while (d >= 0) {
-                idx[d]++;
-                base += strides[d];
-                if (idx[d] < shape[d]) {
-                    break;
-                }
-                base -= strides[d] * shape[d];
-                idx[d] = 0;
-                d--;
-            }
-            if (d < 0) {
-                return;
-            }
-        }
+        } while (r.next());
     }
 
     /** Writes contiguous {@code src} (from srcOff) into the strided view (shape, strides, offset) of {@code dst}. */
     static void scatter(float[] src, int srcOff, float[] dst, int dstOff, int[] shape, int[] strides) {
-        int n = Shape.numel(shape);
-        if (n == 0) {
+        if (Shape.numel(shape) == 0) {
             return;
         }
-        int rank = shape.length;
-        if (rank == 0) {
-            dst[dstOff] = src[srcOff];
-            return;
-        }
-        int[] idx = new int[rank];
-        int inner = shape[rank - 1];
-        int innerStride = strides[rank - 1];
-        int base = dstOff;
+        Rows r = new Rows(dstOff, shape, strides);
         int in = srcOff;
-        while (true) {
-            for (int j = 0, p = base; j < inner; j++, p += innerStride) {
+        do {
+            for (int j = 0, p = r.base; j < r.length; j++, p += r.step) {
                 dst[p] = src[in++];
             }
-            int d = rank - 2;
-            while (d >= 0) {
+        } while (r.next());
+    }
+
+    /**
+     * The rows along the last dimension of a non-empty strided view, in row-major order: the current row starts at
+     * storage index {@link #base} and holds {@link #length} elements {@link #step} apart. A 0-d view is one row of one
+     * element. Walking row by row keeps the per-element loops in the callers, over primitive arrays.
+     */
+    private static final class Rows {
+        final int length;
+        final int step;
+        private final int[] shape;
+        private final int[] strides;
+        private final int[] idx;
+        int base;
+
+        Rows(int offset, int[] shape, int[] strides) {
+            int rank = shape.length;
+            this.length = rank == 0 ? 1 : shape[rank - 1];
+            this.step = rank == 0 ? 0 : strides[rank - 1];
+            this.shape = shape;
+            this.strides = strides;
+            this.idx = new int[Math.max(rank, 1)];
+            this.base = offset;
+        }
+
+        /** Moves to the next row; false after the last one. */
+        boolean next() {
+            for (int d = shape.length - 2; d >= 0; d--) {
                 idx[d]++;
                 base += strides[d];
                 if (idx[d] < shape[d]) {
-                    break;
+                    return true;
                 }
                 base -= strides[d] * shape[d];
                 idx[d] = 0;
-                d--;
             }
-            if (d < 0) {
-                return;
-            }
+            return false;
         }
     }
 }

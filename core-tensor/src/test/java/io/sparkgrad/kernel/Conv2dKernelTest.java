@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class Conv2dKernelTest {
-
-    private final int savedThreads = Parallelism.numThreads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallelism.setNumThreads(savedThreads);
-    }
 
     /** Stride, padding, dilation, groups, non-square inputs and kernels, batches that split into sub-batches. */
     private static final List<Conv2dGeometry> GEOMETRIES = List.of(
@@ -191,9 +185,11 @@ class Conv2dKernelTest {
     void invalidGeometriesAndShortArraysGiveClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conv2dGeometry.of(1, 3, 8, 8, 4, 3, 1, 1, 1, 2));
-        assertTrue(e.getMessage().contains("groups=2") && e.getMessage().contains("in_channels=3"), e.getMessage());
+        assertTrue(e.getMessage().contains("in_channels (3) must be divisible by groups (2)") && e.getMessage().contains("input [1, 3, 8, 8]"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Conv2dGeometry.of(1, 1, 2, 2, 1, 5, 1, 0, 1, 1));
-        assertTrue(e.getMessage().contains("larger than the padded input 2x2"), e.getMessage());
+        assertTrue(e.getMessage().contains("padded input size per channel: (2 x 2). Kernel size: (5 x 5)")
+                && e.getMessage().contains("weight [1, 1, 5, 5]"), e.getMessage());
         Conv2dGeometry g = Conv2dGeometry.of(2, 1, 4, 4, 2, 3, 1, 1, 1, 1);
         e = assertThrows(IllegalArgumentException.class,
                 () -> Conv2dKernel.forward(g, new float[31], 0, new float[18], 0, null, 0, new float[64], 0));

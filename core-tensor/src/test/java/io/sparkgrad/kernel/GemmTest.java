@@ -8,17 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class GemmTest {
-
-    private final int savedThreads = Parallelism.numThreads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallelism.setNumThreads(savedThreads);
-    }
 
     private static List<String> backends() {
         List<String> list = new ArrayList<>();

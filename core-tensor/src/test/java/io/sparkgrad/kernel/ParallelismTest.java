@@ -9,23 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class ParallelismTest {
-
-    private final int savedThreads = Parallelism.numThreads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallelism.setNumThreads(savedThreads);
-    }
 
     @Test
     void defaultCountIsThePropertyOrTheNumberOfProcessors() {
         String prop = System.getProperty("sparkgrad.threads");
         int expected = prop == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(prop.trim());
-        assertEquals(expected, savedThreads);
+        assertEquals(expected, Parallelism.numThreads());
     }
 
     @Test

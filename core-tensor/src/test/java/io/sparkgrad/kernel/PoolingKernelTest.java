@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(RestoreThreadCount.class)
 class PoolingKernelTest {
-
-    private final int savedThreads = Parallelism.numThreads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallelism.setNumThreads(savedThreads);
-    }
 
     private static final List<Pool2dGeometry> MAX_GEOMETRIES = List.of(
             Pool2dGeometry.of(2, 3, 6, 8, 2, 2, 0, 1),
@@ -213,6 +207,6 @@ class PoolingKernelTest {
     void paddingOverHalfTheWindowIsRefusedAsInPyTorch() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Pool2dGeometry.of(1, 1, 8, 8, 2, 2, 2, 1));
-        assertTrue(e.getMessage().contains("at most half of the kernel size 2x2"), e.getMessage());
+        assertTrue(e.getMessage().contains("pad should be at most half of kernel size, but got pad=2 and kernel_size=2"), e.getMessage());
     }
 }

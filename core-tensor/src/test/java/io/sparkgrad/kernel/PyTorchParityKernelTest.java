@@ -166,21 +166,29 @@ class PyTorchParityKernelTest {
         float[] up = c.data("inputs", "upstream");
         float momentum = (float) c.params.get("momentum").asDouble();
         float eps = (float) c.params.get("eps").asDouble();
-        float[] y = new float[x.length];
-        float[] gx = new float[x.length];
-        float[] gw = new float[ch];
-        float[] gb = new float[ch];
-        if (c.params.get("training").asBoolean()) {
-            float[] mean = new float[ch];
-            float[] invStd = new float[ch];
-            BatchNorm2dKernel.forwardTraining(n, ch, hw, x, 0, w, 0, b, 0, rm, 0, rv, 0, momentum, eps, y, 0, mean, 0,
-                    invStd, 0);
-            BatchNorm2dKernel.backwardTraining(n, ch, hw, x, 0, up, 0, w, 0, mean, 0, invStd, 0, gx, 0, gw, 0, gb, 0,
-                    false);
+        boolean training = c.params.get("training").asBoolean();
+        double[] mean = new double[ch];
+        double[] var = new double[ch];
+        if (training) {
+            BatchNorm2dKernel.stats(n, ch, hw, x, 0, mean, var);
+            BatchNorm2dKernel.updateRunning(ch, rm, 0, rv, 0, mean, var, momentum, (long) n * hw);
         } else {
-            BatchNorm2dKernel.forwardEval(n, ch, hw, x, 0, w, 0, b, 0, rm, 0, rv, 0, eps, y, 0);
-            BatchNorm2dKernel.backwardEval(n, ch, hw, x, 0, up, 0, w, 0, rm, 0, rv, 0, eps, gx, 0, gw, 0, gb, 0, false);
+            for (int k = 0; k < ch; k++) {
+                mean[k] = rm[k];
+                var[k] = rv[k];
+            }
         }
+        double[] invStd = new double[ch];
+        BatchNorm2dKernel.invStd(ch, var, eps, invStd);
+        float[] y = new float[x.length];
+        BatchNorm2dKernel.normalize(n, ch, hw, x, 0, mean, invStd, w, 0, b, 0, y, 0);
+        double[] sumG = new double[ch];
+        double[] sumGXhat = new double[ch];
+        BatchNorm2dKernel.gradSums(n, ch, hw, up, 0, x, 0, mean, invStd, sumG, sumGXhat);
+        float[] gx = new float[x.length];
+        BatchNorm2dKernel.backwardInput(n, ch, hw, training, up, 0, x, 0, mean, invStd, w, 0, sumG, sumGXhat, gx, 0);
+        float[] gw = Reference.toFloat(sumGXhat);
+        float[] gb = Reference.toFloat(sumG);
         c.compare("outputs", "output", y);
         c.compare("outputs", "running_mean", rm);
         c.compare("outputs", "running_var", rv);

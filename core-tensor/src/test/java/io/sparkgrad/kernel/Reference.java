@@ -68,18 +68,23 @@ final class Reference {
 
     // ---- convolution ----
 
-    static float[] convForward(Conv2dGeometry g, float[] x, float[] w, float[] bias) {
+    /** One multiply-add of a convolution: input element {@code xi} times weight element {@code wi} into output {@code yi}. */
+    private interface Tap {
+        void accept(int xi, int wi, int yi);
+    }
+
+    /** Every multiply-add of the convolution, by the definition, in a fixed order (output by output). */
+    private static void forEachTap(Conv2dGeometry g, Tap tap) {
         int oh = g.outH();
         int ow = g.outW();
         int cg = g.cPerGroup();
         int og = g.oPerGroup();
-        float[] y = new float[g.outputSize()];
         for (int n = 0; n < g.n(); n++) {
             for (int o = 0; o < g.o(); o++) {
                 int grp = o / og;
                 for (int i = 0; i < oh; i++) {
                     for (int j = 0; j < ow; j++) {
-                        double s = bias == null ? 0 : bias[o];
+                        int yi = ((n * g.o() + o) * oh + i) * ow + j;
                         for (int ci = 0; ci < cg; ci++) {
                             int c = grp * cg + ci;
                             for (int ki = 0; ki < g.kh(); ki++) {
@@ -89,55 +94,43 @@ final class Reference {
                                     if (ih < 0 || ih >= g.h() || iw < 0 || iw >= g.w()) {
                                         continue;
                                     }
-                                    s += (double) x[((n * g.c() + c) * g.h() + ih) * g.w() + iw]
-                                            * w[((o * cg + ci) * g.kh() + ki) * g.kw() + kj];
+                                    tap.accept(((n * g.c() + c) * g.h() + ih) * g.w() + iw, ((o * cg + ci) * g.kh() + ki) * g.kw() + kj, yi);
                                 }
                             }
                         }
-                        y[((n * g.o() + o) * oh + i) * ow + j] = (float) s;
                     }
                 }
             }
         }
-        return y;
+    }
+
+    /** The output channel of output element {@code yi}. */
+    private static int channel(Conv2dGeometry g, int yi) {
+        return yi / (g.outH() * g.outW()) % g.o();
+    }
+
+    static float[] convForward(Conv2dGeometry g, float[] x, float[] w, float[] bias) {
+        double[] y = new double[g.outputSize()];
+        for (int yi = 0; bias != null && yi < y.length; yi++) {
+            y[yi] = bias[channel(g, yi)];
+        }
+        forEachTap(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
+        return toFloat(y);
     }
 
     /** Gradients of sum(conv(x, w, b) * gy) by the adjoint loops: returns {gx, gw, gb}. */
     static float[][] convBackward(Conv2dGeometry g, float[] x, float[] w, float[] gy) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int cg = g.cPerGroup();
-        int og = g.oPerGroup();
         double[] gx = new double[g.inputSize()];
         double[] gw = new double[g.weightSize()];
         double[] gb = new double[g.o()];
-        for (int n = 0; n < g.n(); n++) {
-            for (int o = 0; o < g.o(); o++) {
-                int grp = o / og;
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        double up = gy[((n * g.o() + o) * oh + i) * ow + j];
-                        gb[o] += up;
-                        for (int ci = 0; ci < cg; ci++) {
-                            int c = grp * cg + ci;
-                            for (int ki = 0; ki < g.kh(); ki++) {
-                                for (int kj = 0; kj < g.kw(); kj++) {
-                                    int ih = i * g.strideH() - g.padH() + ki * g.dilationH();
-                                    int iw = j * g.strideW() - g.padW() + kj * g.dilationW();
-                                    if (ih < 0 || ih >= g.h() || iw < 0 || iw >= g.w()) {
-                                        continue;
-                                    }
-                                    int xi = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
-                                    int wi = ((o * cg + ci) * g.kh() + ki) * g.kw() + kj;
-                                    gx[xi] += up * w[wi];
-                                    gw[wi] += up * x[xi];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for (int yi = 0; yi < g.outputSize(); yi++) {
+            gb[channel(g, yi)] += gy[yi];
         }
+        forEachTap(g, (xi, wi, yi) -> {
+            double up = gy[yi];
+            gx[xi] += up * w[wi];
+            gw[wi] += up * x[xi];
+        });
         return new float[][] {toFloat(gx), toFloat(gw), toFloat(gb)};
     }
 

@@ -187,7 +187,8 @@ class SpatialForwardTest {
         assertTrue(rank.getMessage().contains("[5, 5]"), rank.getMessage());
         var groups = assertThrows(IllegalArgumentException.class,
                 () -> F.conv2d(Tensor.zeros(1, 4, 5, 5), Tensor.zeros(3, 2, 3, 3), null, 1, 0, 1, 2));
-        assertTrue(groups.getMessage().contains("not divisible by groups=2"), groups.getMessage());
+        assertTrue(groups.getMessage().contains("out_channels (3) must be divisible by groups (2)") && groups.getMessage().contains("[3, 2, 3, 3]"),
+                groups.getMessage());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.sparkgrad.nn;
 
+import static io.sparkgrad.testing.GradCheck.EPS;
+import static io.sparkgrad.testing.GradCheck.TOL;
 import static io.sparkgrad.testing.GradCheck.check;
 import static io.sparkgrad.testing.GradCheck.uniform;
 
@@ -9,8 +11,6 @@ import org.junit.jupiter.api.Test;
 
 /** Finite-difference checks of the backward rules of the spatial ops, dropout and batch norm. */
 class SpatialGradCheckTest {
-    private static final double EPS = 1e-2;
-    private static final double TOL = 2e-2;
     private final Generator g = new Generator(11);
 
     @Test

@@ -1,5 +1,7 @@
 package io.sparkgrad.tensor;
 
+import static io.sparkgrad.testing.GradCheck.EPS;
+import static io.sparkgrad.testing.GradCheck.TOL;
 import static io.sparkgrad.testing.GradCheck.check;
 import static io.sparkgrad.testing.GradCheck.uniform;
 
@@ -10,8 +12,6 @@ import org.junit.jupiter.api.Test;
 
 /** Finite-difference checks of the backward rule of every differentiable op in the tensor package and the losses. */
 class AutogradGradCheckTest {
-    private static final double EPS = 1e-2;
-    private static final double TOL = 2e-2;
     private final Generator g = new Generator(7);
 
     @Test

@@ -13,6 +13,11 @@ import java.util.function.Function;
  * input with central differences of L, evaluated in double from float32 forward passes.
  */
 public final class GradCheck {
+    /** The finite-difference step the grad checks use. */
+    public static final double EPS = 1e-2;
+    /** The tolerance (absolute + relative) the grad checks use. */
+    public static final double TOL = 2e-2;
+
     private GradCheck() {
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.kernel.Parallelism;
+import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.trainer.checkpoint.Checkpoint;
 import io.sparkgrad.trainer.checkpoint.CheckpointStore;
 import io.sparkgrad.trainer.data.Blocks;

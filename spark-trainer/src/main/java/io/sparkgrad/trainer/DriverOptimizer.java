@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer;
 
+import io.sparkgrad.optim.OptimizerState;
 import java.util.Map;
 
 /**
@@ -17,7 +18,10 @@ public interface DriverOptimizer {
      */
     void step(float[] params, float[] meanGrad);
 
-    /** A copy of the optimizer's state (buffers and scalars such as the step count), for a checkpoint. */
+    /**
+     * A copy of the optimizer's state (core-tensor's {@link OptimizerState}: name, hyperparameters, step count,
+     * buffers), for a checkpoint.
+     */
     OptimizerState state();
 
     /**

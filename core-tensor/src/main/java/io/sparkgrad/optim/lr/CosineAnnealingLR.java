@@ -25,14 +25,8 @@ public final class CosineAnnealingLR extends LRScheduler {
      */
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin) {
         super(optimizer);
-        if (tMax < 1) {
-            throw new IllegalArgumentException("CosineAnnealingLR T_max must be at least 1, got " + tMax);
-        }
-        if (!Double.isFinite(etaMin) || etaMin < 0) {
-            throw new IllegalArgumentException("CosineAnnealingLR eta_min must be finite and not negative, got " + etaMin);
-        }
-        this.tMax = tMax;
-        this.etaMin = etaMin;
+        this.tMax = atLeastOne("CosineAnnealingLR T_max", tMax);
+        this.etaMin = finiteNotNegative("CosineAnnealingLR eta_min", etaMin);
     }
 
     /** Anneals to 0 over {@code tMax} steps. */

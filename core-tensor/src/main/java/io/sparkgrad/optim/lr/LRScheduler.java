@@ -87,6 +87,22 @@ public abstract class LRScheduler {
         this.lastLr = state.lastLr();
     }
 
+    /** A schedule's period (in calls to {@link #step()}), checked: {@code what} names it in the message. */
+    protected static int atLeastOne(String what, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    /** A schedule's rate or factor, checked: {@code what} names it in the message. */
+    protected static double finiteNotNegative(String what, double value) {
+        if (!Double.isFinite(value) || value < 0) {
+            throw new IllegalArgumentException(what + " must be finite and not negative, got " + value);
+        }
+        return value;
+    }
+
     /** A scheduler's position: the number of steps taken, the base learning rate and the last one set. */
     public record State(String scheduler, int lastEpoch, double baseLr, double lastLr) {
     }

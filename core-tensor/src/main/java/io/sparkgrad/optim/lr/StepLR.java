@@ -16,14 +16,8 @@ public final class StepLR extends LRScheduler {
      */
     public StepLR(Optimizer optimizer, int stepSize, double gamma) {
         super(optimizer);
-        if (stepSize < 1) {
-            throw new IllegalArgumentException("StepLR step_size must be at least 1, got " + stepSize);
-        }
-        if (!Double.isFinite(gamma) || gamma < 0) {
-            throw new IllegalArgumentException("StepLR gamma must be finite and not negative, got " + gamma);
-        }
-        this.stepSize = stepSize;
-        this.gamma = gamma;
+        this.stepSize = atLeastOne("StepLR step_size", stepSize);
+        this.gamma = finiteNotNegative("StepLR gamma", gamma);
     }
 
     public int stepSize() {

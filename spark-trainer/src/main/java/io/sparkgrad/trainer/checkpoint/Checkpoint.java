@@ -1,7 +1,7 @@
 package io.sparkgrad.trainer.checkpoint;
 
+import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.trainer.EpochStats;
-import io.sparkgrad.trainer.OptimizerState;
 
 import java.util.List;
 import java.util.Map;

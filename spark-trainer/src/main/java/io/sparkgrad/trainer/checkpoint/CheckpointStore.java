@@ -2,8 +2,8 @@ package io.sparkgrad.trainer.checkpoint;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.trainer.EpochStats;
-import io.sparkgrad.trainer.OptimizerState;
 import io.sparkgrad.trainer.ParameterSlice;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code model.safetensors}: the parameters, one tensor per slice of the model's layout (PyTorch names),</li>
- *   <li>{@code optimizer.safetensors}: the optimizer's buffers,</li>
- *   <li>{@code state.json}: epoch, step, seed, optimizer scalars, the running epoch totals, the history and the
+ *   <li>{@code optimizer.safetensors}: the optimizer's buffers, its name, hyperparameters and step count as metadata
+ *       ({@link OptimizerState#metadata()}),</li>
+ *   <li>{@code state.json}: epoch, step, seed, the running epoch totals, the history and the
  *       configuration.</li>
  * </ul>
  *
@@ -44,7 +45,8 @@ public final class CheckpointStore {
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String STATE = "state.json";
     private static final Pattern NAME = Pattern.compile("step-\\d{12}");
-    private static final int FORMAT = 1;
+    /** 2: the optimizer's name, hyperparameters and step count moved from state.json into optimizer.safetensors. */
+    private static final int FORMAT = 2;
 
     private final Path dir;
     private final Configuration hadoopConf;
@@ -152,7 +154,7 @@ public final class CheckpointStore {
         Map<String, FlatSafetensors.Slice> tensors = new LinkedHashMap<>();
         state.buffers().forEach((k, v) -> tensors.put(k, new FlatSafetensors.Slice(v, 0, new int[] {v.length})));
         try (FSDataOutputStream out = fs.create(p, false)) {
-            FlatSafetensors.write(out, tensors, Map.of("producer", "sparkgrad"));
+            FlatSafetensors.write(out, tensors, state.metadata());
         }
     }
 
@@ -163,7 +165,6 @@ public final class CheckpointStore {
         s.put("step_in_epoch", c.stepInEpoch());
         s.put("global_step", c.globalStep());
         s.put("seed", c.seed());
-        s.put("optimizer_scalars", c.optimizer().scalars());
         s.put("partial_epoch", c.partial());
         s.put("history", c.history());
         s.put("config", c.config());
@@ -203,15 +204,18 @@ public final class CheckpointStore {
         }
         Map<String, float[]> buffers = new LinkedHashMap<>();
         opt.tensors().forEach((k, v) -> buffers.put(k, v.data()));
-        Map<String, Double> scalars = new LinkedHashMap<>();
-        Map<?, ?> rawScalars = (Map<?, ?>) state.getOrDefault("optimizer_scalars", Map.of());
-        rawScalars.forEach((k, v) -> scalars.put(String.valueOf(k), ((Number) v).doubleValue()));
+        OptimizerState optimizer;
+        try {
+            optimizer = OptimizerState.fromMetadata(opt.metadata(), buffers);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(folder + "/" + OPTIMIZER + ": " + e.getMessage(), e);
+        }
         Checkpoint.EpochProgress partial = json.convertValue(state.get("partial_epoch"), Checkpoint.EpochProgress.class);
         List<EpochStats> history = json.convertValue(state.get("history"), new TypeReference<List<EpochStats>>() { });
         @SuppressWarnings("unchecked")
         Map<String, Object> config = (Map<String, Object>) state.get("config");
         return new Checkpoint(((Number) state.get("epoch")).intValue(), ((Number) state.get("step_in_epoch")).intValue(),
                 ((Number) state.get("global_step")).longValue(), ((Number) state.get("seed")).longValue(), params,
-                new OptimizerState(buffers, scalars), partial, history, config);
+                optimizer, partial, history, config);
     }
 }

@@ -3,12 +3,12 @@ package io.sparkgrad.trainer.optim;
 import io.sparkgrad.optim.Adam;
 import io.sparkgrad.optim.AdamW;
 import io.sparkgrad.optim.Optimizer;
+import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.optim.SGD;
 import io.sparkgrad.optim.lr.CosineAnnealingLR;
 import io.sparkgrad.optim.lr.LRScheduler;
 import io.sparkgrad.tensor.Tensor;
 import io.sparkgrad.trainer.DriverOptimizer;
-import io.sparkgrad.trainer.OptimizerState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,29 +16,36 @@ import java.util.function.Function;
 
 /**
  * The driver's optimizer step, done by core-tensor's own optimizers ({@link SGD}, {@link Adam}, {@link AdamW}) over
- * one flat parameter: the trainer and a single-process run share one implementation of every update rule.
+ * one flat parameter: the trainer and a single-process run share one implementation of every update rule, and one
+ * {@link OptimizerState}.
  *
- * <p>The flat parameter and gradient arrays are created on the first step (or restore), when the model size is
- * known; each step copies the driver's parameters and mean gradient in and the updated parameters out (two array
- * copies, negligible next to the step's transport).
+ * <p>The core optimizer works on the caller's arrays directly: its one parameter is a tensor over the driver's
+ * parameter array, whose grad is a view of the step's mean gradient. Nothing is copied per step; only when the
+ * driver hands a different parameter array (a new run, a restored checkpoint) is the optimizer rebound to it, its
+ * state carried over.
  *
  * <p>A learning-rate schedule ({@link #withCosineAnnealing}) moves the rate once per driver step, by the number of
- * steps taken, which the optimizer's state carries: a resumed run continues the schedule where it stopped.
+ * steps taken, which the optimizer's state carries (its {@code "0.step"} count): a resumed run continues the
+ * schedule where it stopped.
  */
 public final class EngineOptimizer implements DriverOptimizer {
-    private static final String STEP_PREFIX = "step.";
-    /** The scalar that holds the number of steps a scheduled optimizer has taken. */
-    static final String SCHEDULE_STEPS = "schedule.steps";
+    /** The step-count key of the one flat parameter in an {@link OptimizerState}. */
+    private static final String STEP_KEY = "0.step";
 
     private final String name;
     private final Map<String, Object> config;
     private final Function<List<Tensor>, Optimizer> build;
     private final Function<Optimizer, LRScheduler> schedule;
-    private float[] params;
-    private float[] grad;
+    /** The state before the first step: the core optimizer's name and configured hyperparameters, nothing else. */
+    private final OptimizerState initial;
+    /** The schedule, in closed form from the configured rate; null without one. */
+    private final LRScheduler scheduler;
+    /** The core optimizer over {@link #params}; null before the first step and after a reset. */
     private Optimizer optimizer;
-    private LRScheduler scheduler;
+    private Tensor flat;
+    private float[] params;
     private long stepsTaken;
+    /** A restored state waiting for the first step, when the parameter array is known. */
     private OptimizerState pending;
 
     private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build,
@@ -47,11 +54,10 @@ public final class EngineOptimizer implements DriverOptimizer {
         this.config = config;
         this.build = build;
         this.schedule = schedule;
-        // Validate the hyperparameters now, with the optimizer's (and scheduler's) own messages, not at the first step.
+        // Validates the hyperparameters now, with the optimizer's (and scheduler's) own messages, not at the first step.
         Optimizer probe = build.apply(List.of(Optimizer.flatParameter(new float[1], new float[1])));
-        if (schedule != null) {
-            schedule.apply(probe);
-        }
+        this.initial = probe.stateDict();
+        this.scheduler = schedule == null ? null : schedule.apply(probe);
     }
 
     private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build) {
@@ -129,97 +135,80 @@ public final class EngineOptimizer implements DriverOptimizer {
         if (p.length != meanGrad.length) {
             throw new IllegalArgumentException("parameters (" + p.length + ") and gradient (" + meanGrad.length + ") differ in length");
         }
-        ensure(p.length);
-        System.arraycopy(p, 0, params, 0, p.length);
-        System.arraycopy(meanGrad, 0, grad, 0, p.length);
+        bind(p, meanGrad);
+        if (flat.grad().data() != meanGrad) {
+            flat.setGrad(Tensor.wrap(meanGrad, 0, meanGrad.length));
+        }
         if (scheduler != null) {
             // The closed form by the steps taken, so that a restored optimizer lands on the same rate.
             optimizer.setLr(scheduler.closedFormLr(Math.toIntExact(stepsTaken)));
         }
         optimizer.step();
         stepsTaken++;
-        System.arraycopy(params, 0, p, 0, p.length);
     }
 
-    private void ensure(int n) {
-        if (optimizer != null && params.length == n) {
+    /** Makes the core optimizer update {@code p}: built at the first step, rebound (state carried) to a new array. */
+    private void bind(float[] p, float[] meanGrad) {
+        if (optimizer != null && p == params) {
             return;
         }
-        if (optimizer != null) {
-            throw new IllegalArgumentException("this optimizer steps " + params.length + " parameters, got " + n);
+        if (optimizer != null && p.length != params.length) {
+            throw new IllegalArgumentException("this optimizer steps " + params.length + " parameters, got " + p.length);
         }
-        params = new float[n];
-        grad = new float[n];
-        optimizer = build.apply(List.of(Optimizer.flatParameter(params, grad)));
-        // Made before any restore, so that its base rate is the configured one.
-        scheduler = schedule == null ? null : schedule.apply(optimizer);
-        if (pending != null) {
-            OptimizerState s = pending;
-            pending = null;
-            restore(s);
+        OptimizerState carried = optimizer != null ? optimizer.stateDict() : pending;
+        Tensor t = Optimizer.flatParameter(p, meanGrad);
+        Optimizer o = build.apply(List.of(t));
+        if (carried != null) {
+            o.loadStateDict(carried);
         }
+        optimizer = o;
+        flat = t;
+        params = p;
+        pending = null;
     }
 
     @Override
     public OptimizerState state() {
         if (optimizer == null) {
-            return pending != null ? pending : OptimizerState.empty();
+            return pending != null ? pending : initial;
         }
-        io.sparkgrad.optim.OptimizerState s = optimizer.stateDict();
-        Map<String, Double> scalars = new LinkedHashMap<>();
-        s.steps().forEach((k, v) -> scalars.put(STEP_PREFIX + k, (double) v));
-        if (schedule != null) {
-            scalars.put(SCHEDULE_STEPS, (double) stepsTaken);
-        }
-        return new OptimizerState(s.buffers(), scalars);
+        return optimizer.stateDict();
     }
 
     @Override
     public void restore(OptimizerState state) {
-        if (state.buffers().isEmpty() && state.scalars().isEmpty()) {
-            optimizer = null;
-            scheduler = null;
-            params = null;
-            grad = null;
-            pending = null;
-            stepsTaken = 0;
-            return;
+        long steps = checkCompatible(state);
+        if (optimizer != null) {
+            optimizer.loadStateDict(state);
+        } else {
+            // The parameter array is known only at the first step: the state is loaded (and its lengths checked) then.
+            pending = steps == 0 && state.buffers().isEmpty() ? null : state;
         }
-        if (optimizer == null) {
-            // The model size is known only at the first step (or from a buffer): restore then.
-            int n = state.buffers().values().stream().mapToInt(b -> b.length).findFirst().orElse(-1);
-            if (n < 0) {
-                pending = state;
-                return;
-            }
-            pending = state;
-            ensure(n);
-            return;
+        stepsTaken = steps;
+    }
+
+    /**
+     * Refuses a state of another optimizer: its name and hyperparameters must be this one's, its learning rate the
+     * one this optimizer (and its schedule) would have after the same number of steps.
+     *
+     * @return the steps the state has taken
+     */
+    private long checkCompatible(OptimizerState state) {
+        if (!state.optimizer().equals(initial.optimizer())) {
+            throw new IllegalArgumentException("cannot restore " + state.optimizer() + " state into this " + name + " optimizer ("
+                    + initial.optimizer() + ")");
         }
-        Map<String, Long> steps = new LinkedHashMap<>();
-        long taken = 0;
-        for (Map.Entry<String, Double> e : state.scalars().entrySet()) {
-            if (e.getKey().equals(SCHEDULE_STEPS)) {
-                if (schedule == null) {
-                    throw new IllegalArgumentException("the state holds a learning-rate schedule's position ('" + SCHEDULE_STEPS
-                            + "') but this " + name + " optimizer has no schedule");
-                }
-                taken = e.getValue().longValue();
-            }
+        long steps = state.steps().getOrDefault(STEP_KEY, 0L);
+        Map<String, Double> expected = new LinkedHashMap<>(initial.hyperparameters());
+        if (scheduler != null && steps > 0) {
+            expected.put("lr", scheduler.closedFormLr(Math.toIntExact(steps - 1)));
         }
-        stepsTaken = taken;
-        state.scalars().forEach((k, v) -> {
-            if (k.equals(SCHEDULE_STEPS)) {
-                return;
-            }
-            if (!k.startsWith(STEP_PREFIX)) {
-                throw new IllegalArgumentException("unexpected scalar '" + k + "' in the state of a " + name + " optimizer");
-            }
-            steps.put(k.substring(STEP_PREFIX.length()), v.longValue());
-        });
-        io.sparkgrad.optim.OptimizerState current = optimizer.stateDict();
-        optimizer.loadStateDict(new io.sparkgrad.optim.OptimizerState(current.optimizer(), current.hyperparameters(), steps,
-                state.buffers()));
+        if (!expected.equals(state.hyperparameters())) {
+            throw new IllegalArgumentException("the state's hyperparameters " + state.hyperparameters() + " after " + steps
+                    + " steps are not this " + name + " optimizer's " + expected + (scheduler != null ? " (with its learning-rate schedule "
+                    + config.get("lr_schedule") + ")" : " (it has no learning-rate schedule)"));
+        }
+        return steps;
     }
 
     @Override

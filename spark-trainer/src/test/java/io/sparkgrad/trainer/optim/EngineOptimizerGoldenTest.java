@@ -3,7 +3,7 @@ package io.sparkgrad.trainer.optim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.trainer.DriverOptimizer;
-import io.sparkgrad.trainer.OptimizerState;
+import io.sparkgrad.optim.OptimizerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -125,12 +125,18 @@ class EngineOptimizerGoldenTest {
         a.step(new float[] {1, 2}, new float[] {0.5f, -0.5f});
         a.step(new float[] {1, 2}, new float[] {0.5f, -0.5f});
         OptimizerState s = a.state();
-        assertEquals(2.0, s.scalars().get("step.0.step"));
+        assertEquals(2L, s.steps().get("0.step"));
+        assertEquals("Adam", s.optimizer());
         assertEquals(2, s.buffers().get("0.exp_avg").length);
         EngineOptimizer b = EngineOptimizer.adam(0.01);
-        assertThrows(IllegalArgumentException.class, () -> b.restore(new OptimizerState(s.buffers(), java.util.Map.of("step", 0.0))));
+        IllegalArgumentException wrongLr = assertThrows(IllegalArgumentException.class,
+                () -> b.restore(new OptimizerState("Adam", java.util.Map.of("lr", 0.5), s.steps(), s.buffers())));
+        assertTrue(wrongLr.getMessage().contains("hyperparameters"), wrongLr.getMessage());
+        IllegalArgumentException wrongRule = assertThrows(IllegalArgumentException.class,
+                () -> EngineOptimizer.sgdMomentum(0.01, 0.9).restore(s));
+        assertTrue(wrongRule.getMessage().contains("Adam"), wrongRule.getMessage());
         EngineOptimizer c = EngineOptimizer.adam(0.01);
-        c.restore(OptimizerState.empty());
+        c.restore(EngineOptimizer.adam(0.01).state());
         c.restore(s);
         float[] p1 = {1, 2};
         float[] p2 = {1, 2};

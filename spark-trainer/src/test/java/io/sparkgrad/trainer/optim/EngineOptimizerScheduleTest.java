@@ -3,7 +3,7 @@ package io.sparkgrad.trainer.optim;
 import io.sparkgrad.optim.Optimizer;
 import io.sparkgrad.optim.SGD;
 import io.sparkgrad.optim.lr.CosineAnnealingLR;
-import io.sparkgrad.trainer.OptimizerState;
+import io.sparkgrad.optim.OptimizerState;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -82,7 +82,7 @@ class EngineOptimizerScheduleTest {
             first.step(q, g[s].clone());
         }
         OptimizerState saved = first.state();
-        assertEquals(11.0, saved.scalars().get(EngineOptimizer.SCHEDULE_STEPS));
+        assertEquals(11L, saved.steps().get("0.step"));
         EngineOptimizer resumed = EngineOptimizer.adam(1e-2).withCosineAnnealing(T_MAX, 0);
         resumed.restore(saved);
         for (int s = 11; s < g.length; s++) {
@@ -109,7 +109,9 @@ class EngineOptimizerScheduleTest {
 
         EngineOptimizer scheduled = EngineOptimizer.sgdMomentum(0.1, 0.9).withCosineAnnealing(10, 0);
         float[] p = start();
-        scheduled.step(p, gradients(1)[0]);
+        for (float[] g : gradients(3)) {
+            scheduled.step(p, g);
+        }
         EngineOptimizer unscheduled = EngineOptimizer.sgdMomentum(0.1, 0.9);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
             unscheduled.step(start(), gradients(1)[0]);
