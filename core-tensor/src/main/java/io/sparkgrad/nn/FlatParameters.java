@@ -1,23 +1,24 @@
 package io.sparkgrad.nn;
 
 import io.sparkgrad.tensor.Shape;
-import io.sparkgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A module's parameters packed into one contiguous float[] and their gradients into another, which is what a
- * distributed trainer sends and receives: every {@link Parameter} of the module is replaced by a new one that is a
- * view of its slice of {@link #data()}, and its gradient is a view of the same slice of {@link #grad()}.
+ * distributed trainer sends and receives: every {@link Parameter} of the module stays the same object, but its values
+ * become a view of its slice of {@link #data()} and its gradient a view of the same slice of {@link #grad()}, as
+ * PyTorch keeps its parameter objects when it flattens them. A module that keeps its parameters in fields (what
+ * {@code registerParameter} returns), an optimizer built before packing, or any other holder of a Parameter therefore
+ * reads and updates the flat buffers.
  *
  * <p>After {@link #of(Module)}: an in-place update through a Parameter (an optimizer step) is visible in
  * {@code data()}; a write into {@code data()} is visible to the next forward pass; {@code backward()} accumulates
- * into {@code grad()}, and {@link Module#zeroGrad()} zeroes it in place. Build optimizers after packing, from
- * {@code module.parameters()} (or {@link #parameters()}): the Parameter objects are new. Setting a parameter's grad
- * to null, or replacing it, detaches that gradient from the flat buffer.
+ * into {@code grad()}, and {@link Module#zeroGrad()} zeroes it in place. Setting a parameter's grad to null, or
+ * replacing it, detaches that gradient from the flat buffer; views taken of a parameter before packing keep the old
+ * storage. Packing a module again moves its parameters into the new buffers, and the earlier FlatParameters is stale.
  *
  * <p>Layout: parameter {@code i} (in {@link Module#parameters()} order, named {@code names().get(i)}) occupies
  * {@code [offsets()[i], offsets()[i+1])}, row-major.
@@ -39,8 +40,8 @@ public final class FlatParameters {
 
     /**
      * Packs {@code module}'s parameters (their current values, and their gradients where they have one, else zeros)
-     * and re-points the module at the packed copies. A parameter shared by several modules gets one slice, and every
-     * module that holds it gets the same new Parameter.
+     * into two new flat buffers and re-points each Parameter at its slice. A parameter shared by several modules gets
+     * one slice.
      */
     public static FlatParameters of(Module module) {
         Map<String, Parameter> named = module.namedParameters();
@@ -58,35 +59,11 @@ public final class FlatParameters {
         offsets[i] = (int) total;
         float[] data = new float[(int) total];
         float[] grad = new float[(int) total];
-        IdentityHashMap<Parameter, Parameter> replacement = new IdentityHashMap<>();
-        List<Parameter> packed = new ArrayList<>();
         i = 0;
-        for (Parameter old : named.values()) {
-            int off = offsets[i++];
-            int[] shape = old.shape();
-            System.arraycopy(old.toFloatArray(), 0, data, off, old.numel());
-            if (old.grad() != null) {
-                System.arraycopy(old.grad().toFloatArray(), 0, grad, off, old.numel());
-            }
-            Parameter p = new Parameter(Tensor.wrap(data, off, shape));
-            p.requiresGrad(old.requiresGrad());
-            p.setGrad(Tensor.wrap(grad, off, shape));
-            replacement.put(old, p);
-            packed.add(p);
+        for (Parameter p : named.values()) {
+            p.moveInto(data, grad, offsets[i++]);
         }
-        // Collect the slots first, then replace: every module holding an old Parameter gets its packed twin.
-        List<Object[]> slots = new ArrayList<>();
-        for (Module m : module.namedModules().values()) {
-            for (Map.Entry<String, Parameter> e : m.localParameters().entrySet()) {
-                if (e.getValue() != null && replacement.containsKey(e.getValue())) {
-                    slots.add(new Object[] {m, e.getKey(), replacement.get(e.getValue())});
-                }
-            }
-        }
-        for (Object[] slot : slots) {
-            ((Module) slot[0]).replaceParameter((String) slot[1], (Parameter) slot[2]);
-        }
-        return new FlatParameters(data, grad, new ArrayList<>(named.keySet()), packed, offsets);
+        return new FlatParameters(data, grad, new ArrayList<>(named.keySet()), new ArrayList<>(named.values()), offsets);
     }
 
     /** The packed parameter values (live: the parameters are views of this array). */
@@ -109,7 +86,7 @@ public final class FlatParameters {
         return names;
     }
 
-    /** The packed Parameter objects, in packing order (the same objects the module now holds). */
+    /** The packed Parameter objects, in packing order (the module's own objects). */
     public List<Parameter> parameters() {
         return parameters;
     }

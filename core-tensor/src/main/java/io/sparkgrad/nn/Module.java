@@ -22,10 +22,10 @@ import java.util.function.Function;
  * order. Dotted paths name nested state as PyTorch does ({@code 0.weight}, {@code conv1.bias},
  * {@code 1.running_mean}), so state dicts move between the two unchanged.
  *
- * <p>A subclass registers its state in the constructor and reads it back by name in {@link #forward}; it keeps no
- * field of its own pointing at a parameter, because {@link FlatParameters} may re-point every parameter into one
- * flat buffer after construction. An optional parameter is registered as absent ({@code null}), as PyTorch's
- * {@code register_parameter("bias", None)}.
+ * <p>A subclass registers its state in the constructor and reads it in {@link #forward}, by name or from a field
+ * holding what {@link #registerParameter} returned: {@link FlatParameters} moves a parameter's storage into a flat
+ * buffer but keeps the Parameter object, so a field never goes stale. An optional parameter is registered as absent
+ * ({@code null}), as PyTorch's {@code register_parameter("bias", None)}.
  */
 public abstract class Module {
     private final LinkedHashMap<String, Parameter> parameters = new LinkedHashMap<>();
@@ -94,22 +94,6 @@ public abstract class Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer '" + name + "'; it has " + buffers.keySet());
         }
         return buffers.get(name);
-    }
-
-    /** The parameter slots of this module alone, absent ones included (for {@link FlatParameters}). */
-    Map<String, Parameter> localParameters() {
-        return Collections.unmodifiableMap(parameters);
-    }
-
-    /** Puts a new Parameter into an existing slot: how {@link FlatParameters} re-points parameters into its buffer. */
-    void replaceParameter(String name, Parameter replacement) {
-        Parameter old = parameter(name);
-        if (old == null || replacement == null || !Arrays.equals(old.shape(), replacement.shape())) {
-            throw new IllegalArgumentException("cannot replace parameter '" + name + "' of " + getClass().getSimpleName() + " ("
-                    + (old == null ? "absent" : Shape.format(old.shape())) + ") with "
-                    + (replacement == null ? "null" : Shape.format(replacement.shape())));
-        }
-        parameters.put(name, replacement);
     }
 
     // ------------------------------------------------------------------------------------------------ traversal

@@ -13,10 +13,11 @@ import java.util.List;
  * walks that graph in reverse, accumulating gradients into the {@link #grad() grad} of every leaf that requires one.
  */
 public class Tensor {
-    private final Storage storage;
-    private final int offset;
+    // Storage, offset and strides change only through set_ (a Parameter moved into a flat buffer); shape and dtype never.
+    private Storage storage;
+    private int offset;
     private final int[] shape;
-    private final int[] strides;
+    private int[] strides;
     private final DType dtype;
 
     private boolean requiresGrad;
@@ -377,6 +378,27 @@ public class Tensor {
     /** A tensor sharing this storage but cut from the graph. */
     public Tensor detach() {
         return new Tensor(storage, offset, shape, strides, dtype);
+    }
+
+    /**
+     * Re-points this leaf at {@code source}'s storage, offset and strides, keeping the object, as PyTorch's
+     * {@code Tensor.set_(source)} for a source of the same shape: how {@code nn.FlatParameters} moves a Parameter into
+     * a flat buffer while every module field and optimizer that holds the Parameter keeps holding it. The values are
+     * not copied; views taken of this tensor before the call keep the old storage. Call it between steps, not while a
+     * recorded graph still reads this tensor.
+     */
+    protected final void set_(Tensor source) {
+        if (!Arrays.equals(source.shape, shape) || source.dtype != dtype) {
+            throw new IllegalArgumentException("set_: the source is " + source.dtype + " of shape " + Shape.format(source.shape)
+                    + " but this tensor is " + dtype + " of shape " + Shape.format(shape));
+        }
+        if (gradFn != null) {
+            throw new IllegalStateException("set_: only a leaf tensor can be re-pointed at another storage; this one was made by "
+                    + gradFn.name());
+        }
+        this.storage = source.storage;
+        this.offset = source.offset;
+        this.strides = source.strides.clone();
     }
 
     /** Accumulates {@code g} into this leaf's grad, in place when a grad tensor already exists. */

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Iterator;
@@ -27,8 +29,8 @@ record GoldenCase(String file, String name, String op, JsonNode params, Map<Stri
     static GoldenCase read(Path path) {
         String file = path.getFileName().toString();
         JsonNode root;
-        try {
-            root = JSON.readTree(path.toFile());
+        try (InputStream in = Files.newInputStream(path)) {
+            root = JSON.readTree(in);
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": not readable as JSON: " + e.getMessage(), e);
         }

@@ -1,75 +1,49 @@
 package io.sparkgrad.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.sparkgrad.golden.GoldenFolder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * Runs the kernels on PyTorch's golden cases for the ops they implement (conv2d, max/avg/adaptive-avg pooling,
- * batch norm 2d) and compares outputs and gradients at each case's tolerance. The folder is the system property
- * {@code sparkgrad.golden.dir} (set by the root pom for Surefire). The module's all-cases golden test lives with
- * the tensor layer; this one checks the kernels alone, beneath autograd.
+ * batch norm 2d) and compares outputs and gradients at each case's tolerance. The cases are those of the
+ * {@link GoldenFolder} with one of these ops, however many the folder holds. The module's all-cases golden test lives
+ * with the tensor layer; this one checks the kernels alone, beneath autograd.
  */
 class PyTorchParityKernelTest {
 
-    private static final List<String> PREFIXES =
-            List.of("conv2d_", "max_pool2d_", "avg_pool2d_", "adaptive_avg_pool2d_", "batch_norm2d_");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] KERNEL_OPS = {"conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm2d"};
+    private static final AtomicInteger RAN = new AtomicInteger();
 
-    static Path goldenDir() {
-        String prop = System.getProperty("sparkgrad.golden.dir");
-        List<Path> candidates = new ArrayList<>();
-        if (prop != null && !prop.isBlank()) {
-            candidates.add(Path.of(prop));
-        } else {
-            candidates.add(Path.of("..", "shared", "golden"));
-            candidates.add(Path.of("..", "..", "shared", "golden"));
-        }
-        for (Path p : candidates) {
-            if (Files.isDirectory(p)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("golden folder not found: tried " + candidates
-                + " (set the system property sparkgrad.golden.dir)");
-    }
-
-    static List<Path> kernelCases() throws IOException {
-        try (Stream<Path> files = Files.list(goldenDir())) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".json"))
-                    .filter(p -> PREFIXES.stream().anyMatch(pre -> p.getFileName().toString().startsWith(pre)))
-                    .sorted().toList();
-        }
-    }
-
-    @Test
-    void everyKernelOpHasGoldenCases() throws IOException {
-        List<Path> cases = kernelCases();
-        for (String prefix : PREFIXES) {
-            assertTrue(cases.stream().anyMatch(p -> p.getFileName().toString().startsWith(prefix)),
-                    "no golden case starting with " + prefix + " in " + goldenDir());
-        }
+    static List<Path> kernelCases() {
+        return GoldenFolder.locate().casesOf(KERNEL_OPS);
     }
 
     @TestFactory
-    Stream<DynamicTest> kernelsMatchPyTorch() throws IOException {
-        return kernelCases().stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> run(p)));
+    Stream<DynamicTest> kernelsMatchPyTorch() {
+        return kernelCases().stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
+            run(p);
+            RAN.incrementAndGet();
+        }));
     }
 
-    private static void run(Path file) throws IOException {
-        Case c = new Case(JSON.readTree(file.toFile()), file.getFileName().toString());
+    /** Every kernel case of the folder ran and passed, counted against the folder read. */
+    @AfterAll
+    static void everyKernelCaseOfTheFolderRan() {
+        assertEquals(kernelCases().size(), RAN.get(), "kernel cases passed out of those in " + GoldenFolder.locate().dir());
+    }
+
+    private static void run(Path file) {
+        Case c = new Case(GoldenFolder.readJson(file), file.getFileName().toString());
         switch (c.op) {
             case "conv2d" -> conv(c);
             case "max_pool2d" -> maxPool(c);

@@ -3,18 +3,18 @@ package io.sparkgrad.nn;
 import static io.sparkgrad.testing.GradCheck.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.optim.SGD;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Packing a module's parameters and gradients into two flat arrays whose views the module then uses. */
+/** Packing a module's parameters and gradients into two flat arrays, re-pointing the module's own Parameters at views of them. */
 class FlatParametersTest {
 
     private static Sequential cnn(long seed) {
@@ -25,9 +25,10 @@ class FlatParametersTest {
     }
 
     @Test
-    void packsEveryParameterInOrderAndKeepsTheirValues() {
+    void packsEveryParameterInOrderKeepingTheObjectsAndTheirValues() {
         Sequential model = cnn(1);
         List<Parameter> before = model.parameters();
+        List<float[]> valuesBefore = before.stream().map(Tensor::toFloatArray).toList();
         FlatParameters flat = FlatParameters.of(model);
         assertEquals(List.of("0.weight", "0.bias", "2.weight", "3.weight", "3.bias", "7.weight", "7.bias"), flat.names());
         assertEquals(36 + 4 + 108 + 3 + 3 + 6 + 2, flat.size());
@@ -35,14 +36,85 @@ class FlatParametersTest {
         List<Parameter> after = model.parameters();
         assertEquals(flat.parameters(), after);
         for (int i = 0; i < after.size(); i++) {
-            assertNotSame(before.get(i), after.get(i));
+            assertSame(before.get(i), after.get(i), "packing keeps Parameter " + flat.names().get(i));
             assertTrue(after.get(i).requiresGrad() && after.get(i).isLeaf());
             assertSame(flat.data(), after.get(i).data());
             assertEquals(flat.offsets()[i], after.get(i).storageOffset());
-            assertArrayEquals(before.get(i).toFloatArray(), after.get(i).toFloatArray());
+            assertArrayEquals(valuesBefore.get(i), after.get(i).toFloatArray());
+            assertArrayEquals(valuesBefore.get(i), Arrays.copyOfRange(flat.data(), flat.offsets()[i], flat.offsets()[i + 1]));
             assertArrayEquals(before.get(i).shape(), flat.shape(i));
         }
         assertSame(after.get(0), ((Conv2d) model.get(0)).weight());
+    }
+
+    /** The tutorial's stage-3 shape of module: parameters kept in fields (what registerParameter returns), read by forward. */
+    static final class FieldHolding extends Module {
+        final Parameter weights;
+        final Parameter bias;
+
+        FieldHolding(Generator g) {
+            weights = registerParameter("weights", new Parameter(Tensor.randn(g, 6, 3).div(3f)));
+            bias = registerParameter("bias", new Parameter(Tensor.randn(g, 3)));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.matmul(weights).add(bias);
+        }
+    }
+
+    @Test
+    void aModuleHoldingItsParametersInFieldsReadsAndTrainsTheFlatBuffers() {
+        FieldHolding model = new FieldHolding(new Generator(13));
+        FieldHolding reference = new FieldHolding(new Generator(13));
+        Parameter weights = model.weights;
+        // An optimizer built before packing holds the same objects, so it updates the flat buffer too.
+        SGD sgd = new SGD(model.parameters(), 0.5, 0, 0, 0, false);
+        FlatParameters flat = FlatParameters.of(model);
+        assertSame(weights, model.weights);
+        assertSame(flat.parameters().get(0), model.weights);
+        assertSame(flat.parameters().get(1), model.bias);
+        assertSame(flat.data(), model.weights.data());
+        assertSame(flat.grad(), model.bias.grad().data());
+
+        Tensor x = uniform(new Generator(14), -1, 1, 5, 6);
+        Tensor target = Tensor.ofInts(new int[] {0, 2, 1, 1, 0}, 5);
+        assertArrayEquals(reference.forward(x).toFloatArray(), model.forward(x).toFloatArray(), "packing preserves the values");
+
+        // Gradients accumulate into the flat grad buffer, and equal the unpacked module's.
+        F.crossEntropy(model.forward(x), target).backward();
+        F.crossEntropy(reference.forward(x), target).backward();
+        float[] expectedGrad = new float[flat.size()];
+        System.arraycopy(reference.weights.grad().toFloatArray(), 0, expectedGrad, 0, 18);
+        System.arraycopy(reference.bias.grad().toFloatArray(), 0, expectedGrad, 18, 3);
+        assertArrayEquals(expectedGrad, flat.grad(), 1e-6f);
+        assertTrue(anyNonZero(flat.grad()), "a non-zero flat gradient");
+
+        // The optimizer built before packing steps the flat data, which the fields read.
+        float[] expectedData = flat.data().clone();
+        for (int i = 0; i < expectedData.length; i++) {
+            expectedData[i] -= 0.5f * flat.grad()[i];
+        }
+        sgd.step();
+        assertArrayEquals(expectedData, flat.data(), 1e-7f);
+        assertArrayEquals(Arrays.copyOfRange(flat.data(), 0, 18), model.weights.toFloatArray());
+
+        // A write into the flat buffer (weights broadcast by a driver) is what the next forward pass reads.
+        FieldHolding other = new FieldHolding(new Generator(15));
+        float[] otherValues = new float[flat.size()];
+        System.arraycopy(other.weights.toFloatArray(), 0, otherValues, 0, 18);
+        System.arraycopy(other.bias.toFloatArray(), 0, otherValues, 18, 3);
+        flat.copyFrom(otherValues);
+        assertArrayEquals(other.forward(x).toFloatArray(), model.forward(x).toFloatArray());
+    }
+
+    private static boolean anyNonZero(float[] a) {
+        for (float v : a) {
+            if (v != 0f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

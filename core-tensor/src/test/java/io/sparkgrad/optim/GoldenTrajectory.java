@@ -5,66 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgrad.golden.GoldenFolder;
 import io.sparkgrad.tensor.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
- * One optimizer trajectory case of the PyTorch golden vectors ({@code sgd_*.json}, {@code adam_*.json}; see the
- * golden folder's README): the problem (X, Y, initial weight and bias), the optimizer settings, and the expected
- * loss, gradients and parameters at every step.
+ * One optimizer trajectory case of the PyTorch golden vectors (op {@code sgd_trajectory} or {@code adam_trajectory}
+ * in the {@link GoldenFolder}; see its README): the problem (X, Y, initial weight and bias), the optimizer settings,
+ * and the expected loss, gradients and parameters at every step.
  */
 record GoldenTrajectory(String name, String op, JsonNode params, JsonNode inputs, JsonNode outputs, double rel, double abs) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The trajectory ops of the golden format. */
+    static final String SGD_OP = "sgd_trajectory";
+    static final String ADAM_OP = "adam_trajectory";
 
-    /**
-     * The golden folder: the system property {@code sparkgrad.golden.dir} (set by the root pom for Surefire) when it
-     * names a folder, else the first {@code shared/golden} found walking up from the working directory (a git worktree
-     * sits one level deeper than the repository the property's default assumes). Fails when neither exists.
-     */
-    static Path goldenDir() {
-        String property = System.getProperty("sparkgrad.golden.dir");
-        if (property != null && Files.isDirectory(Paths.get(property))) {
-            return Paths.get(property);
-        }
-        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared").resolve("golden");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return fail("no golden folder: -Dsparkgrad.golden.dir=" + property + " is not a folder and no shared/golden above "
-                + Paths.get("").toAbsolutePath());
-    }
-
-    /** The trajectory case files ({@code sgd_*.json} and {@code adam_*.json}), sorted by name. */
+    /** The golden folder's trajectory cases (op {@code sgd_trajectory} or {@code adam_trajectory}), sorted by name. */
     static List<Path> files() {
-        try (Stream<Path> s = Files.list(goldenDir())) {
-            return s.filter(p -> {
-                String f = p.getFileName().toString();
-                return f.endsWith(".json") && (f.startsWith("sgd_") || f.startsWith("adam_"));
-            }).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenFolder.locate().casesOf(SGD_OP, ADAM_OP);
     }
 
     static GoldenTrajectory read(Path file) {
-        try {
-            JsonNode root = JSON.readTree(file.toFile());
-            JsonNode tol = root.path("tolerance");
-            return new GoldenTrajectory(root.get("name").asText(), root.get("op").asText(), root.get("params"), root.get("inputs"),
-                    root.get("outputs"), tol.path("rel").asDouble(1e-4), tol.path("abs").asDouble(1e-5));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading golden case " + file, e);
-        }
+        JsonNode root = GoldenFolder.readJson(file);
+        JsonNode tol = root.path("tolerance");
+        return new GoldenTrajectory(root.get("name").asText(), root.get("op").asText(), root.get("params"), root.get("inputs"),
+                root.get("outputs"), tol.path("rel").asDouble(1e-4), tol.path("abs").asDouble(1e-5));
     }
 
     int steps() {

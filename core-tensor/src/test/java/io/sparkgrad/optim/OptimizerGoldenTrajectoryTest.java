@@ -6,14 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgrad.golden.GoldenFolder;
 import io.sparkgrad.nn.F;
 import io.sparkgrad.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,31 +32,42 @@ class OptimizerGoldenTrajectoryTest {
             "problem");
     private static final Set<String> ADAM_KEYS = Set.of("optimizer", "lr", "betas", "eps", "weight_decay", "amsgrad", "steps", "problem");
 
+    private static final AtomicInteger REPRODUCED = new AtomicInteger();
+
     static List<Path> cases() {
         return GoldenTrajectory.files();
     }
 
+    /**
+     * Every trajectory case of the folder is an SGD or Adam case this test understands, and every one ran: counted
+     * against the folder read, whatever number of each kind it holds (none included).
+     */
     @Test
-    void everyTrajectoryFileIsAnSgdOrAdamCaseAndBothKindsArePresent() {
+    void everyTrajectoryCaseOfTheFolderIsAnSgdOrAdamCase() {
+        GoldenFolder folder = GoldenFolder.locate();
         List<Path> files = cases();
-        int sgd = 0;
-        int adam = 0;
-        for (Path f : files) {
-            String op = GoldenTrajectory.read(f).op();
-            if (op.equals("sgd_trajectory")) {
-                sgd++;
-            } else if (op.equals("adam_trajectory")) {
-                adam++;
-            } else {
-                fail(f + " has op '" + op + "', not a trajectory");
-            }
+        for (Map.Entry<String, Integer> e : folder.countsByOp().entrySet()) {
+            assertTrue(!e.getKey().endsWith("_trajectory") || e.getKey().equals(GoldenTrajectory.SGD_OP)
+                    || e.getKey().equals(GoldenTrajectory.ADAM_OP), folder.dir() + " holds " + e.getValue() + " cases of the unknown"
+                    + " optimizer trajectory op '" + e.getKey() + "'");
         }
-        assertTrue(sgd >= 6, "expected the 6 public SGD cases, found " + sgd);
-        assertTrue(adam >= 2, "expected the 2 public Adam cases, found " + adam);
-        assertEquals(files.size(), sgd + adam);
+        int sgd = folder.countsByOp().getOrDefault(GoldenTrajectory.SGD_OP, 0);
+        int adam = folder.countsByOp().getOrDefault(GoldenTrajectory.ADAM_OP, 0);
+        assertEquals(sgd + adam, files.size());
+        for (Path f : files) {
+            GoldenTrajectory c = GoldenTrajectory.read(f);
+            String kind = c.params().path("optimizer").asText();
+            assertEquals(c.op().equals(GoldenTrajectory.SGD_OP) ? "sgd" : "adam", kind, f + ": op " + c.op() + " with optimizer '" + kind + "'");
+        }
+        System.out.println("OptimizerGoldenTrajectoryTest: " + sgd + " SGD and " + adam + " Adam trajectories in " + folder.dir());
     }
 
-    @ParameterizedTest(name = "{0}")
+    @AfterAll
+    static void everyTrajectoryCaseRan() {
+        assertEquals(cases().size(), REPRODUCED.get(), "trajectory cases reproduced out of those in " + GoldenFolder.locate().dir());
+    }
+
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("cases")
     void reproducesLossGradientsAndParametersAtEveryStep(Path file) {
         GoldenTrajectory c = GoldenTrajectory.read(file);
@@ -69,9 +84,10 @@ class OptimizerGoldenTrajectoryTest {
             c.assertClose(c.outputAtStep("weight", s), p.weight, "weight after step " + s);
             c.assertClose(c.outputAtStep("bias", s), p.bias, "bias after step " + s);
         }
+        REPRODUCED.incrementAndGet();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("cases")
     void resumingFromAStateDictMidTrajectoryContinuesBitForBit(Path file) {
         GoldenTrajectory c = GoldenTrajectory.read(file);

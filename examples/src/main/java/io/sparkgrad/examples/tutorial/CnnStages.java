@@ -21,17 +21,10 @@ final class CnnStages {
     /** As above, where the model needs the flat validation images preprocessed ({@code evalModel}). */
     static StageResult firstBatchThenFit(Module model, Optimizer opt, Iterable<Batch> trainDl, Iterable<Batch> validDl,
             TutorialData data, PrintStream out, UnaryOperator<Tensor> evalModel) {
-        Batch first = trainDl.iterator().next();
-        double firstLoss;
-        double firstAcc;
-        try (var noGrad = Tensor.noGrad()) {
-            Tensor logits = model.forward(first.x());
-            firstLoss = F.crossEntropy(logits, first.y()).item();
-            firstAcc = F.accuracy(logits, first.y());
-        }
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        Batch firstBatch = trainDl.iterator().next();
+        var first = Validation.firstBatch(model::forward, firstBatch.x(), firstBatch.y(), out);
         TutorialFit.fit(Stage01FromScratch.EPOCHS, model, F::crossEntropy, opt, trainDl, validDl, out);
         model.eval();
-        return Validation.report(evalModel, data, firstLoss, firstAcc, out);
+        return Validation.report(evalModel, data, first, out);
     }
 }

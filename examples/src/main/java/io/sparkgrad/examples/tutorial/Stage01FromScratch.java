@@ -1,7 +1,9 @@
 package io.sparkgrad.examples.tutorial;
 
+import io.sparkgrad.data.Batch;
 import io.sparkgrad.tensor.Tensor;
 import java.io.PrintStream;
+import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 
@@ -58,6 +60,34 @@ public final class Stage01FromScratch implements TutorialStage {
         return out.argmax(1).eq(yb).mean().item();
     }
 
+    /**
+     * The tutorial's training loop: for each of the {@code epochs}, {@code step} on every slice
+     * {@code xb = x_train[i*bs : i*bs+bs]}, {@code yb = y_train[...]} in order; returns the last slice.
+     */
+    static Batch trainOnSlices(TutorialData data, BiConsumer<Tensor, Tensor> step) {
+        int n = data.n();
+        Batch last = null;
+        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+            for (int i = 0; i < (n - 1) / BS + 1; i++) {
+                int start = i * BS;
+                int len = Math.min(BS, n - start);
+                last = new Batch(data.xTrain().narrow(0, start, len), data.yTrain().narrow(0, start, len));
+                step.accept(last.x(), last.y());
+            }
+        }
+        return last;
+    }
+
+    /** {@code with torch.no_grad(): weights -= weights.grad * lr; bias -= bias.grad * lr; weights.grad.zero_(); bias.grad.zero_()}. */
+    static void updateByHand(Tensor weights, Tensor bias) {
+        try (var noGrad = Tensor.noGrad()) {
+            weights.sub_(weights.grad().mul(LR));
+            bias.sub_(bias.grad().mul(LR));
+            weights.grad().zero_();
+            bias.grad().zero_();
+        }
+    }
+
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         Tensor weights = Tensor.randn(784, 10).div((float) Math.sqrt(784)).requiresGrad(true);
@@ -73,23 +103,13 @@ public final class Stage01FromScratch implements TutorialStage {
         double firstAcc = accuracy(preds, yb);
         out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
 
-        int n = data.n();
-        for (int epoch = 0; epoch < EPOCHS; epoch++) {
-            for (int i = 0; i < (n - 1) / BS + 1; i++) {
-                int start = i * BS;
-                int len = Math.min(BS, n - start);
-                xb = data.xTrain().narrow(0, start, len);
-                yb = data.yTrain().narrow(0, start, len);
-                Tensor loss = lossFunc.apply(model.apply(xb), yb);
-                loss.backward();
-                try (var noGrad = Tensor.noGrad()) {
-                    weights.sub_(weights.grad().mul(LR));
-                    bias.sub_(bias.grad().mul(LR));
-                    weights.grad().zero_();
-                    bias.grad().zero_();
-                }
-            }
-        }
+        Batch last = trainOnSlices(data, (x, y) -> {
+            Tensor loss = lossFunc.apply(model.apply(x), y);
+            loss.backward();
+            updateByHand(weights, bias);
+        });
+        xb = last.x();
+        yb = last.y();
         try (var noGrad = Tensor.noGrad()) {
             out.printf("last batch: loss %.4f accuracy %.4f%n", lossFunc.apply(model.apply(xb), yb).item(), accuracy(model.apply(xb), yb));
             Tensor valid = model.apply(data.xValid());

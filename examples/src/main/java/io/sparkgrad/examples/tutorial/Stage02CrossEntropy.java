@@ -33,28 +33,12 @@ public final class Stage02CrossEntropy implements TutorialStage {
         Tensor bias = Tensor.zeros(10).requiresGrad(true);
         UnaryOperator<Tensor> model = xb -> xb.matmul(weights).add(bias);
 
-        Tensor xb = data.xTrain().narrow(0, 0, Stage01FromScratch.BS);
-        Tensor yb = data.yTrain().narrow(0, 0, Stage01FromScratch.BS);
-        double firstLoss = F.crossEntropy(model.apply(xb), yb).item();
-        double firstAcc = F.accuracy(model.apply(xb), yb);
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
-
-        int n = data.n();
-        int bs = Stage01FromScratch.BS;
-        for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
-            for (int i = 0; i < (n - 1) / bs + 1; i++) {
-                int start = i * bs;
-                int len = Math.min(bs, n - start);
-                Tensor loss = F.crossEntropy(model.apply(data.xTrain().narrow(0, start, len)), data.yTrain().narrow(0, start, len));
-                loss.backward();
-                try (var noGrad = Tensor.noGrad()) {
-                    weights.sub_(weights.grad().mul(Stage01FromScratch.LR));
-                    bias.sub_(bias.grad().mul(Stage01FromScratch.LR));
-                    weights.grad().zero_();
-                    bias.grad().zero_();
-                }
-            }
-        }
-        return Validation.report(model, data, firstLoss, firstAcc, out);
+        var first = Validation.firstBatch(model, data, out);
+        Stage01FromScratch.trainOnSlices(data, (xb, yb) -> {
+            Tensor loss = F.crossEntropy(model.apply(xb), yb);
+            loss.backward();
+            Stage01FromScratch.updateByHand(weights, bias);
+        });
+        return Validation.report(model, data, first, out);
     }
 }

@@ -58,32 +58,22 @@ public final class Stage03Module implements TutorialStage {
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         MnistLogistic model = new MnistLogistic();
-        Tensor xb = data.xTrain().narrow(0, 0, Stage01FromScratch.BS);
-        Tensor yb = data.yTrain().narrow(0, 0, Stage01FromScratch.BS);
-        double firstLoss = F.crossEntropy(model.forward(xb), yb).item();
-        double firstAcc = F.accuracy(model.forward(xb), yb);
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        var first = Validation.firstBatch(model::forward, data, out);
         fit(model, data);
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        return Validation.report(model::forward, data, first, out);
     }
 
     /** The tutorial's {@code fit()} of stages 3 and 4: a manual update over {@code model.parameters()}. */
     static void fit(Module model, TutorialData data) {
-        int n = data.n();
-        int bs = Stage01FromScratch.BS;
-        for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
-            for (int i = 0; i < (n - 1) / bs + 1; i++) {
-                int start = i * bs;
-                int len = Math.min(bs, n - start);
-                Tensor loss = F.crossEntropy(model.forward(data.xTrain().narrow(0, start, len)), data.yTrain().narrow(0, start, len));
-                loss.backward();
-                try (var noGrad = Tensor.noGrad()) {
-                    for (Parameter p : model.parameters()) {
-                        p.sub_(p.grad().mul(Stage01FromScratch.LR));
-                    }
-                    model.zeroGrad();
+        Stage01FromScratch.trainOnSlices(data, (xb, yb) -> {
+            Tensor loss = F.crossEntropy(model.forward(xb), yb);
+            loss.backward();
+            try (var noGrad = Tensor.noGrad()) {
+                for (Parameter p : model.parameters()) {
+                    p.sub_(p.grad().mul(Stage01FromScratch.LR));
                 }
+                model.zeroGrad();
             }
-        }
+        });
     }
 }

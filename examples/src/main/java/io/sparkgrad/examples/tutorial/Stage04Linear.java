@@ -1,6 +1,5 @@
 package io.sparkgrad.examples.tutorial;
 
-import io.sparkgrad.nn.F;
 import io.sparkgrad.nn.Linear;
 import io.sparkgrad.nn.Module;
 import io.sparkgrad.tensor.Tensor;
@@ -46,12 +45,8 @@ public final class Stage04Linear implements TutorialStage {
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         MnistLogistic model = new MnistLogistic();
-        Tensor xb = data.xTrain().narrow(0, 0, Stage01FromScratch.BS);
-        Tensor yb = data.yTrain().narrow(0, 0, Stage01FromScratch.BS);
-        double firstLoss = F.crossEntropy(model.forward(xb), yb).item();
-        double firstAcc = F.accuracy(model.forward(xb), yb);
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        var first = Validation.firstBatch(model::forward, data, out);
         Stage03Module.fit(model, data);
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        return Validation.report(model::forward, data, first, out);
     }
 }

@@ -1,6 +1,8 @@
 package io.sparkgrad.examples.tutorial;
 
 import io.sparkgrad.nn.F;
+import io.sparkgrad.nn.Module;
+import io.sparkgrad.optim.Optimizer;
 import io.sparkgrad.optim.SGD;
 import io.sparkgrad.tensor.Tensor;
 import java.io.PrintStream;
@@ -34,23 +36,16 @@ public final class Stage05Optim implements TutorialStage {
     public StageResult run(TutorialData data, PrintStream out) {
         var model = new Stage04Linear.MnistLogistic();
         var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
-        Tensor xb = data.xTrain().narrow(0, 0, Stage01FromScratch.BS);
-        Tensor yb = data.yTrain().narrow(0, 0, Stage01FromScratch.BS);
-        double firstLoss = F.crossEntropy(model.forward(xb), yb).item();
-        double firstAcc = F.accuracy(model.forward(xb), yb);
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
-        int n = data.n();
-        int bs = Stage01FromScratch.BS;
-        for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
-            for (int i = 0; i < (n - 1) / bs + 1; i++) {
-                int start = i * bs;
-                int len = Math.min(bs, n - start);
-                Tensor loss = F.crossEntropy(model.forward(data.xTrain().narrow(0, start, len)), data.yTrain().narrow(0, start, len));
-                loss.backward();
-                opt.step();
-                opt.zeroGrad();
-            }
-        }
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        var first = Validation.firstBatch(model::forward, data, out);
+        Stage01FromScratch.trainOnSlices(data, (xb, yb) -> step(model, opt, xb, yb));
+        return Validation.report(model::forward, data, first, out);
+    }
+
+    /** The training step with an optimizer, which stages 6 to 8 reuse: {@code loss.backward(); opt.step(); opt.zero_grad()}. */
+    static void step(Module model, Optimizer opt, Tensor xb, Tensor yb) {
+        Tensor loss = F.crossEntropy(model.forward(xb), yb);
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
     }
 }

@@ -2,9 +2,7 @@ package io.sparkgrad.examples.tutorial;
 
 import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.TensorDataset;
-import io.sparkgrad.nn.F;
 import io.sparkgrad.optim.SGD;
-import io.sparkgrad.tensor.Tensor;
 import java.io.PrintStream;
 
 /**
@@ -38,21 +36,16 @@ public final class Stage06TensorDataset implements TutorialStage {
         var model = new Stage04Linear.MnistLogistic();
         var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
         int bs = Stage01FromScratch.BS;
-        Batch first = slice(trainDs, 0, bs);
-        double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
-        double firstAcc = F.accuracy(model.forward(first.x()), first.y());
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        Batch firstSlice = slice(trainDs, 0, bs);
+        var first = Validation.firstBatch(model::forward, firstSlice.x(), firstSlice.y(), out);
         int n = trainDs.size();
         for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
             for (int i = 0; i < (n - 1) / bs + 1; i++) {
                 Batch b = slice(trainDs, i * bs, Math.min(i * bs + bs, n));
-                Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
-                loss.backward();
-                opt.step();
-                opt.zeroGrad();
+                Stage05Optim.step(model, opt, b.x(), b.y());
             }
         }
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        return Validation.report(model::forward, data, first, out);
     }
 
     /** {@code train_ds[from:to]}: rows {@code from .. to-1} of both tensors, as views (PyTorch's slicing copies nothing either). */

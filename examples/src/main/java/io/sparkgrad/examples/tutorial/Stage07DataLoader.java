@@ -3,9 +3,7 @@ package io.sparkgrad.examples.tutorial;
 import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.DataLoader;
 import io.sparkgrad.data.TensorDataset;
-import io.sparkgrad.nn.F;
 import io.sparkgrad.optim.SGD;
-import io.sparkgrad.tensor.Tensor;
 import java.io.PrintStream;
 
 /**
@@ -38,18 +36,13 @@ public final class Stage07DataLoader implements TutorialStage {
         var trainDl = new DataLoader(trainDs, Stage01FromScratch.BS);
         var model = new Stage04Linear.MnistLogistic();
         var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
-        Batch first = trainDl.iterator().next();
-        double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
-        double firstAcc = F.accuracy(model.forward(first.x()), first.y());
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        Batch firstBatch = trainDl.iterator().next();
+        var first = Validation.firstBatch(model::forward, firstBatch.x(), firstBatch.y(), out);
         for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
             for (Batch b : trainDl) {
-                Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
-                loss.backward();
-                opt.step();
-                opt.zeroGrad();
+                Stage05Optim.step(model, opt, b.x(), b.y());
             }
         }
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        return Validation.report(model::forward, data, first, out);
     }
 }

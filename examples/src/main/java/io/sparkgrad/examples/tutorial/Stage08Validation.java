@@ -43,17 +43,12 @@ public final class Stage08Validation implements TutorialStage {
         var validDl = new DataLoader(new TensorDataset(data.xValid(), data.yValid()), bs * 2);
         var model = new Stage04Linear.MnistLogistic();
         var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
-        Batch first = trainDl.iterator().next();
-        double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
-        double firstAcc = F.accuracy(model.forward(first.x()), first.y());
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        Batch firstBatch = trainDl.iterator().next();
+        var first = Validation.firstBatch(model::forward, firstBatch.x(), firstBatch.y(), out);
         for (int epoch = 0; epoch < Stage01FromScratch.EPOCHS; epoch++) {
             model.train();
             for (Batch b : trainDl) {
-                Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
-                loss.backward();
-                opt.step();
-                opt.zeroGrad();
+                Stage05Optim.step(model, opt, b.x(), b.y());
             }
             model.eval();
             double validLoss = 0;
@@ -64,6 +59,6 @@ public final class Stage08Validation implements TutorialStage {
             }
             out.println(epoch + " " + (float) (validLoss / validDl.size()));
         }
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        return Validation.report(model::forward, data, first, out);
     }
 }

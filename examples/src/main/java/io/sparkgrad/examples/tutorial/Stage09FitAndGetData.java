@@ -2,7 +2,6 @@ package io.sparkgrad.examples.tutorial;
 
 import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.DataLoader;
-import io.sparkgrad.data.TensorDataset;
 import io.sparkgrad.nn.F;
 import io.sparkgrad.optim.SGD;
 import java.io.PrintStream;
@@ -30,15 +29,12 @@ public final class Stage09FitAndGetData implements TutorialStage {
 
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
-        DataLoader[] dls = TutorialFit.getData(new TensorDataset(data.xTrain(), data.yTrain()),
-                new TensorDataset(data.xValid(), data.yValid()), Stage01FromScratch.BS);
+        DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);
         var model = new Stage04Linear.MnistLogistic();
         var opt = new SGD(model.parameters(), Stage01FromScratch.LR);
-        Batch first = dls[0].iterator().next();
-        double firstLoss = F.crossEntropy(model.forward(first.x()), first.y()).item();
-        double firstAcc = F.accuracy(model.forward(first.x()), first.y());
-        out.printf("loss %.4f accuracy %.4f%n", firstLoss, firstAcc);
+        Batch firstBatch = dls[0].iterator().next();
+        var first = Validation.firstBatch(model::forward, firstBatch.x(), firstBatch.y(), out);
         TutorialFit.fit(Stage01FromScratch.EPOCHS, model, F::crossEntropy, opt, dls[0], dls[1], out);
-        return Validation.report(model::forward, data, firstLoss, firstAcc, out);
+        return Validation.report(model::forward, data, first, out);
     }
 }

@@ -1,8 +1,6 @@
 package io.sparkgrad.examples.tutorial;
 
-import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.DataLoader;
-import io.sparkgrad.data.TensorDataset;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.F;
 import io.sparkgrad.nn.Module;
@@ -72,8 +70,7 @@ public final class Stage10Cnn implements TutorialStage {
 
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
-        DataLoader[] dls = TutorialFit.getData(new TensorDataset(data.xTrain(), data.yTrain()),
-                new TensorDataset(data.xValid(), data.yValid()), Stage01FromScratch.BS);
+        DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);
         var model = new MnistCnn();
         var opt = SGD.momentum(model.parameters(), LR, MOMENTUM);
         return CnnStages.firstBatchThenFit(model, opt, dls[0], dls[1], data, out);

@@ -1,7 +1,6 @@
 package io.sparkgrad.examples.tutorial;
 
 import io.sparkgrad.data.DataLoader;
-import io.sparkgrad.data.TensorDataset;
 import io.sparkgrad.nn.AvgPool2d;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.Lambda;
@@ -41,8 +40,7 @@ public final class Stage11Sequential implements TutorialStage {
 
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
-        DataLoader[] dls = TutorialFit.getData(new TensorDataset(data.xTrain(), data.yTrain()),
-                new TensorDataset(data.xValid(), data.yValid()), Stage01FromScratch.BS);
+        DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);
         var model = new Sequential(
                 new Lambda(x -> x.view(-1, 1, 28, 28)),
                 new Conv2d(1, 16, 3, 2, 1), new ReLU(),

@@ -2,7 +2,6 @@ package io.sparkgrad.examples.tutorial;
 
 import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.DataLoader;
-import io.sparkgrad.data.TensorDataset;
 import io.sparkgrad.nn.AdaptiveAvgPool2d;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.Lambda;
@@ -57,8 +56,7 @@ public final class Stage12WrappedDataLoader implements TutorialStage {
 
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
-        DataLoader[] dls = TutorialFit.getData(new TensorDataset(data.xTrain(), data.yTrain()),
-                new TensorDataset(data.xValid(), data.yValid()), Stage01FromScratch.BS);
+        DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);
         var trainDl = dls[0].map(Stage12WrappedDataLoader::preprocess);
         var validDl = dls[1].map(Stage12WrappedDataLoader::preprocess);
         var model = model();

@@ -2,7 +2,6 @@ package io.sparkgrad.examples.tutorial;
 
 import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.DataLoader;
-import io.sparkgrad.data.TensorDataset;
 import io.sparkgrad.optim.SGD;
 import io.sparkgrad.tensor.Device;
 import io.sparkgrad.tensor.Devices;
@@ -35,8 +34,7 @@ public final class Stage13Device implements TutorialStage {
     public StageResult run(TutorialData data, PrintStream out) {
         Device dev = Devices.cudaAvailable() ? Device.cuda(0) : Device.CPU;
         out.println("device: " + dev + (dev == Device.CPU ? " (" + Devices.cudaUnavailableReason() + ")" : ""));
-        DataLoader[] dls = TutorialFit.getData(new TensorDataset(data.xTrain(), data.yTrain()),
-                new TensorDataset(data.xValid(), data.yValid()), Stage01FromScratch.BS);
+        DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);
         var trainDl = dls[0].map(b -> toDevice(Stage12WrappedDataLoader.preprocess(b), dev));
         var validDl = dls[1].map(b -> toDevice(Stage12WrappedDataLoader.preprocess(b), dev));
         var model = Stage12WrappedDataLoader.model();

@@ -80,4 +80,9 @@ public final class TutorialFit {
     public static DataLoader[] getData(TensorDataset trainDs, TensorDataset validDs, int bs) {
         return new DataLoader[] {new DataLoader(trainDs, bs, true), new DataLoader(validDs, bs * 2)};
     }
+
+    /** {@link #getData(TensorDataset, TensorDataset, int)} of the tutorial's {@code train_ds} and {@code valid_ds}. */
+    public static DataLoader[] getData(TutorialData data, int bs) {
+        return getData(new TensorDataset(data.xTrain(), data.yTrain()), new TensorDataset(data.xValid(), data.yValid()), bs);
+    }
 }

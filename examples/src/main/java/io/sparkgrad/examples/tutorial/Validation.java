@@ -13,6 +13,34 @@ final class Validation {
     private Validation() {
     }
 
+    /** Loss and accuracy of the first batch, before any training. */
+    record FirstBatch(double loss, double accuracy) {
+    }
+
+    /**
+     * The tutorial's check before training, {@code print(loss_func(model(xb), yb), accuracy(model(xb), yb))} on the
+     * first {@code bs} training samples: prints and returns them.
+     */
+    static FirstBatch firstBatch(UnaryOperator<Tensor> model, TutorialData data, PrintStream out) {
+        return firstBatch(model, data.xTrain().narrow(0, 0, Stage01FromScratch.BS), data.yTrain().narrow(0, 0, Stage01FromScratch.BS),
+                out);
+    }
+
+    /** As above, on the batch {@code xb, yb}. */
+    static FirstBatch firstBatch(UnaryOperator<Tensor> model, Tensor xb, Tensor yb, PrintStream out) {
+        FirstBatch first;
+        try (var noGrad = Tensor.noGrad()) {
+            Tensor logits = model.apply(xb);
+            first = new FirstBatch(F.crossEntropy(logits, yb).item(), F.accuracy(logits, yb));
+        }
+        out.printf("loss %.4f accuracy %.4f%n", first.loss(), first.accuracy());
+        return first;
+    }
+
+    static StageResult report(UnaryOperator<Tensor> model, TutorialData data, FirstBatch first, PrintStream out) {
+        return report(model, data, first.loss(), first.accuracy(), out);
+    }
+
     static StageResult report(UnaryOperator<Tensor> model, TutorialData data, double firstLoss, double firstAcc, PrintStream out) {
         double lossSum = 0;
         double correct = 0;

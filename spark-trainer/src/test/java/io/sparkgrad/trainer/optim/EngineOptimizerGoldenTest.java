@@ -1,32 +1,44 @@
 package io.sparkgrad.trainer.optim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgrad.golden.GoldenFolder;
 import io.sparkgrad.trainer.DriverOptimizer;
 import io.sparkgrad.optim.OptimizerState;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The flat optimizers follow PyTorch 1.13's trajectories in ../shared/golden step by step. */
+/**
+ * The flat optimizers follow PyTorch 1.13's trajectories step by step: every {@code sgd_trajectory} and
+ * {@code adam_trajectory} case of the golden folder (core-tensor's {@link GoldenFolder}: its bundled copy, or the folder
+ * {@code -Dsparkgrad.golden.dir} names).
+ */
 class EngineOptimizerGoldenTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger FOLLOWED = new AtomicInteger();
 
-    static JsonNode golden(String name) throws IOException {
-        String dir = System.getProperty("sparkgrad.golden.dir", "../../shared/golden");
-        Path p = Path.of(dir, name + ".json");
-        assertTrue(Files.exists(p), "golden case " + p + " is missing");
-        return JSON.readTree(p.toFile());
+    static List<Path> trajectoryFiles() {
+        return GoldenFolder.locate().casesOf("sgd_trajectory", "adam_trajectory");
+    }
+
+    /** The trajectory cases' file names (the tests' display names). */
+    static List<String> trajectories() {
+        return trajectoryFiles().stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    @AfterAll
+    static void everyTrajectoryCaseOfTheFolderWasFollowed() {
+        assertEquals(trajectoryFiles().size(), FOLLOWED.get(), "trajectory cases followed out of those in " + GoldenFolder.locate().dir());
     }
 
     static float[] data(JsonNode tensor) {
@@ -48,11 +60,11 @@ class EngineOptimizerGoldenTest {
                 params.get("eps").asDouble(), params.get("weight_decay").asDouble());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"sgd_lr0.1", "sgd_lr0.1_momentum0.9", "sgd_lr0.1_momentum0.9_dampening0.1", "sgd_lr0.1_nesterov0.9",
-            "sgd_lr0.1_weight_decay0.05", "sgd_lr0.1_weight_decay1e-4", "adam_lr0.01", "adam_lr0.01_weight_decay0.1"})
-    void followsPyTorchTrajectory(String name) throws IOException {
-        JsonNode g = golden(name);
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
+    @MethodSource("trajectories")
+    void followsPyTorchTrajectory(String file) {
+        JsonNode g = GoldenFolder.readJson(GoldenFolder.locate().resolve(file));
+        String name = g.get("name").asText();
         DriverOptimizer opt = optimizerFor(g.get("params"));
         float[] w = data(g.get("inputs").get("weight"));
         float[] b = data(g.get("inputs").get("bias"));
@@ -79,19 +91,21 @@ class EngineOptimizerGoldenTest {
                         name + " step " + s + " parameter " + i + ": " + params[i] + " vs PyTorch " + expected);
             }
         }
+        FOLLOWED.incrementAndGet();
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"sgd_lr0.1_nesterov0.9", "adam_lr0.01_weight_decay0.1"})
-    void restoredStateContinuesTheSameTrajectory(String name) throws IOException {
-        JsonNode g = golden(name);
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
+    @MethodSource("trajectories")
+    void restoredStateContinuesTheSameTrajectory(String file) {
+        JsonNode g = GoldenFolder.readJson(GoldenFolder.locate().resolve(file));
+        int steps = g.get("params").get("steps").asInt();
         float[] grads = data(g.get("outputs").get("grad_weight"));
-        int n = grads.length / 5;
+        int n = grads.length / steps;
         DriverOptimizer straight = optimizerFor(g.get("params"));
         DriverOptimizer first = optimizerFor(g.get("params"));
         float[] p1 = data(g.get("inputs").get("weight"));
         float[] p2 = p1.clone();
-        for (int s = 0; s < 5; s++) {
+        for (int s = 0; s < steps; s++) {
             float[] grad = new float[n];
             System.arraycopy(grads, s * n, grad, 0, n);
             straight.step(p1, grad.clone());
