@@ -8,6 +8,7 @@ import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.trainer.checkpoint.Checkpoint;
 import io.sparkgrad.trainer.checkpoint.CheckpointStore;
+import io.sparkgrad.trainer.checkpoint.RunFingerprint;
 import io.sparkgrad.trainer.data.Blocks;
 import io.sparkgrad.trainer.data.Frames;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
@@ -85,6 +86,7 @@ public final class DistributedTrainer {
     private final Duration stepTimeout;
     private final int evaluationChunk;
     private final OptimizerState initialOptimizerState;
+    private final String modelSpec;
     private final String runId = "sparkgrad-" + UUID.randomUUID().toString().substring(0, 8);
     private float[] lastParameters;
 
@@ -113,6 +115,7 @@ public final class DistributedTrainer {
         this.stepTimeout = b.stepTimeout;
         this.evaluationChunk = b.evaluationChunk;
         this.initialOptimizerState = b.optimizer.state();
+        this.modelSpec = b.modelSpec;
     }
 
     /** A builder with the defaults: barrier transport, console progress, 5-minute step timeout, seed 0. */
@@ -171,7 +174,9 @@ public final class DistributedTrainer {
             int[] sizes = Blocks.sizes(blocks);
             BatchPlan plan = BatchPlan.of(sizes, globalBatch);
             Map<String, Object> config = config(plan, numParameters);
-            CheckpointStore store = checkpointDir == null ? null : new CheckpointStore(checkpointDir, sc.hadoopConfiguration(), keepCheckpoints);
+            CheckpointStore store = checkpointDir == null ? null : new CheckpointStore(checkpointDir, sc.hadoopConfiguration(), keepCheckpoints)
+                    .forRun(runId, RunFingerprint.of(modelSpec, layout, sizes, Blocks.sampleHash(blocks), optimizer.name(), optimizer.config(),
+                            seed, globalBatch), resume);
             RunState state = new RunState(params);
             if (resume && store != null) {
                 store.latest(layout, numParameters).ifPresentOrElse(c -> state.restore(c, config, store.location()),
@@ -465,6 +470,7 @@ public final class DistributedTrainer {
         private int checkpointEverySteps;
         private int keepCheckpoints = 3;
         private boolean resume;
+        private String modelSpec;
         private final List<MetricSink> sinks = new ArrayList<>();
         private boolean console = true;
         private boolean skipNonFinite;
@@ -566,6 +572,15 @@ public final class DistributedTrainer {
         /** How many of the newest checkpoints to keep. Default 3. */
         public Builder keepCheckpoints(int keep) {
             this.keepCheckpoints = keep;
+            return this;
+        }
+
+        /**
+         * The model's spec string (e.g. {@code "linear(10)"}), recorded in the run's checkpoint fingerprint so that a
+         * resume with another model is refused by name. Optional: the parameter names and shapes are recorded anyway.
+         */
+        public Builder modelSpec(String spec) {
+            this.modelSpec = spec;
             return this;
         }
 

@@ -1,9 +1,10 @@
 package io.sparkgrad.trainer;
 
+import io.sparkgrad.io.Safetensors;
+import io.sparkgrad.io.SafetensorsFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.trainer.checkpoint.FlatSafetensors;
 import io.sparkgrad.trainer.metrics.JsonLinesSink;
 import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.reference.ArrayMlp;
@@ -107,12 +108,12 @@ class FaultToleranceTest {
         Path last = dir.resolve("ckpt").resolve("step-000000000030");
         assertTrue(Files.isDirectory(last), "checkpoint folder named by steps taken");
         try (InputStream in = Files.newInputStream(last.resolve("model.safetensors"))) {
-            FlatSafetensors.Content c = FlatSafetensors.read(in, "model");
+            SafetensorsFile c = Safetensors.read(in);
             assertEquals(List.of("0.weight", "0.bias"), List.copyOf(c.tensors().keySet()));
             assertArrayEquals(new int[] {10, 784}, c.tensors().get("0.weight").shape());
             float[] flat = new float[7850];
-            System.arraycopy(c.tensors().get("0.weight").data(), 0, flat, 0, 7840);
-            System.arraycopy(c.tensors().get("0.bias").data(), 0, flat, 7840, 10);
+            System.arraycopy(c.tensors().get("0.weight").toFloatArray(), 0, flat, 0, 7840);
+            System.arraycopy(c.tensors().get("0.bias").toFloatArray(), 0, flat, 7840, 10);
             assertArrayEquals(uninterrupted, flat, 0f);
         }
         try (Stream<Path> leftovers = Files.list(dir.resolve("ckpt"))) {
@@ -153,7 +154,7 @@ class FaultToleranceTest {
         builder(MODEL, new StagePerStepTransport()).epochs(1).checkpointDir(ckpt).build().fit();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder(MODEL, new StagePerStepTransport()).globalBatchSize(16).epochs(2).checkpointDir(ckpt).resume(true).build().fit());
-        assertTrue(e.getMessage().contains("global_batch=32") && e.getMessage().contains("global_batch=16"), e.getMessage());
+        assertTrue(e.getMessage().contains("global_batch: checkpoint 32, this run 16"), e.getMessage());
     }
 
     @Test
