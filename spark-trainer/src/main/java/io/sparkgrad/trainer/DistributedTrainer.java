@@ -84,6 +84,7 @@ public final class DistributedTrainer {
     private final List<MetricSink> sinks;
     private final boolean skipNonFinite;
     private final Duration stepTimeout;
+    private final Duration validationTimeout;
     private final int evaluationChunk;
     private final OptimizerState initialOptimizerState;
     private final String modelSpec;
@@ -113,6 +114,7 @@ public final class DistributedTrainer {
         this.sinks = List.copyOf(all);
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
+        this.validationTimeout = b.validationTimeout;
         this.evaluationChunk = b.evaluationChunk;
         this.initialOptimizerState = b.optimizer.state();
         this.modelSpec = b.modelSpec;
@@ -237,7 +239,7 @@ public final class DistributedTrainer {
                                int numParameters) {
         List<MetricSink> all = new ArrayList<>(sinks);
         DriverStep driverStep = new DriverStep(optimizer, globalBatch, plan.steps(), skipNonFinite);
-        DistributedEvaluator evaluator = new DistributedEvaluator(runId, factory, evaluationChunk);
+        DistributedEvaluator evaluator = new DistributedEvaluator(runId, factory, evaluationChunk, validationTimeout);
         TransportContext ctx = new TransportContext(sc, runId, blocks, plan, factory, numParameters, seed, stepTimeout);
         try (TransportSession session = transport.open(ctx)) {
             RunInfo info = new RunInfo(runId, transport.name(), workers, globalBatch, plan.steps(), epochs, numParameters, session.endpoint());
@@ -475,6 +477,7 @@ public final class DistributedTrainer {
         private boolean console = true;
         private boolean skipNonFinite;
         private Duration stepTimeout = Duration.ofMinutes(5);
+        private Duration validationTimeout = Duration.ofMinutes(30);
         private int evaluationChunk = 1024;
 
         private Builder() {
@@ -605,6 +608,18 @@ public final class DistributedTrainer {
         /** Skip steps whose loss or gradient is not finite instead of stopping the run. Default false. */
         public Builder skipNonFiniteSteps(boolean skip) {
             this.skipNonFinite = skip;
+            return this;
+        }
+
+        /**
+         * How long one validation pass may take; a pass still running then has its Spark job group cancelled and the
+         * run fails with a {@link TrainingException}. Default 30 minutes.
+         */
+        public Builder validationTimeout(Duration timeout) {
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("validationTimeout must be positive, got " + timeout);
+            }
+            this.validationTimeout = timeout;
             return this;
         }
 

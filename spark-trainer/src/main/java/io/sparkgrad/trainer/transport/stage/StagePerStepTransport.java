@@ -73,6 +73,10 @@ public final class StagePerStepTransport implements GradientTransport {
             float[] current = params;
             for (int s = spec.firstStep(); s < plan.steps(); s++) {
                 long globalStep = spec.globalStepBase() + s;
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new TrainingException("interrupted before step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step "
+                            + (s + 1) + " of " + plan.steps() + "); no Spark job was left running");
+                }
                 int[] offsets = new int[workers];
                 int[] counts = new int[workers];
                 for (int w = 0; w < workers; w++) {
@@ -95,6 +99,14 @@ public final class StagePerStepTransport implements GradientTransport {
                             .treeAggregate(new GradientSum(), GradientSum::merge, GradientSum::merge, treeDepth);
                 } catch (Exception e) {
                     // Spark's job failures are Scala exceptions (checked in Java's eyes), thrown without declaration.
+                    if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+                        // Spark stops waiting for an interrupted caller but leaves its job running: cancel it, so an
+                        // interrupted run holds no executor slots and no stale step can land later.
+                        ctx.spark().cancelJobGroup(spec.jobGroup());
+                        Thread.currentThread().interrupt();
+                        throw new TrainingException("interrupted during step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step "
+                                + (s + 1) + " of " + plan.steps() + "); its Spark job was cancelled", e);
+                    }
                     if (timedOut.get()) {
                         throw new TrainingException("step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step " + (s + 1)
                                 + " of " + plan.steps() + ") timed out after " + ctx.stepTimeout().toMillis() / 1000.0
