@@ -186,11 +186,20 @@ public final class DistributedTrainer {
             }
             return run(sc, blocks, validation, plan, config, store, state, layout, numParameters);
         } finally {
-            blocks.unpersist(false);
-            if (persistedValidation) {
-                validation.unpersist(false);
+            // Spark's unpersist waits on an RPC, which fails at once in an interrupted thread: set the interrupt aside
+            // so an interrupted run still releases its cached blocks, then restore it.
+            boolean interrupted = Thread.interrupted();
+            try {
+                blocks.unpersist(false);
+                if (persistedValidation) {
+                    validation.unpersist(false);
+                }
+                ReplicaPool.dropRun(runId);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            ReplicaPool.dropRun(runId);
         }
     }
 

@@ -158,6 +158,29 @@ class FaultToleranceTest {
     }
 
     @Test
+    void aResumeOnOtherDataOrAFreshRunInAnotherRunsFolderIsRefusedAndDeletesNothing(@TempDir Path dir) throws IOException {
+        String ckpt = dir.resolve("ckpt").toUri().toString();
+        builder(MODEL, new StagePerStepTransport()).epochs(1).checkpointDir(ckpt).build().fit();
+        List<String> before;
+        try (Stream<Path> s = Files.walk(dir.resolve("ckpt"))) {
+            before = s.map(Path::toString).sorted().toList();
+        }
+        // the same partition sizes, other samples: only the content hash can tell
+        JavaRDD<SampleBlock> other = DATA.rdd(sc, SIZES, 100_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder(MODEL, new StagePerStepTransport())
+                .trainingData(other).epochs(2).checkpointDir(ckpt).resume(true).build().fit());
+        assertTrue(e.getMessage().contains("differs from this one in 1 way(s):\n  data.sample_hash: checkpoint "), e.getMessage());
+
+        IllegalStateException fresh = assertThrows(IllegalStateException.class,
+                () -> builder(MODEL, new BarrierTransport()).epochs(1).checkpointDir(ckpt).build().fit());
+        assertTrue(fresh.getMessage().contains("already holds 1 checkpoint(s) of another run") && fresh.getMessage().contains("Nothing was deleted"),
+                fresh.getMessage());
+        try (Stream<Path> s = Files.walk(dir.resolve("ckpt"))) {
+            assertEquals(before, s.map(Path::toString).sorted().toList(), "the refused runs wrote and deleted nothing");
+        }
+    }
+
+    @Test
     void aNonFiniteStepStopsTheRunNamingTheStep() {
         ReplicaFactory nan = new FaultInjection(MODEL, FaultInjection.Mode.NAN, 5, 3);
         NonFiniteStepException e = assertThrows(NonFiniteStepException.class,

@@ -114,9 +114,9 @@ class StallTest {
         awaitInjected();
         long t0 = System.nanoTime();
         run.interrupt();
-        run.join(10_000);
+        run.join(30_000);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertTrue(!run.isAlive() && seconds < 10, "fit() returned " + seconds + " s after the interrupt, not after the hung task's minute");
+        assertTrue(!run.isAlive() && seconds < 30, "fit() returned " + seconds + " s after the interrupt, not after the hung task's minute");
         TrainingException e = assertInstanceOf(TrainingException.class, thrown.get());
         assertTrue(e.getMessage().contains("interrupted during step 3") && e.getMessage().contains("its Spark job was cancelled"), e.getMessage());
 
@@ -148,7 +148,7 @@ class StallTest {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         TrainingException e = assertInstanceOf(TrainingException.class, thrown);
-        assertTrue(seconds < 15, "failed " + seconds + " s after starting, not after the hung task's minute");
+        assertTrue(seconds < 30, "failed " + seconds + " s after starting, not after the hung task's minute");
         assertTrue(e.getMessage().contains("evaluation of 4 partitions timed out after 2.0 s; its Spark job (group " + group + ") was cancelled"),
                 e.getMessage());
         List<String> jobs = endedJobs(group);

@@ -209,7 +209,7 @@ class ChecksummedDownloaderTest {
             DataUnavailableException e = assertThrows(DataUnavailableException.class,
                     () -> downloader(tmp.resolve("cache")).attempts(2).source(source).build().ensure(List.of(imagesTarget)));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds < 6, "two attempts of a 0.7 s read timeout took " + seconds + " s");
+            assertTrue(seconds < 20, "two attempts of a 0.7 s read timeout took " + seconds + " s, not the stalled server's minute");
             String m = e.getMessage();
             assertTrue(m.contains(base + "t10k-images-idx3-ubyte.gz: the server sent nothing for 700 ms after " + gz.length / 2
                     + " bytes (read timeout)"), m);
@@ -241,7 +241,7 @@ class ChecksummedDownloaderTest {
             DataUnavailableException e = assertThrows(DataUnavailableException.class,
                     () -> downloader(tmp.resolve("cache")).attempts(1).source(source).build().ensure(List.of(imagesTarget)));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds >= 1.4 && seconds < 4, "a 1.5 s deadline ended the fetch after " + seconds + " s");
+            assertTrue(seconds >= 1.4 && seconds < 20, "a 1.5 s deadline ended the fetch after " + seconds + " s, not the trickle's hours");
             assertTrue(e.getMessage().contains(base + "t10k-images-idx3-ubyte.gz: the file did not arrive within the deadline of 1500 ms ("),
                     e.getMessage());
         } finally {

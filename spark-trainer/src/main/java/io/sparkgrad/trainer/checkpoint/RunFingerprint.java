@@ -1,5 +1,8 @@
 package io.sparkgrad.trainer.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkgrad.trainer.ParameterSlice;
 
 import java.nio.charset.StandardCharsets;
@@ -31,6 +34,7 @@ public record RunFingerprint(Map<String, String> entries) {
 
     /** Values longer than this are shortened in messages (a large model's parameter list). */
     private static final int SHOWN = 160;
+    private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     public RunFingerprint {
         entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
@@ -62,7 +66,7 @@ public record RunFingerprint(Map<String, String> entries) {
         e.put("data.partition_sizes", Arrays.toString(partitionSizes));
         e.put("data.sample_hash", sampleHash);
         e.put("optimizer", optimizer);
-        new TreeMap<>(optimizerConfig).forEach((k, v) -> e.put("optimizer." + k, String.valueOf(v)));
+        new TreeMap<>(optimizerConfig).forEach((k, v) -> e.put("optimizer." + k, text(v)));
         e.put("seed", Long.toString(seed));
         e.put("global_batch", Integer.toString(globalBatch));
         return new RunFingerprint(e);
@@ -91,6 +95,18 @@ public record RunFingerprint(Map<String, String> entries) {
         StringBuilder s = new StringBuilder();
         entries.forEach((k, v) -> s.append(k).append('=').append(v).append('\n'));
         return sha256(s.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** Numbers and strings as they read; structured values (a learning-rate schedule) as JSON, in a stable form. */
+    private static String text(Object v) {
+        if (v instanceof Map<?, ?> || v instanceof Iterable<?> || (v != null && v.getClass().isArray())) {
+            try {
+                return JSON.writeValueAsString(v);
+            } catch (JsonProcessingException ex) {
+                throw new IllegalArgumentException("optimizer configuration value " + v + " cannot be written as JSON", ex);
+            }
+        }
+        return String.valueOf(v);
     }
 
     private static String shown(String v) {

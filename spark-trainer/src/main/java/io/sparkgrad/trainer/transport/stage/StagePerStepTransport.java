@@ -116,7 +116,7 @@ public final class StagePerStepTransport implements GradientTransport {
                             + " of " + plan.steps() + ") failed: " + e.getMessage(), e);
                 } finally {
                     alarm.cancel(false);
-                    weights.destroy();
+                    destroy(weights);
                 }
                 GradientSum.Result r = sum.result(workers);
                 long now = System.nanoTime();
@@ -124,6 +124,22 @@ public final class StagePerStepTransport implements GradientTransport {
                 lastSumDone = now;
                 current = handler.onStep(new AggregatedStep(spec.epoch(), s, globalStep, r.gradSum(), r.stats(),
                         r.maxComputeNanos(), cycle));
+            }
+        }
+
+        /**
+         * Destroys a step's broadcast. Spark's destroy waits for the executors, and a wait fails at once in an
+         * interrupted thread: the interrupt is set aside for it and restored after, so cleanup still happens and the
+         * step's own error is the one thrown.
+         */
+        private void destroy(Broadcast<float[]> weights) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                weights.destroy();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
