@@ -186,11 +186,21 @@ public final class Safetensors {
 
     /** The tensors and metadata of a safetensors stream. */
     public static SafetensorsFile read(InputStream in) throws IOException {
-        SafetensorsHeader header = readHeader(in);
+        return read(in, STREAM, -1);
+    }
+
+    /**
+     * The tensors and metadata of a safetensors stream that holds a file of {@code length} bytes (-1 when unknown), e.g.
+     * a Hadoop {@code FileSystem} stream whose length its {@code FileStatus} gives. With a length, the header length and
+     * every tensor's byte range are checked against it before anything is allocated, and a stream with bytes after the
+     * data section is refused; without one, data is allocated only as it arrives, so a lying header fails at the end of
+     * the stream instead of with a huge allocation. Errors name {@code source} and the tensor. Reads exactly the header
+     * and the data it describes; does not close {@code in}.
+     */
+    public static SafetensorsFile read(InputStream in, String source, long length) throws IOException {
+        SafetensorsHeader header = readHeader(in, source, length);
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         for (TensorInfo info : header.tensors().values()) {
-            // The header's sizes are not checked against a length here, so read the bytes (allocated as they arrive)
-            // before allocating the tensor: a lying header fails at the end of the stream, not with a huge allocation.
             long remaining = info.end() - info.begin();
             List<byte[]> chunks = new ArrayList<>();
             while (remaining > 0) {
@@ -198,14 +208,17 @@ public final class Safetensors {
                 byte[] chunk = in.readNBytes(len);
                 if (chunk.length < len) {
                     long got = info.end() - info.begin() - remaining + chunk.length;
-                    throw new SafetensorsException(STREAM + ": tensor '" + info.name() + "': the stream ended after " + got + " of its "
+                    throw new SafetensorsException(source + ": tensor '" + info.name() + "': the stream ended after " + got + " of its "
                             + (info.end() - info.begin()) + " bytes");
                 }
                 chunks.add(chunk);
                 remaining -= len;
             }
             int[] next = {0};
-            out.put(info.name(), decode(info, len -> ByteBuffer.wrap(chunks.get(next[0]++), 0, len).order(ByteOrder.LITTLE_ENDIAN), STREAM));
+            out.put(info.name(), decode(info, len -> ByteBuffer.wrap(chunks.get(next[0]++), 0, len).order(ByteOrder.LITTLE_ENDIAN), source));
+        }
+        if (length >= 0 && in.read() >= 0) {
+            throw new SafetensorsException(source + ": the stream holds more than the " + length + " bytes its length says");
         }
         return new SafetensorsFile(out, header.metadata());
     }
@@ -219,17 +232,31 @@ public final class Safetensors {
 
     /** Reads and validates the header of a stream, leaving it at the start of the data section. */
     public static SafetensorsHeader readHeader(InputStream in) throws IOException {
+        return readHeader(in, STREAM, -1);
+    }
+
+    /**
+     * Reads and validates the header of a stream holding {@code length} bytes (-1 when unknown), leaving it at the start
+     * of the data section; see {@link #read(InputStream, String, long)}.
+     */
+    public static SafetensorsHeader readHeader(InputStream in, String source, long length) throws IOException {
+        if (length >= 0 && length < 8) {
+            throw new SafetensorsException(source + ": the file has " + length + " bytes, fewer than the 8-byte header length");
+        }
         byte[] lengthBytes = in.readNBytes(8);
         if (lengthBytes.length < 8) {
-            throw new SafetensorsException(STREAM + ": ends after " + lengthBytes.length + " bytes, before the 8-byte header length");
+            throw new SafetensorsException(source + ": ends after " + lengthBytes.length + " bytes, before the 8-byte header length");
         }
         long n = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        checkHeaderLength(n, STREAM);
+        checkHeaderLength(n, source);
+        if (length >= 0 && n > length - 8) {
+            throw new SafetensorsException(source + ": the header length " + n + " runs past the end of the file (" + length + " bytes)");
+        }
         byte[] json = in.readNBytes((int) n);
         if (json.length < n) {
-            throw new SafetensorsException(STREAM + ": ends after " + json.length + " of the " + n + " header bytes");
+            throw new SafetensorsException(source + ": ends after " + json.length + " of the " + n + " header bytes");
         }
-        return HeaderCodec.parse(json, STREAM, -1);
+        return HeaderCodec.parse(json, source, length < 0 ? -1 : length - 8 - n);
     }
 
     private static SafetensorsHeader readHeader(FileChannel ch, String source) throws IOException {

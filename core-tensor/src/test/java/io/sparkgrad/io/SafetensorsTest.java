@@ -206,6 +206,37 @@ class SafetensorsTest {
         assertError(write("bad.safetensors", raw(json, data)), part);
         SafetensorsException e = assertThrows(SafetensorsException.class, () -> Safetensors.load(new ByteArrayInputStream(raw(json, data))));
         assertTrue(e.getMessage().startsWith("stream: "), "names the stream: " + e.getMessage());
+        assertSizedStreamError(raw(json, data), part);
+    }
+
+    /** A stream of known length (as a Hadoop file is read) fails with the file reader's message, naming the source given. */
+    private static void assertSizedStreamError(byte[] content, String part) {
+        SafetensorsException e = assertThrows(SafetensorsException.class,
+                () -> Safetensors.read(new ByteArrayInputStream(content), "hdfs://nn/ckpt/model.safetensors", content.length));
+        assertTrue(e.getMessage().startsWith("hdfs://nn/ckpt/model.safetensors: "), "names the source: " + e.getMessage());
+        assertTrue(e.getMessage().contains(part), "'" + e.getMessage() + "' lacks '" + part + "'");
+    }
+
+    @Test
+    void aStreamOfKnownLengthIsCheckedAsStrictlyAsAFile() throws IOException {
+        byte[] past = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN).putLong(64).array();
+        assertSizedStreamError(past, "the header length 64 runs past the end of the file (40 bytes)");
+        assertSizedStreamError(bytes(1, 2, 3), "the file has 3 bytes, fewer than the 8-byte header length");
+        byte[] huge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(Long.MAX_VALUE).array();
+        assertSizedStreamError(huge, "exceeds the limit of 100000000 bytes");
+        assertSizedStreamError(raw(W, floats(1, 2, 3)), "the data section has 12 bytes but the tensors in the header cover 8 (trailing bytes)");
+        assertSizedStreamError(raw(W, floats(1)), "(the file is truncated)");
+        // A length that understates the stream: the extra bytes are refused, not ignored.
+        byte[] ok = raw(W, floats(1, 2));
+        byte[] longer = java.util.Arrays.copyOf(ok, ok.length + 4);
+        SafetensorsException e = assertThrows(SafetensorsException.class,
+                () -> Safetensors.read(new ByteArrayInputStream(longer), "f", ok.length));
+        assertTrue(e.getMessage().contains("f: the stream holds more than the " + ok.length + " bytes"), e.getMessage());
+        // A length that overstates it: the data ends early.
+        e = assertThrows(SafetensorsException.class, () -> Safetensors.read(new ByteArrayInputStream(raw(W, floats(1))), "g", ok.length));
+        assertTrue(e.getMessage().contains("g: tensor 'w': the stream ended after 4 of its 8 bytes"), e.getMessage());
+        SafetensorsFile f = Safetensors.read(new ByteArrayInputStream(ok), "h", ok.length);
+        assertArrayEquals(new float[] {1, 2}, f.tensors().get("w").toFloatArray());
     }
 
     @Test

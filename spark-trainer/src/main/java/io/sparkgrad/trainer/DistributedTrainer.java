@@ -9,6 +9,7 @@ import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.trainer.checkpoint.Checkpoint;
 import io.sparkgrad.trainer.checkpoint.CheckpointStore;
+import io.sparkgrad.trainer.checkpoint.RunFingerprint;
 import io.sparkgrad.trainer.data.Blocks;
 import io.sparkgrad.trainer.data.Frames;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
@@ -84,8 +85,10 @@ public final class DistributedTrainer {
     private final List<MetricSink> sinks;
     private final boolean skipNonFinite;
     private final Duration stepTimeout;
+    private final Duration validationTimeout;
     private final int evaluationChunk;
     private final OptimizerState initialOptimizerState;
+    private final String modelSpec;
     private final String runId = "sparkgrad-" + UUID.randomUUID().toString().substring(0, 8);
     private float[] lastParameters;
 
@@ -112,8 +115,10 @@ public final class DistributedTrainer {
         this.sinks = List.copyOf(all);
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
+        this.validationTimeout = b.validationTimeout;
         this.evaluationChunk = b.evaluationChunk;
         this.initialOptimizerState = b.optimizer.state();
+        this.modelSpec = b.modelSpec;
     }
 
     /** A builder with the defaults: barrier transport, console progress, 5-minute step timeout, seed 0. */
@@ -172,7 +177,9 @@ public final class DistributedTrainer {
             int[] sizes = Blocks.sizes(blocks);
             BatchPlan plan = BatchPlan.of(sizes, globalBatch);
             Map<String, Object> config = config(plan, numParameters);
-            CheckpointStore store = checkpointDir == null ? null : new CheckpointStore(checkpointDir, sc.hadoopConfiguration(), keepCheckpoints);
+            CheckpointStore store = checkpointDir == null ? null : new CheckpointStore(checkpointDir, sc.hadoopConfiguration(), keepCheckpoints)
+                    .forRun(runId, RunFingerprint.of(modelSpec, layout, sizes, Blocks.sampleHash(blocks), optimizer.name(), optimizer.config(),
+                            seed, globalBatch), resume);
             RunState state = new RunState(params);
             if (resume && store != null) {
                 store.latest(layout, numParameters).ifPresentOrElse(c -> state.restore(c, config, store.location()),
@@ -180,11 +187,20 @@ public final class DistributedTrainer {
             }
             return run(sc, blocks, validation, plan, config, store, state, layout, numParameters);
         } finally {
-            blocks.unpersist(false);
-            if (persistedValidation) {
-                validation.unpersist(false);
+            // Spark's unpersist waits on an RPC, which fails at once in an interrupted thread: set the interrupt aside
+            // so an interrupted run still releases its cached blocks, then restore it.
+            boolean interrupted = Thread.interrupted();
+            try {
+                blocks.unpersist(false);
+                if (persistedValidation) {
+                    validation.unpersist(false);
+                }
+                ReplicaPool.dropRun(runId);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            ReplicaPool.dropRun(runId);
         }
     }
 
@@ -233,7 +249,7 @@ public final class DistributedTrainer {
                                int numParameters) {
         List<MetricSink> all = new ArrayList<>(sinks);
         DriverStep driverStep = new DriverStep(optimizer, globalBatch, plan.steps(), skipNonFinite);
-        DistributedEvaluator evaluator = new DistributedEvaluator(runId, factory, evaluationChunk);
+        DistributedEvaluator evaluator = new DistributedEvaluator(runId, factory, evaluationChunk, validationTimeout);
         TransportContext ctx = new TransportContext(sc, runId, blocks, plan, factory, numParameters, seed, stepTimeout);
         try (TransportSession session = transport.open(ctx)) {
             RunInfo info = new RunInfo(runId, transport.name(), workers, globalBatch, plan.steps(), epochs, numParameters, session.endpoint());
@@ -466,10 +482,12 @@ public final class DistributedTrainer {
         private int checkpointEverySteps;
         private int keepCheckpoints = 3;
         private boolean resume;
+        private String modelSpec;
         private final List<MetricSink> sinks = new ArrayList<>();
         private boolean console = true;
         private boolean skipNonFinite;
         private Duration stepTimeout = Duration.ofMinutes(5);
+        private Duration validationTimeout = Duration.ofMinutes(30);
         private int evaluationChunk = 1024;
 
         private Builder() {
@@ -570,6 +588,15 @@ public final class DistributedTrainer {
             return this;
         }
 
+        /**
+         * The model's spec string (e.g. {@code "linear(10)"}), recorded in the run's checkpoint fingerprint so that a
+         * resume with another model is refused by name. Optional: the parameter names and shapes are recorded anyway.
+         */
+        public Builder modelSpec(String spec) {
+            this.modelSpec = spec;
+            return this;
+        }
+
         /** Continue from the newest checkpoint in the checkpoint folder, if there is one. */
         public Builder resume(boolean resume) {
             this.resume = resume;
@@ -591,6 +618,18 @@ public final class DistributedTrainer {
         /** Skip steps whose loss or gradient is not finite instead of stopping the run. Default false. */
         public Builder skipNonFiniteSteps(boolean skip) {
             this.skipNonFinite = skip;
+            return this;
+        }
+
+        /**
+         * How long one validation pass may take; a pass still running then has its Spark job group cancelled and the
+         * run fails with a {@link TrainingException}. Default 30 minutes.
+         */
+        public Builder validationTimeout(Duration timeout) {
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("validationTimeout must be positive, got " + timeout);
+            }
+            this.validationTimeout = timeout;
             return this;
         }
 

@@ -26,7 +26,9 @@ public final class FaultInjection implements ReplicaFactory {
         /** The loss and one gradient value become NaN. */
         NAN,
         /** The task sleeps for a minute (until interrupted). */
-        HANG
+        HANG,
+        /** Evaluation (not training) sleeps for a minute (until interrupted) on the chosen partition. */
+        HANG_IN_EVALUATION
     }
 
     private final ReplicaFactory base;
@@ -119,6 +121,16 @@ public final class FaultInjection implements ReplicaFactory {
 
         @Override
         public StepStats evaluate(SampleBlock block, int from, int count) {
+            TaskContext ctx = TaskContext.get();
+            if (mode == Mode.HANG_IN_EVALUATION && ctx != null && (partition < 0 || ctx.partitionId() == partition)) {
+                INJECTED.incrementAndGet();
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("hung evaluation interrupted", e);
+                }
+            }
             return inner.evaluate(block, from, count);
         }
 

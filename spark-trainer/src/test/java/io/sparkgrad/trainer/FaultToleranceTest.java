@@ -1,9 +1,10 @@
 package io.sparkgrad.trainer;
 
+import io.sparkgrad.io.Safetensors;
+import io.sparkgrad.io.SafetensorsFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.trainer.checkpoint.FlatSafetensors;
 import io.sparkgrad.trainer.metrics.JsonLinesSink;
 import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.reference.ArrayMlp;
@@ -107,12 +108,12 @@ class FaultToleranceTest {
         Path last = dir.resolve("ckpt").resolve("step-000000000030");
         assertTrue(Files.isDirectory(last), "checkpoint folder named by steps taken");
         try (InputStream in = Files.newInputStream(last.resolve("model.safetensors"))) {
-            FlatSafetensors.Content c = FlatSafetensors.read(in, "model");
+            SafetensorsFile c = Safetensors.read(in);
             assertEquals(List.of("0.weight", "0.bias"), List.copyOf(c.tensors().keySet()));
             assertArrayEquals(new int[] {10, 784}, c.tensors().get("0.weight").shape());
             float[] flat = new float[7850];
-            System.arraycopy(c.tensors().get("0.weight").data(), 0, flat, 0, 7840);
-            System.arraycopy(c.tensors().get("0.bias").data(), 0, flat, 7840, 10);
+            System.arraycopy(c.tensors().get("0.weight").toFloatArray(), 0, flat, 0, 7840);
+            System.arraycopy(c.tensors().get("0.bias").toFloatArray(), 0, flat, 7840, 10);
             assertArrayEquals(uninterrupted, flat, 0f);
         }
         try (Stream<Path> leftovers = Files.list(dir.resolve("ckpt"))) {
@@ -153,7 +154,30 @@ class FaultToleranceTest {
         builder(MODEL, new StagePerStepTransport()).epochs(1).checkpointDir(ckpt).build().fit();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder(MODEL, new StagePerStepTransport()).globalBatchSize(16).epochs(2).checkpointDir(ckpt).resume(true).build().fit());
-        assertTrue(e.getMessage().contains("global_batch=32") && e.getMessage().contains("global_batch=16"), e.getMessage());
+        assertTrue(e.getMessage().contains("global_batch: checkpoint 32, this run 16"), e.getMessage());
+    }
+
+    @Test
+    void aResumeOnOtherDataOrAFreshRunInAnotherRunsFolderIsRefusedAndDeletesNothing(@TempDir Path dir) throws IOException {
+        String ckpt = dir.resolve("ckpt").toUri().toString();
+        builder(MODEL, new StagePerStepTransport()).epochs(1).checkpointDir(ckpt).build().fit();
+        List<String> before;
+        try (Stream<Path> s = Files.walk(dir.resolve("ckpt"))) {
+            before = s.map(Path::toString).sorted().toList();
+        }
+        // the same partition sizes, other samples: only the content hash can tell
+        JavaRDD<SampleBlock> other = DATA.rdd(sc, SIZES, 100_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder(MODEL, new StagePerStepTransport())
+                .trainingData(other).epochs(2).checkpointDir(ckpt).resume(true).build().fit());
+        assertTrue(e.getMessage().contains("differs from this one in 1 way(s):\n  data.sample_hash: checkpoint "), e.getMessage());
+
+        IllegalStateException fresh = assertThrows(IllegalStateException.class,
+                () -> builder(MODEL, new BarrierTransport()).epochs(1).checkpointDir(ckpt).build().fit());
+        assertTrue(fresh.getMessage().contains("already holds 1 checkpoint(s) of another run") && fresh.getMessage().contains("Nothing was deleted"),
+                fresh.getMessage());
+        try (Stream<Path> s = Files.walk(dir.resolve("ckpt"))) {
+            assertEquals(before, s.map(Path::toString).sorted().toList(), "the refused runs wrote and deleted nothing");
+        }
     }
 
     @Test

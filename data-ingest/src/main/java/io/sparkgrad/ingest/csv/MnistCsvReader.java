@@ -4,7 +4,6 @@ import io.sparkgrad.ingest.BadInputException;
 import io.sparkgrad.ingest.image.LabeledImageReader;
 import io.sparkgrad.ingest.image.Labels;
 import io.sparkgrad.ingest.io.HadoopFiles;
-import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,7 +29,8 @@ public final class MnistCsvReader implements LabeledImageReader {
     private final int rows;
     private final int cols;
     private final int pixels;
-    private final BufferedReader in;
+    private final int maxLine;
+    private final BoundedLineReader in;
     private long line;
     private long count = -1;
 
@@ -40,8 +40,21 @@ public final class MnistCsvReader implements LabeledImageReader {
         this.name = path.toString();
         this.rows = rows;
         this.cols = cols;
-        this.pixels = rows * cols;
-        this.in = new BufferedReader(new InputStreamReader(HadoopFiles.openMaybeGzip(path, conf), StandardCharsets.US_ASCII), 1 << 16);
+        this.pixels = Math.multiplyExact(rows, cols);
+        this.maxLine = maxLineChars(pixels);
+        this.in = open();
+    }
+
+    /**
+     * The longest line accepted for {@code pixels} pixels: 16 characters a value (9 digits, a comma, spaces) and room
+     * for a header line. Longer lines are refused before they are buffered.
+     */
+    static int maxLineChars(int pixels) {
+        return (int) Math.min(Integer.MAX_VALUE - 16, 16L * (pixels + 1) + 4096);
+    }
+
+    private BoundedLineReader open() throws IOException {
+        return new BoundedLineReader(new InputStreamReader(HadoopFiles.openMaybeGzip(path, conf), StandardCharsets.US_ASCII), name, maxLine);
     }
 
     /** Opens a CSV of {@code rows x cols} images (MNIST: 28 x 28, so 785 values a line). */
@@ -65,8 +78,7 @@ public final class MnistCsvReader implements LabeledImageReader {
         if (count < 0) {
             long n = 0;
             boolean first = true;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(HadoopFiles.openMaybeGzip(path, conf),
-                    StandardCharsets.US_ASCII), 1 << 16)) {
+            try (BoundedLineReader r = open()) {
                 String s;
                 while ((s = readLine(r, n)) != null) {
                     if (s.isBlank()) {
@@ -123,7 +135,7 @@ public final class MnistCsvReader implements LabeledImageReader {
     }
 
     /** readLine for the counting pass, with gzip failures reported like the reading pass does. */
-    private String readLine(BufferedReader r, long rowsSoFar) throws IOException {
+    private String readLine(BoundedLineReader r, long rowsSoFar) throws IOException {
         try {
             return r.readLine();
         } catch (ZipException | EOFException e) {

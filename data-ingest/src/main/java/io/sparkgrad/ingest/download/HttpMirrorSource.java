@@ -1,44 +1,65 @@
 package io.sparkgrad.ingest.download;
 
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 
 /**
  * A web mirror holding the targets as {@code base + name} (or {@code base + name + ".gz"} when
  * {@code gzipped}, decompressed on the fly). A missing file (HTTP 404/410) is reported as
- * {@link FileNotFoundException}; an unknown host or a refused connection as {@link SourceUnavailableException}.
+ * {@link FileNotFoundException}; an unknown host or a refused or timed-out connection as
+ * {@link SourceUnavailableException}.
+ *
+ * <p>No peer can stall a fetch: every read of the response waits at most the read timeout (a server that stops
+ * sending mid-body fails the attempt), and a whole file must arrive within the deadline (a server that sends a byte
+ * now and then, never tripping the read timeout, is cut off then). Both failures are {@link IOException}s naming
+ * the address and the bytes received, which the downloader retries.
  */
 public final class HttpMirrorSource implements DownloadSource {
+
+    /** The deadline for one file when none is given: MNIST's largest file at about 20 KB/s. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(10);
 
     private final URI base;
     private final boolean gzipped;
     private final Duration timeout;
-    private final HttpClient client;
+    private final Duration deadline;
+
+    /** A mirror with {@code timeout} to connect and between reads, and {@link #DEFAULT_DEADLINE} per file. */
+    public HttpMirrorSource(URI base, boolean gzipped, Duration timeout) {
+        this(base, gzipped, timeout, DEFAULT_DEADLINE);
+    }
 
     /**
-     * @param base    the folder address, ending in {@code /}
-     * @param gzipped whether the mirror serves {@code name.gz} files
-     * @param timeout connect timeout, and the longest wait for a whole file
+     * @param base     the folder address, ending in {@code /}
+     * @param gzipped  whether the mirror serves {@code name.gz} files
+     * @param timeout  connect timeout, and the longest wait for any read of the response (headers or body)
+     * @param deadline the longest a whole file may take, from connecting to its last byte
      */
-    public HttpMirrorSource(URI base, boolean gzipped, Duration timeout) {
+    public HttpMirrorSource(URI base, boolean gzipped, Duration timeout, Duration deadline) {
         if (!base.toString().endsWith("/")) {
             throw new IllegalArgumentException("a mirror's base address ends with '/': " + base);
+        }
+        if (timeout.isNegative() || timeout.isZero() || deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("a mirror's timeout and deadline must be positive, got " + timeout + " and " + deadline);
         }
         this.base = base;
         this.gzipped = gzipped;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.deadline = deadline;
     }
 
     @Override
@@ -49,35 +70,81 @@ public final class HttpMirrorSource implements DownloadSource {
     @Override
     public void fetch(DownloadTarget target, OutputStream out) throws IOException {
         URI uri = base.resolve(target.name() + (gzipped ? ".gz" : ""));
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
-        HttpResponse<InputStream> resp;
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        c.setConnectTimeout(millis(timeout));
+        c.setReadTimeout(millis(timeout));
+        c.setInstanceFollowRedirects(true);
+        // The deadline: closing the connection from another thread ends a read that is blocked or trickling.
+        AtomicBoolean expired = new AtomicBoolean();
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+            expired.set(true);
+            c.disconnect();
+        }, CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        long[] received = {0};
         try {
-            resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (UnknownHostException | ConnectException | HttpConnectTimeoutException e) {
-            throw new SourceUnavailableException(uri + ": cannot connect (" + e + ")", e);
-        } catch (IOException e) {
-            // The HTTP client wraps connect failures; look through the chain for the ones that mean "unreachable".
-            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-                if (c instanceof UnknownHostException || c instanceof ConnectException) {
-                    throw new SourceUnavailableException(uri + ": cannot connect (" + c + ")", e);
-                }
+            try {
+                c.connect();
+            } catch (UnknownHostException | ConnectException | NoRouteToHostException | SocketTimeoutException e) {
+                throw new SourceUnavailableException(uri + ": cannot connect (" + e + ")", e);
             }
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(uri + ": interrupted", e);
-        }
-        try (InputStream body = resp.body()) {
-            int status = resp.statusCode();
+            int status = c.getResponseCode();
             if (status == 404 || status == 410) {
                 throw new FileNotFoundException(uri + ": HTTP " + status);
             }
             if (status != 200) {
                 throw new IOException(uri + ": HTTP " + status);
             }
-            try (InputStream in = gzipped ? new GZIPInputStream(body, 1 << 16) : body) {
+            try (InputStream body = new Counting(c.getInputStream(), received);
+                 InputStream in = gzipped ? new GZIPInputStream(body, 1 << 16) : body) {
                 in.transferTo(out);
             }
+        } catch (SourceUnavailableException | FileNotFoundException e) {
+            throw e;
+        } catch (IOException e) {
+            if (expired.get()) {
+                throw new IOException(uri + ": the file did not arrive within the deadline of " + deadline.toMillis() + " ms ("
+                        + received[0] + " bytes received)", e);
+            }
+            if (e instanceof SocketTimeoutException) {
+                throw new IOException(uri + ": the server sent nothing for " + timeout.toMillis() + " ms after " + received[0]
+                        + " bytes (read timeout)", e);
+            }
+            throw e.getMessage() != null && e.getMessage().contains(uri.toString()) ? e : new IOException(uri + ": " + e, e);
+        } finally {
+            watchdog.cancel(false);
+            c.disconnect();
+        }
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+    }
+
+    /** Counts the body bytes read, for messages. */
+    private static final class Counting extends FilterInputStream {
+        private final long[] count;
+
+        Counting(InputStream in, long[] count) {
+            super(in);
+            this.count = count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count[0]++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count[0] += n;
+            }
+            return n;
         }
     }
 }

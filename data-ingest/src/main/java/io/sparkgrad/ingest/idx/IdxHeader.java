@@ -22,6 +22,16 @@ public record IdxHeader(IdxType type, int[] dims) {
             }
         }
         dims = dims.clone();
+        long elements = 1;
+        try {
+            for (int i = 1; i < dims.length; i++) {
+                elements = Math.multiplyExact(elements, dims[i]);
+            }
+            Math.addExact(4L + 4L * dims.length, Math.multiplyExact((long) dims[0], Math.multiplyExact(elements, type.size())));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("IDX dimensions " + Arrays.toString(dims) + " of " + type
+                    + " describe more than 2^63-1 bytes; the header is corrupt", e);
+        }
     }
 
     /** Bytes of the header: the 4-byte magic number and one 4-byte size per dimension. */
@@ -34,7 +44,7 @@ public record IdxHeader(IdxType type, int[] dims) {
         return dims[0];
     }
 
-    /** Elements per record: the product of the dimensions after the first (1 for a 1-D file). */
+    /** Elements per record: the product of the dimensions after the first (1 for a 1-D file; never overflows, see the constructor). */
     public long recordElements() {
         long n = 1;
         for (int i = 1; i < dims.length; i++) {

@@ -28,6 +28,10 @@ import org.apache.hadoop.fs.Path;
 public final class IdxReader implements Closeable {
 
     private static final int CHUNK = 1 << 16;
+    /** Deflate's largest expansion (a run of equal bytes), rounded up: 258 bytes per 2 bits of a full block. */
+    static final long MAX_INFLATE_RATIO = 1033;
+    /** Room for the gzip header and trailer of a tiny file. */
+    private static final long GZIP_SLACK = 1024;
 
     private final Path path;
     private final String name;
@@ -87,6 +91,15 @@ public final class IdxReader implements Closeable {
     /** The path this reader reads, as given. */
     public Path path() {
         return path;
+    }
+
+    /**
+     * Whether the header's size is checked against the file's length: exactly for a raw file; for gzip only bounded
+     * (by deflate's largest expansion of the compressed length), so a gzip file's records must be read into buffers
+     * that grow as they arrive rather than allocated from the header's count.
+     */
+    public boolean lengthVerified() {
+        return !gzip;
     }
 
     /** Whether the file is gzip-compressed (found from its first bytes). */
@@ -290,7 +303,20 @@ public final class IdxReader implements Closeable {
                         + Integer.toUnsignedLong(dims[i]) + ", more than an IDX reader can index");
             }
         }
-        return new IdxHeader(type, dims);
+        IdxHeader h;
+        try {
+            h = new IdxHeader(type, dims);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(name, "byte offset 4", e.getMessage(), e);
+        }
+        if (gzip && h.fileBytes() > MAX_INFLATE_RATIO * fileLength + GZIP_SLACK) {
+            // Deflate cannot expand data more than ~1032 times, so the compressed length bounds what a gzip file can
+            // hold: a header that claims more is corrupt, and no caller may size an allocation by it.
+            throw new BadInputException(name, "byte offset 4", "the header (" + h + ") claims " + h.fileBytes()
+                    + " uncompressed bytes, but a gzip file of " + fileLength + " bytes inflates to at most about "
+                    + (MAX_INFLATE_RATIO * fileLength + GZIP_SLACK) + "; the header is corrupt");
+        }
+        return h;
     }
 
     private void checkRawLength() throws IOException {

@@ -1,5 +1,6 @@
 package io.sparkgrad.ingest.mnist;
 
+import io.sparkgrad.ingest.block.SampleBlock;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
@@ -21,7 +22,6 @@ import org.apache.hadoop.fs.Path;
  */
 public final class Mnist {
 
-    private static final int CHUNK = 1024;
 
     private final Path dir;
     private final Configuration conf;
@@ -125,16 +125,9 @@ public final class Mnist {
         return load(MnistSubset.TUTORIAL_VALID, scaling);
     }
 
-    /** Reads the next {@code count} records of {@code r} into a new split. */
+    /** Reads the next {@code count} records of {@code r} into a new split (see {@link MnistIdxReader#readBlock}). */
     static MnistSplit read(MnistIdxReader r, int count, PixelScaling scaling) throws IOException {
-        float[] images = new float[count * MnistSplit.PIXELS];
-        int[] labels = new int[count];
-        float[] table = scaling.table();
-        for (int done = 0; done < count; ) {
-            int n = Math.min(CHUNK, count - done);
-            r.readScaled(images, done * MnistSplit.PIXELS, labels, done, n, table);
-            done += n;
-        }
-        return new MnistSplit(images, labels, count);
+        SampleBlock b = r.readBlock(0, count, scaling.table());
+        return new MnistSplit(b.features(), b.labels(), count);
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkgrad.ingest.mnist;
 
 import io.sparkgrad.ingest.BadInputException;
+import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.ingest.idx.IdxHeader;
 import io.sparkgrad.ingest.idx.IdxReader;
 import io.sparkgrad.ingest.idx.IdxType;
@@ -25,6 +26,9 @@ public final class MnistIdxReader implements LabeledImageReader {
     private final int cols;
     private long end;
     private int[] labelScratch = new int[0];
+    /** Records read per call in {@link #readBlock}, and the first allocation for a gzip pair. */
+    private static final int BLOCK_CHUNK = 1024;
+    private static final int GROWN_FROM = 16 * BLOCK_CHUNK;
 
     private MnistIdxReader(IdxReader images, IdxReader labels) throws IOException {
         this.images = images;
@@ -150,6 +154,38 @@ public final class MnistIdxReader implements LabeledImageReader {
         images.readMapped(dst, dstOff, n, table);
         labels.readInts(labelsOut, labelsOff, n);
         checkLabels(labelsOut, labelsOff, n, first);
+    }
+
+    /**
+     * Reads the next {@code n} records, scaled through {@code table}, as one block of shape {@code [1, rows, cols]}
+     * per sample. Raw files were checked against their length on open, so their arrays are allocated at once; a gzip
+     * file's header is only bounded, so its arrays grow as records arrive and a truncated file fails (naming the file
+     * and the offset) before its header's count is ever allocated.
+     *
+     * @throws BadInputException when {@code n} records of this size do not fit one Java array
+     */
+    public SampleBlock readBlock(int partition, int n, float[] table) throws IOException {
+        long total = (long) n * rows * cols;
+        if (n < 0 || total > Integer.MAX_VALUE - 8) {
+            throw new BadInputException(images.path().toString(), "record " + nextRecord(), n + " records of " + rows + "x" + cols
+                    + " pixels are " + total + " values, more than one Java array holds; read them in smaller ranges");
+        }
+        int pixels = rows * cols;
+        boolean verified = images.lengthVerified() && labels.lengthVerified();
+        int capacity = verified ? n : Math.min(n, GROWN_FROM);
+        float[] x = new float[capacity * pixels];
+        int[] y = new int[capacity];
+        for (int done = 0; done < n; ) {
+            int k = Math.min(BLOCK_CHUNK, n - done);
+            if (done + k > capacity) {
+                capacity = (int) Math.min(n, Math.max(2L * capacity, done + k));
+                x = Arrays.copyOf(x, capacity * pixels);
+                y = Arrays.copyOf(y, capacity);
+            }
+            readScaled(x, done * pixels, y, done, k, table);
+            done += k;
+        }
+        return new SampleBlock(partition, x, y, new int[] {1, rows, cols});
     }
 
     @Override

@@ -71,18 +71,10 @@ public final class SampleBlocks {
         float[] table = scaling.table();
         return MnistFrames.partitionSeeds(spark, partitions).mapPartitionsWithIndex((p, ignored) -> {
             RecordRange range = RecordRange.share(first, count, p, partitions);
-            int n = (int) range.count();
-            float[] x = new float[n * rows * cols];
-            int[] y = new int[n];
+            int n = Math.toIntExact(range.count());
             try (MnistIdxReader r = MnistIdxReader.open(new Path(images), new Path(labels), conf.get())) {
-                r.range(range.first(), n);
-                for (int done = 0; done < n; ) {
-                    int k = Math.min(CHUNK, n - done);
-                    r.readScaled(x, done * rows * cols, y, done, k, table);
-                    done += k;
-                }
+                return List.of(r.range(range.first(), n).readBlock(p, n, table)).iterator();
             }
-            return List.of(new SampleBlock(p, x, y, new int[] {1, rows, cols})).iterator();
         }, true);
     }
 

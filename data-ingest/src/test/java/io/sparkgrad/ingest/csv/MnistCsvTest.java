@@ -116,6 +116,33 @@ class MnistCsvTest {
     }
 
     @Test
+    void aLineLongerThanAnyRowCanBeIsRefusedNamingTheFileAndLine() throws Exception {
+        String endless = "1," + "0".repeat(1_000_000);   // no line break for a megabyte: not a CSV of 2x2 images
+        assertSays(bad("1,0,0,0,0", "2,0,0,0,0", endless), "line 3", "the line is longer than " + MnistCsvReader.maxLineChars(4) + " characters");
+        Path p = tmp.resolve("bad.csv");
+        BadInputException e = assertThrows(BadInputException.class, () -> {
+            try (MnistCsvReader r = MnistCsvReader.open(hpath(p), conf(), 2, 2)) {
+                r.count();
+            }
+        });
+        assertSays(e, "line 3", "the line is longer than");
+    }
+
+    @Test
+    void crlfAndCrLineEndsReadLikeLf() throws Exception {
+        Path p = tmp.resolve("crlf.csv");
+        Files.writeString(p, "label,a,b,c,d\r\n1,0,0,0,7\r\n\r\n2,255,0,0,0\r3,0,0,9,0");
+        try (MnistCsvReader r = MnistCsvReader.open(hpath(p), conf(), 2, 2)) {
+            assertEquals(3, r.count());
+            byte[] px = new byte[40];
+            int[] lb = new int[10];
+            assertEquals(3, r.read(px, lb, 10));
+            assertArrayEquals(new int[] {1, 2, 3}, Arrays.copyOf(lb, 3));
+            assertArrayEquals(new byte[] {0, 0, 0, 7, (byte) 255, 0, 0, 0, 0, 0, 9, 0}, Arrays.copyOf(px, 12));
+        }
+    }
+
+    @Test
     void truncatedGzipCsv() throws Exception {
         Path full = writeCsv("full.csv.gz", true, true, 200);
         byte[] gz = Files.readAllBytes(full);

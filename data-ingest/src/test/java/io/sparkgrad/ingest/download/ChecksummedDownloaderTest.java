@@ -21,6 +21,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -161,6 +165,90 @@ class ChecksummedDownloaderTest {
         assertTrue(m.contains("checksum mismatch (SHA-256 of the decompressed t10k-images-idx3-ubyte is"), m);
         assertTrue(m.endsWith("HOW TO PROVIDE"), m);
         assertEquals(List.of(), listing(cache), "no partial or unverified file is left in the cache");
+    }
+
+    /**
+     * A server on its own thread pool (so that a handler that never finishes cannot block the server's stop) that
+     * sends the headers of {@code body}, then calls {@code rest} with the open response stream.
+     */
+    private interface Rest {
+        void send(OutputStream os) throws Exception;
+    }
+
+    private static HttpServer stalling(byte[] body, Rest rest, ExecutorService pool) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.setExecutor(pool);
+        s.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            OutputStream os = ex.getResponseBody();
+            try {
+                rest.send(os);
+            } catch (Exception e) {
+                // the client went away or the test released the handler
+            }
+            ex.close();
+        });
+        s.start();
+        return s;
+    }
+
+    @Test
+    void aServerThatStallsMidBodyFailsTheFetchWithinTheReadTimeoutNamingTheAddress() throws Exception {
+        byte[] gz = TestFiles.gzip(images);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        HttpServer s = stalling(gz, os -> {
+            os.write(gz, 0, gz.length / 2);
+            os.flush();
+            release.await(60, TimeUnit.SECONDS);   // then nothing: the connection stays open, the body never ends
+        }, pool);
+        try {
+            URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/m/");
+            HttpMirrorSource source = new HttpMirrorSource(base, true, Duration.ofMillis(700), Duration.ofSeconds(60));
+            long t0 = System.nanoTime();
+            DataUnavailableException e = assertThrows(DataUnavailableException.class,
+                    () -> downloader(tmp.resolve("cache")).attempts(2).source(source).build().ensure(List.of(imagesTarget)));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(seconds < 20, "two attempts of a 0.7 s read timeout took " + seconds + " s, not the stalled server's minute");
+            String m = e.getMessage();
+            assertTrue(m.contains(base + "t10k-images-idx3-ubyte.gz: the server sent nothing for 700 ms after " + gz.length / 2
+                    + " bytes (read timeout)"), m);
+            assertTrue(m.contains("attempt 2 of 2 failed"), "a stall is retried: " + m);
+            assertEquals(List.of(), listing(tmp.resolve("cache")), "no partial file is left");
+        } finally {
+            release.countDown();
+            s.stop(0);
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aServerThatTricklesIsCutOffAtTheDeadline() throws Exception {
+        byte[] gz = TestFiles.gzip(images);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        HttpServer s = stalling(gz, os -> {
+            // one byte every 100 ms: never silent for the 2 s read timeout, and far too slow to finish
+            for (int i = 0; i < gz.length && !release.await(100, TimeUnit.MILLISECONDS); i++) {
+                os.write(gz[i]);
+                os.flush();
+            }
+        }, pool);
+        try {
+            URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/m/");
+            HttpMirrorSource source = new HttpMirrorSource(base, true, Duration.ofSeconds(2), Duration.ofMillis(1500));
+            long t0 = System.nanoTime();
+            DataUnavailableException e = assertThrows(DataUnavailableException.class,
+                    () -> downloader(tmp.resolve("cache")).attempts(1).source(source).build().ensure(List.of(imagesTarget)));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(seconds >= 1.4 && seconds < 20, "a 1.5 s deadline ended the fetch after " + seconds + " s, not the trickle's hours");
+            assertTrue(e.getMessage().contains(base + "t10k-images-idx3-ubyte.gz: the file did not arrive within the deadline of 1500 ms ("),
+                    e.getMessage());
+        } finally {
+            release.countDown();
+            s.stop(0);
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.ingest.BadInputException;
 import io.sparkgrad.ingest.testutil.TestFiles;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -102,6 +103,41 @@ class IdxBadInputTest {
         Path p = TestFiles.write(tmp.resolve("crc.gz"), gz);
         BadInputException e = readAll(p);
         assertTrue(e.getMessage().contains("corrupt gzip data") && e.getMessage().contains("crc.gz"), e.getMessage());
+    }
+
+    @Test
+    void dimensionsWhoseProductOverflowsAreRefusedOnOpen() {
+        // 4 dimensions of 2^31-1 ubyte elements: 2^124 bytes, which a long cannot count
+        ByteBuffer b = ByteBuffer.allocate(4 + 16).putInt(0x00000804);
+        for (int i = 0; i < 4; i++) {
+            b.putInt(Integer.MAX_VALUE);
+        }
+        Path p = TestFiles.write(tmp.resolve("overflow"), b.array());
+        BadInputException e = assertThrows(BadInputException.class, () -> IdxReader.open(hpath(p), conf()));
+        assertNames(e, p, "byte offset 4", "describe more than 2^63-1 bytes", "[2147483647, 2147483647, 2147483647, 2147483647]");
+        // the same through gzip, where no file length can catch it first
+        Path gz = TestFiles.write(tmp.resolve("overflow.gz"), TestFiles.gzip(b.array()));
+        assertNames(assertThrows(BadInputException.class, () -> IdxReader.open(hpath(gz), conf())), gz, "byte offset 4", "more than 2^63-1 bytes");
+    }
+
+    @Test
+    void aRawHeaderIsCheckedAgainstTheFileLengthBeforeAnyRecordIsRead() {
+        byte[] b = labels.clone();
+        ByteBuffer.wrap(b).putInt(4, Integer.MAX_VALUE);   // claims 2^31-1 labels in a 308-byte file
+        Path p = TestFiles.write(tmp.resolve("claims-more"), b);
+        BadInputException e = assertThrows(BadInputException.class, () -> IdxReader.open(hpath(p), conf()));
+        assertNames(e, p, "byte offset 308", "truncated", "needs " + (8L + Integer.MAX_VALUE) + " bytes", "only 300 whole records");
+    }
+
+    @Test
+    void aGzipHeaderClaimingMoreThanDeflateCanHoldIsRefusedOnOpen() {
+        byte[] b = images.clone();
+        ByteBuffer.wrap(b).putInt(4, 2_000_000);   // 2 million 28x28 images: 1.5 GB from a file of some kilobytes
+        byte[] gz = TestFiles.gzip(b);
+        Path p = TestFiles.write(tmp.resolve("claims-more.gz"), gz);
+        BadInputException e = assertThrows(BadInputException.class, () -> IdxReader.open(hpath(p), conf()));
+        assertNames(e, p, "byte offset 4", "claims " + (16L + 2_000_000L * 784) + " uncompressed bytes",
+                "a gzip file of " + gz.length + " bytes inflates to at most about", "the header is corrupt");
     }
 
     @Test

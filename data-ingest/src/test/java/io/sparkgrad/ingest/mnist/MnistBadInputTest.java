@@ -38,6 +38,22 @@ class MnistBadInputTest {
     }
 
     @Test
+    void aGzipPairClaimingMoreRecordsThanItHoldsFailsAsTruncatedNamingTheFile() throws Exception {
+        // Both headers claim 20,000 records, within what the compressed length allows, so the reader must find out by
+        // reading: the arrays grow as records arrive and the read fails at the end of the data.
+        byte[] img = images.clone();
+        ByteBuffer.wrap(img).putInt(4, 20_000);
+        byte[] lab = labels.clone();
+        ByteBuffer.wrap(lab).putInt(4, 20_000);
+        Files.createDirectories(tmp);
+        TestFiles.write(tmp.resolve("train-images-idx3-ubyte.gz"), TestFiles.gzip(img));
+        TestFiles.write(tmp.resolve("train-labels-idx1-ubyte.gz"), TestFiles.gzip(lab));
+        BadInputException e = assertThrows(BadInputException.class, () -> Mnist.in(tmp).train(PixelScaling.DIV_255));
+        assertMessage(e, "train-images-idx3-ubyte.gz", "truncated", "needs " + (16L + 20_000L * 784) + " bytes");
+        assertEquals("decompressed byte offset " + (16 + 300 * 784), e.location());
+    }
+
+    @Test
     void imageCountDiffersFromLabelCount() throws Exception {
         byte[] lab = Arrays.copyOf(labels, 8 + 299);
         ByteBuffer.wrap(lab).putInt(4, 299);

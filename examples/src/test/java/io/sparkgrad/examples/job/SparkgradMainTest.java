@@ -156,8 +156,8 @@ class SparkgradMainTest {
                 "--set", "training.globalBatchSize=64", "--set", "training.epochs=2", "--set", LIMIT,
                 "--set", "output.outputDir=" + other);
         assertEquals(1, cosine.status(), cosine.out());
-        assertTrue(cosine.err().contains("cannot resume from") && cosine.err().contains("\"lr_schedule\":{\"name\":\"cosine_annealing\""),
-                cosine.err());
+        assertTrue(cosine.err().contains("cannot resume from") && cosine.err().contains("optimizer.lr_schedule: checkpoint absent, this run {")
+                && cosine.err().contains("\"name\":\"cosine_annealing\""), cosine.err());
 
         Run fresh = run("train", "--resume", "--set", LIMIT);
         assertEquals(1, fresh.status());

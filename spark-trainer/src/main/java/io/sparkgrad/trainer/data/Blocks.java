@@ -6,9 +6,13 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +140,47 @@ public final class Blocks {
             out[s[0]] = s[1];
         }
         return out;
+    }
+
+    /** Samples per partition whose content {@link #sampleHash} hashes. */
+    static final int HASHED_PER_PARTITION = 64;
+
+    /**
+     * A content hash (hex SHA-256) of a sample of the records: up to {@value #HASHED_PER_PARTITION} evenly spaced
+     * samples (features and label) of each partition, in partition order, with each partition's size. Two data sets
+     * that differ in order, partitioning or content almost surely hash differently; runs one small job.
+     */
+    public static String sampleHash(JavaRDD<SampleBlock> blocks) {
+        // Task results travel as long[] {partition, 4 longs of digest}: a type the Kryo registrator already knows.
+        List<long[]> parts = blocks.mapPartitionsWithIndex((p, it) -> {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(8);
+            while (it.hasNext()) {
+                SampleBlock b = it.next();
+                int n = b.size();
+                int per = b.featureSize();
+                md.update(buf.clear().putInt(n).putInt(per).array());
+                int take = Math.min(n, HASHED_PER_PARTITION);
+                for (int k = 0; k < take; k++) {
+                    int i = (int) ((long) k * n / take);
+                    md.update(buf.clear().putInt(i).putInt(b.labels()[i]).array());
+                    ByteBuffer x = ByteBuffer.allocate(per * 4);
+                    x.asFloatBuffer().put(b.features(), i * per, per);
+                    md.update(x.array());
+                }
+            }
+            ByteBuffer d = ByteBuffer.wrap(md.digest());
+            return List.of(new long[] {p, d.getLong(), d.getLong(), d.getLong(), d.getLong()}).iterator();
+        }, true).collect();
+        try {
+            MessageDigest all = MessageDigest.getInstance("SHA-256");
+            ByteBuffer b = ByteBuffer.allocate(32);
+            parts.stream().sorted((x, y) -> Long.compare(x[0], y[0]))
+                    .forEach(t -> all.update(b.clear().putLong(t[1]).putLong(t[2]).putLong(t[3]).putLong(t[4]).array()));
+            return HexFormat.of().formatHex(all.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
     }
 
     /** The feature shape of the first non-empty block, or null for data without samples. */

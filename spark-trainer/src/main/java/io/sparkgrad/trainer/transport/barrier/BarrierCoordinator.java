@@ -257,12 +257,14 @@ final class BarrierCoordinator {
         }
 
         void abort(String message) {
+            // Cancel first: telling the workers writes to their sockets, which can block on a stalled peer, and the
+            // job must not outlive the abort because of that.
+            job.cancel();
             for (WorkerConnection c : conns) {
                 if (c != null) {
                     c.sendAbort(globalStep(), message);
                 }
             }
-            job.cancel();
         }
 
         String failureMessage(String what) {

@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The default transport: one barrier stage per epoch, and a per-step exchange with an aggregation server on the
@@ -146,8 +148,18 @@ public final class BarrierTransport implements GradientTransport {
             });
             List<int[]> done;
             try {
-                done = job.get();
-            } catch (InterruptedException | ExecutionException e) {
+                // The last step is applied; the tasks only have to report and exit. One that stalls now must not hang
+                // the driver: wait a step timeout at most, then cancel.
+                done = job.get(ctx.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                job.cancel(true);
+                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": the barrier tasks did not finish within "
+                        + ctx.stepTimeout().toMillis() / 1000.0 + " s after the epoch's last step; the job was cancelled", e);
+            } catch (InterruptedException e) {
+                job.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": interrupted after its last step; the job was cancelled", e);
+            } catch (ExecutionException e) {
                 throw new TrainingException("epoch " + (spec.epoch() + 1) + ": the barrier job failed after its last step", e);
             }
             if (done.size() != ctx.plan().workers()) {

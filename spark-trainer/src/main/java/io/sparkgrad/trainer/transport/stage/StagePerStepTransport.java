@@ -73,6 +73,10 @@ public final class StagePerStepTransport implements GradientTransport {
             float[] current = params;
             for (int s = spec.firstStep(); s < plan.steps(); s++) {
                 long globalStep = spec.globalStepBase() + s;
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new TrainingException("interrupted before step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step "
+                            + (s + 1) + " of " + plan.steps() + "); no Spark job was left running");
+                }
                 int[] offsets = new int[workers];
                 int[] counts = new int[workers];
                 for (int w = 0; w < workers; w++) {
@@ -95,6 +99,14 @@ public final class StagePerStepTransport implements GradientTransport {
                             .treeAggregate(new GradientSum(), GradientSum::merge, GradientSum::merge, treeDepth);
                 } catch (Exception e) {
                     // Spark's job failures are Scala exceptions (checked in Java's eyes), thrown without declaration.
+                    if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+                        // Spark stops waiting for an interrupted caller but leaves its job running: cancel it, so an
+                        // interrupted run holds no executor slots and no stale step can land later.
+                        ctx.spark().cancelJobGroup(spec.jobGroup());
+                        Thread.currentThread().interrupt();
+                        throw new TrainingException("interrupted during step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step "
+                                + (s + 1) + " of " + plan.steps() + "); its Spark job was cancelled", e);
+                    }
                     if (timedOut.get()) {
                         throw new TrainingException("step " + globalStep + " (epoch " + (spec.epoch() + 1) + ", step " + (s + 1)
                                 + " of " + plan.steps() + ") timed out after " + ctx.stepTimeout().toMillis() / 1000.0
@@ -104,7 +116,7 @@ public final class StagePerStepTransport implements GradientTransport {
                             + " of " + plan.steps() + ") failed: " + e.getMessage(), e);
                 } finally {
                     alarm.cancel(false);
-                    weights.destroy();
+                    destroy(weights);
                 }
                 GradientSum.Result r = sum.result(workers);
                 long now = System.nanoTime();
@@ -112,6 +124,22 @@ public final class StagePerStepTransport implements GradientTransport {
                 lastSumDone = now;
                 current = handler.onStep(new AggregatedStep(spec.epoch(), s, globalStep, r.gradSum(), r.stats(),
                         r.maxComputeNanos(), cycle));
+            }
+        }
+
+        /**
+         * Destroys a step's broadcast. Spark's destroy waits for the executors, and a wait fails at once in an
+         * interrupted thread: the interrupt is set aside for it and restored after, so cleanup still happens and the
+         * step's own error is the one thrown.
+         */
+        private void destroy(Broadcast<float[]> weights) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                weights.destroy();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 

@@ -1,0 +1,159 @@
+package io.sparkgrad.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.ingest.block.SampleBlock;
+import io.sparkgrad.trainer.eval.DistributedEvaluator;
+import io.sparkgrad.trainer.optim.EngineOptimizer;
+import io.sparkgrad.trainer.reference.ArrayMlp;
+import io.sparkgrad.trainer.reference.SyntheticClassification;
+import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.JobFailed;
+import org.apache.spark.scheduler.JobSucceeded$;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No stalled peer keeps the driver waiting: an interrupted stage-transport run cancels its Spark job and returns at
+ * once, and a validation pass that hangs is cancelled at its timeout. Each test checks through a listener that the
+ * job really ended as failed (cancelled), not merely that the driver stopped waiting for it.
+ */
+class StallTest {
+
+    static final int[] SIZES = {40, 40, 40, 40};
+    static final ReplicaFactory MODEL = ArrayMlp.factory(4, 784, 10);
+
+    static SparkSession spark;
+    static JavaSparkContext sc;
+    static JavaRDD<SampleBlock> train;
+    /** Job id -> its job group, and job id -> how it ended ("succeeded" or the failure). */
+    static final Map<Integer, String> groups = new ConcurrentHashMap<>();
+    static final Map<Integer, String> ends = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void startSpark() {
+        spark = LocalSpark.start("local[4]", "stalls");
+        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        train = new SyntheticClassification(784, 10, 5).rdd(sc, SIZES, 0);
+        spark.sparkContext().addSparkListener(new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                String g = start.properties() == null ? null : start.properties().getProperty("spark.jobGroup.id");
+                groups.put(start.jobId(), g == null ? "" : g);
+            }
+
+            @Override
+            public void onJobEnd(SparkListenerJobEnd end) {
+                ends.put(end.jobId(), end.jobResult() instanceof JobFailed f ? "failed: " + f.exception().getMessage()
+                        : end.jobResult() == JobSucceeded$.MODULE$ ? "succeeded" : end.jobResult().toString());
+            }
+        });
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        FaultInjection.INJECTED.set(0);
+    }
+
+    /** The jobs of groups starting with {@code prefix}, once all of them have ended (waits up to 20 s). */
+    private static List<String> endedJobs(String prefix) throws InterruptedException {
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            List<Integer> mine = groups.entrySet().stream().filter(e -> e.getValue().startsWith(prefix)).map(Map.Entry::getKey).sorted().toList();
+            if (mine.stream().allMatch(ends::containsKey) || System.nanoTime() > until) {
+                return mine.stream().map(j -> ends.getOrDefault(j, "still running")).toList();
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitInjected() throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (FaultInjection.INJECTED.get() == 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertTrue(FaultInjection.INJECTED.get() > 0, "the hang was reached");
+        Thread.sleep(300);   // the driver is now blocked waiting for the step's job
+    }
+
+    @Test
+    void interruptingAStageTransportRunCancelsItsSparkJobAndReturnsAtOnce() throws Exception {
+        ReplicaFactory hang = new FaultInjection(MODEL, FaultInjection.Mode.HANG, 3, 2);
+        DistributedTrainer trainer = DistributedTrainer.builder().replicaFactory(hang).optimizer(EngineOptimizer.sgdMomentum(0.05, 0.9))
+                .globalBatchSize(32).seed(3).workers(SIZES.length).transport(new StagePerStepTransport()).trainingData(train)
+                .consoleProgress(false).epochs(1).build();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread run = new Thread(() -> {
+            try {
+                trainer.fit();
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        }, "interrupted-fit");
+        run.start();
+        awaitInjected();
+        long t0 = System.nanoTime();
+        run.interrupt();
+        run.join(30_000);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(!run.isAlive() && seconds < 30, "fit() returned " + seconds + " s after the interrupt, not after the hung task's minute");
+        TrainingException e = assertInstanceOf(TrainingException.class, thrown.get());
+        assertTrue(e.getMessage().contains("interrupted during step 3") && e.getMessage().contains("its Spark job was cancelled"), e.getMessage());
+
+        List<String> jobs = endedJobs(trainer.runId() + "-epoch-1");
+        assertEquals(4, jobs.size(), "steps 0-3 each ran one job: " + jobs);
+        assertEquals(List.of("succeeded", "succeeded", "succeeded"), jobs.subList(0, 3));
+        assertTrue(jobs.get(3).startsWith("failed") && jobs.get(3).contains("cancelled"), "the hung step's job was cancelled: " + jobs.get(3));
+        assertEquals(0, sc.statusTracker().getActiveJobIds().length, "no job left running");
+    }
+
+    @Test
+    void aValidationPassThatHangsIsCancelledAtItsTimeout() throws Exception {
+        ReplicaFactory hang = new FaultInjection(MODEL, FaultInjection.Mode.HANG_IN_EVALUATION, -1, 1);
+        String group = "stall-test-validation";
+        sc.setJobGroup(group, "a validation pass that hangs", true);
+        long t0 = System.nanoTime();
+        Throwable thrown;
+        float[] weights;
+        try (ReplicaModel probe = MODEL.create(1)) {
+            weights = probe.getParameters();
+        }
+        try {
+            new DistributedEvaluator("stall-test", hang, 16, Duration.ofSeconds(2)).evaluate(train, weights);
+            thrown = null;
+        } catch (Throwable t) {
+            thrown = t;
+        } finally {
+            sc.clearJobGroup();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        TrainingException e = assertInstanceOf(TrainingException.class, thrown);
+        assertTrue(seconds < 30, "failed " + seconds + " s after starting, not after the hung task's minute");
+        assertTrue(e.getMessage().contains("evaluation of 4 partitions timed out after 2.0 s; its Spark job (group " + group + ") was cancelled"),
+                e.getMessage());
+        List<String> jobs = endedJobs(group);
+        assertEquals(1, jobs.size(), jobs.toString());
+        assertTrue(jobs.get(0).startsWith("failed") && jobs.get(0).contains("cancelled"), jobs.get(0));
+        assertEquals(1, FaultInjection.INJECTED.get(), "only partition 1 hung");
+    }
+}
