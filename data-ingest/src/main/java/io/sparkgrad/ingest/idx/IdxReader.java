@@ -221,24 +221,11 @@ public final class IdxReader implements Closeable {
         if (!t.integral()) {
             throw new IllegalArgumentException(name + ": holds " + t + " elements, which are not integers; use readFloats or readDoubles");
         }
-        int o = off;
-        long left = byteCount(records);
-        ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.BIG_ENDIAN);
-        while (left > 0) {
-            int n = (int) Math.min(buf.length, left);
-            readFully(buf, 0, n, "record " + nextRecord());
-            int count = n / t.size();
-            switch (t) {
-                case UNSIGNED_BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i] & 0xFF; }
-                case BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i]; }
-                case SHORT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getShort(2 * i); }
-                case INT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getInt(4 * i); }
-                default -> throw new AssertionError(t);
+        readElements(off, records, (o, bb, count) -> {
+            for (int i = 0; i < count; i++) {
+                dst[o + i] = (int) element(bb, i); // exact: an integral element fits a double and an int
             }
-            o += count;
-            left -= n;
-        }
-        afterRead();
+        });
     }
 
     @Override
