@@ -1,5 +1,6 @@
 package io.sparkgrad.conf;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
@@ -11,6 +12,7 @@ public interface ConfigEnum {
     String name();
 
     /** The spelling used in YAML files, on the command line and in the rendered configuration. */
+    @JsonValue
     default String label() {
         return label(name());
     }

@@ -1,8 +1,6 @@
 package io.sparkgrad.conf;
 
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
-import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,7 +23,7 @@ final class ConfigSchema {
     }
 
     /** A typed value: String, int, long, double, boolean, a {@link ConfigEnum} or {@code List<Double>}. */
-    record Leaf(Class<?> type, Type genericType, Range range) implements Node {
+    record Leaf(Class<?> type, Range range) implements Node {
         boolean isListOfDouble() {
             return type == List.class;
         }
@@ -50,30 +48,14 @@ final class ConfigSchema {
                 node = section((Class<? extends Record>) t);
             } else if (t == Map.class) {
                 node = new FreeMap();
-            } else if (t == List.class) {
-                Type arg = ((ParameterizedType) c.getGenericType()).getActualTypeArguments()[0];
-                if (arg != Double.class) {
-                    throw new IllegalStateException("only List<Double> is supported, not " + c);
-                }
-                node = new Leaf(t, c.getGenericType(), c.getAnnotation(Range.class));
+            } else if (t == List.class && !c.getGenericType().getTypeName().equals("java.util.List<java.lang.Double>")) {
+                throw new IllegalStateException("only List<Double> is supported, not " + c);
             } else {
-                node = new Leaf(t, c.getGenericType(), c.getAnnotation(Range.class));
+                node = new Leaf(t, c.getAnnotation(Range.class));
             }
             children.put(c.getName(), node);
         }
         return new Section(type, Collections.unmodifiableMap(children));
-    }
-
-    /** The node at a dotted path of section and leaf names, or null. Free-map entries are not nodes. */
-    static Node at(String path) {
-        Node node = ROOT;
-        for (String segment : path.split("\\.")) {
-            if (!(node instanceof Section s) || !s.children().containsKey(segment)) {
-                return null;
-            }
-            node = s.children().get(segment);
-        }
-        return node;
     }
 
     /** Every leaf and free-map path, in declaration order ({@code optimizer.lr}, {@code spark.conf}). */

@@ -95,19 +95,19 @@ final class ConfigValidator {
             for (int i = 0; i < 2; i++) {
                 double b = betas.get(i);
                 if (!(b >= 0 && b < 1)) {
-                    problem("optimizer.betas", "out of range: beta" + (i + 1) + " is " + ConfigBinder.format(b)
+                    problem("optimizer.betas", "out of range: beta" + (i + 1) + " is " + ConfigChecker.format(b)
                             + ", allowed 0 <= beta < 1");
                 }
             }
         }
         if (o.name() == OptimizerName.SGD && o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0)) {
             problem("optimizer.nesterov", "Nesterov momentum needs optimizer.momentum > 0 and optimizer.dampening 0, "
-                    + "got momentum " + ConfigBinder.format(o.momentum()) + " and dampening "
-                    + ConfigBinder.format(o.dampening()));
+                    + "got momentum " + ConfigChecker.format(o.momentum()) + " and dampening "
+                    + ConfigChecker.format(o.dampening()));
         }
         if (o.schedule() == LrSchedule.COSINE && o.minLr() > o.lr()) {
-            problem("optimizer.minLr", "is " + ConfigBinder.format(o.minLr()) + ", above optimizer.lr "
-                    + ConfigBinder.format(o.lr()) + ": a cosine schedule anneals from lr down to minLr");
+            problem("optimizer.minLr", "is " + ConfigChecker.format(o.minLr()) + ", above optimizer.lr "
+                    + ConfigChecker.format(o.lr()) + ": a cosine schedule anneals from lr down to minLr");
         }
     }
 

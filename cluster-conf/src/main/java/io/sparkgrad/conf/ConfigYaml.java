@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -12,23 +12,22 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
-/** YAML in and out: parses configuration layers into trees and renders a {@link JobConfig} as YAML. */
+/**
+ * YAML in and out with Jackson: parses configuration layers into trees, binds a checked tree to
+ * {@link JobConfig} and renders one as YAML (enums as their labels, through {@link ConfigEnum#label()}).
+ */
 final class ConfigYaml {
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final YAMLMapper MAPPER = new YAMLMapper(YAMLFactory.builder()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            // "optimizer:" with nothing under it is null (an empty section), not the empty string.
-            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
-            .build());
+    private static final YAMLMapper MAPPER = YAMLMapper.builder(YAMLFactory.builder()
+                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    // "optimizer:" with nothing under it is null (an empty section), not the empty string.
+                    .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+                    .build())
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
 
     private ConfigYaml() {
     }
@@ -48,7 +47,7 @@ final class ConfigYaml {
                     "not valid YAML" + where + ": " + e.getOriginalMessage()));
         }
         if (node == null || node.isMissingNode() || node.isNull()) {
-            return NODES.objectNode();
+            return JsonNodeFactory.instance.objectNode();
         }
         if (!node.isObject()) {
             throw new ConfigException(new ConfigProblem("", origin,
@@ -58,71 +57,26 @@ final class ConfigYaml {
         return (ObjectNode) node;
     }
 
-    /** Renders {@code config} as YAML in the shape of a configuration file. */
-    static String render(JobConfig config) {
+    /** The tree of a configuration record, in the shape of a configuration file. */
+    static ObjectNode toTree(Record config) {
+        return MAPPER.valueToTree(config);
+    }
+
+    /** Binds a tree that {@link ConfigChecker} passed. */
+    static JobConfig bind(JsonNode tree) {
         try {
-            return MAPPER.writeValueAsString(toTree(config));
+            return MAPPER.treeToValue(tree, JobConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a checked configuration does not bind: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Renders a configuration record, or any tree, as YAML. */
+    static String render(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Renders any tree as YAML. */
-    static String render(JsonNode tree) {
-        try {
-            return MAPPER.writeValueAsString(tree);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The tree of a configuration record: component names as keys, enums as labels, maps sorted. */
-    static ObjectNode toTree(Record record) {
-        ObjectNode out = NODES.objectNode();
-        for (RecordComponent c : record.getClass().getRecordComponents()) {
-            Object value;
-            try {
-                value = c.getAccessor().invoke(record);
-            } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read " + c, e);
-            }
-            out.set(c.getName(), toNode(value));
-        }
-        return out;
-    }
-
-    private static JsonNode toNode(Object value) {
-        if (value == null) {
-            return NODES.nullNode();
-        }
-        if (value instanceof Record r) {
-            return toTree(r);
-        }
-        if (value instanceof ConfigEnum e) {
-            return NODES.textNode(e.label());
-        }
-        if (value instanceof Map<?, ?> m) {
-            ObjectNode node = NODES.objectNode();
-            new TreeMap<>(m).forEach((k, v) -> node.set(String.valueOf(k), toNode(v)));
-            return node;
-        }
-        if (value instanceof List<?> list) {
-            ArrayNode node = NODES.arrayNode();
-            list.forEach(v -> node.add(toNode(v)));
-            return node;
-        }
-        if (value instanceof Integer i) {
-            return NODES.numberNode(i);
-        }
-        if (value instanceof Long l) {
-            return NODES.numberNode(l);
-        }
-        if (value instanceof Double d) {
-            return NODES.numberNode(d);
-        }
-        if (value instanceof Boolean b) {
-            return NODES.booleanNode(b);
-        }
-        return NODES.textNode(value.toString());
     }
 }

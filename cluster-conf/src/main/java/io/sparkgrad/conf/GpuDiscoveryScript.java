@@ -1,7 +1,6 @@
 package io.sparkgrad.conf;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,14 +22,7 @@ public final class GpuDiscoveryScript {
 
     /** The script's text. */
     public static String text() {
-        try (InputStream in = GpuDiscoveryScript.class.getResourceAsStream(FILE_NAME)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource io/sparkgrad/conf/" + FILE_NAME);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Resources.text(FILE_NAME);
     }
 
     /** Writes the script into {@code dir} (created if needed), executable, and returns its path. */

@@ -69,7 +69,7 @@ public final class JobConfigLoader {
         return set(keyPath + "=" + value);
     }
 
-    /** Merges, binds, derives and validates; throws a {@link ConfigException} listing every problem. */
+    /** Merges, checks, binds (Jackson), derives and validates; throws a {@link ConfigException} listing every problem. */
     public LoadedConfig load() {
         ConfigLayers layers = new ConfigLayers();
         layers.merge(ConfigYaml.toTree(JobConfig.defaults()), "defaults");
@@ -87,14 +87,11 @@ public final class JobConfigLoader {
         for (String o : overrides) {
             layers.set(o, problems);
         }
-        JobConfig bound;
-        try {
-            bound = ConfigBinder.bind(layers.tree(), layers::originOf);
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
+        problems.addAll(ConfigChecker.check(layers.tree(), layers::originOf));
+        if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        JobConfig config = derive(bound, layers);
+        JobConfig config = derive(ConfigYaml.bind(layers.tree()), layers);
         problems.addAll(ConfigValidator.validate(config, preset, layers::originOf));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

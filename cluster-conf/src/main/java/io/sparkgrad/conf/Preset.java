@@ -1,9 +1,5 @@
 package io.sparkgrad.conf;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -53,15 +49,7 @@ public enum Preset implements ConfigEnum {
 
     /** This preset's settings as YAML (a configuration file's shape). */
     public String yaml() {
-        String resource = "presets/" + label() + ".yaml";
-        try (InputStream in = Preset.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("preset resource missing from the jar: " + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Resources.text("presets/" + label() + ".yaml");
     }
 
     /** The preset with this label ({@code local}, {@code standalone}, {@code yarn}, {@code k8s}), any case. */

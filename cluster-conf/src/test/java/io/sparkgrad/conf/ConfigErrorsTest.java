@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,12 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigErrorsTest {
     @TempDir
     Path dir;
-
-    private Path write(String yaml) throws Exception {
-        Path file = dir.resolve("job.yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
 
     private static List<ConfigProblem> problems(JobConfigLoader loader) {
         return assertThrows(ConfigException.class, loader::load).problems();
@@ -33,7 +26,7 @@ class ConfigErrorsTest {
 
     @Test
     void anUnknownKeyNamesTheNearestValidKeyAndTheFile() throws Exception {
-        Path file = write("optimizer:\n  lrr: 0.1\n");
+        Path file = JobYaml.write(dir, "optimizer:\n  lrr: 0.1\n");
         ConfigProblem p = only(new JobConfigLoader().file(file));
         assertEquals("optimizer.lrr", p.path());
         assertEquals("file " + file, p.origin());
@@ -51,7 +44,7 @@ class ConfigErrorsTest {
 
     @Test
     void aMisspelledSectionNamesTheSection() throws Exception {
-        ConfigProblem p = only(new JobConfigLoader().file(write("optimiser:\n  lr: 0.1\n")));
+        ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "optimiser:\n  lr: 0.1\n")));
         assertEquals("optimiser", p.path());
         assertEquals("unknown key; did you mean optimizer?", p.message());
         assertEquals("file " + dir.resolve("job.yaml"), p.origin(), "a section's origin is its first value's");
@@ -80,7 +73,7 @@ class ConfigErrorsTest {
 
     @Test
     void anEnumValueNotAllowedListsTheAllowedValues() throws Exception {
-        ConfigProblem p = only(new JobConfigLoader().file(write("data:\n  scaling: div225\n")));
+        ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "data:\n  scaling: div225\n")));
         assertEquals("data.scaling", p.path());
         assertEquals("'div225' is not allowed; allowed values: div255, div256, normalize (did you mean div255?)",
                 p.message());
@@ -100,7 +93,7 @@ class ConfigErrorsTest {
 
     @Test
     void aValueOfTheWrongTypeSaysWhatIsExpected() throws Exception {
-        Path file = write("training:\n  epochs: two\n  skipNonFinite: yes please\n  workers: 2.5\n"
+        Path file = JobYaml.write(dir, "training:\n  epochs: two\n  skipNonFinite: yes please\n  workers: 2.5\n"
                 + "optimizer:\n  lr: [0.1]\n  betas: [0.9, high]\n");
         List<ConfigProblem> ps = problems(new JobConfigLoader().file(file));
         assertEquals(List.of(
@@ -130,7 +123,7 @@ class ConfigErrorsTest {
 
     @Test
     void aSectionGivenAValueSaysItIsASection() throws Exception {
-        ConfigProblem p = only(new JobConfigLoader().file(write("optimizer: adam\n")));
+        ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "optimizer: adam\n")));
         assertEquals("optimizer", p.path());
         assertEquals("must be a section with the keys name, lr, momentum, dampening, nesterov, weightDecay, betas, "
                 + "eps, schedule, minLr, not the value 'adam'", p.message());
@@ -138,13 +131,13 @@ class ConfigErrorsTest {
 
     @Test
     void aMissingRequiredValueSaysWhich() throws Exception {
-        ConfigProblem nullModel = only(new JobConfigLoader().file(write("model:\n  name: null\n")));
+        ConfigProblem nullModel = only(new JobConfigLoader().file(JobYaml.write(dir, "model:\n  name: null\n")));
         assertEquals("model.name", nullModel.path());
         assertEquals("missing required value (a string)", nullModel.message());
-        ConfigProblem nullEpochs = only(new JobConfigLoader().file(write("training:\n  epochs: ~\n")));
+        ConfigProblem nullEpochs = only(new JobConfigLoader().file(JobYaml.write(dir, "training:\n  epochs: ~\n")));
         assertEquals("training.epochs", nullEpochs.path());
         assertEquals("missing required value (an integer)", nullEpochs.message());
-        ConfigProblem nullEnum = only(new JobConfigLoader().file(write("device: null\n")));
+        ConfigProblem nullEnum = only(new JobConfigLoader().file(JobYaml.write(dir, "device: null\n")));
         assertEquals("missing required value (one of cpu, cuda)", nullEnum.message());
     }
 
@@ -225,7 +218,7 @@ class ConfigErrorsTest {
 
     @Test
     void aSparkSettingMustBeASingleValue() throws Exception {
-        ConfigProblem p = only(new JobConfigLoader().file(write("spark:\n  conf:\n    spark.jars: [a, b]\n")));
+        ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "spark:\n  conf:\n    spark.jars: [a, b]\n")));
         assertEquals("spark.conf.spark.jars", p.path());
         assertEquals("a Spark setting must be a single value, not a list", p.message());
     }
@@ -263,7 +256,7 @@ class ConfigErrorsTest {
 
     @Test
     void aYamlSyntaxErrorNamesTheFileAndLine() throws Exception {
-        Path file = write("model:\n  name: logistic\n optimizer: [\n");
+        Path file = JobYaml.write(dir, "model:\n  name: logistic\n optimizer: [\n");
         ConfigProblem p = only(new JobConfigLoader().file(file));
         assertEquals("file " + file, p.origin());
         assertTrue(p.message().startsWith("not valid YAML at line 3"), p.message());
@@ -271,17 +264,17 @@ class ConfigErrorsTest {
 
     @Test
     void aDuplicateKeyIsAnError() throws Exception {
-        ConfigProblem p = only(new JobConfigLoader().file(write("training:\n  epochs: 2\n  epochs: 3\n")));
+        ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "training:\n  epochs: 2\n  epochs: 3\n")));
         assertTrue(p.message().contains("Duplicate field 'epochs'"), p.message());
     }
 
     @Test
     void aDocumentThatIsNotAMappingIsRejected() throws Exception {
-        ConfigProblem p = only(new JobConfigLoader().file(write("- model\n- data\n")));
+        ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "- model\n- data\n")));
         assertEquals("the document must be a mapping of sections (model:, data:, optimizer:, ...), not a list",
                 p.message());
         assertEquals("the document must be a mapping of sections (model:, data:, optimizer:, ...), not the single "
-                + "value 'train'", only(new JobConfigLoader().file(write("train\n"))).message());
+                + "value 'train'", only(new JobConfigLoader().file(JobYaml.write(dir, "train\n"))).message());
     }
 
     @Test
@@ -303,7 +296,7 @@ class ConfigErrorsTest {
 
     @Test
     void everyProblemIsReportedAtOnceInOneMessage() throws Exception {
-        Path file = write("optimizer:\n  lrr: 0.1\ntraining:\n  epochs: 0\n");
+        Path file = JobYaml.write(dir, "optimizer:\n  lrr: 0.1\ntraining:\n  epochs: 0\n");
         ConfigException e = assertThrows(ConfigException.class,
                 () -> new JobConfigLoader().file(file).set("device=gpu").set("bad").load());
         assertEquals(4, e.problems().size(), e.getMessage());

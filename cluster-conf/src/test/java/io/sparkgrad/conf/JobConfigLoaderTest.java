@@ -9,7 +9,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JobConfigLoaderTest {
     @TempDir
     Path dir;
-
-    private Path write(String yaml) throws Exception {
-        Path file = dir.resolve("job.yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
 
     @Test
     void defaultsWithTheLocalPresetAreCompleteAndDerived() {
@@ -53,7 +46,7 @@ class JobConfigLoaderTest {
 
     @Test
     void aFileSetsEveryKindOfValue() throws Exception {
-        Path file = write("""
+        Path file = JobYaml.write(dir, """
                 model:
                   name: logistic
                 data:
@@ -113,7 +106,7 @@ class JobConfigLoaderTest {
                 .load().config();
         String yaml = original.toYaml();
         assertEquals(original, JobConfig.fromYaml(yaml, "rendered"));
-        assertEquals(original, new JobConfigLoader().noPreset().file(write(yaml)).load().config());
+        assertEquals(original, new JobConfigLoader().noPreset().file(JobYaml.write(dir, yaml)).load().config());
         assertTrue(yaml.contains("spark.yarn.queue: ml"), yaml);
         assertTrue(yaml.contains("scaling: div256"), "enums render as their labels:\n" + yaml);
     }
@@ -143,7 +136,7 @@ class JobConfigLoaderTest {
 
     @Test
     void aNullSparkSettingRemovesThePresetsOne() throws Exception {
-        JobConfig c = new JobConfigLoader().preset(Preset.YARN).file(write("""
+        JobConfig c = new JobConfigLoader().preset(Preset.YARN).file(JobYaml.write(dir, """
                 spark:
                   conf:
                     spark.executor.memoryOverhead: null
@@ -155,8 +148,8 @@ class JobConfigLoaderTest {
     @Test
     void anEmptySectionOrFileChangesNothing() throws Exception {
         JobConfig defaults = new JobConfigLoader().load().config();
-        assertEquals(defaults, new JobConfigLoader().file(write("optimizer:\nspark:\n  conf: {}\n")).load().config());
-        assertEquals(defaults, new JobConfigLoader().file(write("# nothing yet\n")).load().config());
+        assertEquals(defaults, new JobConfigLoader().file(JobYaml.write(dir, "optimizer:\nspark:\n  conf: {}\n")).load().config());
+        assertEquals(defaults, new JobConfigLoader().file(JobYaml.write(dir, "# nothing yet\n")).load().config());
     }
 
     @Test
@@ -170,7 +163,7 @@ class JobConfigLoaderTest {
 
     @Test
     void anEmptyOverrideUnsetsAStringSoItsDerivedValueReturns() throws Exception {
-        Path file = write("output:\n  checkpointDir: /elsewhere\n");
+        Path file = JobYaml.write(dir, "output:\n  checkpointDir: /elsewhere\n");
         assertEquals("/elsewhere", new JobConfigLoader().file(file).load().config().output().checkpointDir());
         assertEquals("runs/mnist-{timestamp}/checkpoints", new JobConfigLoader().file(file).set("output.checkpointDir=")
                 .load().config().output().checkpointDir());
@@ -178,7 +171,7 @@ class JobConfigLoaderTest {
 
     @Test
     void loadedConfigRemembersItsSources() throws Exception {
-        Path file = write("training:\n  epochs: 3\n");
+        Path file = JobYaml.write(dir, "training:\n  epochs: 3\n");
         LoadedConfig loaded = new JobConfigLoader().preset(Preset.STANDALONE).file(file)
                 .set("spark.master=spark://m:7077").load();
         assertEquals(List.of("--preset", "standalone", "--config", "job.yaml", "--set", "spark.master=spark://m:7077"),
@@ -188,7 +181,7 @@ class JobConfigLoaderTest {
 
     @Test
     void theStaticShortcutLoadsTheSameAsTheLoader() throws Exception {
-        Path file = write("training:\n  epochs: 3\n");
+        Path file = JobYaml.write(dir, "training:\n  epochs: 3\n");
         assertEquals(new JobConfigLoader().preset(Preset.YARN).file(file).set("optimizer.lr=0.5").load().config(),
                 JobConfig.load(Preset.YARN, file, List.of("optimizer.lr=0.5")));
     }

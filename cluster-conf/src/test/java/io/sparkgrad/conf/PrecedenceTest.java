@@ -2,7 +2,6 @@ package io.sparkgrad.conf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,12 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PrecedenceTest {
     @TempDir
     Path dir;
-
-    private Path write(String yaml) throws Exception {
-        Path file = dir.resolve("job.yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
 
     @Test
     void thePresetOverridesTheDefaults() {
@@ -30,7 +23,7 @@ class PrecedenceTest {
 
     @Test
     void theFileOverridesThePreset() throws Exception {
-        Path file = write("spark:\n  deployMode: client\n  conf:\n    spark.executor.memory: 8g\n");
+        Path file = JobYaml.write(dir, "spark:\n  deployMode: client\n  conf:\n    spark.executor.memory: 8g\n");
         LoadedConfig c = new JobConfigLoader().preset(Preset.YARN).file(file).load();
         assertEquals(DeployMode.CLIENT, c.config().spark().deployMode());
         assertEquals("8g", c.config().spark().conf().get("spark.executor.memory"));
@@ -42,7 +35,7 @@ class PrecedenceTest {
 
     @Test
     void anOverrideBeatsTheFile() throws Exception {
-        Path file = write("optimizer:\n  lr: 0.5\n  momentum: 0.5\n");
+        Path file = JobYaml.write(dir, "optimizer:\n  lr: 0.5\n  momentum: 0.5\n");
         LoadedConfig c = new JobConfigLoader().file(file).set("optimizer.lr=0.05").load();
         assertEquals(0.05, c.config().optimizer().lr());
         assertEquals(0.5, c.config().optimizer().momentum(), "values the override does not name stay the file's");
@@ -63,7 +56,7 @@ class PrecedenceTest {
         assertEquals(null, new JobConfigLoader().load().config().spark().conf().get("spark.executor.memory"));
         assertEquals("4g", new JobConfigLoader().preset(Preset.YARN).load().config().spark().conf()
                 .get("spark.executor.memory"));
-        Path file = write("spark:\n  conf:\n    spark.executor.memory: 8g\n");
+        Path file = JobYaml.write(dir, "spark:\n  conf:\n    spark.executor.memory: 8g\n");
         assertEquals("8g", new JobConfigLoader().preset(Preset.YARN).file(file).load().config().spark().conf()
                 .get("spark.executor.memory"));
         LoadedConfig all = new JobConfigLoader().preset(Preset.YARN).file(file).set(key + "=16g").load();
@@ -71,14 +64,14 @@ class PrecedenceTest {
         assertEquals("--set " + key + "=16g", all.originOf(key));
 
         // The same chain on a typed value: defaults client, preset yarn cluster, file client, --set cluster.
-        Path modeFile = write("spark:\n  deployMode: client\n");
+        Path modeFile = JobYaml.write(dir, "spark:\n  deployMode: client\n");
         assertEquals(DeployMode.CLUSTER, new JobConfigLoader().preset(Preset.YARN).file(modeFile)
                 .set("spark.deployMode=cluster").load().config().spark().deployMode());
     }
 
     @Test
     void aFileMasterReplacesThePresetsMaster() throws Exception {
-        Path file = write("spark:\n  master: local[2]\n  deployMode: client\n");
+        Path file = JobYaml.write(dir, "spark:\n  master: local[2]\n  deployMode: client\n");
         LoadedConfig c = new JobConfigLoader().preset(Preset.YARN).file(file).load();
         assertEquals("local[2]", c.config().spark().master());
         assertEquals(ClusterManager.LOCAL, c.config().spark().clusterManager().orElseThrow());
@@ -86,7 +79,7 @@ class PrecedenceTest {
 
     @Test
     void derivedValuesFollowTheWinningLayer() throws Exception {
-        Path file = write("output:\n  outputDir: /runs/file\n");
+        Path file = JobYaml.write(dir, "output:\n  outputDir: /runs/file\n");
         LoadedConfig c = new JobConfigLoader().file(file).set("output.outputDir=/runs/set").load();
         assertEquals("/runs/set/checkpoints", c.config().output().checkpointDir());
         assertEquals("derived from output.outputDir", c.originOf("output.checkpointDir"));

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,14 +18,26 @@ class SubmitCommandTest {
             "--add-modules=jdk.incubator.vector");
     private static final String JAVA_OPTS = "--add-opens=java.base/java.nio=ALL-UNNAMED --add-modules=jdk.incubator.vector";
     private static final String MAIN = "io.sparkgrad.examples.job.SparkgradMain";
+    /** The settings the yarn and k8s presets share, as spark-submit gets them (sorted among the others). */
+    private static final List<String> CLUSTER_PRESET_CONFS = List.of(
+            "--conf", "spark.driver.extraJavaOptions=" + JAVA_OPTS,
+            "--conf", "spark.driver.memory=2g",
+            "--conf", "spark.dynamicAllocation.enabled=false",
+            "--conf", "spark.executor.cores=2",
+            "--conf", "spark.executor.extraJavaOptions=" + JAVA_OPTS,
+            "--conf", "spark.executor.instances=2",
+            "--conf", "spark.executor.memory=4g");
 
     @TempDir
     Path dir;
 
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        return Stream.of(parts).flatMap(List::stream).toList();
+    }
+
     private Path jobYaml() throws Exception {
-        Path file = dir.resolve("job.yaml");
-        Files.writeString(file, "training:\n  epochs: 3\n");
-        return file;
+        return JobYaml.write(dir, "training:\n  epochs: 3\n");
     }
 
     @Test
@@ -34,19 +47,12 @@ class SubmitCommandTest {
                 .set("optimizer.lr=0.05").set("spark.conf.spark.yarn.queue=ml").load();
         List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
                 .jobJar("hdfs:///apps/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
-        assertEquals(List.of("spark-submit",
+        assertEquals(concat(List.of("spark-submit",
                 "--master", "yarn",
                 "--deploy-mode", "cluster",
                 "--name", "sparkgrad",
                 "--class", MAIN,
-                "--files", file.toString(),
-                "--conf", "spark.driver.extraJavaOptions=" + JAVA_OPTS,
-                "--conf", "spark.driver.memory=2g",
-                "--conf", "spark.dynamicAllocation.enabled=false",
-                "--conf", "spark.executor.cores=2",
-                "--conf", "spark.executor.extraJavaOptions=" + JAVA_OPTS,
-                "--conf", "spark.executor.instances=2",
-                "--conf", "spark.executor.memory=4g",
+                "--files", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.executor.memoryOverhead=1g",
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
                 "--conf", "spark.task.cpus=2",
@@ -54,7 +60,7 @@ class SubmitCommandTest {
                 "hdfs:///apps/sparkgrad-job.jar",
                 "--preset", "yarn", "--config", "job.yaml", "--set", "optimizer.lr=0.05",
                 "--set", "spark.conf.spark.yarn.queue=ml",
-                "train"), argv);
+                "train")), argv);
     }
 
     @Test
@@ -101,19 +107,12 @@ class SubmitCommandTest {
                 .load();
         List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
                 .jobJar("local:///opt/sparkgrad/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
-        assertEquals(List.of("spark-submit",
+        assertEquals(concat(List.of("spark-submit",
                 "--master", "k8s://https://k8s.example.com:6443",
                 "--deploy-mode", "cluster",
                 "--name", "mnist",
                 "--class", MAIN,
-                "--files", file.toString(),
-                "--conf", "spark.driver.extraJavaOptions=" + JAVA_OPTS,
-                "--conf", "spark.driver.memory=2g",
-                "--conf", "spark.dynamicAllocation.enabled=false",
-                "--conf", "spark.executor.cores=2",
-                "--conf", "spark.executor.extraJavaOptions=" + JAVA_OPTS,
-                "--conf", "spark.executor.instances=2",
-                "--conf", "spark.executor.memory=4g",
+                "--files", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=spark",
                 "--conf", "spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
                 "--conf", "spark.kubernetes.container.image.pullPolicy=IfNotPresent",
@@ -127,7 +126,7 @@ class SubmitCommandTest {
                 "--set", "spark.conf.spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
                 "--set", "spark.conf.spark.kubernetes.file.upload.path=s3a://bucket/uploads",
                 "--set", "spark.appName=mnist",
-                "train"), argv);
+                "train")), argv);
     }
 
     @Test

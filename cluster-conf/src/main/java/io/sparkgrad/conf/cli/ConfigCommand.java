@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sparkgrad config}: prints the effective configuration, or where each value came from. */
@@ -16,9 +15,6 @@ import picocli.CommandLine.Spec;
         description = {"Print the effective job configuration as YAML (defaults < preset < file < --set), "
                 + "after validation. The output is itself a valid --config file."})
 final class ConfigCommand implements Callable<Integer> {
-    @ParentCommand
-    SparkgradCli parent;
-
     @Mixin
     ConfigOptions options;
 
@@ -30,7 +26,7 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LoadedConfig loaded = ConfigOptions.load(parent.options(), options);
+        LoadedConfig loaded = options.load();
         PrintWriter out = spec.commandLine().getOut();
         if (origins) {
             int width = loaded.origins().keySet().stream().mapToInt(String::length).max().orElse(0);

@@ -8,13 +8,15 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The options that choose a job configuration: {@code --preset}, {@code --config}, {@code --set}. Mixed
  * into the top-level command and into every subcommand that needs a configuration, so they may be given
- * before or after the subcommand's name; {@link #load(ConfigOptions, ConfigOptions)} combines the two
- * (overrides before the subcommand first, then those after it).
+ * before or after the subcommand's name; {@link #load()} combines the two (overrides before the subcommand
+ * first, then those after it).
  */
 public final class ConfigOptions {
     @Option(names = "--preset", paramLabel = "NAME", converter = PresetConverter.class,
@@ -33,6 +35,23 @@ public final class ConfigOptions {
                     + "--set spark.conf.spark.executor.memory=8g. Repeatable; later ones win; they override "
                     + "the file.")
     List<String> sets = new ArrayList<>();
+
+    /** The command these options are mixed into; its parent, if any, holds the options given before it. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /** Loads the configuration from these options and those given before the subcommand's name. */
+    public LoadedConfig load() {
+        return loader().load();
+    }
+
+    /** The loader for these options and those given before the subcommand's name. */
+    public JobConfigLoader loader() {
+        CommandSpec parent = mixee == null ? null : mixee.parent();
+        ConfigOptions outer = parent != null && parent.userObject() instanceof SparkgradCli cli
+                ? cli.options() : new ConfigOptions();
+        return loader(outer, this);
+    }
 
     /** Loads the configuration from {@code outer} (given before the subcommand) and {@code inner} (after). */
     public static LoadedConfig load(ConfigOptions outer, ConfigOptions inner) {

@@ -13,7 +13,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -24,9 +23,6 @@ import picocli.CommandLine.Spec;
         description = {"Print the spark-submit command that runs the job jar with this configuration "
                 + "(after validating it). Job arguments go after --."})
 final class SubmitArgsCommand implements Callable<Integer> {
-    @ParentCommand
-    SparkgradCli parent;
-
     @Mixin
     ConfigOptions options;
 
@@ -59,7 +55,7 @@ final class SubmitArgsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LoadedConfig loaded = ConfigOptions.load(parent.options(), options);
+        LoadedConfig loaded = options.load();
         SubmitCommand.Builder builder = SubmitCommand.builder(loaded)
                 .sparkSubmit(sparkSubmit)
                 .jobJar(jar)

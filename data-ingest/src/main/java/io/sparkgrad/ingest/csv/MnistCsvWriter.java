@@ -76,11 +76,6 @@ public final class MnistCsvWriter implements LabeledImageWriter {
 
     @Override
     public void abort() throws IOException {
-        try {
-            out.close();
-        } catch (IOException e) {
-            // The file is deleted below; a failing close changes nothing about that.
-        }
-        HadoopFiles.deleteQuietly(path, conf);
+        HadoopFiles.discard(out, path, conf);
     }
 }

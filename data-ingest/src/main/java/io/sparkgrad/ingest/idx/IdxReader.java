@@ -179,50 +179,53 @@ public final class IdxReader implements Closeable {
 
     /** Reads {@code records} records converting every element to float ({@code records * recordElements()} values). */
     public void readFloats(float[] dst, int off, int records) throws IOException {
-        IdxType t = header.type();
+        readElements(off, records, (o, bb, count) -> {
+            for (int i = 0; i < count; i++) {
+                dst[o + i] = (float) element(bb, i);
+            }
+        });
+    }
+
+    /** Reads {@code records} records converting every element to double (exact for every IDX type). */
+    public void readDoubles(double[] dst, int off, int records) throws IOException {
+        readElements(off, records, (o, bb, count) -> {
+            for (int i = 0; i < count; i++) {
+                dst[o + i] = element(bb, i);
+            }
+        });
+    }
+
+    /** Stores the first {@code count} elements of the buffer {@code bb} wraps at {@code dst[o...]}. */
+    private interface ChunkDecoder {
+        void decode(int o, ByteBuffer bb, int count);
+    }
+
+    /** Reads {@code records} records chunk by chunk, handing each chunk's elements to {@code decoder}. */
+    private void readElements(int off, int records, ChunkDecoder decoder) throws IOException {
         int o = off;
         long left = byteCount(records);
         ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.BIG_ENDIAN);
         while (left > 0) {
             int n = (int) Math.min(buf.length, left);
             readFully(buf, 0, n, "record " + nextRecord());
-            int count = n / t.size();
-            switch (t) {
-                case UNSIGNED_BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i] & 0xFF; }
-                case BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i]; }
-                case SHORT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getShort(2 * i); }
-                case INT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getInt(4 * i); }
-                case FLOAT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getFloat(4 * i); }
-                case DOUBLE -> { for (int i = 0; i < count; i++) dst[o + i] = (float) bb.getDouble(8 * i); }
-            }
+            int count = n / header.type().size();
+            decoder.decode(o, bb, count);
             o += count;
             left -= n;
         }
         afterRead();
     }
 
-    /** Reads {@code records} records converting every element to double (exact for every IDX type). */
-    public void readDoubles(double[] dst, int off, int records) throws IOException {
-        IdxType t = header.type();
-        int o = off;
-        long left = byteCount(records);
-        ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.BIG_ENDIAN);
-        while (left > 0) {
-            int n = (int) Math.min(buf.length, left);
-            readFully(buf, 0, n, "record " + nextRecord());
-            int count = n / t.size();
-            switch (t) {
-                case UNSIGNED_BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i] & 0xFF; }
-                case BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i]; }
-                case SHORT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getShort(2 * i); }
-                case INT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getInt(4 * i); }
-                case FLOAT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getFloat(4 * i); }
-                case DOUBLE -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getDouble(8 * i); }
-            }
-            o += count;
-            left -= n;
-        }
-        afterRead();
+    /** Element {@code i} of the buffer {@code bb} wraps, as a double (exact for every IDX type). */
+    private double element(ByteBuffer bb, int i) {
+        return switch (header.type()) {
+            case UNSIGNED_BYTE -> buf[i] & 0xFF;
+            case BYTE -> buf[i];
+            case SHORT -> bb.getShort(2 * i);
+            case INT -> bb.getInt(4 * i);
+            case FLOAT -> bb.getFloat(4 * i);
+            case DOUBLE -> bb.getDouble(8 * i);
+        };
     }
 
     /** Reads {@code records} records of an integral type as ints. */
@@ -231,24 +234,11 @@ public final class IdxReader implements Closeable {
         if (!t.integral()) {
             throw new IllegalArgumentException(name + ": holds " + t + " elements, which are not integers; use readFloats or readDoubles");
         }
-        int o = off;
-        long left = byteCount(records);
-        ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.BIG_ENDIAN);
-        while (left > 0) {
-            int n = (int) Math.min(buf.length, left);
-            readFully(buf, 0, n, "record " + nextRecord());
-            int count = n / t.size();
-            switch (t) {
-                case UNSIGNED_BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i] & 0xFF; }
-                case BYTE -> { for (int i = 0; i < count; i++) dst[o + i] = buf[i]; }
-                case SHORT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getShort(2 * i); }
-                case INT -> { for (int i = 0; i < count; i++) dst[o + i] = bb.getInt(4 * i); }
-                default -> throw new AssertionError(t);
+        readElements(off, records, (o, bb, count) -> {
+            for (int i = 0; i < count; i++) {
+                dst[o + i] = (int) element(bb, i); // exact: an integral element fits a double and an int
             }
-            o += count;
-            left -= n;
-        }
-        afterRead();
+        });
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.sparkgrad.ingest.io;
 
 import io.sparkgrad.ingest.BadInputException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,8 +49,13 @@ public final class HadoopFiles {
         return gzip ? new GZIPOutputStream(out, BUFFER) : out;
     }
 
-    /** Deletes {@code path} if it exists (for cleaning up a half-written output). */
-    public static void deleteQuietly(Path path, Configuration conf) {
+    /** Closes {@code out} and deletes {@code path} if it exists, both quietly (for dropping a half-written output). */
+    public static void discard(Closeable out, Path path, Configuration conf) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // The file is deleted below; a failing close changes nothing about that.
+        }
         try {
             path.getFileSystem(conf).delete(path, true);
         } catch (IOException e) {

@@ -67,11 +67,6 @@ public final class MnistParquetWriter implements LabeledImageWriter {
 
     @Override
     public void abort() throws IOException {
-        try {
-            writer.close();
-        } catch (IOException e) {
-            // Deleted below either way.
-        }
-        HadoopFiles.deleteQuietly(path, conf);
+        HadoopFiles.discard(writer, path, conf);
     }
 }

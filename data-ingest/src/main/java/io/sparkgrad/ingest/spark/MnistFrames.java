@@ -106,17 +106,15 @@ public final class MnistFrames {
             int partitions, ImageColumn column, PixelScaling scaling) throws IOException {
         requirePartitions(partitions);
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        int pixels;
         try (MnistIdxReader r = MnistIdxReader.open(new Path(images), new Path(labels), conf.get())) {
-            r.range(first, count);
-            pixels = r.pixels();
+            r.range(first, count); // checks the headers and the range on the driver
         }
         float[] table = scaling.table();
         JavaRDD<Row> rows = partitionSeeds(spark, partitions).mapPartitionsWithIndex((p, ignored) -> {
             RecordRange range = RecordRange.share(first, count, p, partitions);
             MnistIdxReader r = MnistIdxReader.open(new Path(images), new Path(labels), conf.get()).range(range.first(), range.count());
             closeWhenTaskEnds(r);
-            return new IdxRowIterator(r, pixels, column, table);
+            return new ChunkedRowIterator(r, column, table);
         }, true);
         return spark.createDataFrame(rows, column == ImageColumn.BYTES ? BYTES_SCHEMA : FLOATS_SCHEMA);
     }
@@ -151,7 +149,7 @@ public final class MnistFrames {
                         // parallelize(names, names.size()) puts exactly one file in each partition.
                         MnistParquetReader r = MnistParquetReader.open(new Path(it.next()), conf.get(), rows, cols);
                         closeWhenTaskEnds(r);
-                        return new ReaderRowIterator(r);
+                        return new ChunkedRowIterator(r);
                     });
             out = spark.createDataFrame(rdd, BYTES_SCHEMA);
         } else {
@@ -177,7 +175,7 @@ public final class MnistFrames {
                     // parallelize(files, files.size()) puts exactly one file in each partition.
                     MnistCsvReader r = MnistCsvReader.open(new Path(it.next()), conf.get(), rows, cols);
                     closeWhenTaskEnds(r);
-                    return new ReaderRowIterator(r);
+                    return new ChunkedRowIterator(r);
                 });
         Dataset<Row> df = spark.createDataFrame(rdd, BYTES_SCHEMA);
         return partitions > 0 && partitions != files.size() ? df.repartition(partitions) : df;
@@ -279,9 +277,12 @@ public final class MnistFrames {
         return out;
     }
 
-    /** Rows of one partition's IDX range, read a chunk at a time. */
-    private static final class IdxRowIterator implements Iterator<Row> {
-        private final MnistIdxReader r;
+    /**
+     * Rows read a chunk at a time with a {@link LabeledImageReader}: a partition's IDX range or one file. The image
+     * column holds the pixels as bytes, or as floats through {@code table} (the scaling of the 256 byte values).
+     */
+    private static final class ChunkedRowIterator implements Iterator<Row> {
+        private final LabeledImageReader r;
         private final int pixels;
         private final ImageColumn column;
         private final float[] table;
@@ -290,12 +291,17 @@ public final class MnistFrames {
         private int n;
         private int i;
 
-        IdxRowIterator(MnistIdxReader r, int pixels, ImageColumn column, float[] table) {
+        ChunkedRowIterator(LabeledImageReader r, ImageColumn column, float[] table) {
             this.r = r;
-            this.pixels = pixels;
+            this.pixels = r.pixels();
             this.column = column;
             this.table = table;
             this.px = new byte[CHUNK * pixels];
+        }
+
+        /** Rows with the pixels as bytes. */
+        ChunkedRowIterator(LabeledImageReader r) {
+            this(r, ImageColumn.BYTES, null);
         }
 
         @Override
@@ -329,44 +335,6 @@ public final class MnistFrames {
                 image = f;
             }
             return RowFactory.create(lb[i++], image);
-        }
-    }
-
-    /** Rows of one file read with a {@link LabeledImageReader}. */
-    private static final class ReaderRowIterator implements Iterator<Row> {
-        private final LabeledImageReader r;
-        private final byte[] px;
-        private final int[] lb = new int[CHUNK];
-        private int n;
-        private int i;
-
-        ReaderRowIterator(LabeledImageReader r) {
-            this.r = r;
-            this.px = new byte[CHUNK * r.pixels()];
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (i < n) {
-                return true;
-            }
-            try {
-                n = r.read(px, lb, CHUNK);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            i = 0;
-            return n > 0;
-        }
-
-        @Override
-        public Row next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            int p = r.pixels();
-            byte[] img = java.util.Arrays.copyOfRange(px, i * p, (i + 1) * p);
-            return RowFactory.create(lb[i++], img);
         }
     }
 }

@@ -10,17 +10,19 @@ import org.apache.hadoop.conf.Configuration;
  * Ships a Hadoop {@link Configuration} (file system settings, credentials providers) from the driver to the
  * tasks that open files themselves. {@code Configuration} is {@code Writable} but not {@code Serializable}.
  */
-final class SerializableConfiguration implements Serializable {
+public final class SerializableConfiguration implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     private transient Configuration conf;
 
-    SerializableConfiguration(Configuration conf) {
+    /** Wraps {@code conf} (not copied: the driver's settings at the time the task is serialised travel). */
+    public SerializableConfiguration(Configuration conf) {
         this.conf = conf;
     }
 
-    Configuration get() {
+    /** The configuration: the driver's on the driver, a deserialised copy in a task. */
+    public Configuration get() {
         return conf;
     }
 

@@ -12,6 +12,7 @@ import io.sparkgrad.ingest.mnist.MnistIdxReader;
 import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.ingest.spark.MnistFrames;
 import io.sparkgrad.ingest.spark.SampleBlocks;
+import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.trainer.data.Blocks;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -187,7 +188,7 @@ public final class DataSource {
 
     /** Images without labels, read by the tasks like {@link SampleBlocks#fromIdx}: a contiguous range each. */
     private JavaRDD<SampleBlock> unlabelled(long first, long count, int parts) {
-        HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         String file = images;
         float[] t = table;
         int r = rows;

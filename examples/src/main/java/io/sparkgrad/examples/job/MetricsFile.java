@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.trainer.EpochStats;
 import io.sparkgrad.trainer.metrics.JsonLinesSink;
 import io.sparkgrad.trainer.metrics.MetricSink;
-import io.sparkgrad.trainer.metrics.RunInfo;
-import io.sparkgrad.trainer.metrics.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -46,34 +44,24 @@ final class MetricsFile {
         return new MetricsFile(target, conf, tmp, true);
     }
 
-    /** A sink for the trainer, writing a {@code step} line every {@code stepEvery} steps (0: none). */
-    MetricSink sink(int stepEvery) {
-        JsonLinesSink lines = new JsonLinesSink(local, stepEvery);
+    /** The trainer's lines, with a {@code step} line every {@code stepEvery} steps (0: none). */
+    MetricSink lines(int stepEvery) {
+        return new JsonLinesSink(local, stepEvery);
+    }
+
+    /**
+     * Copies the lines to the target after every epoch and at the end; give it to the trainer after {@link #lines}
+     * (the lines are flushed as they are written, so a copy holds every line written so far).
+     */
+    MetricSink publisher() {
         return new MetricSink() {
             @Override
-            public void onStart(RunInfo info) {
-                lines.onStart(info);
-            }
-
-            @Override
-            public void onEpochStart(int epoch, int epochs, int firstStep, int steps) {
-                lines.onEpochStart(epoch, epochs, firstStep, steps);
-            }
-
-            @Override
-            public void onStep(StepMetrics step) {
-                lines.onStep(step);
-            }
-
-            @Override
             public void onEpochEnd(EpochStats stats) {
-                lines.onEpochEnd(stats);
                 publishUnchecked();
             }
 
             @Override
             public void close() {
-                lines.close();
                 publishUnchecked();
             }
         };

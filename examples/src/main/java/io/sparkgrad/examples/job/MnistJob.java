@@ -105,7 +105,8 @@ public final class MnistJob {
                     .skipNonFiniteSteps(t.skipNonFinite())
                     .consoleProgress(false)
                     .metricSink(new ConsoleProgress(out, out == System.out && System.console() != null))
-                    .metricSink(metrics.sink(STEP_LINES_EVERY))
+                    .metricSink(metrics.lines(STEP_LINES_EVERY))
+                    .metricSink(metrics.publisher())
                     .build();
             TrainingResult trained = trainer.fit();
 

@@ -1,12 +1,10 @@
 package io.sparkgrad.examples.job;
 
 import io.sparkgrad.conf.cli.ConfigOptions;
-import io.sparkgrad.conf.cli.SparkgradCli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sparkgrad train}: the distributed MNIST job ({@link MnistJob}). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -24,9 +22,6 @@ import picocli.CommandLine.ParentCommand;
             "  sparkgrad train --set output.outputDir=runs/a --resume",
             "Every key and its current value: sparkgrad config"})
 final class TrainCommand implements Callable<Integer> {
-    @ParentCommand
-    SparkgradCli parent;
-
     @Mixin
     ConfigOptions options;
 
@@ -37,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MnistJob.run(ConfigOptions.load(parent.options(), options), resume, System.out);
+        MnistJob.run(options.load(), resume, System.out);
         return 0;
     }
 }

@@ -15,6 +15,7 @@ import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.ingest.mnist.Mnist;
 import io.sparkgrad.ingest.mnist.MnistSplit;
 import io.sparkgrad.ingest.mnist.PixelScaling;
+import io.sparkgrad.ingest.testutil.LocalSpark;
 import io.sparkgrad.io.Safetensors;
 import io.sparkgrad.io.SafetensorsDtype;
 import io.sparkgrad.io.SafetensorsHeader;
@@ -37,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import javax.imageio.ImageIO;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +65,9 @@ class MnistJobTest {
 
     @BeforeAll
     static void runTheJob() throws Exception {
-        spark = TestSpark.start("mnist-job-test");
+        // Started the way the job starts its own Spark, so the job and the CLI find it running and leave it so.
+        spark = LocalSpark.start("local[2]", "mnist-job-test", JobSpark.sparkConf(
+                new JobConfigLoader().set("spark.master=local[2]").load().config(), new SparkConf()));
         out = tmp.resolve("run");
         LoadedConfig loaded = new JobConfigLoader()
                 .set("model.name=tutorial-cnn")

@@ -3,9 +3,11 @@ package io.sparkgrad.examples.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.conf.JobConfigLoader;
 import io.sparkgrad.conf.SubmitCommand;
 import io.sparkgrad.ingest.mnist.MnistCache;
 import io.sparkgrad.ingest.mnist.MnistFile;
+import io.sparkgrad.ingest.testutil.LocalSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.InputStream;
@@ -19,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,7 +87,9 @@ class SparkgradMainTest {
 
     @BeforeAll
     static void trainASmallModel() {
-        spark = TestSpark.start("sparkgrad-cli-test");
+        // Started the way the job starts its own Spark, so the job and the CLI find it running and leave it so.
+        spark = LocalSpark.start("local[2]", "sparkgrad-cli-test", JobSpark.sparkConf(
+                new JobConfigLoader().set("spark.master=local[2]").load().config(), new SparkConf()));
         runDir = tmp.resolve("run");
         train = run("train", "--set", "model.name=logistic", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=0.5",
                 "--set", "optimizer.schedule=constant",

@@ -1,7 +1,8 @@
 package io.sparkgrad.trainer.metrics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.sparkgrad.trainer.EpochStats;
 
 import java.io.BufferedWriter;
@@ -19,7 +20,8 @@ import java.nio.file.StandardOpenOption;
  */
 public final class JsonLinesSink implements MetricSink {
 
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
     private final Path file;
     private final int stepEvery;
     private BufferedWriter out;
@@ -46,11 +48,8 @@ public final class JsonLinesSink implements MetricSink {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the metrics file " + file + ": " + e.getMessage(), e);
         }
-        ObjectNode n = json.createObjectNode();
-        n.put("event", "start").put("time", System.currentTimeMillis()).put("run", info.runId()).put("transport", info.transport())
-                .put("workers", info.workers()).put("global_batch", info.globalBatch()).put("steps_per_epoch", info.stepsPerEpoch())
-                .put("epochs", info.epochs()).put("parameters", info.numParameters());
-        write(n);
+        write(new StartLine("start", System.currentTimeMillis(), info.runId(), info.transport(), info.workers(),
+                info.globalBatch(), info.stepsPerEpoch(), info.epochs(), info.numParameters()));
     }
 
     @Override
@@ -58,50 +57,46 @@ public final class JsonLinesSink implements MetricSink {
         if (stepEvery == 0 || (s.globalStep() + 1) % stepEvery != 0) {
             return;
         }
-        ObjectNode n = json.createObjectNode();
-        n.put("event", "step").put("time", System.currentTimeMillis()).put("epoch", s.epoch()).put("step", s.globalStep())
-                .put("step_in_epoch", s.stepInEpoch());
-        number(n, "loss", s.loss());
-        number(n, "accuracy", s.accuracy());
-        n.put("samples", s.samples());
-        number(n, "cycle_ms", s.cycleMillis());
-        number(n, "compute_ms", s.computeMillis());
-        number(n, "overhead_ms", s.overheadMillis());
-        n.put("skipped", s.skipped());
-        write(n);
+        write(new StepLine("step", System.currentTimeMillis(), s.epoch(), s.globalStep(), s.stepInEpoch(),
+                finite(s.loss()), finite(s.accuracy()), s.samples(), finite(s.cycleMillis()),
+                finite(s.computeMillis()), finite(s.overheadMillis()), s.skipped()));
     }
 
     @Override
     public void onEpochEnd(EpochStats e) {
-        ObjectNode n = json.createObjectNode();
-        n.put("event", "epoch").put("time", System.currentTimeMillis()).put("epoch", e.epoch());
-        number(n, "train_loss", e.trainLoss());
-        number(n, "train_accuracy", e.trainAccuracy());
-        number(n, "validation_loss", e.validationLoss());
-        number(n, "validation_accuracy", e.validationAccuracy());
-        n.put("steps", e.steps()).put("skipped_steps", e.skippedSteps()).put("train_samples", e.trainSamples());
-        number(n, "seconds", e.seconds());
-        number(n, "samples_per_s", e.samplesPerSecond());
-        number(n, "validation_seconds", e.validationSeconds());
-        number(n, "overhead_ms_p50", e.overheadP50Millis());
-        number(n, "overhead_ms_p95", e.overheadP95Millis());
-        write(n);
+        write(new EpochLine("epoch", System.currentTimeMillis(), e.epoch(), finite(e.trainLoss()),
+                finite(e.trainAccuracy()), finite(e.validationLoss()), finite(e.validationAccuracy()), e.steps(),
+                e.skippedSteps(), e.trainSamples(), finite(e.seconds()), finite(e.samplesPerSecond()),
+                finite(e.validationSeconds()), finite(e.overheadP50Millis()), finite(e.overheadP95Millis())));
     }
 
-    private static void number(ObjectNode n, String key, double v) {
-        if (Double.isFinite(v)) {
-            n.put(key, v);
-        } else {
-            n.putNull(key);
-        }
+    // The three kinds of line; the JSON keys are the component names in snake case, in this order.
+    private record StartLine(String event, long time, String run, String transport, int workers, int globalBatch,
+                             int stepsPerEpoch, int epochs, int parameters) {
     }
 
-    private void write(ObjectNode n) {
+    private record StepLine(String event, long time, int epoch, long step, int stepInEpoch, Double loss,
+                            Double accuracy, long samples, Double cycleMs, Double computeMs, Double overheadMs,
+                            boolean skipped) {
+    }
+
+    private record EpochLine(String event, long time, int epoch, Double trainLoss, Double trainAccuracy,
+                             Double validationLoss, Double validationAccuracy, int steps, int skippedSteps,
+                             long trainSamples, Double seconds, Double samplesPerS, Double validationSeconds,
+                             Double overheadMsP50, Double overheadMsP95) {
+    }
+
+    /** A value that does not exist (NaN, infinity) is written as null. */
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private void write(Record line) {
         if (out == null) {
             throw new IllegalStateException("JsonLinesSink for " + file + " was not started");
         }
         try {
-            out.write(json.writeValueAsString(n));
+            out.write(json.writeValueAsString(line));
             out.newLine();
             out.flush();
         } catch (IOException e) {
