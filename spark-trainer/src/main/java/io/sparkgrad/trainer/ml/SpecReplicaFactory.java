@@ -1,0 +1,34 @@
+package io.sparkgrad.trainer.ml;
+
+import io.sparkgrad.tensor.Generator;
+import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.ReplicaModel;
+import io.sparkgrad.trainer.engine.ModuleReplica;
+
+import java.util.Arrays;
+
+/**
+ * Builds engine replicas of the model a spec describes, initialised from {@code seed}: every replica, on any JVM,
+ * starts from the same weights. Ships only the spec text, the input shape and the seed.
+ *
+ * @param layers     the model spec
+ * @param inputShape the shape of one sample
+ * @param seed       the seed of the initial weights and of the dropout generator
+ */
+record SpecReplicaFactory(String layers, int[] inputShape, long seed) implements ReplicaFactory {
+
+    SpecReplicaFactory {
+        inputShape = inputShape.clone();
+    }
+
+    @Override
+    public ReplicaModel create(int threads) {
+        Generator dropout = new Generator(seed);
+        return new ModuleReplica(SpecModels.build(layers, inputShape, new Generator(seed), dropout), dropout, threads);
+    }
+
+    @Override
+    public String toString() {
+        return "SpecReplicaFactory[" + layers + ", input " + Arrays.toString(inputShape) + ", seed " + seed + "]";
+    }
+}
