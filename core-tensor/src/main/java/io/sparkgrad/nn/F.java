@@ -26,6 +26,16 @@ public final class F {
         return x.tanh();
     }
 
+    /** {@code x > 0 ? x : negativeSlope * x} elementwise, as PyTorch's {@code F.leaky_relu}. */
+    public static Tensor leakyRelu(Tensor x, float negativeSlope) {
+        return Activations.leakyRelu(x, negativeSlope);
+    }
+
+    /** {@code x * Phi(x)} elementwise, {@code Phi} the standard normal CDF: PyTorch's exact {@code F.gelu}. */
+    public static Tensor gelu(Tensor x) {
+        return Activations.gelu(x);
+    }
+
     /**
      * {@code x @ weight^T + bias}.
      *

@@ -27,6 +27,7 @@ public final class SparkgradMain {
         jobs.put("train", new TrainCommand());
         jobs.put("evaluate", new EvaluateCommand());
         jobs.put("predict", new PredictCommand());
+        jobs.put("export-pytorch", new ExportPyTorchCommand());
         jobs.put("download", new MnistDownload());
         jobs.put("convert", new ConvertCommand());
         CommandLine cli = SparkgradCli.commandLine(jobs);

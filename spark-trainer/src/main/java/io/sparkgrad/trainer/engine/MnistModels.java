@@ -1,44 +1,27 @@
 package io.sparkgrad.trainer.engine;
 
-import io.sparkgrad.nn.AdaptiveAvgPool2d;
-import io.sparkgrad.nn.Conv2d;
-import io.sparkgrad.nn.Flatten;
-import io.sparkgrad.nn.Linear;
 import io.sparkgrad.nn.Module;
-import io.sparkgrad.nn.ReLU;
-import io.sparkgrad.nn.Sequential;
+import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.nn.spec.NamedSpec;
 import io.sparkgrad.tensor.Generator;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The models the jobs and tests train on MNIST, by name. Each draws its initial weights from the generator it is
- * given (never from the process-wide one, so that replicas built concurrently in one executor JVM, or on the driver
- * next to the user's own code, neither race nor disturb anyone's random stream), and takes the generator its dropout
- * layers draw from, so that a replica can reseed it per step and a retried task draws the same masks.
+ * The models the jobs and tests train on MNIST, by name: each a built-in {@link NamedSpec} on inputs of shape
+ * {@code [1, 28, 28]}. Each draws its initial weights from the generator it is given (never from the process-wide
+ * one, so that replicas built concurrently in one executor JVM, or on the driver next to the user's own code, neither
+ * race nor disturb anyone's random stream), and takes the generator its dropout layers draw from, so that a replica
+ * can reseed it per step and a retried task draws the same masks.
  */
 public enum MnistModels {
-    /** The tutorial's logistic regression: {@code Flatten, Linear(784, 10)}. */
-    LOGISTIC("logistic") {
-        @Override
-        public Module build(Generator init, Generator dropout) {
-            return new Sequential(new Flatten(), new Linear(784, 10, true, init));
-        }
-    },
+    /** The tutorial's logistic regression: {@code flatten linear(10)}, that is {@code Flatten, Linear(784, 10)}. */
+    LOGISTIC(NamedSpec.LOGISTIC),
     /**
      * The tutorial's CNN (stage 12): three {@code Conv2d(k3, s2, p1)} + ReLU, 28x28 -> 14 -> 7 -> 4, adaptive average
      * pool to 1x1, flatten to 10 logits. About 4,000 parameters.
      */
-    TUTORIAL_CNN("tutorial-cnn") {
-        @Override
-        public Module build(Generator init, Generator dropout) {
-            return new Sequential(
-                    conv(1, 16, 3, 2, 1, init), new ReLU(),
-                    conv(16, 16, 3, 2, 1, init), new ReLU(),
-                    conv(16, 10, 3, 2, 1, init), new ReLU(),
-                    new AdaptiveAvgPool2d(1), new Flatten());
-        }
-    },
+    TUTORIAL_CNN(NamedSpec.TUTORIAL_CNN),
     /**
      * A stronger CNN for 99 % test accuracy in 3 epochs at little compute: {@code Conv2d(1, 16, k5, s2, p2)} + ReLU
      * (28 -> 14), {@code Conv2d(16, 32, k3, s2, p1)} + ReLU (14 -> 7), flatten, {@code Linear(32*7*7, 128)}, ReLU,
@@ -49,45 +32,42 @@ public enum MnistModels {
      * official test set on 2 Spark workers and 99.06-99.11 % in single-process runs from other seeds (4 epochs:
      * 99.09-99.16 %; without the annealing, 98.6-98.7 % after 3-4 epochs).
      */
-    MNIST_CNN("mnist-cnn") {
-        @Override
-        public Module build(Generator init, Generator dropout) {
-            return new Sequential(
-                    conv(1, 16, 5, 2, 2, init), new ReLU(),
-                    conv(16, 32, 3, 2, 1, init), new ReLU(),
-                    new Flatten(),
-                    new Linear(32 * 7 * 7, 128, true, init), new ReLU(),
-                    new Linear(128, 10, true, init));
-        }
-    };
+    MNIST_CNN(NamedSpec.MNIST_CNN);
 
-    private final String id;
+    private final NamedSpec named;
 
-    MnistModels(String id) {
-        this.id = id;
+    MnistModels(NamedSpec named) {
+        this.named = named;
     }
 
     /** The model's name in configuration files, e.g. {@code tutorial-cnn}. */
     public String id() {
-        return id;
+        return named.name();
+    }
+
+    /** The model's layers. */
+    public ModelSpec spec() {
+        return named.spec();
+    }
+
+    /** One sample's shape: {@code [1, 28, 28]}. */
+    public int[] inputShape() {
+        return named.inputShapeArray();
     }
 
     /**
      * A freshly initialised model: initial weights drawn from {@code init} (layer by layer, in order, as PyTorch draws
      * them from its global generator), dropout masks from {@code dropout}.
      */
-    public abstract Module build(Generator init, Generator dropout);
-
-    /** {@code Conv2d(in, out, kernel, stride, padding)} with its weights drawn from {@code init}. */
-    private static Conv2d conv(int in, int out, int kernel, int stride, int padding, Generator init) {
-        return Conv2d.builder(in, out, kernel).stride(stride).padding(padding).generator(init).build();
+    public Module build(Generator init, Generator dropout) {
+        return named.spec().build(init, dropout, named.inputShapeArray());
     }
 
     /** The model called {@code id}, or an error that lists the names there are. */
     public static MnistModels byId(String id) {
         String wanted = id.trim().toLowerCase(Locale.ROOT);
         for (MnistModels m : values()) {
-            if (m.id.equals(wanted)) {
+            if (m.id().equals(wanted)) {
                 return m;
             }
         }

@@ -1,0 +1,166 @@
+package io.sparkgrad.nn.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The text form of a model spec: canonical text, equivalent spellings, the YAML-list form, and every syntax error. */
+class ModelSpecParseTest {
+    private static final String CNN =
+            "conv2d(16, 5, stride=2, padding=2) relu conv2d(32, 3, stride=2, padding=1) relu flatten linear(128) relu linear(10)";
+
+    @Test
+    void canonicalTextIsTheIssuesFormAndParsesBackToAnEqualSpec() {
+        ModelSpec spec = ModelSpec.parse(CNN);
+        assertEquals(CNN, spec.toString());
+        assertEquals(spec, ModelSpec.parse(spec.toString()));
+        assertEquals(8, spec.layers().size());
+        assertEquals(LayerKind.CONV2D, spec.layers().get(0).kind());
+        assertEquals(2, spec.layers().get(0).intArg("stride"));
+        assertEquals(128, spec.layers().get(5).intArg("out_features"));
+    }
+
+    @Test
+    void positionalKeywordAndDefaultSpellingsOfALayerAreEqual() {
+        LayerSpec canonical = LayerSpec.parse("conv2d(16, 5, stride=2, padding=2)");
+        assertEquals(canonical, LayerSpec.parse("conv2d(16, 5, 2, 2)"));
+        assertEquals(canonical, LayerSpec.parse("conv2d(out_channels=16, kernel_size=5, padding=2, stride=2, bias=true)"));
+        assertEquals(canonical, LayerSpec.parse("  Conv2d ( 16 ,5,stride = 2,padding=2 )  "));
+        assertEquals("conv2d(16, 5)", LayerSpec.parse("conv2d(16, 5, stride=1, padding=0, bias=True)").toString());
+        assertEquals("conv2d(16, 5, bias=false)", LayerSpec.parse("conv2d(16, 5, bias=False)").toString());
+        assertEquals("linear(10, bias=false)", LayerSpec.parse("linear(10, false)").toString());
+        assertEquals(LayerSpec.parse("relu"), LayerSpec.parse("ReLU()"));
+        assertNotEquals(LayerSpec.parse("linear(10)"), LayerSpec.parse("linear(10, bias=false)"));
+    }
+
+    @Test
+    void poolStrideDefaultsToTheKernelSize() {
+        LayerSpec pool = LayerSpec.parse("maxpool2d(2)");
+        assertEquals(2, pool.intArg("stride"));
+        assertEquals("maxpool2d(2)", LayerSpec.parse("maxpool2d(2, stride=2)").toString());
+        assertEquals("maxpool2d(3, stride=2, padding=1)", LayerSpec.parse("maxpool2d(3, 2, 1)").toString());
+        assertEquals(4, LayerSpec.parse("avgpool2d(4)").intArg("stride"));
+    }
+
+    @Test
+    void everyLayerKindRoundTripsWithNonDefaultArguments() {
+        String all = "conv2d(8, 3, stride=2, padding=1, bias=false) batchnorm2d(eps=0.001, momentum=0.2) leakyrelu(negative_slope=0.2) "
+                + "maxpool2d(3, stride=1, padding=1) avgpool2d(2, stride=1) gelu adaptiveavgpool2d(2) dropout(p=0.25) sigmoid tanh "
+                + "flatten linear(16, bias=false) relu softmax(dim=-1) logsoftmax(dim=0)";
+        ModelSpec spec = ModelSpec.parse(all);
+        assertEquals(all, spec.toString());
+        assertEquals(LayerKind.values().length, spec.layers().stream().map(LayerSpec::kind).distinct().count());
+        assertEquals("batchnorm2d(eps=1e-06)", LayerSpec.parse("batchnorm2d(1e-6)").toString());
+        assertEquals(LayerSpec.parse("batchnorm2d(1e-6)"), LayerSpec.parse(LayerSpec.parse("batchnorm2d(1e-6)").toString()));
+        assertEquals("dropout", LayerSpec.parse("dropout(0.5)").toString());
+        assertEquals("dropout(p=1.0)", LayerSpec.parse("dropout(1)").toString());
+        assertEquals("leakyrelu(negative_slope=-0.5)", LayerSpec.parse("leakyrelu(-.5)").toString());
+    }
+
+    @Test
+    void aYamlListHoldsOneLayerPerElement() {
+        ModelSpec fromList = ModelSpec.parse(List.of("conv2d(16, 5, stride=2, padding=2)", "relu", "conv2d(32, 3, stride=2, padding=1)",
+                "relu", "flatten", "linear(128)", "relu", "linear(10)"));
+        assertEquals(ModelSpec.parse(CNN), fromList);
+
+        var two = assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of("flatten", "linear(10) relu")));
+        assertEquals("layer 2 'linear(10) relu' holds 2 layers; give one layer per list element", two.getMessage());
+        var bad = assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of("flatten", "linear(128)", "lineer(10)")));
+        assertTrue(bad.getMessage().startsWith("layer 3 lineer(10) (column 1): unknown layer 'lineer'; did you mean linear?"),
+                bad.getMessage());
+        assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of("flatten", " ")));
+    }
+
+    @Test
+    void unknownLayerNamesTheNearestValidOne() {
+        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten conv2(16, 3) relu"));
+        assertTrue(e.getMessage().startsWith("layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, "
+                + "linear, maxpool2d"), e.getMessage());
+        var dense = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten lnear(10)"));
+        assertTrue(dense.getMessage().contains("did you mean linear?"), dense.getMessage());
+    }
+
+    @Test
+    void unknownKeywordNamesTheNearestArgument() {
+        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, strides=2)"));
+        assertEquals("layer 1 conv2d(16, 3, strides=2) (column 15): unknown argument 'strides' for conv2d; did you mean stride? "
+                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", e.getMessage());
+        var none = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu(inplace=true)"));
+        assertTrue(none.getMessage().contains("unknown argument 'inplace' for relu, which takes none"), none.getMessage());
+    }
+
+    @Test
+    void anArgumentGivenTwiceIsAnError() {
+        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu conv2d(16, 3, stride=2, stride=1)"));
+        assertEquals("layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice", e.getMessage());
+        var both = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, kernel_size=3)"));
+        assertTrue(both.getMessage().endsWith("argument 'kernel_size' given twice (by position and by name)"), both.getMessage());
+    }
+
+    @Test
+    void anArgumentOfTheWrongTypeNamesTheTypeAndTheValue() {
+        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16.5, 3)"));
+        assertEquals("layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5", e.getMessage());
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("dropout(p=1.5)")).getMessage()
+                .endsWith("p must be a float in [0, 1], got 1.5"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(10, bias=1)")).getMessage()
+                .endsWith("bias must be true or false, got 1"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, padding=-1)")).getMessage()
+                .endsWith("padding must be an int >= 0, got -1"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(0)")).getMessage()
+                .endsWith("out_features must be a positive int, got 0"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("dropout(p=true)")).getMessage()
+                .endsWith("p must be a float in [0, 1], got true"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, (3, 5))")).getMessage()
+                .contains("tuples are not supported"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(99999999999)")).getMessage()
+                .endsWith("out_features must be a positive int, got 99999999999"));
+    }
+
+    @Test
+    void aTrailingSyntaxErrorNamesItsColumn() {
+        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu linear(10))"));
+        assertEquals("column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)", e.getMessage());
+        var comma = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten, linear(10)"));
+        assertEquals("column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)", comma.getMessage());
+        var open = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten linear(10"));
+        assertEquals("layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text", open.getMessage());
+        var stray = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten linear(10) ) relu"));
+        assertEquals("layer 3 (column 20): expected a layer name, found ')'", stray.getMessage());
+    }
+
+    @Test
+    void missingAndSurplusArgumentsAreErrors() {
+        var missing = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16)"));
+        assertEquals("layer 1 conv2d(16) (column 1): missing required argument 'kernel_size': "
+                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", missing.getMessage());
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear")).getMessage()
+                .contains("missing required argument 'out_features'"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(10, true, 3)")).getMessage()
+                .endsWith("linear takes at most 2 arguments: linear(out_features, bias=true)"));
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(out_channels=16, 3)")).getMessage()
+                .endsWith("positional argument follows keyword argument"));
+    }
+
+    @Test
+    void aSpecSurvivesJavaSerialization() throws Exception {
+        ModelSpec spec = ModelSpec.parse(CNN + " dropout(0.1) batchnorm2d(eps=0.001)");
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(spec);
+        }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(spec, in.readObject());
+        }
+    }
+
+    @Test
+    void anEmptySpecIsAnError() {
+        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("  ")).getMessage().contains("at least one layer"));
+        assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of()));
+    }
+}
