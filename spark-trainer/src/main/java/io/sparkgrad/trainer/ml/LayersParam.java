@@ -3,6 +3,8 @@ package io.sparkgrad.trainer.ml;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgrad.nn.spec.LayerSpec;
+import io.sparkgrad.nn.spec.ModelSpec;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.Identifiable;
 import scala.runtime.AbstractFunction1;
@@ -34,7 +36,7 @@ public final class LayersParam extends Param<String> {
     @Override
     public String jsonEncode(String value) {
         try {
-            return JSON.writeValueAsString(SpecModels.layers(value));
+            return JSON.writeValueAsString(ModelSpec.parse(value).layers().stream().map(LayerSpec::toString).toList());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the model spec '" + value + "' as JSON", e);
         }
@@ -49,7 +51,7 @@ public final class LayersParam extends Param<String> {
             throw new IllegalArgumentException("param " + name() + ": '" + json + "' is not JSON", e);
         }
         if (node.isTextual()) {
-            return SpecModels.canonical(node.asText());
+            return ModelSpec.parse(node.asText()).toString();
         }
         if (node.isArray()) {
             List<String> layers = new ArrayList<>();
@@ -59,7 +61,7 @@ public final class LayersParam extends Param<String> {
                 }
                 layers.add(layer.asText());
             }
-            return SpecModels.fromList(layers);
+            return ModelSpec.parse(layers).toString();
         }
         throw new IllegalArgumentException("param " + name() + " must be a JSON list of layers or a string, got " + json);
     }
@@ -70,7 +72,7 @@ public final class LayersParam extends Param<String> {
 
         @Override
         public Object apply(String spec) {
-            SpecModels.layers(spec);
+            ModelSpec.parse(spec);
             return Boolean.TRUE;
         }
     }

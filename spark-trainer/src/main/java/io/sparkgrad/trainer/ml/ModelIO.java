@@ -2,6 +2,8 @@ package io.sparkgrad.trainer.ml;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.io.Safetensors;
+import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.nn.spec.SavedModel;
 import io.sparkgrad.io.SafetensorsFile;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -14,23 +16,17 @@ import org.apache.spark.ml.util.MLWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * How a {@link SparkgradClassificationModel} is saved: Spark ML's metadata JSON with every param
  * ({@code path/metadata}, written by Spark's {@code DefaultParamsWriter}), the weights as safetensors by PyTorch
- * name with the spec, input shape and class count in its {@code __metadata__} ({@code path/data/model.safetensors}),
+ * name, self-describing through core-tensor's {@link SavedModel} (the spec and input shape in its {@code __metadata__}:
+ * {@code path/data/model.safetensors}, which {@code sparkgrad evaluate} and PyTorch read as they are),
  * and the training summary as JSON ({@code path/data/summary.json}, absent when the model has none).
  */
 final class ModelIO {
     static final String WEIGHTS = "model.safetensors";
     static final String SUMMARY = "summary.json";
-    /** Keys of the safetensors {@code __metadata__}. */
-    static final String META_LAYERS = "sparkgrad.layers";
-    static final String META_INPUT_SHAPE = "sparkgrad.input_shape";
-    static final String META_NUM_CLASSES = "sparkgrad.num_classes";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelIO() {
@@ -51,17 +47,13 @@ final class ModelIO {
         @Override
         public void saveImpl(String path) {
             DefaultParamsWriter.saveMetadata(model, path, sparkSession());
-            String layers = model.getLayers();
+            ModelSpec spec = ModelSpec.parse(model.getLayers());
             int[] shape = model.getInputShape();
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put(META_LAYERS, layers);
-            meta.put(META_INPUT_SHAPE, Arrays.toString(shape));
-            meta.put(META_NUM_CLASSES, Integer.toString(model.numClasses()));
             Path data = new Path(path, "data");
             try {
                 FileSystem fs = data.getFileSystem(sc().hadoopConfiguration());
                 try (FSDataOutputStream out = fs.create(new Path(data, WEIGHTS), true)) {
-                    Safetensors.save(new Network(layers, shape, weights).stateDict(), meta, out);
+                    SavedModel.save(out, spec, shape, new Network(spec.toString(), shape, weights).module());
                 }
                 if (summary != null) {
                     try (FSDataOutputStream out = fs.create(new Path(data, SUMMARY), true)) {
@@ -88,10 +80,10 @@ final class ModelIO {
                 try (FSDataInputStream in = fs.open(weightsPath)) {
                     file = Safetensors.read(in);
                 }
-                String layers = required(file.metadata(), META_LAYERS, weightsPath);
-                int[] shape = parseShape(required(file.metadata(), META_INPUT_SHAPE, weightsPath), weightsPath);
-                int numClasses = Integer.parseInt(required(file.metadata(), META_NUM_CLASSES, weightsPath));
-                float[] weights = Network.flatten(layers, shape, file.tensors(), weightsPath.toString());
+                SavedModel saved = SavedModel.from(file, weightsPath.toString(), null, null);
+                int[] out = saved.spec().outputShape(saved.inputShape());
+                int numClasses = out[0];
+                float[] weights = Network.flatWeights(saved.module());
                 TrainingSummary summary = null;
                 Path summaryPath = new Path(data, SUMMARY);
                 if (fs.exists(summaryPath)) {
@@ -105,22 +97,6 @@ final class ModelIO {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the model in " + data, e);
             }
-        }
-
-        private static String required(Map<String, String> meta, String key, Path where) {
-            String v = meta == null ? null : meta.get(key);
-            if (v == null) {
-                throw new IllegalArgumentException(where + " has no '" + key + "' in its __metadata__: it was not saved by SparkgradClassificationModel");
-            }
-            return v;
-        }
-
-        private static int[] parseShape(String text, Path where) {
-            String t = text.trim();
-            if (!t.startsWith("[") || !t.endsWith("]")) {
-                throw new IllegalArgumentException(where + ": input shape '" + text + "' is not of the form [1, 28, 28]");
-            }
-            return Arrays.stream(t.substring(1, t.length() - 1).split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
         }
     }
 }

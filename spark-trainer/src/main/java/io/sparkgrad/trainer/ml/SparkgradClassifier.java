@@ -1,6 +1,7 @@
 package io.sparkgrad.trainer.ml;
 
 import io.sparkgrad.ingest.block.SampleBlock;
+import io.sparkgrad.nn.spec.ModelSpec;
 import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.DriverOptimizer;
 import io.sparkgrad.trainer.TrainingResult;
@@ -227,11 +228,12 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         if (!isDefined(defs.layers)) {
             throw new IllegalArgumentException("SparkgradClassifier needs a model spec: setLayers(\"linear(128) relu linear(10)\"), say");
         }
-        String layers = getLayers();
+        ModelSpec spec = ModelSpec.parse(getLayers());
+        String layers = spec.toString();
         int[] shape = isDefined(defs.inputShape) ? getInputShape() : new int[] {FrameBlocks.firstLength(frame, getFeaturesCol())};
         int[] out;
         try {
-            out = SpecModels.outputShape(layers, shape);
+            out = spec.outputShape(shape);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model spec '" + layers + "' does not fit input shape " + Arrays.toString(shape) + ": "
                     + e.getMessage(), e);
@@ -258,7 +260,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         JavaRDD<SampleBlock> validBlocks = validation == null ? null : conversion.toBlocks(validation, "validation data");
         int workers = getWorkers() > 0 ? getWorkers() : frame.sparkSession().sparkContext().defaultParallelism();
         DistributedTrainer.Builder builder = DistributedTrainer.builder()
-                .replicaFactory(new SpecReplicaFactory(layers, shape, getSeed()))
+                .replicaFactory(new SpecReplicaFactory(spec, shape, getSeed()))
                 .optimizer(driverOptimizer())
                 .globalBatchSize(getBatchSize())
                 .epochs(getEpochs())

@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.ml;
 
+import io.sparkgrad.nn.spec.ModelSpec;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.ReplicaModel;
@@ -11,11 +12,11 @@ import java.util.Arrays;
  * Builds engine replicas of the model a spec describes, initialised from {@code seed}: every replica, on any JVM,
  * starts from the same weights. Ships only the spec text, the input shape and the seed.
  *
- * @param layers     the model spec
+ * @param spec       the model spec
  * @param inputShape the shape of one sample
  * @param seed       the seed of the initial weights and of the dropout generator
  */
-record SpecReplicaFactory(String layers, int[] inputShape, long seed) implements ReplicaFactory {
+record SpecReplicaFactory(ModelSpec spec, int[] inputShape, long seed) implements ReplicaFactory {
 
     SpecReplicaFactory {
         inputShape = inputShape.clone();
@@ -24,11 +25,11 @@ record SpecReplicaFactory(String layers, int[] inputShape, long seed) implements
     @Override
     public ReplicaModel create(int threads) {
         Generator dropout = new Generator(seed);
-        return new ModuleReplica(SpecModels.build(layers, inputShape, new Generator(seed), dropout), dropout, threads);
+        return new ModuleReplica(spec.build(new Generator(seed), dropout, inputShape), dropout, threads);
     }
 
     @Override
     public String toString() {
-        return "SpecReplicaFactory[" + layers + ", input " + Arrays.toString(inputShape) + ", seed " + seed + "]";
+        return "SpecReplicaFactory[" + spec + ", input " + Arrays.toString(inputShape) + ", seed " + seed + "]";
     }
 }
