@@ -3,6 +3,7 @@ package io.sparkgrad.trainer.ml;
 import io.sparkgrad.trainer.EpochStats;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -77,5 +78,24 @@ public record TrainingSummary(double[] trainingLoss, double[] trainingAccuracy, 
     @Override
     public double[] seconds() {
         return seconds.clone();
+    }
+
+    /** Equal when every series holds the same values (arrays compared by content, NaN equal to NaN). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainingSummary t && Arrays.equals(trainingLoss, t.trainingLoss) && Arrays.equals(trainingAccuracy, t.trainingAccuracy)
+                && Arrays.equals(validationLoss, t.validationLoss) && Arrays.equals(validationAccuracy, t.validationAccuracy)
+                && Arrays.equals(seconds, t.seconds);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(trainingLoss) * 31 + Arrays.hashCode(validationLoss);
+    }
+
+    @Override
+    public String toString() {
+        return "TrainingSummary[trainingLoss=" + Arrays.toString(trainingLoss) + ", trainingAccuracy=" + Arrays.toString(trainingAccuracy)
+                + ", validationLoss=" + Arrays.toString(validationLoss) + ", validationAccuracy=" + Arrays.toString(validationAccuracy) + "]";
     }
 }
