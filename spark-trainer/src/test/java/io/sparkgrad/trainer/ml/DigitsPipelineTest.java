@@ -82,6 +82,10 @@ class DigitsPipelineTest {
         assertTrue(accuracy > 0.95, "held-out accuracy " + accuracy);
 
         SparkgradClassificationModel model = (SparkgradClassificationModel) fitted.stages()[2];
+        Row first = predicted.select("features", "rawPrediction", "prediction").first();
+        assertArrayEquals(((Vector) first.get(1)).toArray(), model.predictRaw((Vector) first.get(0)).toArray(), 1e-5,
+                "a single prediction gives the logits of the batched transform");
+        assertEquals(first.getDouble(2), model.predict((Vector) first.get(0)), 0.0);
         assertEquals(10, model.numClasses());
         assertEquals(64, model.numFeatures());
         assertArrayEquals(new int[] {64}, model.getInputShape(), "the input shape was inferred from the first row");

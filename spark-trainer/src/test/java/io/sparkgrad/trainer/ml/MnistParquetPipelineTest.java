@@ -63,7 +63,7 @@ class MnistParquetPipelineTest {
                 .setFeaturesCol("image").setInputShape(new int[] {1, 28, 28})
                 .setLayers("conv2d(8, 5, stride=2, padding=2) relu conv2d(16, 3, stride=2, padding=1) relu flatten linear(10)")
                 .setOptimizer("adam").setLearningRate(3e-3).setBatchSize(25).setEpochs(8).setWorkers(2).setSeed(11)
-                .setValidationIndicatorCol("isVal");
+                .setValidationIndicatorCol("isVal").setCheckpointDir(tmp.resolve("checkpoints").toUri().toString());
         PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {cnn}).fit(trainFrame);
         Dataset<Row> predicted = fitted.transform(testFrame);
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(predicted);
@@ -76,6 +76,9 @@ class MnistParquetPipelineTest {
         assertEquals(8, s.epochs());
         assertTrue(s.validationAccuracy()[7] > 0.5, "validation accuracy " + s.validationAccuracy()[7]);
         assertTrue(s.trainingLoss()[7] < s.trainingLoss()[0], "training loss fell");
+        try (var files = Files.list(tmp.resolve("checkpoints"))) {
+            assertTrue(files.findAny().isPresent(), "the fit wrote checkpoints to checkpointDir");
+        }
 
         String where = tmp.resolve("mnist-model").toString();
         fitted.save(where);
