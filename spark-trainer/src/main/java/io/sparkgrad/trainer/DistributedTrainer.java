@@ -4,14 +4,12 @@ import io.sparkgrad.trainer.optim.EngineOptimizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.trainer.checkpoint.Checkpoint;
 import io.sparkgrad.trainer.checkpoint.CheckpointStore;
 import io.sparkgrad.trainer.checkpoint.RunFingerprint;
 import io.sparkgrad.trainer.data.Blocks;
-import io.sparkgrad.trainer.data.Frames;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
 import io.sparkgrad.trainer.metrics.ConsoleProgress;
 import io.sparkgrad.trainer.metrics.MetricSink;
@@ -27,8 +25,6 @@ import io.sparkgrad.trainer.transport.TransportSession;
 import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -215,14 +211,6 @@ public final class DistributedTrainer {
             sc.clearJobGroup();
             restoreEngineThreads(engineThreads);
         }
-    }
-
-    /**
-     * Evaluates the given weights over every sample of an MNIST frame ({@link Frames#toBlocks}), e.g. the official
-     * test set as data-ingest's {@code MnistFrames.load} gives it.
-     */
-    public StepStats evaluate(Dataset<Row> frame, PixelScaling scaling, float[] parameters) {
-        return evaluate(Frames.toBlocks(frame, scaling, "evaluation data"), parameters);
     }
 
     /**
@@ -535,7 +523,11 @@ public final class DistributedTrainer {
             return this;
         }
 
-        /** Training samples as blocks, ideally cached with one block per partition. Required. */
+        /**
+         * Training samples as blocks, ideally cached with one block per partition. Required. Any DataFrame becomes
+         * blocks through {@code io.sparkgrad.trainer.data.FrameBlocks}; an MNIST frame also through data-ingest's
+         * {@code SampleBlocks.fromFrame}.
+         */
         public Builder trainingData(JavaRDD<SampleBlock> data) {
             this.trainingData = Objects.requireNonNull(data, "trainingData");
             return this;
@@ -545,23 +537,6 @@ public final class DistributedTrainer {
         public Builder validationData(JavaRDD<SampleBlock> data) {
             this.validationData = data;
             return this;
-        }
-
-        /**
-         * Training samples as a DataFrame from data-ingest, in either {@code MnistFrames} layout ({@code label INT} and
-         * {@code image} as raw pixel bytes or as scaled floats), converted with {@code SampleBlocks.fromFrame}: one
-         * block per partition of the frame, redistributed to the workers like any other blocks.
-         *
-         * @param scaling how raw pixel bytes become floats (ignored for a frame of floats)
-         * @throws IllegalArgumentException when the frame has neither layout
-         */
-        public Builder trainingData(Dataset<Row> frame, PixelScaling scaling) {
-            return trainingData(Frames.toBlocks(frame, scaling, "training data"));
-        }
-
-        /** Validation samples as a DataFrame from data-ingest; see {@link #trainingData(Dataset, PixelScaling)}. */
-        public Builder validationData(Dataset<Row> frame, PixelScaling scaling) {
-            return validationData(Frames.toBlocks(frame, scaling, "validation data"));
         }
 
         /** Start from these weights instead of the replica's own initialization. */

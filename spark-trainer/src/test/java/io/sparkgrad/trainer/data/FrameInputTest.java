@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Training and validation data given as data-ingest's MNIST DataFrames train exactly as the same samples given as
- * blocks: the real 300 + 200 image subset kept in data-ingest's test resources, the tutorial CNN, 2 workers.
+ * Training and validation data given as data-ingest's MNIST DataFrames, converted by the generic {@link FrameBlocks},
+ * train exactly as the same samples given as blocks: the real 300 + 200 image subset kept in data-ingest's test
+ * resources, the tutorial CNN, 2 workers.
  */
 class FrameInputTest {
 
@@ -61,10 +62,11 @@ class FrameInputTest {
 
         Dataset<Row> trainBytes = MnistFrames.load(spark, SUBSET, MnistSubset.TRAIN, 2, MnistFrames.ImageColumn.BYTES, PixelScaling.NONE);
         Dataset<Row> testFloats = MnistFrames.load(spark, SUBSET, MnistSubset.TEST, 3, MnistFrames.ImageColumn.FLOATS, PixelScaling.DIV_256);
-        // Bytes are scaled by the trainer's conversion; floats were scaled when the frame was made (the scaling given
-        // here is ignored for them).
-        DistributedTrainer fromFramesTrainer = builder().trainingData(trainBytes, PixelScaling.DIV_256)
-                .validationData(testFloats, PixelScaling.NONE).build();
+        // Bytes are scaled by the conversion's byte table; floats were scaled when the frame was made.
+        FrameBlocks images = FrameBlocks.of("image", "label").featureShape(1, 28, 28);
+        DistributedTrainer fromFramesTrainer = builder()
+                .trainingData(images.byteValues(PixelScaling.DIV_256.table()).toBlocks(trainBytes, "training data"))
+                .validationData(images.toBlocks(testFloats, "validation data")).build();
         TrainingResult fromFrames = fromFramesTrainer.fit();
 
         assertEquals(300 / 32, fromFrames.lastEpoch().steps());
@@ -78,20 +80,20 @@ class FrameInputTest {
         }
         assertTrue(moved > 1e-3, "the run moved the parameters: max change " + moved);
 
-        StepStats onFrame = fromFramesTrainer.evaluate(testFloats, PixelScaling.NONE, fromFrames.parameters());
+        StepStats onFrame = fromFramesTrainer.evaluate(images.toBlocks(testFloats, "test data"), fromFrames.parameters());
         StepStats onBlocks = fromFramesTrainer.evaluate(testBlocks, fromFrames.parameters());
         assertEquals(200, onFrame.count());
         assertEquals(onBlocks, onFrame);
     }
 
     @Test
-    void aFrameWithoutTheMnistColumnsIsRefusedWithItsSchema() {
+    void aFrameWithoutTheFeaturesColumnIsRefusedWithItsColumns() {
         Dataset<Row> wrong = spark.range(5).toDF("label");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> builder().trainingData(wrong, PixelScaling.DIV_256));
-        assertTrue(e.getMessage().contains("training data") && e.getMessage().contains("label"), e.getMessage());
-        IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
-                () -> builder().validationData(wrong, PixelScaling.DIV_256));
+        FrameBlocks images = FrameBlocks.of("image", "label").featureShape(1, 28, 28);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> images.toBlocks(wrong, "training data"));
+        assertTrue(e.getMessage().contains("training data") && e.getMessage().contains("'image' does not exist")
+                && e.getMessage().contains("[label]"), e.getMessage());
+        IllegalArgumentException v = assertThrows(IllegalArgumentException.class, () -> images.toBlocks(wrong, "validation data"));
         assertTrue(v.getMessage().contains("validation data"), v.getMessage());
     }
 }

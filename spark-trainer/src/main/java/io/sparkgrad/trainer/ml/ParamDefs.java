@@ -1,0 +1,69 @@
+package io.sparkgrad.trainer.ml;
+
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.Params;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The Param objects of one {@link SparkgradParams} instance, with docs, validators and defaults. Made in the owner's
+ * constructor once its uid is known (a Param's parent is its owner's uid).
+ */
+final class ParamDefs implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** The optimizers {@code setOptimizer} takes. */
+    static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
+
+    final LayersParam layers;
+    final IntArrayParam inputShape;
+    final Param<String> optimizer;
+    final DoubleParam learningRate;
+    final DoubleParam momentum;
+    final DoubleParam weightDecay;
+    final IntParam batchSize;
+    final IntParam epochs;
+    final IntParam workers;
+    final LongParam seed;
+    final Param<String> validationIndicatorCol;
+    final Param<String> checkpointDir;
+
+    ParamDefs(Params owner) {
+        layers = new LayersParam(owner, "layers", "the model spec with PyTorch's layer names, input sizes inferred, its output the"
+                + " class logits, e.g. 'linear(64) relu linear(10)'");
+        inputShape = new IntArrayParam(owner, "inputShape", "the shape of one sample, e.g. [1, 28, 28]; unset: [n], n the length"
+                + " of the first row's features", new ShapeValidator());
+        optimizer = new Param<>(owner, "optimizer", "the optimizer: " + String.join(", ", OPTIMIZERS),
+                ParamValidators.inArray(OPTIMIZERS));
+        learningRate = new DoubleParam(owner, "learningRate", "the learning rate (> 0)", ParamValidators.gt(0));
+        momentum = new DoubleParam(owner, "momentum", "SGD's momentum, in [0, 1); Adam and AdamW ignore it",
+                ParamValidators.inRange(0, 1, true, false));
+        weightDecay = new DoubleParam(owner, "weightDecay", "weight decay (>= 0): L2 for sgd and adam, decoupled for adamw",
+                ParamValidators.gtEq(0));
+        batchSize = new IntParam(owner, "batchSize", "samples per optimizer step over all workers (> 0)", ParamValidators.gt(0));
+        epochs = new IntParam(owner, "epochs", "passes over the training data (> 0)", ParamValidators.gt(0));
+        workers = new IntParam(owner, "workers", "data-parallel workers, i.e. Spark tasks (>= 0; 0: the default parallelism)",
+                ParamValidators.gtEq(0));
+        seed = new LongParam(owner, "seed", "the seed of the initial weights, the epoch orders and dropout");
+        validationIndicatorCol = new Param<>(owner, "validationIndicatorCol", "a boolean column: true marks a validation row,"
+                + " evaluated after every epoch; unset: all rows train");
+        checkpointDir = new Param<>(owner, "checkpointDir", "a Hadoop path for a checkpoint after every epoch; unset: none");
+    }
+
+    /** Sets the defaults on {@code owner}. */
+    void setDefaults(Params owner) {
+        owner.setDefault(optimizer, "adam");
+        owner.setDefault(learningRate, 1e-3);
+        owner.setDefault(momentum, 0.0);
+        owner.setDefault(weightDecay, 0.0);
+        owner.setDefault(batchSize, 64);
+        owner.setDefault(epochs, 10);
+        owner.setDefault(workers, 0);
+        owner.setDefault(seed, (long) SparkgradClassifier.class.getName().hashCode());
+    }
+}
