@@ -10,8 +10,7 @@ import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
 import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -35,19 +34,9 @@ class TrainingRunTest {
     static final ReplicaFactory MODEL = ArrayMlp.factory(5, 40, 12, 4);
     static final int[] SIZES = {90, 110};
 
-    static SparkSession spark;
-    static JavaSparkContext sc;
-
-    @BeforeAll
-    static void startSpark() {
-        spark = LocalSpark.start("local[4]", "training-run");
-        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        spark.stop();
-    }
+    @AutoClose
+    static final SparkSession spark = LocalSpark.start("local[4]", "training-run");
+    static final JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
     static DistributedTrainer.Builder builder(long seed, DriverOptimizer optimizer, GradientTransport transport) {
         return DistributedTrainer.builder().replicaFactory(MODEL).optimizer(optimizer).globalBatchSize(20).epochs(2).seed(seed)
