@@ -1,27 +1,37 @@
 # Sourced by the bin/ launchers: builds the project when its sources changed, then runs a main class of the
 # examples module (which sees every module) with the JVM flags Spark needs (bin/jvm-flags, the one list).
+# The benchmarks live in test sources (the production jars hold none): sparkgrad_run_bench runs them on the test
+# classpath instead.
 # shellcheck shell=bash
 set -euo pipefail
 
 SPARKGRAD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SPARKGRAD_CP_FILE="$SPARKGRAD_ROOT/examples/target/classpath.txt"
+SPARKGRAD_TEST_CP_FILE="$SPARKGRAD_ROOT/examples/target/test-classpath.txt"
 # Embedded Spark binds to loopback unless told otherwise.
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
+# sparkgrad_build_if_needed [compile|test]: the classpath file of that scope, rebuilt when missing or older than a
+# pom or a source it depends on (main sources; for test, test sources too).
 sparkgrad_build_if_needed() {
+  local scope="${1:-compile}" cp_file="$SPARKGRAD_CP_FILE" sources='*/src/main/*'
+  if [ "$scope" = test ]; then
+    cp_file="$SPARKGRAD_TEST_CP_FILE"
+    sources='*/src/*'
+  fi
   local stale=""
-  if [ ! -f "$SPARKGRAD_CP_FILE" ]; then
+  if [ ! -f "$cp_file" ]; then
     stale=yes
-  elif [ -n "$(find "$SPARKGRAD_ROOT" -path "$SPARKGRAD_ROOT/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
-        -newer "$SPARKGRAD_CP_FILE" -print -quit)" ]; then
+  elif [ -n "$(find "$SPARKGRAD_ROOT" -path "$SPARKGRAD_ROOT/.git" -prune -o \( -name pom.xml -o -path "$sources" \) \
+        -newer "$cp_file" -print -quit)" ]; then
     stale=yes
   fi
   if [ -n "$stale" ]; then
     echo "building Sparkgrad (first run, or sources changed) ..." >&2
     (cd "$SPARKGRAD_ROOT" && ./mvnw -q -B -DskipTests -pl examples -am package dependency:build-classpath \
-        -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=compile) >&2
+        -Dmdep.outputFile="target/$(basename "$cp_file")" -Dmdep.includeScope="$scope") >&2
     # The dependency plugin leaves an unchanged file alone: mark the build as done, or every run would rebuild.
-    touch "$SPARKGRAD_CP_FILE"
+    touch "$cp_file"
   fi
 }
 
@@ -35,6 +45,22 @@ sparkgrad_run() {
   shift
   sparkgrad_build_if_needed
   local cp="$SPARKGRAD_ROOT/examples/target/classes:$(cat "$SPARKGRAD_CP_FILE")"
+  # shellcheck disable=SC2046
+  exec "${JAVA:-java}" $(sparkgrad_jvm_flags) ${SPARKGRAD_JAVA_OPTS:--Xmx6g} -cp "$cp" "$main" "$@"
+}
+
+# sparkgrad_run_bench MAIN_CLASS [ARGS...]: runs a benchmark main from the test sources of examples, spark-trainer or
+# data-ingest, with the examples module's test classpath (Spark included).
+sparkgrad_run_bench() {
+  local main="$1"
+  shift
+  sparkgrad_build_if_needed test
+  local cp="$SPARKGRAD_ROOT/examples/target/classes"
+  local module
+  for module in examples spark-trainer data-ingest; do
+    cp="$cp:$SPARKGRAD_ROOT/$module/target/test-classes"
+  done
+  cp="$cp:$(cat "$SPARKGRAD_TEST_CP_FILE")"
   # shellcheck disable=SC2046
   exec "${JAVA:-java}" $(sparkgrad_jvm_flags) ${SPARKGRAD_JAVA_OPTS:--Xmx6g} -cp "$cp" "$main" "$@"
 }

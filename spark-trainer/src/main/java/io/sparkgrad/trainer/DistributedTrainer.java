@@ -1,42 +1,23 @@
 package io.sparkgrad.trainer;
 
-import io.sparkgrad.trainer.optim.EngineOptimizer;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.optim.OptimizerState;
-import io.sparkgrad.trainer.checkpoint.Checkpoint;
-import io.sparkgrad.trainer.checkpoint.CheckpointStore;
-import io.sparkgrad.trainer.checkpoint.RunFingerprint;
-import io.sparkgrad.trainer.data.Blocks;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
-import io.sparkgrad.trainer.metrics.ConsoleProgress;
 import io.sparkgrad.trainer.metrics.MetricSink;
-import io.sparkgrad.trainer.metrics.RunInfo;
-import io.sparkgrad.trainer.metrics.StepMetrics;
-import io.sparkgrad.trainer.plan.BatchPlan;
-import io.sparkgrad.trainer.transport.AggregatedStep;
-import io.sparkgrad.trainer.transport.EpochSpec;
 import io.sparkgrad.trainer.transport.GradientTransport;
-import io.sparkgrad.trainer.transport.ReplicaPool;
-import io.sparkgrad.trainer.transport.TransportContext;
-import io.sparkgrad.trainer.transport.TransportSession;
 import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Synchronous data-parallel training on Spark. The driver owns the truth (weights, optimizer state, step counter,
@@ -44,6 +25,9 @@ import java.util.UUID;
  * partition, the transport brings the sums to the driver, which adds them in a fixed order, divides by the global
  * batch size and steps the optimizer. N workers therefore take the same steps as one process on the same global
  * batches, up to float summation order. Each epoch ends with a distributed validation pass and a checkpoint.
+ *
+ * <p>A trainer is the run's configuration, immutable once built; each {@link #fit()} trains it as a fresh
+ * {@code TrainingRun}, which holds that run's state.
  *
  * <pre>{@code
  * TrainingResult r = DistributedTrainer.builder()
@@ -59,34 +43,36 @@ import java.util.UUID;
 public final class DistributedTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** Configuration keys a resumed run must share with its checkpoint (the trajectory depends on them). */
-    private static final List<String> MUST_MATCH = List.of("num_parameters", "global_batch", "partition_sizes", "seed",
-            "optimizer", "optimizer_config");
 
-    private final ReplicaFactory factory;
-    private final DriverOptimizer optimizer;
-    private final int globalBatch;
-    private final int epochs;
-    private final long seed;
-    private final int workers;
-    private final GradientTransport transport;
-    private final JavaRDD<SampleBlock> trainingData;
-    private final JavaRDD<SampleBlock> validationData;
-    private final float[] initialParameters;
-    private final String checkpointDir;
-    private final int checkpointEverySteps;
-    private final int keepCheckpoints;
-    private final boolean resume;
-    private final List<MetricSink> sinks;
-    private final boolean skipNonFinite;
-    private final Duration stepTimeout;
-    private final Duration validationTimeout;
-    private final int evaluationChunk;
-    private final OptimizerState initialOptimizerState;
-    private final String modelSpec;
+    // The configuration, fixed at build time; each fit() reads it through a fresh TrainingRun.
+    final ReplicaFactory factory;
+    final DriverOptimizer optimizer;
+    final int globalBatch;
+    final int epochs;
+    final long seed;
+    final int workers;
+    final GradientTransport transport;
+    final JavaRDD<SampleBlock> trainingData;
+    final JavaRDD<SampleBlock> validationData;
+    final float[] initialParameters;
+    final String checkpointDir;
+    final int checkpointEverySteps;
+    final int keepCheckpoints;
+    final boolean resume;
+    /** The builder's sinks; the console progress is made per run, since it keeps the run's running totals. */
+    final List<MetricSink> sinks;
+    final boolean console;
+    final boolean skipNonFinite;
+    final Duration stepTimeout;
+    final Duration validationTimeout;
+    final String modelSpec;
+    final int evaluationChunk;
+    final OptimizerState initialOptimizerState;
     private final String runId = "sparkgrad-" + UUID.randomUUID().toString().substring(0, 8);
-    private float[] lastParameters;
+    /** Taken by the one run that is stepping {@link #optimizer}: a second fit() at the same time would share it. */
+    private final AtomicBoolean optimizerLent = new AtomicBoolean();
+    /** The weights of the last completed fit, for {@link #evaluate(JavaRDD)}; no run reads it. */
+    private volatile float[] lastParameters;
 
     private DistributedTrainer(Builder b) {
         this.factory = b.factory;
@@ -103,18 +89,14 @@ public final class DistributedTrainer {
         this.checkpointEverySteps = b.checkpointEverySteps;
         this.keepCheckpoints = b.keepCheckpoints;
         this.resume = b.resume;
-        List<MetricSink> all = new ArrayList<>();
-        if (b.console) {
-            all.add(ConsoleProgress.stdout());
-        }
-        all.addAll(b.sinks);
-        this.sinks = List.copyOf(all);
+        this.sinks = List.copyOf(b.sinks);
+        this.console = b.console;
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
         this.validationTimeout = b.validationTimeout;
+        this.modelSpec = b.modelSpec;
         this.evaluationChunk = b.evaluationChunk;
         this.initialOptimizerState = b.optimizer.state();
-        this.modelSpec = b.modelSpec;
     }
 
     /** A builder with the defaults: barrier transport, console progress, 5-minute step timeout, seed 0. */
@@ -129,74 +111,28 @@ public final class DistributedTrainer {
 
     /**
      * Trains for the configured epochs (continuing from the newest checkpoint when {@code resume} is set). Every call
-     * starts from the optimizer state the optimizer had when the trainer was built (or the checkpoint's), so calling
-     * {@code fit()} again repeats the run rather than continuing the momentum of the previous one.
+     * is a fresh {@link TrainingRun} that starts from the optimizer state the optimizer had when the trainer was built
+     * (or the checkpoint's), so calling {@code fit()} again repeats the run rather than continuing the momentum of the
+     * previous one. Runs of different trainers may train at the same time on one SparkContext, from different
+     * threads; one trainer runs one fit at a time, since its optimizer is one object.
      *
-     * @throws TrainingException when a step times out, the Spark job fails for good, or a step is not finite
+     * @throws TrainingException     when a step times out, the Spark job fails for good, or a step is not finite
+     * @throws IllegalStateException when this trainer is already fitting in another thread
      */
     public TrainingResult fit() {
+        if (!optimizerLent.compareAndSet(false, true)) {
+            throw new IllegalStateException("DistributedTrainer " + runId + " is already fitting in another thread, and its "
+                    + optimizer.name() + " optimizer is one object that two runs would share: build one trainer, with its own "
+                    + "optimizer, per run that trains at the same time");
+        }
         int engineThreads = Parallelism.numThreads();
         try {
-            return fitOnce();
+            TrainingResult result = TrainingRun.fit(this);
+            lastParameters = result.parameters().clone();
+            return result;
         } finally {
             restoreEngineThreads(engineThreads);
-        }
-    }
-
-    private TrainingResult fitOnce() {
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(trainingData.context());
-        optimizer.restore(initialOptimizerState);
-        int numParameters;
-        List<ParameterSlice> layout;
-        float[] params;
-        try (ReplicaModel probe = factory.create(1)) {
-            numParameters = probe.numParameters();
-            layout = probe.parameterLayout();
-            params = initialParameters != null ? initialParameters.clone() : probe.getParameters();
-        }
-        checkLayout(layout, numParameters);
-        if (params.length != numParameters) {
-            throw new IllegalArgumentException("initial parameters have " + params.length + " values but the model has " + numParameters);
-        }
-        int[] featureShape = Blocks.featureShape(trainingData);
-        if (featureShape == null) {
-            throw new IllegalArgumentException("the training data holds no samples");
-        }
-        JavaRDD<SampleBlock> blocks = Blocks.onePerPartition(trainingData, workers, featureShape);
-        JavaRDD<SampleBlock> validation = validationData;
-        boolean persistedValidation = false;
-        if (validation != null && validation.getStorageLevel().equals(StorageLevel.NONE())) {
-            validation = validation.persist(StorageLevel.MEMORY_ONLY());
-            persistedValidation = true;
-        }
-        try {
-            int[] sizes = Blocks.sizes(blocks);
-            BatchPlan plan = BatchPlan.of(sizes, globalBatch);
-            Map<String, Object> config = config(plan, numParameters);
-            CheckpointStore store = checkpointDir == null ? null : new CheckpointStore(checkpointDir, sc.hadoopConfiguration(), keepCheckpoints)
-                    .forRun(runId, RunFingerprint.of(modelSpec, layout, sizes, Blocks.sampleHash(blocks), optimizer.name(), optimizer.config(),
-                            seed, globalBatch), resume);
-            RunState state = new RunState(params);
-            if (resume && store != null) {
-                store.latest(layout, numParameters).ifPresentOrElse(c -> state.restore(c, config, store.location()),
-                        () -> LOG.warn("Sparkgrad: resume requested but {} holds no checkpoint; starting from scratch", store.location()));
-            }
-            return run(sc, blocks, validation, plan, config, store, state, layout, numParameters);
-        } finally {
-            // Spark's unpersist waits on an RPC, which fails at once in an interrupted thread: set the interrupt aside
-            // so an interrupted run still releases its cached blocks, then restore it.
-            boolean interrupted = Thread.interrupted();
-            try {
-                blocks.unpersist(false);
-                if (persistedValidation) {
-                    validation.unpersist(false);
-                }
-                ReplicaPool.dropRun(runId);
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            optimizerLent.set(false);
         }
     }
 
@@ -213,6 +149,15 @@ public final class DistributedTrainer {
         }
     }
 
+    /** Evaluates the weights of the last {@link #fit()} over {@code data}. */
+    public StepStats evaluate(JavaRDD<SampleBlock> data) {
+        float[] last = lastParameters;
+        if (last == null) {
+            throw new IllegalStateException("evaluate(data) needs a completed fit(); pass the weights with evaluate(data, parameters)");
+        }
+        return evaluate(data, last);
+    }
+
     /**
      * In local mode the tasks run in the driver's JVM, and an engine replica sets the JVM's engine thread count to the
      * task's {@code spark.task.cpus} while it computes (see {@code ModuleReplica}); once the run's tasks are done the
@@ -221,236 +166,6 @@ public final class DistributedTrainer {
     private static void restoreEngineThreads(int threads) {
         if (Parallelism.numThreads() != threads) {
             Parallelism.setNumThreads(threads);
-        }
-    }
-
-    /** Evaluates the weights of the last {@link #fit()} over {@code data}. */
-    public StepStats evaluate(JavaRDD<SampleBlock> data) {
-        if (lastParameters == null) {
-            throw new IllegalStateException("evaluate(data) needs a completed fit(); pass the weights with evaluate(data, parameters)");
-        }
-        return evaluate(data, lastParameters);
-    }
-
-    private TrainingResult run(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, JavaRDD<SampleBlock> validation, BatchPlan plan,
-                               Map<String, Object> config, CheckpointStore store, RunState state, List<ParameterSlice> layout,
-                               int numParameters) {
-        List<MetricSink> all = new ArrayList<>(sinks);
-        DriverStep driverStep = new DriverStep(optimizer, globalBatch, plan.steps(), skipNonFinite);
-        DistributedEvaluator evaluator = new DistributedEvaluator(runId, factory, evaluationChunk, validationTimeout);
-        TransportContext ctx = new TransportContext(sc, runId, blocks, plan, factory, numParameters, seed, stepTimeout);
-        try (TransportSession session = transport.open(ctx)) {
-            RunInfo info = new RunInfo(runId, transport.name(), workers, globalBatch, plan.steps(), epochs, numParameters, session.endpoint());
-            all.forEach(s -> s.onStart(info));
-            for (int e = state.epoch; e < epochs; e++) {
-                int first = e == state.epoch ? state.stepInEpoch : 0;
-                Checkpoint.EpochProgress partial = e == state.epoch ? state.partial : Checkpoint.EpochProgress.NONE;
-                EpochTotals totals = new EpochTotals(partial);
-                String group = runId + "-epoch-" + (e + 1);
-                String description = "Sparkgrad epoch " + (e + 1) + "/" + epochs + ": " + plan.steps() + " steps of " + globalBatch
-                        + " samples on " + workers + " workers (" + transport.name() + " transport)";
-                sc.setJobGroup(group, description, true);
-                for (MetricSink s : all) {
-                    s.onEpochStart(e, epochs, first, plan.steps());
-                }
-                long t0 = System.nanoTime();
-                if (first < plan.steps()) {
-                    int epoch = e;
-                    long base = (long) e * plan.steps();
-                    session.runEpoch(new EpochSpec(e, first, base, group, description), state.params,
-                            step -> onStep(step, epoch, plan, driverStep, state, totals, all, store, layout, config));
-                }
-                totals.seconds += (System.nanoTime() - t0) / 1e9;
-
-                double vLoss = Double.NaN;
-                double vAcc = Double.NaN;
-                double vSeconds = 0;
-                if (validation != null) {
-                    sc.setJobGroup(runId + "-validation-" + (e + 1), "Sparkgrad validation after epoch " + (e + 1) + "/" + epochs, true);
-                    long v0 = System.nanoTime();
-                    StepStats v = evaluator.evaluate(validation, state.params);
-                    vSeconds = (System.nanoTime() - v0) / 1e9;
-                    vLoss = v.meanLoss();
-                    vAcc = v.accuracy();
-                }
-                EpochStats stats = totals.toStats(e, vLoss, vAcc, vSeconds);
-                state.history.add(stats);
-                for (MetricSink s : all) {
-                    s.onEpochEnd(stats);
-                }
-                state.epoch = e + 1;
-                state.stepInEpoch = 0;
-                state.partial = Checkpoint.EpochProgress.NONE;
-                if (store != null) {
-                    store.save(state.checkpoint(seed, optimizer, config), layout);
-                }
-            }
-            lastParameters = state.params.clone();
-            return new TrainingResult(state.params.clone(), layout, state.history);
-        } finally {
-            sc.clearJobGroup();
-            for (MetricSink s : all) {
-                try {
-                    s.close();
-                } catch (RuntimeException ex) {
-                    LOG.warn("Sparkgrad: metric sink {} failed to close: {}", s, ex.toString());
-                }
-            }
-        }
-    }
-
-    private float[] onStep(AggregatedStep step, int epoch, BatchPlan plan, DriverStep driverStep, RunState state,
-                           EpochTotals totals, List<MetricSink> all, CheckpointStore store, List<ParameterSlice> layout,
-                           Map<String, Object> config) {
-        long expected = (long) epoch * plan.steps() + state.stepInEpoch;
-        if (step.globalStep() != expected || step.epoch() != epoch) {
-            throw new TrainingException("the " + transport.name() + " transport delivered step " + step.globalStep() + " of epoch "
-                    + (step.epoch() + 1) + " but the driver is at step " + expected + " of epoch " + (epoch + 1));
-        }
-        StepStats stats = step.stats();
-        DriverStep.Outcome outcome = driverStep.apply(step, state.params);
-        boolean skipped = outcome == DriverStep.Outcome.SKIPPED;
-        totals.add(stats, skipped, step.overheadNanos());
-        state.stepInEpoch = step.stepInEpoch() + 1;
-        state.globalStep = step.globalStep() + 1;
-        StepMetrics m = new StepMetrics(epoch, step.stepInEpoch(), plan.steps(), step.globalStep(), stats.meanLoss(), stats.accuracy(),
-                stats.count(), step.cycleNanos() < 0 ? Double.NaN : step.cycleNanos() / 1e6, step.maxComputeNanos() / 1e6, skipped);
-        for (MetricSink s : all) {
-            s.onStep(m);
-        }
-        if (store != null && checkpointEverySteps > 0 && state.globalStep % checkpointEverySteps == 0
-                && state.stepInEpoch < plan.steps()) {
-            state.partial = totals.progress();
-            store.save(state.checkpoint(seed, optimizer, config), layout);
-        }
-        return state.params;
-    }
-
-    private Map<String, Object> config(BatchPlan plan, int numParameters) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("num_parameters", numParameters);
-        c.put("global_batch", globalBatch);
-        c.put("workers", workers);
-        c.put("partition_sizes", plan.partitionSizes());
-        c.put("steps_per_epoch", plan.steps());
-        c.put("seed", seed);
-        c.put("optimizer", optimizer.name());
-        c.put("optimizer_config", optimizer.config());
-        c.put("epochs", epochs);
-        c.put("transport", transport.name());
-        c.put("skip_non_finite", skipNonFinite);
-        return c;
-    }
-
-    private static void checkLayout(List<ParameterSlice> layout, int n) {
-        for (ParameterSlice s : layout) {
-            if ((long) s.offset() + s.size() > n) {
-                throw new IllegalArgumentException("parameter slice " + s + " reaches past the model's " + n + " parameters");
-            }
-        }
-    }
-
-    /** The driver's mutable state of a run. */
-    private final class RunState {
-        float[] params;
-        int epoch;
-        int stepInEpoch;
-        long globalStep;
-        Checkpoint.EpochProgress partial = Checkpoint.EpochProgress.NONE;
-        final List<EpochStats> history = new ArrayList<>();
-
-        RunState(float[] params) {
-            this.params = params;
-        }
-
-        void restore(Checkpoint c, Map<String, Object> config, String where) {
-            for (String key : MUST_MATCH) {
-                JsonNode want = canonical(config.get(key));
-                JsonNode have = canonical(c.config() == null ? null : c.config().get(key));
-                if (!want.equals(have)) {
-                    throw new IllegalArgumentException("cannot resume from " + where + ": it was written with " + key + "=" + have
-                            + " but this run has " + key + "=" + want);
-                }
-            }
-            params = c.parameters();
-            optimizer.restore(c.optimizer());
-            epoch = c.epoch();
-            stepInEpoch = c.stepInEpoch();
-            globalStep = c.globalStep();
-            partial = c.partial() == null ? Checkpoint.EpochProgress.NONE : c.partial();
-            history.addAll(c.history());
-            LOG.info("Sparkgrad: resumed from {} at epoch {}, step {} of the epoch (step {} of the run)", where, epoch + 1,
-                    stepInEpoch, globalStep);
-        }
-
-        Checkpoint checkpoint(long seed, DriverOptimizer opt, Map<String, Object> config) {
-            return new Checkpoint(epoch, stepInEpoch, globalStep, seed, params, opt.state(), partial, history, config);
-        }
-    }
-
-    private static JsonNode canonical(Object o) {
-        try {
-            return JSON.readTree(JSON.writeValueAsString(o));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("configuration value " + o + " cannot be written as JSON", e);
-        }
-    }
-
-    /** Running totals of one epoch. */
-    private static final class EpochTotals {
-        double lossSum;
-        long correct;
-        long samples;
-        int steps;
-        int skipped;
-        double seconds;
-        long[] overheads = new long[64];
-        int overheadCount;
-
-        EpochTotals(Checkpoint.EpochProgress p) {
-            lossSum = p.lossSum();
-            correct = p.correct();
-            samples = p.samples();
-            steps = p.steps();
-            skipped = p.skippedSteps();
-            seconds = p.seconds();
-        }
-
-        void add(StepStats s, boolean skippedStep, long overheadNanos) {
-            steps++;
-            if (skippedStep) {
-                skipped++;
-            } else {
-                lossSum += s.lossSum();
-                correct += s.correct();
-                samples += s.count();
-            }
-            if (overheadNanos >= 0) {
-                if (overheadCount == overheads.length) {
-                    overheads = Arrays.copyOf(overheads, overheadCount * 2);
-                }
-                overheads[overheadCount++] = overheadNanos;
-            }
-        }
-
-        Checkpoint.EpochProgress progress() {
-            return new Checkpoint.EpochProgress(lossSum, correct, samples, steps, skipped, seconds);
-        }
-
-        EpochStats toStats(int epoch, double vLoss, double vAcc, double vSeconds) {
-            long[] o = Arrays.copyOf(overheads, overheadCount);
-            Arrays.sort(o);
-            return new EpochStats(epoch, samples == 0 ? Double.NaN : lossSum / samples, samples == 0 ? Double.NaN : (double) correct / samples,
-                    vLoss, vAcc, steps, skipped, samples, seconds, seconds > 0 ? samples / seconds : Double.NaN, vSeconds,
-                    percentile(o, 0.50), percentile(o, 0.95));
-        }
-
-        static double percentile(long[] sorted, double q) {
-            if (sorted.length == 0) {
-                return Double.NaN;
-            }
-            int rank = (int) Math.ceil(q * sorted.length) - 1;
-            return sorted[Math.max(0, Math.min(sorted.length - 1, rank))] / 1e6;
         }
     }
 
@@ -470,12 +185,12 @@ public final class DistributedTrainer {
         private int checkpointEverySteps;
         private int keepCheckpoints = 3;
         private boolean resume;
-        private String modelSpec;
         private final List<MetricSink> sinks = new ArrayList<>();
         private boolean console = true;
         private boolean skipNonFinite;
         private Duration stepTimeout = Duration.ofMinutes(5);
         private Duration validationTimeout = Duration.ofMinutes(30);
+        private String modelSpec;
         private int evaluationChunk = 1024;
 
         private Builder() {

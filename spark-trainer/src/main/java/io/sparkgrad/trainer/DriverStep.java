@@ -5,23 +5,16 @@ import io.sparkgrad.trainer.transport.AggregatedStep;
 /**
  * The driver's update for one step, independent of Spark: check the step's sample count, turn the gradient sum
  * into the mean over the global batch, refuse (or skip) a non-finite step, and let the optimizer step.
+ *
+ * @param optimizer     the run's optimizer, stepped in place
+ * @param globalBatch   samples every step must sum over
+ * @param stepsPerEpoch steps of an epoch (for messages)
+ * @param skipNonFinite skip a non-finite step instead of stopping the run
  */
-final class DriverStep {
+record DriverStep(DriverOptimizer optimizer, int globalBatch, int stepsPerEpoch, boolean skipNonFinite) {
 
     /** What happened to a step. */
     enum Outcome { APPLIED, SKIPPED }
-
-    private final DriverOptimizer optimizer;
-    private final int globalBatch;
-    private final int stepsPerEpoch;
-    private final boolean skipNonFinite;
-
-    DriverStep(DriverOptimizer optimizer, int globalBatch, int stepsPerEpoch, boolean skipNonFinite) {
-        this.optimizer = optimizer;
-        this.globalBatch = globalBatch;
-        this.stepsPerEpoch = stepsPerEpoch;
-        this.skipNonFinite = skipNonFinite;
-    }
 
     /**
      * Applies the step to {@code params} in place (or not, if skipped). Overwrites {@code step.gradSum()}.

@@ -24,10 +24,14 @@ import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Benchmark of the trainer's transports (issue 4): per-step overhead (the step's wall time minus the slowest worker's
@@ -49,46 +53,85 @@ import java.util.Map;
  * with 1 and 2 workers, both transports, global batch 64 and 256, against the engine with 2 threads; then a
  * 1,003,300-parameter model (an MLP on arrays, global batch 16) for the overhead at a million parameters.
  *
- * <p>Options ({@code --key=value}): {@code master} (local[2]), {@code workers} (1,2), {@code transports}
- * (barrier,stage), {@code batches} (64,256: small model), {@code large-batch} (16), {@code steps} (60 per measured
- * run; the large model uses a third), {@code repeats} (3), {@code single-threads} (2: engine threads of the
- * single-process baseline), {@code models} (small,large; also medium), {@code small-model} / {@code large-model} /
- * {@code medium-model} (a {@link BenchModel} class name), {@code probe-params} (3930,1003300: parameter counts for the
- * Spark-free loopback round trip of the barrier channel, {@link LoopbackProbe}; empty to skip). The main job's model:
+ * <p>Options ({@code --key=value} or {@code --key value}; {@code --help} lists them with their defaults): {@code master}
+ * (local[2]), {@code workers} (1,2), {@code transports} (barrier,stage), {@code batches} (64,256: small model),
+ * {@code large-batch} (16), {@code steps} (60 per measured run; the large model uses a third), {@code repeats} (3),
+ * {@code single-threads} (2: engine threads of the single-process baseline), {@code models} (small,large; also
+ * medium), {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
+ * {@code probe-params} (3930,1003300: parameter counts for the Spark-free loopback round trip of the barrier channel,
+ * {@link LoopbackProbe}; empty to skip). The main job's model:
  * {@code bin/bench trainer --models=small --small-model='io.sparkgrad.trainer.bench.BenchModel$MnistCnn'}.
  */
-public final class TrainerBench {
+@Command(name = "bench trainer", mixinStandardHelpOptions = true,
+        description = "Per-step overhead and throughput of the distributed trainer's transports against one process.")
+public final class TrainerBench implements Callable<Integer> {
 
-    private TrainerBench() {
+    @Option(names = "--master", defaultValue = "local[2]", description = "Spark master (default ${DEFAULT-VALUE}).")
+    String master;
+
+    @Option(names = "--workers", split = ",", defaultValue = "1,2", description = "Worker counts (default ${DEFAULT-VALUE}).")
+    int[] workers;
+
+    @Option(names = "--transports", split = ",", defaultValue = "barrier,stage",
+            description = "Transports: barrier, stage (default ${DEFAULT-VALUE}).")
+    List<String> transports;
+
+    @Option(names = "--batches", split = ",", defaultValue = "64,256",
+            description = "Global batch sizes of the small model (default ${DEFAULT-VALUE}).")
+    int[] batches;
+
+    @Option(names = "--large-batch", defaultValue = "16",
+            description = "Global batch size of the medium and large models (default ${DEFAULT-VALUE}).")
+    int largeBatch;
+
+    @Option(names = "--steps", defaultValue = "60",
+            description = "Steps per measured run; the medium and large models use a third (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Measured runs per configuration (default ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--single-threads", defaultValue = "2",
+            description = "Engine threads of the single-process baseline (default ${DEFAULT-VALUE}).")
+    int singleThreads;
+
+    @Option(names = "--models", split = ",", defaultValue = "small,large",
+            description = "Models to measure: small, medium, large (default ${DEFAULT-VALUE}).")
+    List<String> models;
+
+    @Option(names = "--small-model", description = "BenchModel class of the small model (default: BenchModel$TutorialCnn).")
+    String smallModel = BenchModel.TutorialCnn.class.getName();
+
+    @Option(names = "--medium-model", description = "BenchModel class of the medium model (default: BenchModel$MediumMlp).")
+    String mediumModel = BenchModel.MediumMlp.class.getName();
+
+    @Option(names = "--large-model", description = "BenchModel class of the large model (default: BenchModel$LargeMlp).")
+    String largeModel = BenchModel.LargeMlp.class.getName();
+
+    @Option(names = "--probe-params", defaultValue = "3930,1003300",
+            description = "Parameter counts for the Spark-free loopback round trip of the barrier channel; empty to skip "
+                    + "(default ${DEFAULT-VALUE}).")
+    String probeParams;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainerBench()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("master", "local[2]");
-        o.put("workers", "1,2");
-        o.put("transports", "barrier,stage");
-        o.put("batches", "64,256");
-        o.put("large-batch", "16");
-        o.put("steps", "60");
-        o.put("repeats", "3");
-        o.put("single-threads", "2");
-        o.put("models", "small,large");
-        o.put("probe-params", "3930,1003300");
-        o.put("small-model", BenchModel.TutorialCnn.class.getName());
-        o.put("medium-model", BenchModel.MediumMlp.class.getName());
-        o.put("large-model", BenchModel.LargeMlp.class.getName());
-        for (String a : args) {
-            if (!a.startsWith("--") || !a.contains("=")) {
-                throw new IllegalArgumentException("arguments are --key=value, got '" + a + "'; keys: " + o.keySet());
+    @Override
+    public Integer call() throws Exception {
+        for (String t : transports) {
+            if (!t.equals("barrier") && !t.equals("stage")) {
+                throw new ParameterException(new CommandLine(this), "--transports: unknown transport '" + t + "'; allowed: barrier, stage");
             }
-            String key = a.substring(2, a.indexOf('='));
-            if (!o.containsKey(key)) {
-                throw new IllegalArgumentException("unknown option --" + key + "; known: " + o.keySet());
+        }
+        Map<String, String> modelClasses = Map.of("small", smallModel, "medium", mediumModel, "large", largeModel);
+        for (String which : models) {
+            if (!modelClasses.containsKey(which)) {
+                throw new ParameterException(new CommandLine(this), "--models: unknown model '" + which + "'; allowed: small, medium, large");
             }
-            o.put(key, a.substring(a.indexOf('=') + 1));
         }
         SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf())
-                .setMaster(o.get("master")).setAppName("sparkgrad-trainer-bench")
+                .setMaster(master).setAppName("sparkgrad-trainer-bench")
                 .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.kryo.registrationRequired", "true");
@@ -99,9 +142,8 @@ public final class TrainerBench {
         for (int i = 0; i < 200; i++) {
             sc.parallelize(List.of(1, 2, 3, 4), 4).count();
         }
-        int[] workers = ints(o.get("workers"));
-        if (!o.get("probe-params").isEmpty()) {
-            for (int p : ints(o.get("probe-params"))) {
+        if (!probeParams.isEmpty()) {
+            for (int p : ints(probeParams)) {
                 for (int w : workers) {
                     LoopbackProbe.Result r = LoopbackProbe.measure(w, p, 400);
                     System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
@@ -109,29 +151,26 @@ public final class TrainerBench {
                 }
             }
         }
-        int steps = Integer.parseInt(o.get("steps"));
-        int repeats = Integer.parseInt(o.get("repeats"));
-        int singleThreads = Integer.parseInt(o.get("single-threads"));
-        System.out.printf(Locale.ROOT, "# master=%s cores=%d java=%s%n", o.get("master"), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(Locale.ROOT, "# master=%s cores=%d java=%s%n", master, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         try {
-            for (String which : o.get("models").split(",")) {
-                BenchModel model = (BenchModel) Class.forName(o.get(which + "-model")).getDeclaredConstructor().newInstance();
+            for (String which : models) {
+                BenchModel model = (BenchModel) Class.forName(modelClasses.get(which)).getDeclaredConstructor().newInstance();
                 boolean large = !which.equals("small");
-                int[] batches = large ? new int[] {Integer.parseInt(o.get("large-batch"))} : ints(o.get("batches"));
+                int[] modelBatches = large ? new int[] {largeBatch} : batches;
                 int modelSteps = large ? Math.max(10, steps / 3) : steps;
                 int params;
                 try (ReplicaModel probe = model.factory().create(1)) {
                     params = probe.numParameters();
                 }
                 System.out.printf(Locale.ROOT, "# model=%s parameters=%d steps_per_run=%d repeats=%d%n", model.name(), params, modelSteps, repeats);
-                for (int batch : batches) {
+                for (int batch : modelBatches) {
                     // The machine is shared and its speed drifts over minutes: the baseline is measured before and
                     // after the distributed runs of this batch size, and the ratios use the mean of the two.
                     double before = singleProcess(model, singleThreads, batch, modelSteps, repeats);
                     List<Measured> runs = new ArrayList<>();
                     for (int w : workers) {
-                        for (String t : o.get("transports").split(",")) {
+                        for (String t : transports) {
                             GradientTransport transport = t.equals("barrier") ? new BarrierTransport() : new StagePerStepTransport();
                             runs.add(distributed(sc, model, transport, w, batch, modelSteps, repeats));
                         }
@@ -151,6 +190,7 @@ public final class TrainerBench {
         } finally {
             spark.stop();
         }
+        return 0;
     }
 
     private static int[] ints(String csv) {
