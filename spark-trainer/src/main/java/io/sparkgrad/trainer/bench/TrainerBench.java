@@ -54,7 +54,9 @@ import java.util.Map;
  * run; the large model uses a third), {@code repeats} (3), {@code single-threads} (2: engine threads of the
  * single-process baseline), {@code models} (small,large; also medium), {@code small-model} / {@code large-model} /
  * {@code medium-model} (a {@link BenchModel} class name), {@code probe-params} (3930,1003300: parameter counts for the
- * Spark-free loopback round trip of the barrier channel, {@link LoopbackProbe}; empty to skip). The main job's model:
+ * Spark-free loopback round trip of the barrier channel, {@link LoopbackProbe}; empty to skip), {@code probe-channel}
+ * (hmac: the probe's frame protection, hmac and/or aes-gcm), {@code secure} (false: true runs Spark with
+ * spark.authenticate and spark.network.crypto.enabled, so the barrier channel is encrypted). The main job's model:
  * {@code bin/bench trainer --models=small --small-model='io.sparkgrad.trainer.bench.BenchModel$MnistCnn'}.
  */
 public final class TrainerBench {
@@ -74,6 +76,8 @@ public final class TrainerBench {
         o.put("single-threads", "2");
         o.put("models", "small,large");
         o.put("probe-params", "3930,1003300");
+        o.put("probe-channel", "hmac");
+        o.put("secure", "false");
         o.put("small-model", BenchModel.TutorialCnn.class.getName());
         o.put("medium-model", BenchModel.MediumMlp.class.getName());
         o.put("large-model", BenchModel.LargeMlp.class.getName());
@@ -92,6 +96,9 @@ public final class TrainerBench {
                 .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.kryo.registrationRequired", "true");
+        if (Boolean.parseBoolean(o.get("secure"))) {
+            conf.set("spark.authenticate", "true").set("spark.network.crypto.enabled", "true");
+        }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -103,9 +110,14 @@ public final class TrainerBench {
         if (!o.get("probe-params").isEmpty()) {
             for (int p : ints(o.get("probe-params"))) {
                 for (int w : workers) {
-                    LoopbackProbe.Result r = LoopbackProbe.measure(w, p, 400);
-                    System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
-                            w, p, r.p50Millis(), r.p95Millis());
+                    for (String ch : o.get("probe-channel").split(",")) {
+                        if (!ch.equals("hmac") && !ch.equals("aes-gcm")) {
+                            throw new IllegalArgumentException("--probe-channel takes hmac and/or aes-gcm, got '" + ch + "'");
+                        }
+                        LoopbackProbe.Result r = LoopbackProbe.measure(w, p, 400, ch.equals("aes-gcm"));
+                        System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) channel=%s workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
+                                ch, w, p, r.p50Millis(), r.p95Millis());
+                    }
                 }
             }
         }
