@@ -11,6 +11,7 @@ import io.sparkgrad.trainer.metrics.RunInfo;
 import io.sparkgrad.trainer.metrics.StepMetrics;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
+import io.sparkgrad.trainer.transport.GradientTransport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -115,8 +116,12 @@ class AggregationChannelSecurityTest {
     }
 
     static TrainingResult train(ReplicaFactory model, JavaRDD<SampleBlock> data, MetricSink sink) {
+        return train(model, data, sink, new BarrierTransport());
+    }
+
+    static TrainingResult train(ReplicaFactory model, JavaRDD<SampleBlock> data, MetricSink sink, GradientTransport transport) {
         DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(model).optimizer(EngineOptimizer.adam(0.01))
-                .globalBatchSize(24).epochs(1).seed(3).workers(2).transport(new BarrierTransport()).trainingData(data)
+                .globalBatchSize(24).epochs(1).seed(3).workers(2).transport(transport).trainingData(data)
                 .consoleProgress(false);
         if (sink != null) {
             b.metricSink(sink);
