@@ -55,10 +55,15 @@ class AggregationChannelSecurityTest {
         spark.stop();
     }
 
-    /** Attacks the server from inside the driver's step loop, while the workers are connected. */
-    static final class Attacker implements MetricSink {
+    /** Probes the server from inside the driver's step loop at one step, while the workers are connected. */
+    abstract static class ProbeAtStep implements MetricSink {
+        final long at;
         InetSocketAddress server;
         final List<String> outcomes = new ArrayList<>();
+
+        ProbeAtStep(long at) {
+            this.at = at;
+        }
 
         @Override
         public void onStart(RunInfo info) {
@@ -67,9 +72,22 @@ class AggregationChannelSecurityTest {
 
         @Override
         public void onStep(StepMetrics step) {
-            if (step.globalStep() != 3) {
-                return;
+            if (step.globalStep() == at) {
+                probe();
             }
+        }
+
+        abstract void probe();
+    }
+
+    /** Attacks the server at step 3. */
+    static final class Attacker extends ProbeAtStep {
+        Attacker() {
+            super(3);
+        }
+
+        @Override
+        void probe() {
             try {
                 WorkerClient.connect(server.getHostString(), server.getPort(), new byte[32], 0, 0, 0, 7850, 2000, 2000).close();
                 outcomes.add("wrong secret accepted");

@@ -172,48 +172,46 @@ class FrameTamperingTest {
         }
     }
 
+    /** The worker sends gradients for steps 0 .. {@code gradients - 1} through a tampering relay. */
+    void assertTamperingRefused(FrameProtection.Mode mode, Tamper tamper, int gradients) throws Exception {
+        start(mode);
+        try (Relay relay = new Relay(server.address(), tamper); WorkerClient c = connectVia(relay, mode)) {
+            for (int step = 0; step < gradients; step++) {
+                sendGradient(c, step, knownGradient(step + 1));
+            }
+            assertClosedForTampering();
+        }
+    }
+
+    static Tamper alter(java.util.function.Consumer<byte[]> change) {
+        return (i, f) -> {
+            byte[] t = f.clone();
+            change.accept(t);
+            return List.of(t);
+        };
+    }
+
     @ParameterizedTest
     @EnumSource(FrameProtection.Mode.class)
     void aFlippedPayloadByteIsRefused(FrameProtection.Mode mode) throws Exception {
-        start(mode);
-        try (Relay relay = new Relay(server.address(), (i, f) -> {
-            byte[] t = f.clone();
-            t[Wire.HEADER_BYTES + Wire.GRADIENT_FIXED + 9] ^= 0x01;
-            return List.of(t);
-        }); WorkerClient c = connectVia(relay, mode)) {
-            sendGradient(c, 0, knownGradient(1));
-            assertClosedForTampering();
-        }
+        assertTamperingRefused(mode, alter(t -> t[Wire.HEADER_BYTES + Wire.GRADIENT_FIXED + 9] ^= 0x01), 1);
     }
 
     @ParameterizedTest
     @EnumSource(FrameProtection.Mode.class)
     void anAlteredHeaderIsRefused(FrameProtection.Mode mode) throws Exception {
-        start(mode);
-        try (Relay relay = new Relay(server.address(), (i, f) -> {
-            byte[] t = f.clone();
-            Wire.le(t).putLong(8, 3); // step 0 -> step 3
-            return List.of(t);
-        }); WorkerClient c = connectVia(relay, mode)) {
-            sendGradient(c, 0, knownGradient(1));
-            assertClosedForTampering();
-        }
+        assertTamperingRefused(mode, alter(t -> Wire.le(t).putLong(8, 3)), 1); // step 0 -> step 3
     }
 
     @ParameterizedTest
     @EnumSource(FrameProtection.Mode.class)
     void anInjectedFrameIsRefused(FrameProtection.Mode mode) throws Exception {
-        start(mode);
         int tag = mode == FrameProtection.Mode.AES_GCM ? FrameProtection.AesGcm.TAG_BYTES : Wire.MAC_BYTES;
         // A well-formed gradient frame for step 0 with a body of the attacker's choice and a tag guessed at random.
         byte[] forged = new byte[Wire.HEADER_BYTES + Wire.GRADIENT_FIXED + 4 * N + tag];
         new Random(5).nextBytes(forged);
         Wire.le(forged).putInt(forged.length - 4).putInt(Wire.GRADIENT).putLong(0).putInt(0);
-        try (Relay relay = new Relay(server.address(), (i, f) -> i == 0 ? List.of(forged, f) : List.of(f));
-             WorkerClient c = connectVia(relay, mode)) {
-            sendGradient(c, 0, knownGradient(1));
-            assertClosedForTampering();
-        }
+        assertTamperingRefused(mode, (i, f) -> i == 0 ? List.of(forged, f) : List.of(f), 1);
     }
 
     @ParameterizedTest
@@ -240,19 +238,14 @@ class FrameTamperingTest {
     @ParameterizedTest
     @EnumSource(FrameProtection.Mode.class)
     void reorderedFramesAreRefused(FrameProtection.Mode mode) throws Exception {
-        start(mode);
         List<byte[]> held = new ArrayList<>();
-        try (Relay relay = new Relay(server.address(), (i, f) -> {
+        assertTamperingRefused(mode, (i, f) -> {
             if (i == 0) {
                 held.add(f);
                 return List.of();
             }
             return List.of(f, held.get(0));
-        }); WorkerClient c = connectVia(relay, mode)) {
-            sendGradient(c, 0, knownGradient(1));
-            sendGradient(c, 1, knownGradient(2));
-            assertClosedForTampering();
-        }
+        }, 2);
     }
 
     /** The gradient's little-endian bytes, as they would cross an unencrypted channel. */

@@ -4,9 +4,6 @@ import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.trainer.LocalSpark;
 import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.TrainingResult;
-import io.sparkgrad.trainer.metrics.MetricSink;
-import io.sparkgrad.trainer.metrics.RunInfo;
-import io.sparkgrad.trainer.metrics.StepMetrics;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
@@ -18,8 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -49,20 +44,13 @@ class SecureChannelTrainingTest {
     }
 
     /** Probes the server from the driver's step loop: what a worker that does not hold Spark's secret gets. */
-    static final class Prober implements MetricSink {
-        InetSocketAddress server;
-        final List<String> outcomes = new ArrayList<>();
-
-        @Override
-        public void onStart(RunInfo info) {
-            server = info.endpoint().orElseThrow();
+    static final class Prober extends AggregationChannelSecurityTest.ProbeAtStep {
+        Prober() {
+            super(2);
         }
 
         @Override
-        public void onStep(StepMetrics step) {
-            if (step.globalStep() != 2) {
-                return;
-            }
+        void probe() {
             outcomes.add(attempt(FrameProtection.Mode.HMAC_SHA256, Handshake.newSecret()));
             outcomes.add(attempt(FrameProtection.Mode.AES_GCM, Handshake.newSecret()));
             // The per-run random secret a closure would have carried before: not the key any more.
