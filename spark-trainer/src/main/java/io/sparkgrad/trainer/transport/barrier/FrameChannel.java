@@ -78,13 +78,14 @@ final class FrameChannel implements AutoCloseable {
         int type = b.getInt();
         long step = b.getLong();
         int worker = b.getInt();
-        long bodyLength = (long) length - Wire.HEADER_AFTER_LENGTH - p.tagBytes();
+        long bodyLength = p.bodyLength((long) length - Wire.HEADER_AFTER_LENGTH);
         if (bodyLength < 0 || bodyLength > maxBody) {
-            throw new ProtocolException("frame length " + length + " is outside [" + (Wire.HEADER_AFTER_LENGTH + p.tagBytes()) + ", "
-                    + ((long) maxBody + Wire.HEADER_AFTER_LENGTH + p.tagBytes()) + "] (type " + Wire.typeName(type) + ")");
+            throw new ProtocolException("frame length " + length + " is outside [" + (Wire.HEADER_AFTER_LENGTH + p.tagBytes(0)) + ", "
+                    + ((long) maxBody + Wire.HEADER_AFTER_LENGTH + p.tagBytes(maxBody)) + "] or fits no body (type "
+                    + Wire.typeName(type) + ")");
         }
         int n = (int) bodyLength;
-        int wire = n + p.tagBytes();
+        int wire = n + p.tagBytes(n);
         if (received.length < wire) {
             received = new byte[wire];
         }
@@ -150,18 +151,19 @@ final class FrameChannel implements AutoCloseable {
             throw new IllegalStateException("frames before the handshake finished");
         }
         int bodyLength = fixedLen + payloadLen;
-        int total = Wire.HEADER_BYTES + bodyLength + p.tagBytes();
+        int tags = p.tagBytes(bodyLength);
+        int total = Wire.HEADER_BYTES + bodyLength + tags;
         if (outgoing.length < total) {
             outgoing = new byte[total];
         }
         ByteBuffer b = Wire.le(outgoing);
-        b.putInt(Wire.HEADER_AFTER_LENGTH + bodyLength + p.tagBytes()).putInt(type).putLong(step).putInt(worker);
+        b.putInt(Wire.HEADER_AFTER_LENGTH + bodyLength + tags).putInt(type).putLong(step).putInt(worker);
         b.put(fixed, 0, fixedLen);
         if (payloadLen > 0) {
             System.arraycopy(payload, 0, outgoing, Wire.HEADER_BYTES + fixedLen, payloadLen);
         }
-        p.seal(outgoing, bodyLength);
-        out.write(outgoing, 0, total);
+        byte[] sealed = p.seal(outgoing, bodyLength);
+        out.write(sealed, 0, total);
         out.flush();
     }
 

@@ -16,8 +16,9 @@ import java.nio.ByteOrder;
  * frames (after the handshake; keys per connection and direction, see Handshake.deriveKeys and FrameProtection)
  *   length:int (bytes after this field)  type:int  step:long  worker:int  body  tag
  *   mode 1: body in clear, tag = HMAC-SHA256(key, counter:long header body), 32 bytes
- *   mode 2: body = AES-256-GCM(key, nonce = 0:int counter:long, aad = header), tag 16 bytes
- *   (counter: the frame's number in its direction, from 0, never sent)
+ *   mode 2: body in records of up to 16 KiB, each AES-256-GCM(key, nonce = 0:int counter:long, aad = header)
+ *           followed by its 16-byte tag
+ *   (counter: the frame's (mode 1) or record's (mode 2) number in its direction, from 0, never sent)
  *   PARAMS   (driver)  offset:int count:int n:int  n floats     weights of the step and the worker's slice of it
  *   END      (driver)  -                                        the epoch is complete
  *   ABORT    (driver)  len:int utf8                             the run stopped; the message says why

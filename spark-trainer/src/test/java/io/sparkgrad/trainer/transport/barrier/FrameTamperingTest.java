@@ -297,6 +297,35 @@ class FrameTamperingTest {
     }
 
     @Test
+    void largeEncryptedFramesTravelInRecordsAndATamperedLaterRecordIsRefused() throws Exception {
+        int big = 10_000; // 40 KB of gradient: three 16 KiB records
+        float[] g = new float[big];
+        for (int i = 0; i < big; i++) {
+            g[i] = 0.001f * i - 3f;
+        }
+        FrameProtection.Mode mode = FrameProtection.Mode.AES_GCM;
+        server = new AggregationServer(AggregationServer.bind("127.0.0.1", ChannelPorts.ANY), secret, mode, 2, big, Duration.ofSeconds(5));
+        int third = Wire.HEADER_BYTES + 2 * (FrameProtection.AesGcm.RECORD_BYTES + FrameProtection.AesGcm.TAG_BYTES) + 100;
+        try (Relay relay = new Relay(server.address(), (i, f) -> {
+            if (i == 0) {
+                return List.of(f);
+            }
+            byte[] t = f.clone();
+            t[third] ^= 0x40;
+            return List.of(t);
+        }); WorkerClient c = WorkerClient.connect("127.0.0.1", relay.port(), secret, mode, 0, 0, 0, big, 2000, 10_000)) {
+            c.sendGradient(0, new StepStats(1, 0, 2), 0, g);
+            assertInstanceOf(ServerEvent.Joined.class, next());
+            ServerEvent.Contribution ok = assertInstanceOf(ServerEvent.Contribution.class, next());
+            assertArrayEquals(g, ok.grad(), 0f, "an untouched three-record frame arrives exactly");
+            ok.connection().consumed();
+            c.sendGradient(1, new StepStats(1, 0, 2), 0, g);
+            ServerEvent.Closed closed = assertInstanceOf(ServerEvent.Closed.class, next());
+            assertTrue(closed.reason().contains("frame 1 of the connection (GRADIENT, step 1) failed authentication"), closed.reason());
+        }
+    }
+
+    @Test
     void aWorkerExpectingEncryptionRefusesAServerThatDoesNotOfferIt() throws Exception {
         start(FrameProtection.Mode.HMAC_SHA256);
         IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
