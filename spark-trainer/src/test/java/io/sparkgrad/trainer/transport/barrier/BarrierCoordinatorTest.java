@@ -450,6 +450,35 @@ class BarrierCoordinatorTest {
         }
     }
 
+    @Test
+    void aWorkerRefusedOverTheLimitRetriesUntilASlotFrees() throws Exception {
+        server.close();
+        server = new AggregationServer("127.0.0.1", secret, WORKERS, N, Duration.ofSeconds(30));
+        List<Socket> flood = new ArrayList<>();
+        for (int i = 0; i < AggregationServer.MAX_HANDSHAKES_PER_SOURCE; i++) {
+            Socket s = new Socket("127.0.0.1", server.address().getPort());
+            s.setSoTimeout(5000);
+            s.getInputStream().readNBytes(Wire.HELLO_BYTES);
+            flood.add(s);
+        }
+        // The worker shares the flood's address: refused before the greeting, it retries within its connect timeout.
+        CompletableFuture<WorkerClient> joining = CompletableFuture.supplyAsync(() -> {
+            try {
+                return WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, 0, 0, 0, N, 10_000, 10_000);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(500);
+        assertTrue(!joining.isDone(), "still retrying while the slots are taken");
+        for (Socket s : flood) {
+            s.close();
+        }
+        try (WorkerClient c = joining.get(10, TimeUnit.SECONDS)) {
+            assertTrue(server.events().poll(5, TimeUnit.SECONDS) instanceof ServerEvent.Joined);
+        }
+    }
+
     void awaitRefused(long n) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (server.refusedConnections() < n && System.nanoTime() < deadline) {
