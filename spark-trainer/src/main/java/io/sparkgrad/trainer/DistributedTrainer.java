@@ -81,7 +81,7 @@ public final class DistributedTrainer {
         this.epochs = b.epochs;
         this.seed = b.seed;
         this.workers = b.workers;
-        this.transport = b.transport;
+        this.transport = b.channelPorts == null ? b.transport : BarrierTransport.onPorts(b.transport, b.channelPorts);
         this.trainingData = b.trainingData;
         this.validationData = b.validationData;
         this.initialParameters = b.initialParameters;
@@ -178,6 +178,7 @@ public final class DistributedTrainer {
         private long seed;
         private int workers;
         private GradientTransport transport = new BarrierTransport();
+        private io.sparkgrad.trainer.transport.barrier.ChannelPorts channelPorts;
         private JavaRDD<SampleBlock> trainingData;
         private JavaRDD<SampleBlock> validationData;
         private float[] initialParameters;
@@ -235,6 +236,12 @@ public final class DistributedTrainer {
         /** The gradient transport. Default: {@link BarrierTransport}. */
         public Builder transport(GradientTransport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /** Barrier transport only: its server's port, {@code 50100}, or the first free one of {@code 50100-50200}. Default: any. */
+        public Builder channelPort(String ports) {
+            this.channelPorts = io.sparkgrad.trainer.transport.barrier.ChannelPorts.parse(ports);
             return this;
         }
 

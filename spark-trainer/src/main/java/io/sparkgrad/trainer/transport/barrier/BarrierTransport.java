@@ -10,6 +10,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -28,9 +30,14 @@ import java.util.concurrent.TimeoutException;
  * driver over an authenticated socket.
  *
  * <p>Spark gang-schedules the epoch's tasks (one per partition), so all workers are up together; each connects to
- * the server, proves it holds the run's random secret (HMAC challenge-response), and then for every step receives
- * the weights and its slice of the global batch and sends back its gradient sum as raw little-endian floats. The
- * driver sums in a fixed order, steps the optimizer and replies with the new weights. Spark's
+ * the server, proves it holds the run's secret (HMAC challenge-response), and then for every step receives
+ * the weights and its slice of the global batch and sends back its gradient sum as little-endian floats. The
+ * driver sums in a fixed order, steps the optimizer and replies with the new weights.
+ *
+ * <p>The channel follows Spark's security settings ({@link ChannelSecurity}): every frame is authenticated with a
+ * sequence number, and encrypted with AES-GCM where Spark encrypts its own traffic; with {@code spark.authenticate}
+ * the channel secret is derived from Spark's secret. On a cluster without {@code spark.authenticate} a run logs a
+ * warning at its start. The server listens on any free port, or on {@link #withChannelPort a fixed port or range}. Spark's
  * {@code BarrierTaskContext.barrier()} is never called: it sleep-polls for about a second, longer than a step.
  *
  * <p>The barrier stage feeds a tiny shuffle, which makes it a shuffle-map stage: when a task fails, Spark
@@ -44,25 +51,69 @@ public final class BarrierTransport implements GradientTransport {
 
     private static final ClassTag<int[]> REPORT_TAG = ClassTag$.MODULE$.apply(int[].class);
 
+    private static final Logger LOG = LoggerFactory.getLogger(BarrierTransport.class);
+
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
+    private final ChannelPorts channelPorts;
 
-    /** With a 30 s connect timeout and a 10 s handshake timeout. */
+    /** With a 30 s connect timeout, a 10 s handshake deadline and any free port. */
     public BarrierTransport() {
         this(Duration.ofSeconds(30), Duration.ofSeconds(10));
     }
 
     /**
      * @param connectTimeout   how long a worker tries to reach the driver's server
-     * @param handshakeTimeout how long the server waits for a connecting client to authenticate
+     * @param handshakeTimeout how long the server waits for a connecting client to authenticate (one deadline for the
+     *                         whole handshake)
      */
     public BarrierTransport(Duration connectTimeout, Duration handshakeTimeout) {
+        this(connectTimeout, handshakeTimeout, ChannelPorts.ANY);
+    }
+
+    private BarrierTransport(Duration connectTimeout, Duration handshakeTimeout, ChannelPorts channelPorts) {
         if (connectTimeout.isNegative() || connectTimeout.isZero() || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("barrier transport timeouts must be positive, got connect=" + connectTimeout
                     + " handshake=" + handshakeTimeout);
         }
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
+        this.channelPorts = channelPorts;
+    }
+
+    /**
+     * This transport with its aggregation server on a fixed port or the first free port of a range, for clusters
+     * whose firewalls or Kubernetes NetworkPolicies open only known ports to the driver.
+     *
+     * @param ports {@code 50100}, {@code 50100-50200}, or {@code 0} for any free port
+     * @throws IllegalArgumentException naming the value and the accepted forms
+     */
+    public BarrierTransport withChannelPort(String ports) {
+        return withChannelPorts(ChannelPorts.parse(ports));
+    }
+
+    /** This transport with its aggregation server on {@code ports}. */
+    public BarrierTransport withChannelPorts(ChannelPorts ports) {
+        return new BarrierTransport(connectTimeout, handshakeTimeout, java.util.Objects.requireNonNull(ports, "ports"));
+    }
+
+    /** Where the aggregation server may listen. */
+    public ChannelPorts channelPorts() {
+        return channelPorts;
+    }
+
+    /**
+     * {@code transport} listening on {@code ports}: the trainer builder's {@code channelPort} option.
+     *
+     * @throws IllegalArgumentException when {@code transport} is not a barrier transport (the stage-per-step
+     *                                  transport has no server of its own; it uses Spark's ports)
+     */
+    public static GradientTransport onPorts(GradientTransport transport, ChannelPorts ports) {
+        if (!(transport instanceof BarrierTransport b)) {
+            throw new IllegalArgumentException("channelPort " + ports + " applies to the barrier transport only; the "
+                    + transport.name() + " transport has no server of its own and uses Spark's ports");
+        }
+        return b.withChannelPorts(ports);
     }
 
     @Override
@@ -80,7 +131,8 @@ public final class BarrierTransport implements GradientTransport {
         private final AggregationServer server;
         private final BarrierCoordinator coordinator;
         private final String advertisedHost;
-        private final byte[] secret = Handshake.newSecret();
+        private final ChannelSecurity security;
+        private final ChannelSecret channelSecret;
 
         Session(TransportContext ctx) {
             this.ctx = ctx;
@@ -100,11 +152,20 @@ public final class BarrierTransport implements GradientTransport {
             String host = conf.get("spark.driver.host", "127.0.0.1");
             String bind = conf.get("spark.driver.bindAddress", host);
             this.advertisedHost = host;
+            this.security = ChannelSecurity.from(conf);
+            this.channelSecret = security.newSecret();
+            String master = ctx.spark().master();
+            security.warning(master).ifPresent(LOG::warn);
+            String note = security.cleartextNote(master);
+            if (note != null) {
+                LOG.info(note);
+            }
             try {
-                this.server = new AggregationServer(bind, secret, workers, ctx.numParameters(), handshakeTimeout);
+                this.server = new AggregationServer(AggregationServer.bind(bind, channelPorts), channelSecret.resolve(), security.mode(),
+                        workers, ctx.numParameters(), handshakeTimeout);
             } catch (IOException e) {
-                throw new UncheckedIOException("could not start the aggregation server on " + bind + " (spark.driver.bindAddress): "
-                        + e.getMessage(), e);
+                throw new UncheckedIOException("could not start the aggregation server on " + bind + " (spark.driver.bindAddress), "
+                        + "port " + channelPorts + ": " + e.getMessage(), e);
             }
             this.coordinator = new BarrierCoordinator(server, ctx.plan(), ctx.numParameters(), ctx.stepTimeout());
         }
@@ -112,7 +173,7 @@ public final class BarrierTransport implements GradientTransport {
         @Override
         public void runEpoch(EpochSpec spec, float[] params, StepHandler handler) {
             long readTimeout = Math.min(Integer.MAX_VALUE, ctx.stepTimeout().toMillis() * 2 + 30_000);
-            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), secret, ctx.runId(),
+            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), channelSecret, security.mode(), ctx.runId(),
                     ctx.factory(), ctx.seed(), spec.epoch(), ctx.numParameters(), Math.toIntExact(connectTimeout.toMillis()),
                     (int) readTimeout);
             RDD<int[]> reports = ctx.blocks().rdd().barrier().mapPartitions(task, false, REPORT_TAG);
@@ -120,32 +181,7 @@ public final class BarrierTransport implements GradientTransport {
             JavaRDD<int[]> gathered = new JavaRDD<>(reports, REPORT_TAG).coalesce(1, true);
             ctx.spark().setJobDescription(spec.description());
             JavaFutureAction<List<int[]>> job = gathered.collectAsync();
-            coordinator.run(spec, params, handler, new JobHandle() {
-                @Override
-                public boolean isDone() {
-                    return job.isDone();
-                }
-
-                @Override
-                public Throwable failure() {
-                    try {
-                        job.get();
-                        return null;
-                    } catch (ExecutionException e) {
-                        return e.getCause() != null ? e.getCause() : e;
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return e;
-                    } catch (RuntimeException e) {
-                        return e;
-                    }
-                }
-
-                @Override
-                public void cancel() {
-                    job.cancel(true);
-                }
-            });
+            coordinator.run(spec, params, handler, JobHandle.of(job));
             List<int[]> done;
             try {
                 // The last step is applied; the tasks only have to report and exit. One that stalls now must not hang

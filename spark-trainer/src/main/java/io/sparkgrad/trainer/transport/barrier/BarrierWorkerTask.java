@@ -26,7 +26,8 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
 
     private final String host;
     private final int port;
-    private final byte[] secret;
+    private final ChannelSecret secret;
+    private final FrameProtection.Mode mode;
     private final String runId;
     private final ReplicaFactory factory;
     private final long seed;
@@ -35,11 +36,12 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
     private final int connectTimeoutMs;
     private final int readTimeoutMs;
 
-    BarrierWorkerTask(String host, int port, byte[] secret, String runId, ReplicaFactory factory, long seed, int epoch,
+    BarrierWorkerTask(String host, int port, ChannelSecret secret, FrameProtection.Mode mode, String runId, ReplicaFactory factory, long seed, int epoch,
                       int numParameters, int connectTimeoutMs, int readTimeoutMs) {
         this.host = host;
         this.port = port;
-        this.secret = secret.clone();
+        this.secret = secret;
+        this.mode = mode;
         this.runId = runId;
         this.factory = factory;
         this.seed = seed;
@@ -56,7 +58,7 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         SampleBlock block = Blocks.single(CollectionConverters.asJava(it), partition);
         WorkerClient client;
         try {
-            client = WorkerClient.connect(host, port, secret, partition, ctx.stageAttemptNumber(), epoch, numParameters,
+            client = WorkerClient.connect(host, port, secret.resolve(), mode, partition, ctx.stageAttemptNumber(), epoch, numParameters,
                     connectTimeoutMs, readTimeoutMs);
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + partition + " could not join the aggregation server at " + host + ":" + port

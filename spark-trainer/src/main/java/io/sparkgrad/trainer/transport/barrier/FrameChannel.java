@@ -2,7 +2,6 @@ package io.sparkgrad.trainer.transport.barrier;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -10,12 +9,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A socket carrying {@link Wire} frames, with reusable buffers so a steady-state step allocates nothing.
- * Reads happen on one thread; writes are serialized by the object's monitor.
+ * A socket carrying {@link Wire} frames, with reusable buffers so a steady-state step allocates no large buffer.
+ * Before {@link #protect} only the handshake's raw messages may cross it; after, every frame is sealed and opened by
+ * the connection's {@link FrameProtection}, and a frame's body is parsed only once it has been authenticated.
+ * Reads happen on one thread; writes are serialized by the object's monitor (which also orders the send counter).
  */
 final class FrameChannel implements AutoCloseable {
 
-    /** Frame header as read: the type, step and worker fields and the body length. */
+    /** Frame header as read: the type, step and worker fields and the (plaintext) body length. */
     record Header(int type, long step, int worker, int bodyLength) {
     }
 
@@ -23,8 +24,10 @@ final class FrameChannel implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final byte[] headerIn = new byte[Wire.HEADER_BYTES];
-    private final byte[] small = new byte[64];
-    private byte[] bulk = new byte[0];
+    private byte[] received = new byte[64];
+    private byte[] outgoing = new byte[256];
+    private ByteBuffer body = Wire.le(new byte[0]);
+    private FrameProtection protection;
     private volatile boolean closed;
 
     FrameChannel(Socket socket) throws IOException {
@@ -42,40 +45,76 @@ final class FrameChannel implements AutoCloseable {
         return String.valueOf(socket.getRemoteSocketAddress());
     }
 
+    /** Switches the channel to protected frames; called once, when the handshake has derived the keys. */
+    synchronized void protect(FrameProtection p) {
+        if (protection != null) {
+            throw new IllegalStateException("the channel is already protected");
+        }
+        protection = p;
+    }
+
+    FrameProtection.Mode mode() {
+        return protection == null ? null : protection.mode();
+    }
+
     void readFully(byte[] b, int len) throws IOException {
         in.readFully(b, 0, len);
     }
 
-    /** Reads a frame header; refuses a body longer than {@code maxBody} before reading it. */
+    /**
+     * Reads a whole frame and authenticates it; refuses a body longer than {@code maxBody} before reading it. The
+     * body is then read with {@link #readSmall}, {@link #readFloats}, {@link #readMessage} and {@link #skip}.
+     *
+     * @throws FrameProtection.AuthenticationFailed when the frame was forged, altered, replayed or reordered
+     */
     Header readHeader(int maxBody) throws IOException {
+        FrameProtection p = protection;
+        if (p == null) {
+            throw new IllegalStateException("frames before the handshake finished");
+        }
         in.readFully(headerIn, 0, Wire.HEADER_BYTES);
         ByteBuffer b = Wire.le(headerIn);
         int length = b.getInt();
         int type = b.getInt();
         long step = b.getLong();
         int worker = b.getInt();
-        int body = length - Wire.HEADER_AFTER_LENGTH;
-        if (length < Wire.HEADER_AFTER_LENGTH || body > maxBody) {
-            throw new ProtocolException("frame length " + length + " is outside [" + Wire.HEADER_AFTER_LENGTH + ", "
-                    + ((long) maxBody + Wire.HEADER_AFTER_LENGTH) + "] (type " + Wire.typeName(type) + ")");
+        long bodyLength = p.bodyLength((long) length - Wire.HEADER_AFTER_LENGTH);
+        if (bodyLength < 0 || bodyLength > maxBody) {
+            throw new ProtocolException("frame length " + length + " is outside [" + (Wire.HEADER_AFTER_LENGTH + p.tagBytes(0)) + ", "
+                    + ((long) maxBody + Wire.HEADER_AFTER_LENGTH + p.tagBytes(maxBody)) + "] or fits no body (type "
+                    + Wire.typeName(type) + ")");
         }
-        return new Header(type, step, worker, body);
+        int n = (int) bodyLength;
+        int wire = n + p.tagBytes(n);
+        if (received.length < wire) {
+            received = new byte[wire];
+        }
+        in.readFully(received, 0, wire);
+        byte[] plain = p.open(headerIn, received, n);
+        if (body.array() != plain) {
+            body = Wire.le(plain);
+        }
+        body.clear().limit(n);
+        return new Header(type, step, worker, n);
     }
 
-    /** Reads {@code len} (at most 64) body bytes into a small buffer and returns it as a little-endian view. */
+    private void need(int len) throws ProtocolException {
+        if (body.remaining() < len) {
+            throw new ProtocolException("frame body ends " + (len - body.remaining()) + " bytes early");
+        }
+    }
+
+    /** The next {@code len} body bytes as a little-endian buffer positioned at them (read them before the next call). */
     ByteBuffer readSmall(int len) throws IOException {
-        in.readFully(small, 0, len);
-        return Wire.le(small).limit(len);
+        need(len);
+        return body;
     }
 
-    /** Reads {@code n} little-endian floats into {@code dst}. */
+    /** Reads {@code n} little-endian floats of the body into {@code dst}. */
     void readFloats(float[] dst, int n) throws IOException {
-        int bytes = 4 * n;
-        if (bulk.length < bytes) {
-            bulk = new byte[bytes];
-        }
-        in.readFully(bulk, 0, bytes);
-        Wire.le(bulk).asFloatBuffer().get(dst, 0, n);
+        need(4 * n);
+        body.asFloatBuffer().get(dst, 0, n);
+        body.position(body.position() + 4 * n);
     }
 
     /** Reads a length-prefixed UTF-8 message body of {@code bodyLength} bytes. */
@@ -88,47 +127,43 @@ final class FrameChannel implements AutoCloseable {
             throw new ProtocolException("message length " + len + " does not match its frame (" + bodyLength + " bytes)");
         }
         byte[] text = new byte[len];
-        in.readFully(text, 0, len);
+        body.get(text);
         return new String(text, StandardCharsets.UTF_8);
     }
 
     /** Skips the rest of a body. */
     void skip(int len) throws IOException {
-        int left = len;
-        while (left > 0) {
-            int n = in.skipBytes(left);
-            if (n <= 0) {
-                throw new EOFException("connection closed while skipping " + left + " bytes");
-            }
-            left -= n;
-        }
+        need(len);
+        body.position(body.position() + len);
     }
 
-    /** Writes raw bytes (handshake). */
+    /** Writes raw bytes (handshake, and tests that speak the protocol by hand). */
     synchronized void writeRaw(byte[] b, int len) throws IOException {
         out.write(b, 0, len);
         out.flush();
     }
 
-    /** Writes a frame: a header, a fixed body part and an optional bulk payload. */
+    /** Writes a sealed frame: a header, a fixed body part and an optional bulk payload. */
     synchronized void writeFrame(int type, long step, int worker, byte[] fixed, int fixedLen, byte[] payload, int payloadLen)
             throws IOException {
-        byte[] head = new byte[Wire.HEADER_BYTES + fixedLen];
-        ByteBuffer b = Wire.le(head);
-        b.putInt(Wire.HEADER_AFTER_LENGTH + fixedLen + payloadLen).putInt(type).putLong(step).putInt(worker);
-        b.put(fixed, 0, fixedLen);
-        if (payloadLen <= 4096) {
-            // Small frames go out as one segment.
-            byte[] all = new byte[head.length + payloadLen];
-            System.arraycopy(head, 0, all, 0, head.length);
-            if (payloadLen > 0) {
-                System.arraycopy(payload, 0, all, head.length, payloadLen);
-            }
-            out.write(all);
-        } else {
-            out.write(head);
-            out.write(payload, 0, payloadLen);
+        FrameProtection p = protection;
+        if (p == null) {
+            throw new IllegalStateException("frames before the handshake finished");
         }
+        int bodyLength = fixedLen + payloadLen;
+        int tags = p.tagBytes(bodyLength);
+        int total = Wire.HEADER_BYTES + bodyLength + tags;
+        if (outgoing.length < total) {
+            outgoing = new byte[total];
+        }
+        ByteBuffer b = Wire.le(outgoing);
+        b.putInt(Wire.HEADER_AFTER_LENGTH + bodyLength + tags).putInt(type).putLong(step).putInt(worker);
+        b.put(fixed, 0, fixedLen);
+        if (payloadLen > 0) {
+            System.arraycopy(payload, 0, outgoing, Wire.HEADER_BYTES + fixedLen, payloadLen);
+        }
+        byte[] sealed = p.seal(outgoing, bodyLength);
+        out.write(sealed, 0, total);
         out.flush();
     }
 

@@ -11,13 +11,27 @@ import java.security.SecureRandom;
 
 /**
  * Mutual HMAC-SHA256 challenge-response over fresh nonces: each side proves it holds the run's secret without
- * sending it, and neither accepts a recorded handshake (the other side's nonce changes every time).
+ * sending it, and neither accepts a recorded handshake (the other side's nonce changes every time). Both MACs cover
+ * the server's announced {@link FrameProtection.Mode}, so a man in the middle cannot downgrade it. Once both proofs
+ * check out, each side derives the connection's two frame keys from the secret and both nonces
+ * ({@link #deriveKeys}) and switches the channel to protected frames.
  */
 final class Handshake {
 
     private static final byte[] CLIENT_LABEL = "sparkgrad-client".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SERVER_LABEL = "sparkgrad-server".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TO_DRIVER_LABEL = "sparkgrad-v2 worker->driver".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TO_WORKER_LABEL = "sparkgrad-v2 driver->worker".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The server closed the connection before its greeting: it refused it over a limit, without reading it. */
+    static final class NoGreeting extends ProtocolException {
+        private static final long serialVersionUID = 1L;
+
+        NoGreeting(String message) {
+            super(message);
+        }
+    }
 
     /** Who the client says it is, once its proof checked out. */
     record Identity(int worker, int stageAttempt, int epoch) {
@@ -37,10 +51,10 @@ final class Handshake {
      * Server side. Refuses (sends status refused, then throws) a client whose proof is wrong or whose worker index
      * is outside {@code [0, workers)}.
      */
-    static Identity accept(FrameChannel ch, byte[] secret, int workers) throws IOException {
+    static Identity accept(FrameChannel ch, byte[] secret, FrameProtection.Mode mode, int workers) throws IOException {
         byte[] serverNonce = nonce();
         byte[] hello = new byte[Wire.HELLO_BYTES];
-        Wire.le(hello).putInt(Wire.MAGIC).putInt(Wire.VERSION).put(serverNonce);
+        Wire.le(hello).putInt(Wire.MAGIC).putInt(Wire.VERSION).putInt(mode.wireCode).put(serverNonce);
         ch.writeRaw(hello, hello.length);
 
         byte[] auth = new byte[Wire.AUTH_BYTES];
@@ -57,25 +71,35 @@ final class Handshake {
         a.get(clientNonce);
         byte[] mac = new byte[Wire.MAC_BYTES];
         a.get(mac);
-        byte[] expected = clientMac(secret, serverNonce, clientNonce, worker, attempt, epoch);
+        byte[] expected = clientMac(secret, serverNonce, clientNonce, mode, worker, attempt, epoch);
         boolean ok = MessageDigest.isEqual(mac, expected) && worker >= 0 && worker < workers && attempt >= 0 && epoch >= 0;
         byte[] result = new byte[Wire.RESULT_BYTES];
         ByteBuffer r = Wire.le(result).putInt(Wire.MAGIC).putInt(ok ? Wire.STATUS_ACCEPTED : Wire.STATUS_REFUSED);
         if (ok) {
-            r.put(serverMac(secret, clientNonce, serverNonce, Wire.STATUS_ACCEPTED));
+            r.put(serverMac(secret, clientNonce, serverNonce, mode, Wire.STATUS_ACCEPTED));
         }
         ch.writeRaw(result, result.length);
         if (!ok) {
             throw new ProtocolException("refused " + ch.peer() + ": "
                     + (MessageDigest.isEqual(mac, expected) ? "worker index " + worker + " outside [0, " + workers + ")" : "wrong authentication code"));
         }
-        return new Identity(worker, attempt, epoch);
+        Identity id = new Identity(worker, attempt, epoch);
+        byte[][] keys = deriveKeys(secret, serverNonce, clientNonce, mode, id);
+        ch.protect(FrameProtection.create(mode, keys[1], keys[0]));
+        return id;
     }
 
-    /** Client side; throws if the server refuses or cannot prove it holds the secret. */
-    static void connect(FrameChannel ch, byte[] secret, int worker, int attempt, int epoch) throws IOException {
+    /**
+     * Client side; throws if the server refuses, cannot prove it holds the secret, or announces another protection
+     * mode than {@code mode} (which the worker got from the driver with its task).
+     */
+    static void connect(FrameChannel ch, byte[] secret, FrameProtection.Mode mode, int worker, int attempt, int epoch) throws IOException {
         byte[] hello = new byte[Wire.HELLO_BYTES];
-        ch.readFully(hello, hello.length);
+        try {
+            ch.readFully(hello, hello.length);
+        } catch (java.io.EOFException | java.net.SocketException e) {
+            throw new NoGreeting("the aggregation server at " + ch.peer() + " closed the connection before its greeting: " + e);
+        }
         ByteBuffer h = Wire.le(hello);
         int magic = h.getInt();
         int version = h.getInt();
@@ -83,12 +107,17 @@ final class Handshake {
             throw new ProtocolException("the aggregation server at " + ch.peer() + " does not speak this protocol (magic 0x"
                     + Integer.toHexString(magic) + ", version " + version + ")");
         }
+        int announced = h.getInt();
+        if (announced != mode.wireCode) {
+            throw new ProtocolException("the aggregation server at " + ch.peer() + " announces frame protection "
+                    + FrameProtection.Mode.ofWire(announced) + " (code " + announced + ") but the run uses " + mode);
+        }
         byte[] serverNonce = new byte[Wire.NONCE_BYTES];
         h.get(serverNonce);
         byte[] clientNonce = nonce();
         byte[] auth = new byte[Wire.AUTH_BYTES];
         Wire.le(auth).putInt(Wire.MAGIC).putInt(worker).putInt(attempt).putInt(epoch).put(clientNonce)
-                .put(clientMac(secret, serverNonce, clientNonce, worker, attempt, epoch));
+                .put(clientMac(secret, serverNonce, clientNonce, mode, worker, attempt, epoch));
         ch.writeRaw(auth, auth.length);
 
         byte[] result = new byte[Wire.RESULT_BYTES];
@@ -104,9 +133,28 @@ final class Handshake {
         }
         byte[] mac = new byte[Wire.MAC_BYTES];
         r.get(mac);
-        if (!MessageDigest.isEqual(mac, serverMac(secret, clientNonce, serverNonce, Wire.STATUS_ACCEPTED))) {
+        if (!MessageDigest.isEqual(mac, serverMac(secret, clientNonce, serverNonce, mode, Wire.STATUS_ACCEPTED))) {
             throw new ProtocolException("the server at " + ch.peer() + " could not prove it holds the run's secret");
         }
+        byte[][] keys = deriveKeys(secret, serverNonce, clientNonce, mode, new Identity(worker, attempt, epoch));
+        ch.protect(FrameProtection.create(mode, keys[0], keys[1]));
+    }
+
+    /**
+     * The connection's frame keys, HKDF-SHA256 style: {@code prk = HMAC(serverNonce || clientNonce, secret)}, then one
+     * key per direction, {@code HMAC(prk, label || mode || worker || attempt || epoch || 0x01)}. Fresh nonces make
+     * every connection's keys new, so a frame recorded on one connection fails on any other.
+     *
+     * @return {@code {worker->driver key, driver->worker key}}, 32 bytes each
+     */
+    static byte[][] deriveKeys(byte[] secret, byte[] serverNonce, byte[] clientNonce, FrameProtection.Mode mode, Identity id) {
+        byte[] salt = new byte[2 * Wire.NONCE_BYTES];
+        System.arraycopy(serverNonce, 0, salt, 0, Wire.NONCE_BYTES);
+        System.arraycopy(clientNonce, 0, salt, Wire.NONCE_BYTES, Wire.NONCE_BYTES);
+        byte[] prk = hmac(salt, secret);
+        byte[] info = new byte[17];
+        Wire.le(info).putInt(mode.wireCode).putInt(id.worker()).putInt(id.stageAttempt()).putInt(id.epoch()).put((byte) 1);
+        return new byte[][] {hmac(prk, TO_DRIVER_LABEL, info), hmac(prk, TO_WORKER_LABEL, info)};
     }
 
     private static byte[] nonce() {
@@ -115,19 +163,20 @@ final class Handshake {
         return n;
     }
 
-    private static byte[] clientMac(byte[] secret, byte[] serverNonce, byte[] clientNonce, int worker, int attempt, int epoch) {
-        byte[] ids = new byte[12];
-        Wire.le(ids).putInt(worker).putInt(attempt).putInt(epoch);
+    private static byte[] clientMac(byte[] secret, byte[] serverNonce, byte[] clientNonce, FrameProtection.Mode mode, int worker,
+                                    int attempt, int epoch) {
+        byte[] ids = new byte[16];
+        Wire.le(ids).putInt(mode.wireCode).putInt(worker).putInt(attempt).putInt(epoch);
         return hmac(secret, CLIENT_LABEL, serverNonce, clientNonce, ids);
     }
 
-    private static byte[] serverMac(byte[] secret, byte[] clientNonce, byte[] serverNonce, int status) {
-        byte[] s = new byte[4];
-        Wire.le(s).putInt(status);
+    private static byte[] serverMac(byte[] secret, byte[] clientNonce, byte[] serverNonce, FrameProtection.Mode mode, int status) {
+        byte[] s = new byte[8];
+        Wire.le(s).putInt(mode.wireCode).putInt(status);
         return hmac(secret, SERVER_LABEL, clientNonce, serverNonce, s);
     }
 
-    private static byte[] hmac(byte[] secret, byte[]... parts) {
+    static byte[] hmac(byte[] secret, byte[]... parts) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));

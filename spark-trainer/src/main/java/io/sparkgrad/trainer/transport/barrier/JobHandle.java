@@ -1,5 +1,8 @@
 package io.sparkgrad.trainer.transport.barrier;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
 /** The coordinator's view of the Spark job running an epoch's tasks. */
 interface JobHandle {
 
@@ -11,4 +14,34 @@ interface JobHandle {
 
     /** Cancels the job (its tasks are killed). */
     void cancel();
+
+    /** A job that a future stands for (Spark's {@code JavaFutureAction}, or threads playing the tasks). */
+    static JobHandle of(Future<?> job) {
+        return new JobHandle() {
+            @Override
+            public boolean isDone() {
+                return job.isDone();
+            }
+
+            @Override
+            public Throwable failure() {
+                try {
+                    job.get();
+                    return null;
+                } catch (ExecutionException e) {
+                    return e.getCause() != null ? e.getCause() : e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return e;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            }
+
+            @Override
+            public void cancel() {
+                job.cancel(true);
+            }
+        };
+    }
 }

@@ -8,13 +8,17 @@ import java.nio.ByteOrder;
  *
  * <pre>
  * handshake (fixed sizes, server speaks first)
- *   server HELLO   magic:int  version:int  serverNonce:32
+ *   server HELLO   magic:int  version:int  mode:int (1 HMAC-SHA256, 2 AES-GCM)  serverNonce:32
  *   client AUTH    magic:int  worker:int  stageAttempt:int  epoch:int  clientNonce:32  mac:32
- *                  mac = HMAC-SHA256(secret, "sparkgrad-client" serverNonce clientNonce worker stageAttempt epoch)
+ *                  mac = HMAC-SHA256(secret, "sparkgrad-client" serverNonce clientNonce mode worker stageAttempt epoch)
  *   server RESULT  magic:int  status:int (0 accepted, 1 refused)  mac:32
- *                  mac = HMAC-SHA256(secret, "sparkgrad-server" clientNonce serverNonce status), zeros when refused
- * frames (after the handshake)
- *   length:int (bytes after this field)  type:int  step:long  worker:int  body
+ *                  mac = HMAC-SHA256(secret, "sparkgrad-server" clientNonce serverNonce mode status), zeros when refused
+ * frames (after the handshake; keys per connection and direction, see Handshake.deriveKeys and FrameProtection)
+ *   length:int (bytes after this field)  type:int  step:long  worker:int  body  tag
+ *   mode 1: body in clear, tag = HMAC-SHA256(key, counter:long header body), 32 bytes
+ *   mode 2: body in records of up to 16 KiB, each AES-256-GCM(key, nonce = 0:int counter:long, aad = header)
+ *           followed by its 16-byte tag
+ *   (counter: the frame's (mode 1) or record's (mode 2) number in its direction, from 0, never sent)
  *   PARAMS   (driver)  offset:int count:int n:int  n floats     weights of the step and the worker's slice of it
  *   END      (driver)  -                                        the epoch is complete
  *   ABORT    (driver)  len:int utf8                             the run stopped; the message says why
@@ -23,15 +27,16 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * The secret never crosses this channel; both sides prove they hold it with fresh nonces, so a recorded
- * handshake cannot be replayed. The channel authenticates; it does not encrypt (see the module's design note).
+ * handshake cannot be replayed. Every frame after it is authenticated (and, where Spark encrypts its own traffic,
+ * encrypted), so no frame can be injected, altered, replayed or reordered.
  */
 final class Wire {
 
     static final int MAGIC = 0x31475053; // "SPG1" read as little-endian bytes
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int NONCE_BYTES = 32;
     static final int MAC_BYTES = 32;
-    static final int HELLO_BYTES = 4 + 4 + NONCE_BYTES;
+    static final int HELLO_BYTES = 4 + 4 + 4 + NONCE_BYTES;
     static final int AUTH_BYTES = 4 + 4 + 4 + 4 + NONCE_BYTES + MAC_BYTES;
     static final int RESULT_BYTES = 4 + 4 + MAC_BYTES;
     static final int STATUS_ACCEPTED = 0;

@@ -11,6 +11,7 @@ import io.sparkgrad.trainer.metrics.RunInfo;
 import io.sparkgrad.trainer.metrics.StepMetrics;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
+import io.sparkgrad.trainer.transport.GradientTransport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -54,10 +55,15 @@ class AggregationChannelSecurityTest {
         spark.stop();
     }
 
-    /** Attacks the server from inside the driver's step loop, while the workers are connected. */
-    static final class Attacker implements MetricSink {
+    /** Probes the server from inside the driver's step loop at one step, while the workers are connected. */
+    abstract static class ProbeAtStep implements MetricSink {
+        final long at;
         InetSocketAddress server;
         final List<String> outcomes = new ArrayList<>();
+
+        ProbeAtStep(long at) {
+            this.at = at;
+        }
 
         @Override
         public void onStart(RunInfo info) {
@@ -66,9 +72,22 @@ class AggregationChannelSecurityTest {
 
         @Override
         public void onStep(StepMetrics step) {
-            if (step.globalStep() != 3) {
-                return;
+            if (step.globalStep() == at) {
+                probe();
             }
+        }
+
+        abstract void probe();
+    }
+
+    /** Attacks the server at step 3. */
+    static final class Attacker extends ProbeAtStep {
+        Attacker() {
+            super(3);
+        }
+
+        @Override
+        void probe() {
             try {
                 WorkerClient.connect(server.getHostString(), server.getPort(), new byte[32], 0, 0, 0, 7850, 2000, 2000).close();
                 outcomes.add("wrong secret accepted");
@@ -115,8 +134,12 @@ class AggregationChannelSecurityTest {
     }
 
     static TrainingResult train(ReplicaFactory model, JavaRDD<SampleBlock> data, MetricSink sink) {
+        return train(model, data, sink, new BarrierTransport());
+    }
+
+    static TrainingResult train(ReplicaFactory model, JavaRDD<SampleBlock> data, MetricSink sink, GradientTransport transport) {
         DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(model).optimizer(EngineOptimizer.adam(0.01))
-                .globalBatchSize(24).epochs(1).seed(3).workers(2).transport(new BarrierTransport()).trainingData(data)
+                .globalBatchSize(24).epochs(1).seed(3).workers(2).transport(transport).trainingData(data)
                 .consoleProgress(false);
         if (sink != null) {
             b.metricSink(sink);

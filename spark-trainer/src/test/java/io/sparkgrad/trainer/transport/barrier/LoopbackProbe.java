@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Measures the barrier transport's step round trip on this machine without Spark and without compute: workers on
@@ -42,15 +41,25 @@ public final class LoopbackProbe {
      * @param steps      measured steps (after as many warm-up steps)
      */
     public static Result measure(int workers, int parameters, int steps) {
+        return measure(workers, parameters, steps, false);
+    }
+
+    /**
+     * @param encrypted frames encrypted with AES-GCM (as where Spark encrypts its traffic) instead of authenticated
+     *                  with HMAC-SHA256
+     */
+    public static Result measure(int workers, int parameters, int steps, boolean encrypted) {
+        FrameProtection.Mode mode = encrypted ? FrameProtection.Mode.AES_GCM : FrameProtection.Mode.HMAC_SHA256;
         byte[] secret = Handshake.newSecret();
         int[] sizes = new int[workers];
         Arrays.fill(sizes, 2 * steps);
         BatchPlan plan = BatchPlan.of(sizes, workers);
-        try (AggregationServer server = new AggregationServer("127.0.0.1", secret, workers, parameters, Duration.ofSeconds(10))) {
+        try (AggregationServer server = new AggregationServer(AggregationServer.bind("127.0.0.1", ChannelPorts.ANY), secret, mode, workers,
+                parameters, Duration.ofSeconds(10))) {
             List<CompletableFuture<Void>> tasks = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 int k = w;
-                tasks.add(CompletableFuture.runAsync(() -> answer(server, secret, k, parameters)));
+                tasks.add(CompletableFuture.runAsync(() -> answer(server, secret, mode, k, parameters)));
             }
             CompletableFuture<Void> all = CompletableFuture.allOf(tasks.toArray(new CompletableFuture[0]));
             float[] params = new float[parameters];
@@ -68,27 +77,7 @@ public final class LoopbackProbe {
                         }
                         sgd.step(params, g);
                         return params;
-                    }, new JobHandle() {
-                        @Override
-                        public boolean isDone() {
-                            return all.isDone();
-                        }
-
-                        @Override
-                        public Throwable failure() {
-                            try {
-                                all.get();
-                                return null;
-                            } catch (InterruptedException | ExecutionException e) {
-                                return e;
-                            }
-                        }
-
-                        @Override
-                        public void cancel() {
-                            all.cancel(true);
-                        }
-                    });
+                    }, JobHandle.of(all));
             // Only the second half: the first half warms up the JIT.
             long[] measured = Arrays.copyOfRange(cycles, n[0] / 2, n[0]);
             Arrays.sort(measured);
@@ -99,8 +88,9 @@ public final class LoopbackProbe {
         }
     }
 
-    private static void answer(AggregationServer server, byte[] secret, int worker, int parameters) {
-        try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, worker, 0, 0, parameters, 10_000, 60_000)) {
+    private static void answer(AggregationServer server, byte[] secret, FrameProtection.Mode mode, int worker, int parameters) {
+        try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, mode, worker, 0, 0, parameters,
+                10_000, 60_000)) {
             float[] params = new float[parameters];
             float[] grad = new float[parameters];
             while (true) {
