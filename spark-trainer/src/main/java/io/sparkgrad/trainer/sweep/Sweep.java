@@ -179,8 +179,8 @@ public final class Sweep {
                     String description = "sweep trial " + t.id() + ": epochs " + (seg.fromEpoch() + 1) + "-" + seg.toEpoch()
                             + " (to milestone " + seg.toEpoch() + " of " + scheduler.maxEpochs() + ")";
                     inFlight.put(done.submit(() -> runOnSpark(jsc, seg, description)), t);
-                    progress.print();
                 }
+                progress.print();
                 if (inFlight.isEmpty()) {
                     break;
                 }
@@ -196,10 +196,9 @@ public final class Sweep {
                 }
                 epochsNow += r.epochs().size();
                 String action = apply(t, r, scheduler, objective, ready);
-                ObjectNode ev = SweepJournal.JSON.valueToTree(r);
-                ev.put("event", "segment").put("action", action);
+                ObjectNode ev = SweepJournal.JSON.createObjectNode().put("event", "segment").put("action", action);
+                ev.setAll((ObjectNode) SweepJournal.JSON.valueToTree(r));
                 journal.append(ev);
-                progress.print();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -213,7 +212,6 @@ public final class Sweep {
         double seconds = (System.nanoTime() - start) / 1e9;
         SweepResult result = SweepReport.write(spark, config, trials, out, hadoop, epochsNow, seconds);
         if (console != null) {
-            progress.print();
             console.println(result.resultLine());
         }
         return result;

@@ -34,7 +34,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  *   <li>{@code curves.png}: every trial's validation objective per epoch; a trial the scheduler stopped ends in a
  *       red cross, a completed one in a dot, the best one is drawn thick and named in the title.</li>
  *   <li>{@code params.png}: the objective at each trial's last epoch against each swept key, one panel per key sharing
- *       the objective axis; log axes for {@code loguniform} keys, named categories for choices of strings.</li>
+ *       the objective axis; log axes for {@code loguniform} keys (and for positive values spanning two decades or
+ *       more), named categories for choices of strings.</li>
  * </ul>
  */
 final class SweepCharts {
@@ -161,7 +162,7 @@ final class SweepCharts {
             ValueAxis x;
             if (!numeric) {
                 x = new SymbolAxis(key, categories.stream().map(c -> c.length() > 24 ? c.substring(0, 22) + ".." : c).toArray(String[]::new));
-            } else if (d.logScale()) {
+            } else if (d.logScale() || spansDecades(trials, key)) {
                 LogAxis log = new LogAxis(key + " (log)");
                 log.setSmallestValue(1e-12);
                 x = log;
@@ -178,6 +179,14 @@ final class SweepCharts {
                 new Font("SansSerif", Font.BOLD, 15), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
+    }
+
+    /** Positive values whose largest is 100 times the smallest (a grid of learning rates): a log axis reads better. */
+    private static boolean spansDecades(List<Trial> trials, String key) {
+        double[] v = trials.stream().mapToDouble(t -> ((Number) t.params().get(key)).doubleValue()).toArray();
+        double min = java.util.Arrays.stream(v).min().orElse(0);
+        double max = java.util.Arrays.stream(v).max().orElse(0);
+        return min > 0 && max >= 100 * min;
     }
 
     private static void style(XYPlot p) {

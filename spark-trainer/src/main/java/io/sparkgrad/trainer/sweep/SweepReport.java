@@ -9,10 +9,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -89,8 +87,9 @@ final class SweepReport {
         f.add(DataTypes.createStructField("objective", DataTypes.DoubleType, true));
         f.add(DataTypes.createStructField("error", DataTypes.StringType, true));
         for (String key : config.space().domains().keySet()) {
+            boolean integers = trials.stream().allMatch(t -> t.params().get(key) instanceof Long);
             boolean numeric = trials.stream().allMatch(t -> t.params().get(key) instanceof Number);
-            f.add(DataTypes.createStructField(column(key), numeric ? DataTypes.DoubleType : DataTypes.StringType, true));
+            f.add(DataTypes.createStructField(column(key), integers ? DataTypes.LongType : numeric ? DataTypes.DoubleType : DataTypes.StringType, true));
         }
         int max = config.scheduler().maxEpochs();
         for (int e = 1; e <= max; e++) {
@@ -119,7 +118,8 @@ final class SweepReport {
         for (String key : config.space().domains().keySet()) {
             Object p = t.params().get(key);
             DataType type = schema.apply(column(key)).dataType();
-            v.add(p == null ? null : type == DataTypes.DoubleType ? ((Number) p).doubleValue() : p.toString());
+            v.add(p == null ? null : type == DataTypes.LongType ? ((Number) p).longValue()
+                    : type == DataTypes.DoubleType ? ((Number) p).doubleValue() : p.toString());
         }
         int max = config.scheduler().maxEpochs();
         for (int e = 1; e <= max; e++) {
@@ -155,10 +155,5 @@ final class SweepReport {
         try (OutputStream o = fs.create(path, true)) {
             o.write(text.getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    /** The params a trial was given, for charts: key to value, in the space's order. */
-    static Map<String, Object> params(Trial t) {
-        return new LinkedHashMap<>(t.params());
     }
 }

@@ -128,6 +128,7 @@ class SweepSparkTest {
             assertEquals(x.status().label(), r.getString(r.fieldIndex("status")));
             assertEquals(x.epochs().size(), r.getInt(r.fieldIndex("epochs_trained")));
             assertEquals(((Number) x.params().get("optimizer.lr")).doubleValue(), r.getDouble(r.fieldIndex("optimizer_lr")));
+            assertEquals(32L, r.getLong(r.fieldIndex("training_globalBatchSize")));
             assertEquals(x.epochs().get(0).valAccuracy(), r.getDouble(r.fieldIndex("val_accuracy_e1")));
             assertEquals(x.epochs().size() >= 2, !r.isNullAt(r.fieldIndex("val_accuracy_e2")));
         }
@@ -153,6 +154,9 @@ class SweepSparkTest {
         assertTrue(last.matches("RESULT sweep trials=6 completed=\\d+ stopped=\\d+ failed=0 epochs_trained=\\d+ best_trial=" + best.id()
                 + " best_val_accuracy=0\\.\\d{4} seconds=[0-9.]+ output=\\S+"), last);
         assertTrue(ashaConsole.contains("| best trial "), ashaConsole);
+        assertTrue(ashaConsole.contains("| ETA ~"), ashaConsole);
+        assertTrue(ashaConsole.lines().anyMatch(l -> l.startsWith("sweep 6/6 | running 0 | completed " + asha.count(TrialStatus.COMPLETED)
+                + " | stopped " + asha.count(TrialStatus.STOPPED) + " | failed 0")), ashaConsole);
     }
 
     @Test
@@ -224,6 +228,17 @@ class SweepSparkTest {
                   data.split: official
                   data.dir: %s
                 """.formatted(SUBSET);
+        List<String> descriptions = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+                String d = e.properties().getProperty("spark.job.description");
+                if (d != null) {
+                    descriptions.add(d);
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         SweepResult r = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.toUri().toString())
                 .console(new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
@@ -238,6 +253,12 @@ class SweepSparkTest {
         Row failed = r.table().filter("trial = 1").first();
         assertEquals("failed", failed.getString(failed.fieldIndex("status")));
         assertTrue(failed.getString(failed.fieldIndex("error")).contains("lower optimizer.lr"));
+        spark.sparkContext().removeSparkListener(listener);
+        // Spark's job descriptions name the trial and its epochs.
+        for (int i = 0; i < 3; i++) {
+            String want = "sweep trial " + i + ": epochs 1-2";
+            assertTrue(descriptions.stream().anyMatch(d -> d.startsWith(want)), want + " not in " + descriptions);
+        }
     }
 
     /** Trial, status, epochs and every epoch's metrics: what must not change between runs. */
