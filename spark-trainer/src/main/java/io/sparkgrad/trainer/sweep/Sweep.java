@@ -209,8 +209,8 @@ public final class Sweep {
                 Parallelism.setNumThreads(driverThreads);
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        SweepResult result = SweepReport.write(spark, config, trials, out, hadoop, epochsNow, seconds);
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        SweepResult result = SweepReport.write(spark, config, trials, out, hadoop, epochsNow, trainSeconds, start);
         if (console != null) {
             console.println(result.resultLine());
         }

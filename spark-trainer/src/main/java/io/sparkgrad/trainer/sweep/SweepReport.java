@@ -41,7 +41,7 @@ final class SweepReport {
     }
 
     static SweepResult write(SparkSession spark, SweepConfig config, List<Trial> trials, Path out, Configuration conf, int epochsNow,
-                             double seconds) throws IOException {
+                             double trainSeconds, long start) throws IOException {
         Objective objective = config.objective();
         Trial best = null;
         int epochsTrained = 0;
@@ -75,7 +75,8 @@ final class SweepReport {
             writeText(fs, new Path(out, "config.yaml"), yaml);
         }
         SweepCharts.write(fs, out, config, trials);
-        return new SweepResult(trials, objective, best, epochsTrained, epochsNow, seconds, out.toString(), table);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new SweepResult(trials, objective, best, epochsTrained, epochsNow, seconds, trainSeconds, out.toString(), table);
     }
 
     static StructType schema(SweepConfig config, List<Trial> trials) {

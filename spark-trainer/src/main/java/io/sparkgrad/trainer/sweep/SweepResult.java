@@ -14,11 +14,12 @@ import org.apache.spark.sql.Row;
  * @param epochsTrained epochs trained by all trials, over all runs of the sweep (resumes included)
  * @param epochsNow     epochs trained by this run (0 for a resumed sweep that had finished)
  * @param seconds       this run's wall time
+ * @param trainSeconds  this run's wall time until its last trial finished (without writing the results)
  * @param output        the output folder
  * @param table         the trials table (as written to {@code trials.parquet} and {@code trials.csv})
  */
 public record SweepResult(List<Trial> trials, Objective objective, Trial best, int epochsTrained, int epochsNow, double seconds,
-                          String output, Dataset<Row> table) {
+                          double trainSeconds, String output, Dataset<Row> table) {
 
     public SweepResult {
         trials = List.copyOf(trials);
