@@ -38,6 +38,14 @@ public record TrialData(TensorDataset train, TensorDataset validation) {
         return LOADS.get();
     }
 
+    /**
+     * Forgets every cached data set in this JVM (a long-lived driver in local mode that is done sweeping may call it;
+     * each entry holds its images as floats, about 190 MB for all of MNIST).
+     */
+    public static void clear() {
+        CACHE.clear();
+    }
+
     /** The data of {@code c}'s {@code data.*} keys, loaded on first use in this JVM. */
     public static TrialData of(TrialConfig c, Configuration conf) {
         String key = c.dataDir() + '|' + c.split() + '|' + c.trainLimit() + '|' + c.validationLimit() + '|' + c.scaling();
