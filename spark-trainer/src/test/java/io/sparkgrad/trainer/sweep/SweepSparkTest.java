@@ -187,6 +187,16 @@ class SweepSparkTest {
         assertEquals(asha.epochsTrained(), again.epochsTrained());
         assertEquals(table(asha), table(again));
         assertEquals(asha.best().id(), again.best().id());
+        // The journal protects the folder: no silent restart over it, no resume with another sweep file.
+        java.io.IOException exists = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Sweep.builder(spark,
+                SweepConfig.parse(ASHA)).output(ashaOut.toUri().toString()).console(null).build().run());
+        assertTrue(exists.getMessage().contains("exists: resume that sweep"), exists.getMessage());
+        java.io.IOException other = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Sweep.builder(spark,
+                SweepConfig.parse(ASHA.replace("seed: 7", "seed: 8"))).output(ashaOut.toUri().toString()).resume(true).console(null).build().run());
+        assertTrue(other.getMessage().contains("belongs to a different sweep file"), other.getMessage());
+        SweepConfigException dp = org.junit.jupiter.api.Assertions.assertThrows(SweepConfigException.class, () -> Sweep.builder(spark,
+                SweepConfig.parse(ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel"))).output(ashaOut.toUri().toString()).build());
+        assertTrue(dp.getMessage().contains("data-parallel is not available yet"), dp.getMessage());
     }
 
     @Test
