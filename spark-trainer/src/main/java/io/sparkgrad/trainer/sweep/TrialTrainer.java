@@ -1,0 +1,227 @@
+package io.sparkgrad.trainer.sweep;
+
+import io.sparkgrad.data.Batch;
+import io.sparkgrad.data.DataLoader;
+import io.sparkgrad.data.TensorDataset;
+import io.sparkgrad.io.Safetensors;
+import io.sparkgrad.io.SafetensorsFile;
+import io.sparkgrad.nn.F;
+import io.sparkgrad.nn.Reduction;
+import io.sparkgrad.nn.Sequential;
+import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.optim.Adam;
+import io.sparkgrad.optim.AdamW;
+import io.sparkgrad.optim.Optimizer;
+import io.sparkgrad.optim.OptimizerState;
+import io.sparkgrad.optim.SGD;
+import io.sparkgrad.tensor.Generator;
+import io.sparkgrad.tensor.Tensor;
+import io.sparkgrad.trainer.plan.Seeds;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * One trial's model and optimizer, trained epoch by epoch with the engine alone (no Spark inside), as the tutorial's
+ * {@code fit} loop does.
+ *
+ * <p>Everything random is a pure function of the trial's seed: the initial weights come from
+ * {@code Generator(derive(seed, INIT))}; epoch {@code e}'s data order from {@code Generator(derive(seed, ORDER, e))};
+ * the dropout generator is reseeded to {@code derive(seed, DROPOUT, e)} when epoch {@code e} starts. So the random
+ * state at an epoch boundary is fully described by (seed, epoch), and a checkpoint (weights, optimizer state, epoch)
+ * continues exactly the trajectory an uninterrupted run takes.
+ */
+public final class TrialTrainer {
+    static final long INIT = 0x494E4954L;
+    static final long DROPOUT = 0x44524F50L;
+    /** Validation batch size: only memory, not results, depends on it. */
+    static final int EVAL_BATCH = 1000;
+
+    /** Checkpoint metadata keys. */
+    static final String EPOCH = "sparkgrad.sweep.epoch";
+    static final String SEED = "sparkgrad.sweep.seed";
+    static final String SPEC = "sparkgrad.spec";
+    private static final String MODEL = "model.";
+    private static final String OPTIM = "optim.";
+
+    private final TrialConfig config;
+    private final ModelSpec spec;
+    private final Sequential model;
+    private final Generator dropout = new Generator(0);
+    private final Optimizer optimizer;
+    private int epoch;
+
+    /** A fresh trial at epoch 0. */
+    public TrialTrainer(TrialConfig config) {
+        this.config = config;
+        this.spec = config.modelSpec();
+        this.model = spec.build(new Generator(Seeds.derive(config.seed(), INIT)), dropout, TrialData.INPUT_SHAPE);
+        var params = model.parameters();
+        this.optimizer = switch (config.optimizer()) {
+            case "sgd" -> SGD.builder(params).lr(config.lr()).momentum(config.momentum()).weightDecay(config.weightDecay()).build();
+            case "adam" -> Adam.builder(params).lr(config.lr()).weightDecay(config.weightDecay()).build();
+            case "adamw" -> AdamW.builder(params).lr(config.lr()).weightDecay(config.weightDecay()).build();
+            default -> throw new SweepConfigException("optimizer.name '" + config.optimizer() + "' is not allowed; allowed: sgd, adam, adamw");
+        };
+    }
+
+    /** Epochs trained so far. */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** The model (training mode after {@link #trainEpoch}, evaluation mode after {@link #evaluate}). */
+    public Sequential model() {
+        return model;
+    }
+
+    /** The model's spec. */
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Trains epoch {@code epoch() + 1} on {@code train}.
+     *
+     * @return the mean training loss of the epoch
+     * @throws TrialFailedException when a batch's loss is not finite (the learning rate is too high, most often)
+     */
+    public double trainEpoch(TensorDataset train) {
+        int e = epoch + 1;
+        model.train();
+        dropout.setSeed(Seeds.derive(config.seed(), DROPOUT, e));
+        DataLoader loader = DataLoader.builder(train).batchSize(config.globalBatchSize()).shuffle(true)
+                .generator(new Generator(Seeds.derive(config.seed(), Seeds.ORDER, e))).build();
+        double sum = 0;
+        long n = 0;
+        int b = 0;
+        for (Batch batch : loader) {
+            b++;
+            Tensor loss = F.crossEntropy(model.forward(batch.x()), batch.y());
+            float value = loss.item();
+            if (!Float.isFinite(value)) {
+                throw new TrialFailedException("training loss is " + value + " at epoch " + e + ", batch " + b + " (optimizer "
+                        + config.optimizer() + ", lr " + config.lr() + "); lower optimizer.lr");
+            }
+            loss.backward();
+            optimizer.step();
+            optimizer.zeroGrad();
+            int count = batch.x().size(0);
+            sum += (double) value * count;
+            n += count;
+        }
+        epoch = e;
+        return sum / n;
+    }
+
+    /** Validation loss (mean cross-entropy) and accuracy: {@code {loss, accuracy}}. */
+    public double[] evaluate(TensorDataset validation) {
+        model.eval();
+        double loss = 0;
+        long correct = 0;
+        int n = validation.size();
+        try (var noGrad = Tensor.noGrad()) {
+            for (int from = 0; from < n; from += EVAL_BATCH) {
+                int count = Math.min(EVAL_BATCH, n - from);
+                int[] rows = new int[count];
+                for (int i = 0; i < count; i++) {
+                    rows[i] = from + i;
+                }
+                Batch batch = validation.batch(rows);
+                Tensor logits = model.forward(batch.x());
+                loss += F.crossEntropy(logits, batch.y(), Reduction.SUM).item();
+                int[] pred = logits.argmax(1).toIntArray();
+                int[] labels = batch.y().toIntArray();
+                for (int i = 0; i < count; i++) {
+                    if (pred[i] == labels[i]) {
+                        correct++;
+                    }
+                }
+            }
+        }
+        return new double[] {loss / n, (double) correct / n};
+    }
+
+    /** The weights as a state dict (PyTorch's names), sharing the model's storage. */
+    public Map<String, Tensor> stateDict() {
+        return model.stateDict();
+    }
+
+    /**
+     * Writes weights, optimizer state, epoch and seed to {@code path} (any Hadoop file system), as one safetensors file:
+     * tensors {@code model.<name>} and {@code optim.<name>}, the optimizer's metadata under {@code optim.}. Written
+     * to a temporary name and renamed, so a reader never sees half a checkpoint.
+     */
+    public void save(Path path, Configuration conf) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> tensors.put(MODEL + k, v));
+        OptimizerState state = optimizer.stateDict();
+        state.tensors().forEach((k, v) -> tensors.put(OPTIM + k, v));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(EPOCH, Integer.toString(epoch));
+        metadata.put(SEED, Long.toString(config.seed()));
+        metadata.put(SPEC, spec.toString());
+        state.metadata().forEach((k, v) -> metadata.put(OPTIM + k, v));
+        FileSystem fs = path.getFileSystem(conf);
+        Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");
+        try (OutputStream out = fs.create(tmp, true)) {
+            Safetensors.save(tensors, metadata, out);
+        }
+        fs.delete(path, false);
+        if (!fs.rename(tmp, path)) {
+            throw new IOException("cannot rename " + tmp + " to " + path);
+        }
+    }
+
+    /** A trainer restored from a checkpoint {@link #save} wrote for the same configuration. */
+    public static TrialTrainer restore(TrialConfig config, Path path, Configuration conf) throws IOException {
+        SafetensorsFile file;
+        try (InputStream in = path.getFileSystem(conf).open(path)) {
+            file = Safetensors.read(in);
+        }
+        TrialTrainer t = new TrialTrainer(config);
+        Map<String, String> md = file.metadata();
+        if (!Long.toString(config.seed()).equals(md.get(SEED))) {
+            throw new IOException(path + " was written by a trial with seed " + md.get(SEED) + ", not " + config.seed());
+        }
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        Map<String, Tensor> optim = new LinkedHashMap<>();
+        file.tensors().forEach((k, v) -> {
+            if (k.startsWith(MODEL)) {
+                weights.put(k.substring(MODEL.length()), v);
+            } else if (k.startsWith(OPTIM)) {
+                optim.put(k.substring(OPTIM.length()), v);
+            }
+        });
+        Map<String, String> optimMeta = new LinkedHashMap<>();
+        md.forEach((k, v) -> {
+            if (k.startsWith(OPTIM)) {
+                optimMeta.put(k.substring(OPTIM.length()), v);
+            }
+        });
+        t.model.loadStateDict(weights, true);
+        t.optimizer.loadStateDict(OptimizerState.fromTensors(optim, optimMeta));
+        t.epoch = Integer.parseInt(md.get(EPOCH));
+        return t;
+    }
+
+    /** The model weights in a checkpoint, by PyTorch's names. */
+    public static Map<String, Tensor> weights(Path path, Configuration conf) throws IOException {
+        SafetensorsFile file;
+        try (InputStream in = path.getFileSystem(conf).open(path)) {
+            file = Safetensors.read(in);
+        }
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        file.tensors().forEach((k, v) -> {
+            if (k.startsWith(MODEL)) {
+                weights.put(k.substring(MODEL.length()), v);
+            }
+        });
+        return weights;
+    }
+}

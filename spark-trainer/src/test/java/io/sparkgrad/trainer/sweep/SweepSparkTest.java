@@ -1,0 +1,280 @@
+package io.sparkgrad.trainer.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.nn.spec.SavedModel;
+import io.sparkgrad.tensor.Tensor;
+import io.sparkgrad.trainer.LocalSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sweeps on local Spark over the real MNIST subset of the repository (300 training images, 200 test images used for
+ * validation), with the tutorial's logistic regression so that each test takes seconds.
+ *
+ * <p>The ASHA sweep runs one trial at a time ({@code parallelism: 1}), so its decisions are deterministic and a
+ * resumed run can be compared with the original; the NaN sweep runs two at once.
+ */
+class SweepSparkTest {
+    static final String SUBSET = Path.of("..", "data-ingest", "src", "test", "resources", "mnist-subset").toAbsolutePath().toUri().toString();
+
+    /** Learning rates: two good ones first, so that the tiny ones meet strong results at the first rung. */
+    static final String ASHA = """
+            sweep:
+              search: grid
+              seed: 7
+              objective: {metric: val_accuracy, mode: max}
+              scheduler: {name: asha, maxEpochs: 9, reductionFactor: 3, graceEpochs: 1}
+              parallelism: 1
+            space:
+              optimizer.lr: grid(0.1, 0.3, 0.00003, 0.0001, 0.03, 0.00001)
+              optimizer.momentum: 0.0
+              model: logistic
+              training.globalBatchSize: 32
+              data.split: official
+              data.dir: %s
+            """.formatted(SUBSET);
+
+    static SparkSession spark;
+    static Path ashaOut;
+    static SweepResult asha;
+    static String ashaConsole;
+    static int loadsBefore;
+    static int loadsAfter;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws Exception {
+        spark = LocalSpark.start("local[2]", "sweep-test");
+        ashaOut = dir.resolve("asha");
+        loadsBefore = TrialData.loads();
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        asha = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(ashaOut.toUri().toString())
+                .console(new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
+        loadsAfter = TrialData.loads();
+        ashaConsole = console.toString(StandardCharsets.UTF_8);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void ashaStopsTheWorstTrialsEarly() {
+        List<Trial> t = asha.trials();
+        assertEquals(6, t.size());
+        // The first trial meets no earlier result at any rung: it trains all 9 epochs.
+        assertEquals(TrialStatus.COMPLETED, t.get(0).status());
+        assertEquals(9, t.get(0).epochs().size());
+        // The three tiny learning rates are far behind at the first rung: stopped after 1 epoch.
+        for (int i : new int[] {2, 3, 5}) {
+            assertEquals(TrialStatus.STOPPED, t.get(i).status(), "trial " + i);
+            assertEquals(1, t.get(i).epochs().size(), "trial " + i);
+        }
+        int total = 0;
+        for (Trial x : t) {
+            int e = x.epochs().size();
+            total += e;
+            assertTrue(x.status() == TrialStatus.COMPLETED ? e == 9 : x.status() == TrialStatus.STOPPED && (e == 1 || e == 3),
+                    "trial " + x.id() + " " + x.status() + " after " + e + " epochs");
+            // Every stopped trial was below the best result its rung had seen before it.
+            if (x.status() == TrialStatus.STOPPED) {
+                double mine = x.last(asha.objective());
+                boolean beaten = t.subList(0, x.id()).stream()
+                        .anyMatch(y -> y.epochs().size() >= e && y.epochs().get(e - 1).valAccuracy() > mine);
+                assertTrue(beaten, "trial " + x.id() + " was stopped at epoch " + e + " without a better earlier result");
+            }
+        }
+        assertEquals(total, asha.epochsTrained());
+        assertEquals(total, asha.epochsNow());
+        assertTrue(total <= 9 * 3 + 3, "ASHA trained " + total + " epochs of 54");
+        // Each executor JVM (here: the one local JVM) read the data once for all six trials.
+        assertTrue(loadsAfter - loadsBefore <= 1, "data read " + (loadsAfter - loadsBefore) + " times");
+    }
+
+    @Test
+    void theReportedBestIsTheBestAndItsModelIsSaved() throws Exception {
+        Trial best = asha.best();
+        for (Trial x : asha.trials()) {
+            assertTrue(x.last(asha.objective()) <= best.last(asha.objective()), "trial " + x.id() + " beats the best");
+        }
+        // The table read back from Parquet and CSV agrees.
+        List<Row> rows = spark.read().parquet(ashaOut.resolve("trials.parquet").toString()).orderBy("trial").collectAsList();
+        assertEquals(6, rows.size());
+        Row top = rows.stream().max((a, b) -> Double.compare(a.getDouble(a.fieldIndex("objective")), b.getDouble(b.fieldIndex("objective")))).orElseThrow();
+        assertEquals(best.id(), top.getInt(top.fieldIndex("trial")));
+        for (Row r : rows) {
+            Trial x = asha.trials().get(r.getInt(r.fieldIndex("trial")));
+            assertEquals(x.status().label(), r.getString(r.fieldIndex("status")));
+            assertEquals(x.epochs().size(), r.getInt(r.fieldIndex("epochs_trained")));
+            assertEquals(((Number) x.params().get("optimizer.lr")).doubleValue(), r.getDouble(r.fieldIndex("optimizer_lr")));
+            assertEquals(32L, r.getLong(r.fieldIndex("training_globalBatchSize")));
+            assertEquals(x.epochs().get(0).valAccuracy(), r.getDouble(r.fieldIndex("val_accuracy_e1")));
+            assertEquals(x.epochs().size() >= 2, !r.isNullAt(r.fieldIndex("val_accuracy_e2")));
+        }
+        List<String> csv = Files.readAllLines(ashaOut.resolve("trials.csv"));
+        assertEquals(7, csv.size());
+        assertTrue(csv.get(0).startsWith("trial,status,epochs_trained,seconds,objective,error,optimizer_lr"), csv.get(0));
+        // The saved model is the best trial's: it scores its reported accuracy on the validation images.
+        SavedModel m = SavedModel.load(ashaOut.resolve("model.safetensors"));
+        assertEquals("flatten linear(10)", m.spec().toString());
+        TrialConfig tc = TrialConfig.of(best.params(), 7);
+        TrialData data = TrialData.of(tc, new Configuration());
+        TrialTrainer probe = new TrialTrainer(tc);
+        probe.model().loadStateDict(m.module().stateDict(), true);
+        assertEquals(best.last(asha.objective()), probe.evaluate(data.validation())[1]);
+        String yaml = Files.readString(ashaOut.resolve("config.yaml"));
+        assertTrue(yaml.contains("lr: " + best.params().get("optimizer.lr")), yaml);
+        for (String png : List.of("curves.png", "params.png")) {
+            byte[] b = Files.readAllBytes(ashaOut.resolve(png));
+            assertTrue(b.length > 5000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
+        }
+        String last = ashaConsole.strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertEquals(asha.resultLine(), last);
+        assertTrue(last.matches("RESULT sweep trials=6 completed=\\d+ stopped=\\d+ failed=0 epochs_trained=\\d+ best_trial=" + best.id()
+                + " best_val_accuracy=0\\.\\d{4} seconds=[0-9.]+ output=\\S+"), last);
+        assertTrue(ashaConsole.contains("| best trial "), ashaConsole);
+        assertTrue(ashaConsole.contains("| ETA ~"), ashaConsole);
+        assertTrue(ashaConsole.lines().anyMatch(l -> l.startsWith("sweep 6/6 | running 0 | completed " + asha.count(TrialStatus.COMPLETED)
+                + " | stopped " + asha.count(TrialStatus.STOPPED) + " | failed 0")), ashaConsole);
+    }
+
+    @Test
+    void aPromotedTrialContinuesExactlyAsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        Trial promoted = asha.trials().get(0);
+        assertEquals(9, promoted.epochs().size());
+        // It was trained in three segments (rungs 1 and 3, then 9), each restored from the previous checkpoint.
+        assertTrue(Files.exists(ashaOut.resolve("checkpoints/trial-0000/epoch-001.safetensors")));
+        assertTrue(Files.exists(ashaOut.resolve("checkpoints/trial-0000/epoch-003.safetensors")));
+        TrialConfig tc = TrialConfig.of(promoted.params(), 7);
+        String whole = dir.resolve("whole.safetensors").toUri().toString();
+        SegmentResult r = new TrialSegment(0, tc, 0, 9, null, whole, new HadoopConf(new Configuration())).run(1);
+        assertNull(r.error());
+        assertEquals(promoted.epochs().stream().map(e -> e.valAccuracy()).toList(), r.epochs().stream().map(e -> e.valAccuracy()).toList());
+        assertEquals(promoted.epochs().stream().map(e -> e.trainLoss()).toList(), r.epochs().stream().map(e -> e.trainLoss()).toList());
+        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(promoted.checkpoint()), new Configuration());
+        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(whole), new Configuration());
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(b.get(k).toFloatArray(), a.get(k).toFloatArray(), k + " differs bit for bit");
+        }
+    }
+
+    @Test
+    void aResumedFinishedSweepTrainsNothing() throws Exception {
+        SweepResult again = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(ashaOut.toUri().toString()).resume(true).console(null).build().run();
+        assertEquals(0, again.epochsNow());
+        assertEquals(asha.epochsTrained(), again.epochsTrained());
+        assertEquals(table(asha), table(again));
+        assertEquals(asha.best().id(), again.best().id());
+        // The journal protects the folder: no silent restart over it, no resume with another sweep file.
+        java.io.IOException exists = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Sweep.builder(spark,
+                SweepConfig.parse(ASHA)).output(ashaOut.toUri().toString()).console(null).build().run());
+        assertTrue(exists.getMessage().contains("exists: resume that sweep"), exists.getMessage());
+        java.io.IOException other = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Sweep.builder(spark,
+                SweepConfig.parse(ASHA.replace("seed: 7", "seed: 8"))).output(ashaOut.toUri().toString()).resume(true).console(null).build().run());
+        assertTrue(other.getMessage().contains("belongs to a different sweep file"), other.getMessage());
+        SweepConfigException dp = org.junit.jupiter.api.Assertions.assertThrows(SweepConfigException.class, () -> Sweep.builder(spark,
+                SweepConfig.parse(ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel"))).output(ashaOut.toUri().toString()).build());
+        assertTrue(dp.getMessage().contains("data-parallel is not available yet"), dp.getMessage());
+    }
+
+    @Test
+    void aSweepResumedAfterAKillMidRungFinishesWithTheSameTable(@TempDir Path dir) throws Exception {
+        // The journal as a driver killed while trial 0, promoted at its first rung, trained towards the second.
+        List<String> journal = Files.readAllLines(ashaOut.resolve(Sweep.JOURNAL));
+        int cut = 0;
+        for (int i = 0; i < journal.size() && cut == 0; i++) {
+            if (journal.get(i).contains("\"event\":\"segment\"")) {
+                assertTrue(journal.get(i).contains("\"action\":\"continue\""), journal.get(i));
+                cut = i + 1;
+            }
+        }
+        assertTrue(cut > 0);
+        Files.createDirectories(dir.resolve("killed"));
+        Files.write(dir.resolve("killed").resolve(Sweep.JOURNAL), journal.subList(0, cut));
+        int trainedBefore = 0;
+        for (String line : journal.subList(0, cut)) {
+            trainedBefore += line.split("\"epoch\":", -1).length - 1;
+        }
+        SweepResult resumed = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(dir.resolve("killed").toUri().toString()).resume(true)
+                .console(null).build().run();
+        assertEquals(table(asha), table(resumed));
+        assertEquals(asha.epochsTrained() - trainedBefore, resumed.epochsNow());
+    }
+
+    @Test
+    void aNanTrialIsMarkedFailedAndTheSweepFinishes(@TempDir Path dir) throws Exception {
+        String yaml = """
+                sweep:
+                  search: grid
+                  scheduler: {name: none, maxEpochs: 2}
+                  parallelism: 2
+                space:
+                  optimizer.lr: grid(0.05, 1e38, 0.1)
+                  optimizer.momentum: 0.9
+                  model: logistic
+                  training.globalBatchSize: 50
+                  data.split: official
+                  data.dir: %s
+                """.formatted(SUBSET);
+        List<String> descriptions = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+                String d = e.properties().getProperty("spark.job.description");
+                if (d != null) {
+                    descriptions.add(d);
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        SweepResult r = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.toUri().toString())
+                .console(new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
+        assertEquals(List.of(TrialStatus.COMPLETED, TrialStatus.FAILED, TrialStatus.COMPLETED), r.trials().stream().map(Trial::status).toList());
+        Trial nan = r.trials().get(1);
+        assertTrue(nan.error().contains("training loss is") && nan.error().contains("lower optimizer.lr"), nan.error());
+        assertNull(nan.checkpoint());
+        assertEquals(2, r.trials().get(0).epochs().size());
+        assertNotNull(r.best());
+        assertTrue(r.resultLine().contains("trials=3 completed=2 stopped=0 failed=1"), r.resultLine());
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("failed 1"));
+        Row failed = r.table().filter("trial = 1").first();
+        assertEquals("failed", failed.getString(failed.fieldIndex("status")));
+        assertTrue(failed.getString(failed.fieldIndex("error")).contains("lower optimizer.lr"));
+        spark.sparkContext().removeSparkListener(listener);
+        // Spark's job descriptions name the trial and its epochs.
+        for (int i = 0; i < 3; i++) {
+            String want = "sweep trial " + i + ": epochs 1-2";
+            assertTrue(descriptions.stream().anyMatch(d -> d.startsWith(want)), want + " not in " + descriptions);
+        }
+    }
+
+    /** Trial, status, epochs and every epoch's metrics: what must not change between runs. */
+    static List<String> table(SweepResult r) {
+        return r.trials().stream().map(t -> t.id() + " " + t.status() + " " + t.epochs().stream()
+                .map(e -> e.epoch() + ":" + e.trainLoss() + "/" + e.valLoss() + "/" + e.valAccuracy()).collect(Collectors.joining(",")))
+                .toList();
+    }
+}
