@@ -172,6 +172,44 @@ class Conv2dKernelTest {
         Finite.check("conv2d d/db", b, gb, () -> loss(g, x, w, b, up));
     }
 
+    /**
+     * The backward after a fused ReLU (masked on the fly on the direct path, with the bias sums taken from the
+     * masked gradient) equals the ReLU's backward followed by the plain backward, overwriting and accumulating,
+     * for every geometry and at one and two threads; a third of the outputs are forced to zero so the mask bites.
+     */
+    @Test
+    void backwardAfterReluEqualsTheMaskThenThePlainBackward() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int threads : new int[] {1, 2}) {
+            Parallelism.setNumThreads(threads);
+            for (Conv2dGeometry g : GEOMETRIES) {
+                float[] x = Reference.random(rnd, g.inputSize());
+                float[] w = Reference.random(rnd, g.weightSize());
+                float[] y = Reference.random(rnd, g.outputSize());
+                for (int i = 0; i < y.length; i += 3) {
+                    y[i] = 0f;
+                }
+                float[] gy = Reference.random(rnd, g.outputSize());
+                float[] masked = new float[gy.length];
+                ReluKernel.backward(y, 0, gy, 0, masked, 0, gy.length, false);
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] ex = filled(g.inputSize(), 0.5f);
+                    float[] ew = filled(g.weightSize(), 0.5f);
+                    float[] eb = filled(g.o(), 0.5f);
+                    Conv2dKernel.backward(g, x, 0, w, 0, masked, 0, ex, 0, ew, 0, eb, 0, accumulate);
+                    float[] gx = filled(g.inputSize(), 0.5f);
+                    float[] gw = filled(g.weightSize(), 0.5f);
+                    float[] gb = filled(g.o(), 0.5f);
+                    Conv2dKernel.backwardAfterRelu(g, x, 0, w, 0, y, 0, gy, 0, gx, 0, gw, 0, gb, 0, accumulate);
+                    String what = g + " threads=" + threads + " accumulate=" + accumulate;
+                    Reference.assertClose("grad input " + what, ex, gx, 1e-4, 1e-5);
+                    Reference.assertClose("grad weight " + what, ew, gw, 1e-4, 1e-5);
+                    Reference.assertClose("grad bias " + what, eb, gb, 1e-4, 1e-5);
+                }
+            }
+        }
+    }
+
     @Test
     void emptyBatchIsANoOp() {
         Conv2dGeometry g = Conv2dGeometry.of(0, 2, 5, 5, 3, 3, 1, 1, 1, 1);

@@ -32,7 +32,10 @@ import picocli.CommandLine.Option;
  * CNN (three Conv2d(k3, s2, p1) + ReLU, adaptive average pool, SGD lr 0.1 momentum 0.9, batch 64 and 256), after a
  * warm-up, repeated, reporting the median. One line per configuration:
  *
- * <pre>RESULT model=&lt;logistic|cnn&gt; batch=&lt;n&gt; threads=&lt;n&gt; train_samples_per_s=&lt;x&gt; eval_samples_per_s=&lt;y&gt;</pre>
+ * <pre>RESULT model=&lt;logistic|cnn&gt; batch=&lt;n&gt; threads=&lt;n&gt; train_samples_per_s=&lt;x&gt; eval_samples_per_s=&lt;y&gt; alloc_bytes_per_sample=&lt;z&gt;</pre>
+ *
+ * {@code alloc_bytes_per_sample} is what the timed training epochs allocate on the calling thread (the one that
+ * runs autograd; at 1 thread all of it), per training sample.
  *
  * Run: {@code bin/bench engine [--threads 1,2] [--repeats 3]}.
  */
@@ -98,17 +101,28 @@ public final class EngineBench implements Callable<Integer> {
         double[] train = new double[repeats];
         double[] eval = new double[repeats];
         int n = input.size(0);
+        long allocated = 0;
         for (int r = 0; r < repeats; r++) {
+            long a0 = allocatedBytes();
             long t0 = System.nanoTime();
             trainEpoch(model, opt, input, y, c.batch(), n);
             long t1 = System.nanoTime();
+            allocated += allocatedBytes() - a0;
             evalEpoch(model, input, y, c.batch(), n);
             long t2 = System.nanoTime();
             train[r] = n / ((t1 - t0) / 1e9);
             eval[r] = n / ((t2 - t1) / 1e9);
         }
-        System.out.printf("RESULT model=%s batch=%d threads=%d train_samples_per_s=%.0f eval_samples_per_s=%.0f%n",
-                c.model(), c.batch(), t, median(train), median(eval));
+        long trained = (long) repeats * (n / c.batch() * c.batch());
+        System.out.printf("RESULT model=%s batch=%d threads=%d train_samples_per_s=%.0f eval_samples_per_s=%.0f"
+                + " alloc_bytes_per_sample=%.0f%n", c.model(), c.batch(), t, median(train), median(eval),
+                (double) allocated / trained);
+    }
+
+    /** Bytes allocated so far by the calling thread (HotSpot's per-thread counter). */
+    private static long allocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        return mx.getThreadAllocatedBytes(Thread.currentThread().getId());
     }
 
     private static void trainEpoch(Module model, Optimizer opt, Tensor x, Tensor y, int batch, int n) {
