@@ -10,6 +10,12 @@ import java.util.function.IntConsumer;
  * {@code sparkgrad.threads} when it is set (a Spark task sets it to {@code spark.task.cpus}), and can be changed at
  * any time with {@link #setNumThreads(int)}. OpenBLAS, when it is the GEMM backend, is kept at the same count.
  *
+ * <p>A thread may override the count for itself with {@link #setTaskThreads(int)}: a Spark task's engine replica
+ * does, so that two tasks in one executor JVM (two runs' tasks, say) each split their kernels over their own
+ * {@code spark.task.cpus} threads without changing each other's count or the driver's. Threads without an
+ * override use the JVM's count. OpenBLAS's own pool has one count per process and follows the JVM's count only;
+ * the pure-Java GEMM, the default backend, honours the override.
+ *
  * <p>{@link #parallelFor} runs the body inline when the count is 1, when the range is smaller than the grain,
  * or when it is called from inside another parallel region (nested regions never deadlock and never
  * oversubscribe). The calling thread always takes the first chunk itself, so a region of {@code t} threads uses
@@ -36,6 +42,8 @@ public final class Parallelism {
     private static WorkerTeam team;
     /** True on pool threads and on a caller while it runs a region, so that nested regions run inline. */
     private static final ThreadLocal<Boolean> IN_REGION = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** The calling thread's own count ({@link #setTaskThreads}); 0 means none: the JVM's count applies. */
+    private static final ThreadLocal<int[]> TASK_THREADS = ThreadLocal.withInitial(() -> new int[1]);
 
     private Parallelism() {
     }
@@ -57,13 +65,19 @@ public final class Parallelism {
                 "system property " + PROPERTY + " must be a positive integer thread count, got '" + prop + "'");
     }
 
-    /** The number of threads intra-op kernels use (at least 1). */
+    /**
+     * The number of threads intra-op kernels called from this thread use (at least 1): the thread's own count when it
+     * set one with {@link #setTaskThreads(int)}, else the JVM's.
+     */
     public static int numThreads() {
-        return numThreads;
+        int own = TASK_THREADS.get()[0];
+        return own > 0 ? own : numThreads;
     }
 
     /**
-     * Sets the number of threads intra-op kernels use, and OpenBLAS's thread count with it when OpenBLAS is loaded.
+     * Sets the JVM's number of threads for intra-op kernels, and OpenBLAS's thread count with it when OpenBLAS is
+     * loaded. It applies to every thread without an override of its own, and to the calling thread, whose override
+     * (if any) it clears: the caller asked for this count.
      *
      * @param threads at least 1
      * @throws IllegalArgumentException if {@code threads < 1}
@@ -72,8 +86,29 @@ public final class Parallelism {
         if (threads < 1) {
             throw new IllegalArgumentException("setNumThreads: thread count must be >= 1, got " + threads);
         }
+        TASK_THREADS.get()[0] = 0;
         numThreads = threads;
         OpenBlasGemm.syncThreads(threads);
+    }
+
+    /**
+     * Sets the thread count of kernels called from the calling thread only (a Spark task sets its
+     * {@code spark.task.cpus}); other threads and the JVM's count are unchanged. Stays until this thread sets another,
+     * calls {@link #clearTaskThreads()} or {@link #setNumThreads(int)}.
+     *
+     * @param threads at least 1
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static void setTaskThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("setTaskThreads: thread count must be >= 1, got " + threads);
+        }
+        TASK_THREADS.get()[0] = threads;
+    }
+
+    /** Drops the calling thread's own count: it uses the JVM's again. */
+    public static void clearTaskThreads() {
+        TASK_THREADS.get()[0] = 0;
     }
 
     /** True when the current thread is already inside a parallel region (work submitted here runs inline). */
@@ -87,7 +122,7 @@ public final class Parallelism {
      * partials size them with this.
      */
     public static int chunks(int n, int grain) {
-        int t = numThreads;
+        int t = numThreads();
         if (t <= 1 || n <= 0 || IN_REGION.get()) {
             return 1;
         }
