@@ -3,8 +3,9 @@ package io.sparkgrad.kernel;
 import java.util.function.IntConsumer;
 
 /**
- * The global intra-op thread count and the small team of pool threads ({@link WorkerTeam}) that the kernels split
- * their work on.
+ * The intra-op thread count and the small teams of pool threads ({@link WorkerTeam}) that the kernels split their
+ * work on: a region takes an idle team for itself, so that regions called from different threads at once (two Spark
+ * tasks in one executor JVM) each run on their own pool threads, up to one team per core.
  *
  * <p>The count defaults to {@link Runtime#availableProcessors()}, or to the system property
  * {@code sparkgrad.threads} when it is set (a Spark task sets it to {@code spark.task.cpus}), and can be changed at
@@ -39,7 +40,15 @@ public final class Parallelism {
 
     private static final String PROPERTY = "sparkgrad.threads";
     private static volatile int numThreads = initialThreads();
-    private static WorkerTeam team;
+    /**
+     * Teams not running a region, the most recently used first (its threads are likeliest still spinning). A region
+     * takes a team for itself, so that callers on different threads (two Spark tasks in one executor) each run on
+     * their own pool threads instead of one of them running inline.
+     */
+    private static final java.util.ArrayDeque<WorkerTeam> IDLE_TEAMS = new java.util.ArrayDeque<>();
+    /** At most this many teams at once (concurrent callers beyond run inline): more would only oversubscribe. */
+    private static final int MAX_TEAMS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static int liveTeams;
     /** True on pool threads and on a caller while it runs a region, so that nested regions run inline. */
     private static final ThreadLocal<Boolean> IN_REGION = ThreadLocal.withInitial(() -> Boolean.FALSE);
     /** The calling thread's own count ({@link #setTaskThreads}); 0 means none: the JVM's count applies. */
@@ -171,11 +180,22 @@ public final class Parallelism {
             body.run(0, 0, n);
             return;
         }
+        WorkerTeam team = borrowTeam(chunks - 1);
         IN_REGION.set(Boolean.TRUE);
         try {
-            team(chunks - 1).run(n, chunks, body);
+            if (team == null) {
+                // As many teams as cores are busy with other callers' regions: run this one inline, same chunks.
+                for (int c = 0; c < chunks; c++) {
+                    body.run(c, WorkerTeam.start(n, chunks, c), WorkerTeam.start(n, chunks, c + 1));
+                }
+            } else {
+                team.run(n, chunks, body);
+            }
         } finally {
             IN_REGION.set(Boolean.FALSE);
+            if (team != null) {
+                returnTeam(team);
+            }
         }
     }
 
@@ -184,14 +204,32 @@ public final class Parallelism {
         IN_REGION.set(Boolean.TRUE);
     }
 
-    /** A team of at least {@code workers} pool threads, replacing a smaller one (which stops when idle). */
-    private static synchronized WorkerTeam team(int workers) {
-        if (team == null || team.size() < workers) {
-            if (team != null) {
-                team.shutdown();
+    /**
+     * An idle team of at least {@code workers} pool threads, for the caller alone until {@link #returnTeam}: the most
+     * recently used one that is large enough, else a new one (replacing a smaller idle one, which stops); null when
+     * {@link #MAX_TEAMS} teams are busy.
+     */
+    private static synchronized WorkerTeam borrowTeam(int workers) {
+        for (java.util.Iterator<WorkerTeam> it = IDLE_TEAMS.iterator(); it.hasNext(); ) {
+            WorkerTeam t = it.next();
+            if (t.size() >= workers) {
+                it.remove();
+                return t;
             }
-            team = new WorkerTeam(workers);
         }
-        return team;
+        if (liveTeams >= MAX_TEAMS) {
+            WorkerTeam smaller = IDLE_TEAMS.pollLast();
+            if (smaller == null) {
+                return null;
+            }
+            smaller.shutdown();
+            liveTeams--;
+        }
+        liveTeams++;
+        return new WorkerTeam(workers);
+    }
+
+    private static synchronized void returnTeam(WorkerTeam team) {
+        IDLE_TEAMS.addFirst(team);
     }
 }

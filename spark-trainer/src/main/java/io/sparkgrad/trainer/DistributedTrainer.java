@@ -64,6 +64,7 @@ public final class DistributedTrainer {
     final boolean console;
     final boolean skipNonFinite;
     final Duration stepTimeout;
+    final Duration gangTimeout;
     final Duration validationTimeout;
     final String modelSpec;
     final int evaluationChunk;
@@ -99,6 +100,7 @@ public final class DistributedTrainer {
         this.console = b.console;
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
+        this.gangTimeout = b.gangTimeout;
         this.validationTimeout = b.validationTimeout;
         this.modelSpec = b.modelSpec;
         this.evaluationChunk = b.evaluationChunk;
@@ -205,6 +207,7 @@ public final class DistributedTrainer {
         private boolean console = true;
         private boolean skipNonFinite;
         private Duration stepTimeout = Duration.ofMinutes(5);
+        private Duration gangTimeout = Duration.ofHours(1);
         private Duration validationTimeout = Duration.ofMinutes(30);
         private String modelSpec;
         private int evaluationChunk = 1024;
@@ -342,6 +345,20 @@ public final class DistributedTrainer {
         /** How long one step may take before the run fails as hung. Default 5 minutes. */
         public Builder stepTimeout(Duration timeout) {
             this.stepTimeout = Objects.requireNonNull(timeout, "stepTimeout");
+            return this;
+        }
+
+        /**
+         * How long an epoch may wait for Spark to schedule its tasks before the run fails. The barrier transport's
+         * gang of {@code workers} tasks starts only when all its slots are free at once, which other runs training on
+         * the same cluster may hold for a whole epoch of theirs: meanwhile the run waits, says "waiting for N barrier
+         * slots" in its progress, and its step timeout does not count. Default 1 hour.
+         */
+        public Builder gangSchedulingTimeout(Duration timeout) {
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("gangSchedulingTimeout must be positive, got " + timeout);
+            }
+            this.gangTimeout = timeout;
             return this;
         }
 

@@ -159,7 +159,7 @@ final class TrainingRun {
         String transport = trainer.transport.name();
         DistributedEvaluator evaluator = new DistributedEvaluator(runId, trainer.factory, trainer.evaluationChunk, trainer.validationTimeout);
         TransportContext ctx = new TransportContext(sc, runId, blocks, plan, trainer.factory, numParameters, trainer.seed,
-                trainer.stepTimeout);
+                trainer.stepTimeout, trainer.gangTimeout, this::onWaiting);
         try (TransportSession session = trainer.transport.open(ctx)) {
             RunInfo info = new RunInfo(runId, transport, trainer.workers, trainer.globalBatch, plan.steps(), trainer.epochs,
                     numParameters, session.endpoint());
@@ -217,6 +217,13 @@ final class TrainingRun {
             store.save(checkpoint(), layout);
         }
         return params;
+    }
+
+    /** The transport's report that the run waits (for barrier slots, say): every sink shows it. */
+    private void onWaiting(String message) {
+        for (MetricSink s : sinks) {
+            s.onWaiting(epoch, message);
+        }
     }
 
     /** Validates (when there is validation data), records and reports the epoch, moves on to the next and checkpoints there. */
