@@ -158,7 +158,7 @@ class ConcurrentFitsTest {
             assertTrue(built <= 1 + 2 * WORKERS, transportName + " run with lr " + lr + " built " + built + " replicas");
         }
         System.out.printf(Locale.ROOT, "concurrent fits, %s transport: %d wait reports (%s)%n", transportName, waited.size(),
-                waited.isEmpty() ? "every gang found its slots in time" : waited.get(0));
+                waited.isEmpty() ? "no wait lasted 2 s" : waited.get(0));
     }
 
     /** Every epoch's metrics that the run determines (not its timings). */
