@@ -16,9 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * the others' chunks. A region then costs about a microsecond to hand out, and an idle team costs no CPU once its
  * spin window has passed.
  *
- * <p>Callers on other threads while a region runs (two Spark tasks in one executor JVM, say) do not queue: they run
- * their chunks one after another on their own thread, with the same chunk boundaries and numbers, so results that
- * are reduced in chunk order come out the same.
+ * <p>{@link Parallelism} lends a team to one region at a time, so callers on different threads (two Spark tasks in one
+ * executor JVM, say) each get a team of their own. Should a second caller reach a team while a region runs anyway, it
+ * does not queue: it runs its chunks one after another on its own thread, with the same chunk boundaries and numbers,
+ * so results that are reduced in chunk order come out the same.
  */
 final class WorkerTeam {
     /**
@@ -28,15 +29,19 @@ final class WorkerTeam {
      */
     static final long SPIN_NANOS = 200_000;
 
+    /** Numbers the teams, for their threads' names. */
+    private static final AtomicInteger TEAMS = new AtomicInteger();
+
     private final Worker[] workers;
     private final ReentrantLock busy = new ReentrantLock();
     /** Set under {@code busy} by {@link #shutdown()}: a caller that still holds this team runs inline. */
     private boolean closed;
 
     WorkerTeam(int size) {
+        int team = TEAMS.incrementAndGet();
         workers = new Worker[size];
         for (int i = 0; i < size; i++) {
-            workers[i] = new Worker("sparkgrad-intraop-" + (i + 1));
+            workers[i] = new Worker("sparkgrad-intraop-" + team + "-" + (i + 1));
         }
     }
 

@@ -1,7 +1,6 @@
 package io.sparkgrad.trainer;
 
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
 import io.sparkgrad.trainer.metrics.MetricSink;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Synchronous data-parallel training on Spark. The driver owns the truth (weights, optimizer state, step counter,
@@ -64,12 +64,19 @@ public final class DistributedTrainer {
     final boolean console;
     final boolean skipNonFinite;
     final Duration stepTimeout;
+    final Duration gangTimeout;
     final Duration validationTimeout;
     final String modelSpec;
     final int evaluationChunk;
     final OptimizerState initialOptimizerState;
     private final String runId = "sparkgrad-" + UUID.randomUUID().toString().substring(0, 8);
-    /** Taken by the one run that is stepping {@link #optimizer}: a second fit() at the same time would share it. */
+    /** Fits of this trainer training now: a fit that starts while others train gets a run id of its own. */
+    private final AtomicInteger activeFits = new AtomicInteger();
+    private final AtomicInteger fitsStarted = new AtomicInteger();
+    /**
+     * Taken while a fit steps {@link #optimizer} itself, which happens only when its {@link DriverOptimizer#copy()}
+     * returns the same object: then a second fit at the same time is refused rather than sharing it.
+     */
     private final AtomicBoolean optimizerLent = new AtomicBoolean();
     /** The weights of the last completed fit, for {@link #evaluate(JavaRDD)}; no run reads it. */
     private volatile float[] lastParameters;
@@ -93,6 +100,7 @@ public final class DistributedTrainer {
         this.console = b.console;
         this.skipNonFinite = b.skipNonFinite;
         this.stepTimeout = b.stepTimeout;
+        this.gangTimeout = b.gangTimeout;
         this.validationTimeout = b.validationTimeout;
         this.modelSpec = b.modelSpec;
         this.evaluationChunk = b.evaluationChunk;
@@ -111,28 +119,51 @@ public final class DistributedTrainer {
 
     /**
      * Trains for the configured epochs (continuing from the newest checkpoint when {@code resume} is set). Every call
-     * is a fresh {@link TrainingRun} that starts from the optimizer state the optimizer had when the trainer was built
-     * (or the checkpoint's), so calling {@code fit()} again repeats the run rather than continuing the momentum of the
-     * previous one. Runs of different trainers may train at the same time on one SparkContext, from different
-     * threads; one trainer runs one fit at a time, since its optimizer is one object.
+     * is a fresh {@link TrainingRun} with its own copy of the optimizer ({@link DriverOptimizer#copy()}), which starts
+     * from the optimizer state the optimizer had when the trainer was built (or the checkpoint's), so calling
+     * {@code fit()} again repeats the run rather than continuing the momentum of the previous one.
+     *
+     * <p>Runs may train at the same time on one SparkContext, from different threads, of different trainers or of this
+     * one: each has its own optimizer, weights and run id (a fit that starts while another fit of this trainer trains
+     * gets {@code <runId>-fit<k>}, for its job groups and executor replica pools). Two fits of one trainer with a
+     * checkpoint folder cannot train at the same time (they would write one folder), nor can two whose optimizer's
+     * {@code copy()} returns itself.
      *
      * @throws TrainingException     when a step times out, the Spark job fails for good, or a step is not finite
-     * @throws IllegalStateException when this trainer is already fitting in another thread
+     * @throws IllegalStateException when this trainer is already fitting in another thread and either has a checkpoint
+     *                               folder or an optimizer that cannot be copied
      */
     public TrainingResult fit() {
-        if (!optimizerLent.compareAndSet(false, true)) {
-            throw new IllegalStateException("DistributedTrainer " + runId + " is already fitting in another thread, and its "
-                    + optimizer.name() + " optimizer is one object that two runs would share: build one trainer, with its own "
-                    + "optimizer, per run that trains at the same time");
-        }
-        int engineThreads = Parallelism.numThreads();
+        int active = activeFits.incrementAndGet();
+        boolean lent = false;
         try {
-            TrainingResult result = TrainingRun.fit(this);
+            if (active > 1 && checkpointDir != null) {
+                throw new IllegalStateException("DistributedTrainer " + runId + " is already fitting in another thread and writes its "
+                        + "checkpoints to " + checkpointDir + ": two runs at the same time would write one folder. Build one trainer "
+                        + "per concurrent run, each with its own checkpointDir");
+            }
+            DriverOptimizer own = optimizer.copy();
+            if (own == optimizer) {
+                lent = optimizerLent.compareAndSet(false, true);
+                if (!lent) {
+                    throw new IllegalStateException("DistributedTrainer " + runId + " is already fitting in another thread, and its "
+                            + optimizer.name() + " optimizer's copy() returns itself, so two runs would share one optimizer state: "
+                            + "implement copy() or build one trainer, with its own optimizer, per concurrent run");
+                }
+            } else if (!own.name().equals(optimizer.name()) || !own.config().equals(optimizer.config())) {
+                throw new IllegalStateException("the " + optimizer.name() + " optimizer's copy() is a different optimizer: "
+                        + own.name() + " " + own.config() + " instead of " + optimizer.name() + " " + optimizer.config());
+            }
+            int k = fitsStarted.incrementAndGet();
+            String id = active == 1 ? runId : runId + "-fit" + k;
+            TrainingResult result = TrainingRun.fit(this, id, own);
             lastParameters = result.parameters().clone();
             return result;
         } finally {
-            restoreEngineThreads(engineThreads);
-            optimizerLent.set(false);
+            if (lent) {
+                optimizerLent.set(false);
+            }
+            activeFits.decrementAndGet();
         }
     }
 
@@ -140,12 +171,10 @@ public final class DistributedTrainer {
     public StepStats evaluate(JavaRDD<SampleBlock> data, float[] parameters) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
         sc.setJobGroup(runId + "-evaluate", "Sparkgrad evaluation of " + parameters.length + " parameters", true);
-        int engineThreads = Parallelism.numThreads();
         try {
             return new DistributedEvaluator(runId, factory, evaluationChunk).evaluate(data, parameters);
         } finally {
             sc.clearJobGroup();
-            restoreEngineThreads(engineThreads);
         }
     }
 
@@ -156,17 +185,6 @@ public final class DistributedTrainer {
             throw new IllegalStateException("evaluate(data) needs a completed fit(); pass the weights with evaluate(data, parameters)");
         }
         return evaluate(data, last);
-    }
-
-    /**
-     * In local mode the tasks run in the driver's JVM, and an engine replica sets the JVM's engine thread count to the
-     * task's {@code spark.task.cpus} while it computes (see {@code ModuleReplica}); once the run's tasks are done the
-     * driver's own count comes back, so code that runs on the driver after {@code fit()} keeps its threads.
-     */
-    private static void restoreEngineThreads(int threads) {
-        if (Parallelism.numThreads() != threads) {
-            Parallelism.setNumThreads(threads);
-        }
     }
 
     /** Configures a {@link DistributedTrainer}. */
@@ -190,6 +208,7 @@ public final class DistributedTrainer {
         private boolean console = true;
         private boolean skipNonFinite;
         private Duration stepTimeout = Duration.ofMinutes(5);
+        private Duration gangTimeout = Duration.ofHours(1);
         private Duration validationTimeout = Duration.ofMinutes(30);
         private String modelSpec;
         private int evaluationChunk = 1024;
@@ -333,6 +352,20 @@ public final class DistributedTrainer {
         /** How long one step may take before the run fails as hung. Default 5 minutes. */
         public Builder stepTimeout(Duration timeout) {
             this.stepTimeout = Objects.requireNonNull(timeout, "stepTimeout");
+            return this;
+        }
+
+        /**
+         * How long an epoch may wait for Spark to schedule its tasks before the run fails. The barrier transport's
+         * gang of {@code workers} tasks starts only when all its slots are free at once, which other runs training on
+         * the same cluster may hold for a whole epoch of theirs: meanwhile the run waits, says "waiting for N barrier
+         * slots" in its progress, and its step timeout does not count. Default 1 hour.
+         */
+        public Builder gangSchedulingTimeout(Duration timeout) {
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("gangSchedulingTimeout must be positive, got " + timeout);
+            }
+            this.gangTimeout = timeout;
             return this;
         }
 

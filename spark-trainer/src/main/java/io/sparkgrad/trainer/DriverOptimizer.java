@@ -31,6 +31,14 @@ public interface DriverOptimizer {
      */
     void restore(OptimizerState state);
 
+    /**
+     * A new optimizer with this one's configuration (update rule, hyperparameters, schedule) and the state of one that
+     * has not stepped yet; this one is unchanged. Every {@code fit()} steps its own copy, so that runs training at the
+     * same time never share state. An implementation that cannot copy itself may return {@code this}: the trainer then
+     * refuses a second concurrent fit instead of sharing it.
+     */
+    DriverOptimizer copy();
+
     /** Short name of the update rule, e.g. {@code sgd} or {@code adam}. */
     String name();
 

@@ -33,7 +33,9 @@ import java.util.Map;
  * One {@code fit()} of a {@link DistributedTrainer}: the driver's mutable state from the first step to the result.
  * The trainer is the configuration (immutable, reused by every fit); each fit makes a fresh run, which owns the
  * weights, the step counters, the epoch's totals, the completed epochs, its console progress and its checkpoint
- * store, and drives the optimizer it was lent. The transport session it opens is its own too.
+ * store, and its own copy of the trainer's optimizer ({@link DriverOptimizer#copy()}), so that runs of one trainer may
+ * train at the same time. The transport session it opens is its own too, and so is its run id (job groups, the
+ * executors' replica pools).
  *
  * <p>The driver owns the truth: every step the transport hands {@link #onStep} the summed gradient of the global
  * batch, the run checks that it is the step it expects, applies it ({@link DriverStep}) and returns the next weights.
@@ -47,6 +49,10 @@ final class TrainingRun {
             "optimizer", "optimizer_config");
 
     private final DistributedTrainer trainer;
+    /** This run's id: the trainer's, or a derived one when other runs of the trainer train at the same time. */
+    private final String runId;
+    /** This run's optimizer, a copy of the trainer's: never shared with another run. */
+    private final DriverOptimizer optimizer;
     private final JavaSparkContext sc;
     private final JavaRDD<SampleBlock> blocks;
     private final JavaRDD<SampleBlock> validation;
@@ -67,9 +73,11 @@ final class TrainingRun {
     private final List<EpochStats> history = new ArrayList<>();
     private EpochTotals totals;
 
-    private TrainingRun(DistributedTrainer trainer, JavaRDD<SampleBlock> blocks, JavaRDD<SampleBlock> validation,
-                        List<ParameterSlice> layout, float[] params) {
+    private TrainingRun(DistributedTrainer trainer, String runId, DriverOptimizer optimizer, JavaRDD<SampleBlock> blocks,
+                        JavaRDD<SampleBlock> validation, List<ParameterSlice> layout, float[] params) {
         this.trainer = trainer;
+        this.runId = runId;
+        this.optimizer = optimizer;
         this.sc = JavaSparkContext.fromSparkContext(blocks.context());
         this.blocks = blocks;
         this.validation = validation;
@@ -82,9 +90,9 @@ final class TrainingRun {
         this.store = trainer.checkpointDir == null ? null
                 : new CheckpointStore(trainer.checkpointDir, sc.hadoopConfiguration(), trainer.keepCheckpoints)
                         .forRun(trainer.runId(), RunFingerprint.of(trainer.modelSpec, layout, sizes,
-                                Blocks.sampleHash(blocks), trainer.optimizer.name(), trainer.optimizer.config(), trainer.seed,
+                                Blocks.sampleHash(blocks), optimizer.name(), optimizer.config(), trainer.seed,
                                 trainer.globalBatch), trainer.resume);
-        this.driverStep = new DriverStep(trainer.optimizer, trainer.globalBatch, plan.steps(), trainer.skipNonFinite);
+        this.driverStep = new DriverStep(optimizer, trainer.globalBatch, plan.steps(), trainer.skipNonFinite);
         List<MetricSink> all = new ArrayList<>();
         if (trainer.console) {
             all.add(ConsoleProgress.stdout());
@@ -96,8 +104,11 @@ final class TrainingRun {
     /**
      * Trains {@code trainer}'s configuration once: lays out the data one block per worker, starts from the optimizer
      * state of build time (or the newest checkpoint's, on resume) and runs the remaining epochs.
+     *
+     * @param runId     this run's id (job groups, executor replica pools), unique among the runs training now
+     * @param optimizer this run's own optimizer, of the trainer's configuration
      */
-    static TrainingResult fit(DistributedTrainer trainer) {
+    static TrainingResult fit(DistributedTrainer trainer, String runId, DriverOptimizer optimizer) {
         List<ParameterSlice> layout;
         float[] params;
         try (ReplicaModel probe = trainer.factory.create(1)) {
@@ -120,7 +131,7 @@ final class TrainingRun {
             validation = validation.persist(StorageLevel.MEMORY_ONLY());
         }
         try {
-            return new TrainingRun(trainer, blocks, validation, layout, params).train();
+            return new TrainingRun(trainer, runId, optimizer, blocks, validation, layout, params).train();
         } finally {
             // Spark's unpersist waits on an RPC, which fails at once in an interrupted thread: set the interrupt aside
             // so an interrupted run still releases its cached blocks, then restore it.
@@ -130,7 +141,7 @@ final class TrainingRun {
                 if (persistedValidation) {
                     validation.unpersist(false);
                 }
-                ReplicaPool.dropRun(trainer.runId());
+                ReplicaPool.dropRun(runId);
             } finally {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -140,16 +151,15 @@ final class TrainingRun {
     }
 
     private TrainingResult train() {
-        trainer.optimizer.restore(trainer.initialOptimizerState);
+        optimizer.restore(trainer.initialOptimizerState);
         if (trainer.resume && store != null) {
             store.latest(layout, numParameters).ifPresentOrElse(this::resumeFrom,
                     () -> LOG.warn("Sparkgrad: resume requested but {} holds no checkpoint; starting from scratch", store.location()));
         }
-        String runId = trainer.runId();
         String transport = trainer.transport.name();
         DistributedEvaluator evaluator = new DistributedEvaluator(runId, trainer.factory, trainer.evaluationChunk, trainer.validationTimeout);
         TransportContext ctx = new TransportContext(sc, runId, blocks, plan, trainer.factory, numParameters, trainer.seed,
-                trainer.stepTimeout);
+                trainer.stepTimeout, trainer.gangTimeout, this::onWaiting);
         try (TransportSession session = trainer.transport.open(ctx)) {
             RunInfo info = new RunInfo(runId, transport, trainer.workers, trainer.globalBatch, plan.steps(), trainer.epochs,
                     numParameters, session.endpoint());
@@ -209,13 +219,20 @@ final class TrainingRun {
         return params;
     }
 
+    /** The transport's report that the run waits (for barrier slots, say): every sink shows it. */
+    private void onWaiting(String message) {
+        for (MetricSink s : sinks) {
+            s.onWaiting(epoch, message);
+        }
+    }
+
     /** Validates (when there is validation data), records and reports the epoch, moves on to the next and checkpoints there. */
     private void endEpoch(DistributedEvaluator evaluator) {
         double vLoss = Double.NaN;
         double vAcc = Double.NaN;
         double vSeconds = 0;
         if (validation != null) {
-            sc.setJobGroup(trainer.runId() + "-validation-" + (epoch + 1),
+            sc.setJobGroup(runId + "-validation-" + (epoch + 1),
                     "Sparkgrad validation after epoch " + (epoch + 1) + "/" + trainer.epochs, true);
             long v0 = System.nanoTime();
             StepStats v = evaluator.evaluate(validation, params);
@@ -237,7 +254,7 @@ final class TrainingRun {
     }
 
     private Checkpoint checkpoint() {
-        return new Checkpoint(epoch, stepInEpoch, globalStep, trainer.seed, params, trainer.optimizer.state(), partial, history, config);
+        return new Checkpoint(epoch, stepInEpoch, globalStep, trainer.seed, params, optimizer.state(), partial, history, config);
     }
 
     private void resumeFrom(Checkpoint c) {
@@ -251,7 +268,7 @@ final class TrainingRun {
             }
         }
         params = c.parameters();
-        trainer.optimizer.restore(c.optimizer());
+        optimizer.restore(c.optimizer());
         epoch = c.epoch();
         stepInEpoch = c.stepInEpoch();
         globalStep = c.globalStep();

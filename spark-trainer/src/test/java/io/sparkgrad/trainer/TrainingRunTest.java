@@ -13,8 +13,19 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
+import io.sparkgrad.optim.OptimizerState;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Each {@code fit()} is its own {@link TrainingRun}: two trainers on one SparkContext, trained from two driver
- * threads at once, take exactly the steps each takes alone; one trainer refuses a second fit while it trains.
+ * threads at once, take exactly the steps each takes alone; so do two fits of one trainer at once, each with its own
+ * optimizer copy and run id, unless they would share a checkpoint folder or an optimizer that cannot copy itself.
  */
 class TrainingRunTest {
 
@@ -79,7 +91,88 @@ class TrainingRunTest {
     }
 
     @Test
-    void oneTrainerRefusesASecondFitWhileItTrainsAndFitsAgainAfterwards() {
+    void oneTrainerFittingFromTwoThreadsAtOnceGivesTwoIdenticalResultsEqualToItsRunAlone() throws Exception {
+        AtomicBoolean meet = new AtomicBoolean();
+        CyclicBarrier bothStarted = new CyclicBarrier(2);
+        Set<String> runIds = ConcurrentHashMap.newKeySet();
+        MetricSink startTogether = new MetricSink() {
+            @Override
+            public void onStart(RunInfo info) {
+                runIds.add(info.runId());
+                if (meet.get()) {
+                    // Neither run takes a step before the other has started: they train at the same time.
+                    try {
+                        bothStarted.await(60, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the other fit did not start", e);
+                    }
+                }
+            }
+        };
+        DistributedTrainer trainer = builder(7, EngineOptimizer.sgdMomentum(0.1, 0.9), new BarrierTransport()).metricSink(startTogether).build();
+        TrainingResult alone = trainer.fit();
+        runIds.clear();
+        meet.set(true);
+        ExecutorService drivers = Executors.newFixedThreadPool(2);
+        try {
+            Future<TrainingResult> a = drivers.submit(trainer::fit);
+            Future<TrainingResult> b = drivers.submit(trainer::fit);
+            for (TrainingResult r : List.of(a.get(), b.get())) {
+                assertArrayEquals(alone.parameters(), r.parameters(), 0f, "a concurrent fit of the same trainer differs from its fit alone");
+                assertEquals(alone.history().stream().map(e -> List.of(e.trainLoss(), e.trainAccuracy(), e.validationLoss())).toList(),
+                        r.history().stream().map(e -> List.of(e.trainLoss(), e.trainAccuracy(), e.validationLoss())).toList());
+            }
+        } finally {
+            drivers.shutdownNow();
+        }
+        assertEquals(2, runIds.size(), "each concurrent fit has its own run id (job groups, replica pools): " + runIds);
+        assertTrue(runIds.contains(trainer.runId()), runIds.toString());
+    }
+
+    @Test
+    void aSecondFitAtOnceIsRefusedWhenItWouldShareACheckpointFolderOrAnOptimizerThatCannotCopy(@TempDir Path dir) {
+        String folder = secondFitDuring(builder(7, EngineOptimizer.sgdMomentum(0.1, 0.9), new BarrierTransport())
+                .checkpointDir(dir.resolve("ckpt").toUri().toString()));
+        assertTrue(folder.contains("already fitting in another thread") && folder.contains("ckpt") && folder.contains("one folder"), folder);
+
+        EngineOptimizer sgd = EngineOptimizer.sgdMomentum(0.1, 0.9);
+        DriverOptimizer uncopyable = new DriverOptimizer() {
+            @Override
+            public void step(float[] params, float[] meanGrad) {
+                sgd.step(params, meanGrad);
+            }
+
+            @Override
+            public OptimizerState state() {
+                return sgd.state();
+            }
+
+            @Override
+            public void restore(OptimizerState state) {
+                sgd.restore(state);
+            }
+
+            @Override
+            public DriverOptimizer copy() {
+                return this;
+            }
+
+            @Override
+            public String name() {
+                return sgd.name();
+            }
+
+            @Override
+            public Map<String, Object> config() {
+                return sgd.config();
+            }
+        };
+        String shared = secondFitDuring(builder(7, uncopyable, new BarrierTransport()));
+        assertTrue(shared.contains("already fitting in another thread") && shared.contains("copy() returns itself"), shared);
+    }
+
+    /** Fits once, starting a second fit of the same trainer while the first runs; returns why the second was refused. */
+    static String secondFitDuring(DistributedTrainer.Builder b) {
         AtomicReference<Throwable> second = new AtomicReference<>();
         AtomicReference<DistributedTrainer> self = new AtomicReference<>();
         MetricSink startsAnotherFit = new MetricSink() {
@@ -100,16 +193,10 @@ class TrainingRunTest {
                 }
             }
         };
-        DistributedTrainer trainer = builder(7, EngineOptimizer.sgdMomentum(0.1, 0.9), new BarrierTransport()).epochs(1)
-                .metricSink(startsAnotherFit).build();
+        DistributedTrainer trainer = b.epochs(1).metricSink(startsAnotherFit).build();
         self.set(trainer);
         TrainingResult first = trainer.fit();
-        IllegalStateException e = assertInstanceOf(IllegalStateException.class, second.get());
-        assertTrue(e.getMessage().contains("already fitting in another thread") && e.getMessage().contains("sgd optimizer"), e.getMessage());
-        assertEquals(List.of(0), first.history().stream().map(EpochStats::epoch).toList());
-        // The refused call changed nothing: the trainer fits again, and the second fit inside it is refused again.
-        second.set(null);
-        assertArrayEquals(first.parameters(), trainer.fit().parameters(), 0f);
-        assertInstanceOf(IllegalStateException.class, second.get());
+        assertEquals(List.of(0), first.history().stream().map(EpochStats::epoch).toList(), "the first fit trained");
+        return assertInstanceOf(IllegalStateException.class, second.get()).getMessage();
     }
 }

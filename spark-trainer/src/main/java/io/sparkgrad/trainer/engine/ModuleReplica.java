@@ -21,13 +21,12 @@ import java.util.List;
  * buffer each ({@link FlatParameters}), trained with a summed cross-entropy so that the gradient it reports is the
  * sum of the per-sample gradients, as exact data parallelism needs.
  *
- * <p><b>Threads.</b> The engine's intra-op thread count ({@link Parallelism}) is one setting per JVM. A replica
- * applies its own count ({@code threads}: the task's {@code spark.task.cpus} on an executor) at the start of every
- * gradient and evaluation call, not when it is built: replicas come from a per-JVM pool and may be reused by later
- * tasks, and the driver builds a probe replica (with 1 thread) only to read the initial weights, which must not turn
- * the driver's own engine down to one thread. On an executor every task asks for the same count, so the setting is
- * stable; in local mode the tasks run in the driver's JVM, and {@code DistributedTrainer} puts the driver's count back
- * when a run or an evaluation ends.
+ * <p><b>Threads.</b> A replica sets the engine's intra-op thread count ({@link Parallelism}) of the calling thread
+ * to its own ({@code threads}: the task's {@code spark.task.cpus} on an executor) at the start of every gradient and
+ * evaluation call, not when it is built: replicas come from a per-JVM pool and may be reused by later tasks, and the
+ * driver builds a probe replica (with 1 thread) only to read the initial weights. The count is the task thread's
+ * own ({@link Parallelism#setTaskThreads}), not the JVM's: two runs' tasks in one executor each compute with their
+ * own count, and in local mode the driver's count is never touched.
  */
 public final class ModuleReplica implements ReplicaModel {
     private static final int EVAL_CHUNK = 1024;
@@ -164,11 +163,12 @@ public final class ModuleReplica implements ReplicaModel {
         return slices;
     }
 
-    /** Sets the JVM's engine thread count to this replica's (a volatile read when it is already so). */
+    /**
+     * Sets the calling thread's engine thread count to this replica's (its task's {@code spark.task.cpus}); the JVM's
+     * count and other threads' (another run's task in the same executor, the driver in local mode) are left alone.
+     */
     private void useThreads() {
-        if (Parallelism.numThreads() != threads) {
-            Parallelism.setNumThreads(threads);
-        }
+        Parallelism.setTaskThreads(threads);
     }
 
     /** The samples {@code order[from..from+count)} copied into reused buffers, as an [N, ...sample shape] tensor. */

@@ -87,6 +87,15 @@ public final class ConsoleProgress implements MetricSink {
         }
     }
 
+    @Override
+    public void onWaiting(int epoch, String message) {
+        if (barShown) {
+            out.println();
+            barShown = false;
+        }
+        out.println(String.format(Locale.ROOT, "epoch %d/%d %s", epoch + 1, epochs, message));
+    }
+
     String line(int epoch, int done, long now) {
         double elapsed = (now - epochStart) / 1e9;
         int ran = done - firstStep;

@@ -70,7 +70,15 @@ public final class JsonLinesSink implements MetricSink {
                 finite(e.validationSeconds()), finite(e.overheadP50Millis()), finite(e.overheadP95Millis())));
     }
 
-    // The three kinds of line; the JSON keys are the component names in snake case, in this order.
+    @Override
+    public void onWaiting(int epoch, String message) {
+        write(new WaitLine("waiting", System.currentTimeMillis(), epoch, message));
+    }
+
+    // The four kinds of line; the JSON keys are the component names in snake case, in this order.
+    private record WaitLine(String event, long time, int epoch, String message) {
+    }
+
     private record StartLine(String event, long time, String run, String transport, int workers, int globalBatch,
                              int stepsPerEpoch, int epochs, int parameters) {
     }

@@ -20,6 +20,13 @@ public interface MetricSink extends AutoCloseable {
     default void onStep(StepMetrics step) {
     }
 
+    /**
+     * The run is waiting, not training, and says for what: e.g. "waiting for 2 barrier slots" while Spark cannot yet
+     * schedule its epoch's barrier gang because other runs hold the task slots. Repeated while the wait lasts.
+     */
+    default void onWaiting(int epoch, String message) {
+    }
+
     /** An epoch ended, validation included. */
     default void onEpochEnd(EpochStats stats) {
     }

@@ -88,6 +88,12 @@ public final class EngineOptimizer implements DriverOptimizer {
         return new EngineOptimizer(name, c, build, o -> new CosineAnnealingLR(o, tMax, etaMin));
     }
 
+    /** A fresh optimizer of this configuration (schedule included) that has not stepped; this one is unchanged. */
+    @Override
+    public EngineOptimizer copy() {
+        return new EngineOptimizer(name, config, build, schedule);
+    }
+
     /** PyTorch's SGD: {@code torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov)}. */
     public static EngineOptimizer sgd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         Map<String, Object> c = new LinkedHashMap<>();

@@ -17,24 +17,42 @@ import java.util.Map;
  *
  * <p>This is the module's one piece of static mutable state, on purpose: executors keep nothing else between
  * tasks. A replica is handed to one task at a time; a task that fails discards its replica instead of returning
- * it, so a replica in an unknown state is never reused. Only the most recent {@value #RUNS_KEPT} runs keep idle
- * replicas; older runs' replicas are closed when a new run first asks for one.
+ * it, so a replica in an unknown state is never reused.
+ *
+ * <p>Many runs may train at once in one driver (a sweep, a {@code CrossValidator} with parallelism), and their tasks
+ * share executors, so the pool keeps replicas for any number of runs, within bounds: at most {@value #IDLE_PER_RUN}
+ * idle replicas per run, at most {@value #MAX_IDLE} in all, and idle replicas' parameters within an eighth of the
+ * heap. When a bound is passed, the runs used least recently lose their idle replicas first; a run that has not used
+ * the pool for {@value #IDLE_RUN_MINUTES} minutes has ended (a live run uses it every step or epoch) and is dropped.
+ * The driver drops a run's replicas in its own JVM when the run ends ({@link #dropRun}); executors rely on the bounds.
  */
 public final class ReplicaPool {
 
-    static final int RUNS_KEPT = 2;
-    private static final int IDLE_PER_RUN = 16;
-    private static final int ORDERS_KEPT = 64;
+    static final int IDLE_PER_RUN = 16;
+    static final int MAX_IDLE = 64;
+    static final int IDLE_RUN_MINUTES = 10;
+    private static final long IDLE_RUN_NANOS = IDLE_RUN_MINUTES * 60_000_000_000L;
+    /** What idle replicas may hold, counting each replica's parameters and gradients as floats. */
+    private static final long IDLE_BYTES_BUDGET = Runtime.getRuntime().maxMemory() / 8;
+    private static final int ORDERS_KEPT = 256;
 
     private static final Object LOCK = new Object();
-    /** Insertion-ordered by first use, so the eldest run is evicted first. */
-    private static final LinkedHashMap<String, ArrayDeque<ReplicaModel>> IDLE = new LinkedHashMap<>();
+    /** Access-ordered: the run used least recently comes first, and is evicted first. */
+    private static final LinkedHashMap<String, RunReplicas> IDLE = new LinkedHashMap<>(16, 0.75f, true);
+    private static int idleTotal;
+    private static long idleBytes;
     private static final LinkedHashMap<String, int[]> ORDERS = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, int[]> eldest) {
             return size() > ORDERS_KEPT;
         }
     };
+
+    /** One run's idle replicas and when the run last used the pool. */
+    private static final class RunReplicas {
+        final ArrayDeque<ReplicaModel> idle = new ArrayDeque<>();
+        long lastUse = System.nanoTime();
+    }
 
     private ReplicaPool() {
     }
@@ -44,39 +62,86 @@ public final class ReplicaPool {
         List<ReplicaModel> evicted = new ArrayList<>();
         ReplicaModel found = null;
         synchronized (LOCK) {
-            ArrayDeque<ReplicaModel> idle = IDLE.get(runId);
-            if (idle == null) {
-                idle = new ArrayDeque<>();
-                IDLE.put(runId, idle);
-                Iterator<Map.Entry<String, ArrayDeque<ReplicaModel>>> it = IDLE.entrySet().iterator();
-                while (IDLE.size() > RUNS_KEPT && it.hasNext()) {
-                    Map.Entry<String, ArrayDeque<ReplicaModel>> e = it.next();
-                    if (!e.getKey().equals(runId)) {
-                        evicted.addAll(e.getValue());
-                        it.remove();
-                    }
-                }
-            } else {
-                found = idle.pollFirst();
+            RunReplicas run = IDLE.computeIfAbsent(runId, k -> new RunReplicas());
+            run.lastUse = System.nanoTime();
+            found = run.idle.pollFirst();
+            if (found != null) {
+                forget(found);
             }
+            evictEnded(runId, evicted);
         }
         evicted.forEach(ReplicaPool::closeQuietly);
         return found != null ? found : factory.create(threads);
     }
 
-    /** Returns a healthy replica to the pool of run {@code runId}. */
+    /** Returns a healthy replica to the pool of run {@code runId}; closes it instead when the pool is full. */
     public static void release(String runId, ReplicaModel replica) {
+        List<ReplicaModel> evicted = new ArrayList<>();
         boolean kept = false;
         synchronized (LOCK) {
-            ArrayDeque<ReplicaModel> idle = IDLE.get(runId);
-            if (idle != null && idle.size() < IDLE_PER_RUN) {
-                idle.addFirst(replica);
-                kept = true;
+            RunReplicas run = IDLE.get(runId);
+            long bytes = bytes(replica);
+            if (run != null && run.idle.size() < IDLE_PER_RUN && bytes <= IDLE_BYTES_BUDGET) {
+                run.lastUse = System.nanoTime();
+                // Make room by evicting the runs used least recently (never this one): a live run keeps its replicas.
+                Iterator<Map.Entry<String, RunReplicas>> it = IDLE.entrySet().iterator();
+                while ((idleTotal + 1 > MAX_IDLE || idleBytes + bytes > IDLE_BYTES_BUDGET) && it.hasNext()) {
+                    Map.Entry<String, RunReplicas> e = it.next();
+                    if (!e.getKey().equals(runId)) {
+                        takeAll(e.getValue(), evicted);
+                        it.remove();
+                    }
+                }
+                if (idleTotal + 1 <= MAX_IDLE && idleBytes + bytes <= IDLE_BYTES_BUDGET) {
+                    run.idle.addFirst(replica);
+                    idleTotal++;
+                    idleBytes += bytes;
+                    kept = true;
+                }
             }
+            evictEnded(runId, evicted);
         }
+        evicted.forEach(ReplicaPool::closeQuietly);
         if (!kept) {
             closeQuietly(replica);
         }
+    }
+
+    /** Drops runs that have not used the pool for {@link #IDLE_RUN_MINUTES} minutes; called under {@link #LOCK}. */
+    private static void evictEnded(String current, List<ReplicaModel> evicted) {
+        long now = System.nanoTime();
+        Iterator<Map.Entry<String, RunReplicas>> it = IDLE.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, RunReplicas> e = it.next();
+            if (now - e.getValue().lastUse <= IDLE_RUN_NANOS) {
+                break; // access order: every later run was used more recently
+            }
+            if (!e.getKey().equals(current)) {
+                takeAll(e.getValue(), evicted);
+                it.remove();
+                String prefix = e.getKey() + "/";
+                ORDERS.keySet().removeIf(k -> k.startsWith(prefix));
+            }
+        }
+    }
+
+    private static void takeAll(RunReplicas run, List<ReplicaModel> out) {
+        for (ReplicaModel m : run.idle) {
+            forget(m);
+            out.add(m);
+        }
+        run.idle.clear();
+    }
+
+    /** Takes a replica out of the totals (it leaves the pool). */
+    private static void forget(ReplicaModel m) {
+        idleTotal--;
+        idleBytes -= bytes(m);
+    }
+
+    /** A replica's parameters and gradients, as floats: what an idle one holds at least. */
+    private static long bytes(ReplicaModel m) {
+        return 2L * Float.BYTES * m.numParameters();
     }
 
     /** Closes a replica that must not be reused (its task failed). */
@@ -86,21 +151,29 @@ public final class ReplicaPool {
 
     /** Closes and forgets the idle replicas of run {@code runId} in this JVM (the driver calls it when a run ends). */
     public static void dropRun(String runId) {
-        ArrayDeque<ReplicaModel> idle;
+        List<ReplicaModel> idle = new ArrayList<>();
         synchronized (LOCK) {
-            idle = IDLE.remove(runId);
+            RunReplicas run = IDLE.remove(runId);
+            if (run != null) {
+                takeAll(run, idle);
+            }
             ORDERS.keySet().removeIf(k -> k.startsWith(runId + "/"));
         }
-        if (idle != null) {
-            idle.forEach(ReplicaPool::closeQuietly);
-        }
+        idle.forEach(ReplicaPool::closeQuietly);
     }
 
     /** Number of idle replicas held for run {@code runId} in this JVM. */
     public static int idleCount(String runId) {
         synchronized (LOCK) {
-            ArrayDeque<ReplicaModel> idle = IDLE.get(runId);
-            return idle == null ? 0 : idle.size();
+            RunReplicas run = IDLE.get(runId);
+            return run == null ? 0 : run.idle.size();
+        }
+    }
+
+    /** Number of idle replicas held for all runs in this JVM. */
+    public static int idleCount() {
+        synchronized (LOCK) {
+            return idleTotal;
         }
     }
 

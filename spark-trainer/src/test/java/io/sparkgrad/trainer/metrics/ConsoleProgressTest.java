@@ -47,6 +47,18 @@ class ConsoleProgressTest {
     }
 
     @Test
+    void aWaitingRunSaysWhatItWaitsForOnALineOfItsOwn() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        p.onStart(new RunInfo("run-1", "barrier", 2, 64, 40, 3, 7850, Optional.empty()));
+        p.onEpochStart(0, 3, 0, 40);
+        p.onStep(new StepMetrics(0, 0, 40, 0, 0.5, 0.8, 64, 2.0, 1.5, false));
+        p.onWaiting(0, "waiting for 2 barrier slots (...) for 2 s");
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.endsWith("\nepoch 1/3 waiting for 2 barrier slots (...) for 2 s\n"), out);
+    }
+
+    @Test
     void etaReadsAsAClock() {
         assertEquals("1:05", ConsoleProgress.clock(65));
         assertEquals("1:01:01", ConsoleProgress.clock(3661));

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The driver's side of one barrier epoch, on the thread that called {@code fit}: it consumes the server's events,
@@ -24,22 +25,44 @@ import java.util.concurrent.TimeUnit;
  * higher stage attempt, and each is told the current step and weights. The step counter only advances when a
  * complete sum is applied, and a worker's contribution counts only for the step the driver is at, so no step is
  * ever applied twice; re-run tasks recompute exactly the lost step (same weights, same samples, same seeds).
+ *
+ * <p>Gang scheduling: Spark launches a barrier stage only when all its tasks fit at once, so when other runs' gangs
+ * hold the task slots, this epoch's gang waits. Until a worker of the gang has joined (at the epoch's start, and again
+ * after a broken gang) the coordinator waits up to the gang-scheduling timeout, reporting "waiting for N barrier
+ * slots" through its status callback; the step timeout counts only from the gang's first join.
  */
 final class BarrierCoordinator {
 
     private static final Logger LOG = LoggerFactory.getLogger(BarrierCoordinator.class);
     private static final long POLL_MILLIS = 50;
+    /** A gang normally joins within a second: report the wait after this, then every {@link #WAIT_REPORT_EVERY_NANOS}. */
+    private static final long WAIT_REPORT_AFTER_NANOS = 2_000_000_000L;
+    private static final long WAIT_REPORT_EVERY_NANOS = 30_000_000_000L;
 
     private final AggregationServer server;
     private final BatchPlan plan;
     private final int numParameters;
     private final Duration stepTimeout;
+    private final Duration gangTimeout;
+    private final Consumer<String> status;
 
+    /** With the step timeout as gang-scheduling timeout too, and no status reports. */
     BarrierCoordinator(AggregationServer server, BatchPlan plan, int numParameters, Duration stepTimeout) {
+        this(server, plan, numParameters, stepTimeout, stepTimeout, message -> { });
+    }
+
+    /**
+     * @param gangTimeout how long the epoch's gang may wait to be scheduled (no worker joined yet) before the run fails
+     * @param status      told, on the driver's thread, what the epoch waits for while its gang is not scheduled
+     */
+    BarrierCoordinator(AggregationServer server, BatchPlan plan, int numParameters, Duration stepTimeout, Duration gangTimeout,
+                       Consumer<String> status) {
         this.server = server;
         this.plan = plan;
         this.numParameters = numParameters;
         this.stepTimeout = stepTimeout;
+        this.gangTimeout = gangTimeout;
+        this.status = status;
     }
 
     /** Runs the epoch's steps from {@code spec.firstStep()}; returns once the job has finished. */
@@ -62,6 +85,10 @@ final class BarrierCoordinator {
         long lastProgress = System.nanoTime();
         long lastSumDone = -1;
         String lastFailure;
+        /** True until a worker of the current gang joins: Spark has not scheduled the gang yet. */
+        boolean awaitingGang = true;
+        long gangWaitStart = System.nanoTime();
+        long nextWaitReport = gangWaitStart + WAIT_REPORT_AFTER_NANOS;
 
         EpochRun(EpochSpec spec, float[] params, StepHandler handler, JobHandle job) {
             this.spec = spec;
@@ -92,7 +119,20 @@ final class BarrierCoordinator {
                                 ? "the epoch's Spark job finished before the epoch was complete" : "the epoch's Spark job failed"),
                                 failure);
                     }
-                    if (!done && System.nanoTime() - lastProgress > stepTimeout.toNanos()) {
+                    long now = System.nanoTime();
+                    if (!done && awaitingGang) {
+                        if (now - gangWaitStart > gangTimeout.toNanos()) {
+                            throw new TrainingException("epoch " + (spec.epoch() + 1) + " at step " + globalStep() + ": " + waitingMessage(now)
+                                    + ": the gang-scheduling timeout of " + gangTimeout.toSeconds() + " s passed; free task slots, "
+                                    + "run fewer runs at once, or raise gangSchedulingTimeout");
+                        }
+                        if (now >= nextWaitReport) {
+                            nextWaitReport = now + WAIT_REPORT_EVERY_NANOS;
+                            String m = waitingMessage(now);
+                            LOG.info("Sparkgrad: epoch {} is {}", spec.epoch() + 1, m);
+                            status.accept(m);
+                        }
+                    } else if (!done && now - lastProgress > stepTimeout.toNanos()) {
                         throw new TrainingException(timeoutMessage());
                     }
                 }
@@ -163,6 +203,7 @@ final class BarrierCoordinator {
             }
             conns[w] = c;
             lastProgress = System.nanoTime();
+            awaitingGang = false;
             if (done) {
                 c.sendEnd(globalStep());
             } else {
@@ -254,6 +295,15 @@ final class BarrierCoordinator {
                 }
             }
             lastSumDone = -1;
+            // Spark relaunches the gang, which may wait for slots again (other runs may have taken them meanwhile).
+            awaitingGang = true;
+            gangWaitStart = System.nanoTime();
+            nextWaitReport = gangWaitStart + WAIT_REPORT_AFTER_NANOS;
+        }
+
+        String waitingMessage(long now) {
+            return "waiting for " + workers + " barrier slots (its gang of " + workers + " tasks starts only when all fit at "
+                    + "once; other jobs hold the slots) for " + (now - gangWaitStart) / 1_000_000_000L + " s";
         }
 
         void abort(String message) {

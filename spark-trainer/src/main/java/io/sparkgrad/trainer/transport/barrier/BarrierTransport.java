@@ -167,7 +167,8 @@ public final class BarrierTransport implements GradientTransport {
                 throw new UncheckedIOException("could not start the aggregation server on " + bind + " (spark.driver.bindAddress), "
                         + "port " + channelPorts + ": " + e.getMessage(), e);
             }
-            this.coordinator = new BarrierCoordinator(server, ctx.plan(), ctx.numParameters(), ctx.stepTimeout());
+            this.coordinator = new BarrierCoordinator(server, ctx.plan(), ctx.numParameters(), ctx.stepTimeout(), ctx.gangTimeout(),
+                    ctx.status());
         }
 
         @Override
