@@ -1,9 +1,12 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.cli.ConfigOptions;
+import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.Evaluation;
+import io.sparkgrad.job.JobData;
+import io.sparkgrad.job.JobSpark;
+import io.sparkgrad.job.SavedModel;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,8 +34,9 @@ final class EvaluateCommand implements Callable<Integer> {
         try (JobSpark spark = JobSpark.start(config)) {
             model = saved.load(config, spark.session().sparkContext().hadoopConfiguration());
             DataSource source = saved.open(spark, config, model);
-            JobData.requireLabelledMnist(source, saved.dataKey());
-            System.out.printf(Locale.ROOT, "Evaluating %s (%s) on %,d images of %s ...%n", model.path(), model.model().id(),
+            JobData.requireLabelled(source, saved.dataKey());
+            JobData.requireShape(source, saved.dataKey(), model.model());
+            System.out.printf(Locale.ROOT, "Evaluating %s (%s) on %,d images of %s ...%n", model.path(), model.model().label(),
                     SavedModelData.count(source, config), source.description());
             s = Evaluation.evaluate(source.range(0, SavedModelData.count(source, config)), model.model(), model.parameters());
         }

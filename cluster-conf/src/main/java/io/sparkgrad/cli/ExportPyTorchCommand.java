@@ -1,7 +1,5 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import io.sparkgrad.io.Safetensors;
 import io.sparkgrad.io.SafetensorsFile;
 import io.sparkgrad.nn.spec.ModelSpec;

@@ -1,9 +1,14 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.cli.ConfigOptions;
+import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.Evaluation;
+import io.sparkgrad.job.JobData;
+import io.sparkgrad.job.JobSpark;
+import io.sparkgrad.job.OutputFiles;
+import io.sparkgrad.job.PredictionsCsv;
+import io.sparkgrad.job.SavedModel;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -41,9 +46,10 @@ final class PredictCommand implements Callable<Integer> {
             var hadoop = spark.session().sparkContext().hadoopConfiguration();
             SavedModel model = saved.load(config, hadoop);
             DataSource source = saved.open(spark, config, model);
+            JobData.requireShape(source, saved.dataKey(), model.model());
             long n = SavedModelData.count(source, config);
             System.out.printf(Locale.ROOT, "Predicting %,d images of %s with %s (%s) ...%n", n, source.description(),
-                    model.path(), model.model().id());
+                    model.path(), model.model().label());
             p = Evaluation.predict(source.range(0, n), model.model(), model.parameters());
             OutputFiles.write(out, hadoop, PredictionsCsv.render(p).getBytes(StandardCharsets.UTF_8));
             shown = OutputFiles.display(out, hadoop);

@@ -1,9 +1,10 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.Scaling;
+import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.JobSpark;
+import io.sparkgrad.job.SavedModel;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
@@ -14,9 +15,10 @@ final class SavedModelOptions {
             description = "The model's safetensors file (any Hadoop path), as the train command writes it.")
     String modelFile;
 
-    @Option(names = "--model", paramLabel = "NAME",
-            description = "The model zoo entry the file holds: tutorial-cnn, logistic or mnist-cnn. Default: the name in "
-                    + "the file's metadata, else model.name.")
+    @Option(names = "--model", paramLabel = "NAME_OR_SPEC",
+            description = "Only for a file saved without a model spec in its metadata (an old or PyTorch file): a built-in "
+                    + "model (tutorial-cnn, logistic, mnist-cnn) or a spec ('flatten linear(10)'; its input shape from "
+                    + "model.inputShape). Default: the spec in the file's metadata, else model.layers or model.name.")
     String model;
 
     @Option(names = "--scaling", paramLabel = "SCALING",
@@ -26,7 +28,8 @@ final class SavedModelOptions {
 
     @Option(names = "--data", paramLabel = "PATH",
             description = "The images: mnist (the cached test set), a folder with MNIST IDX files (its t10k files), an IDX "
-                    + "image file (labelled when its label file is next to it; evaluate needs labels), Parquet or CSV. "
+                    + "image file (labelled when its label file is next to it; evaluate needs labels), Parquet or CSV; read as "
+                    + "data.format says. "
                     + "Default: data.test.")
     String data;
 

@@ -1,7 +1,5 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import io.sparkgrad.conf.ConfigException;
 import io.sparkgrad.conf.cli.SparkgradCli;
 import io.sparkgrad.ingest.convert.ConvertCommand;

@@ -1,5 +1,6 @@
 package io.sparkgrad.job;
 
+import io.sparkgrad.conf.DataConfig;
 import io.sparkgrad.conf.Scaling;
 import io.sparkgrad.ingest.BadInputException;
 import io.sparkgrad.ingest.block.SampleBlock;
@@ -14,6 +15,7 @@ import io.sparkgrad.ingest.spark.MnistFrames;
 import io.sparkgrad.ingest.spark.SampleBlocks;
 import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.trainer.data.Blocks;
+import io.sparkgrad.trainer.data.FrameBlocks;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +26,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -56,11 +60,20 @@ public final class DataSource {
     // Parquet and CSV: the blocks of every record in file order, and the samples per partition.
     private final JavaRDD<SampleBlock> all;
     private final int[] sizes;
+    // A DataFrame read by data.format: one sample's shape (null for MNIST data: [1, rows, cols]).
+    private final int[] shape;
 
     private DataSource(SparkSession spark, DataLocation location, String description, long records, int partitions,
                        PixelScaling scaling, String images, String labels, int rows, int cols, JavaRDD<SampleBlock> all,
                        int[] sizes) {
+        this(spark, location, description, records, partitions, scaling, images, labels, rows, cols, all, sizes, null);
+    }
+
+    private DataSource(SparkSession spark, DataLocation location, String description, long records, int partitions,
+                       PixelScaling scaling, String images, String labels, int rows, int cols, JavaRDD<SampleBlock> all,
+                       int[] sizes, int[] shape) {
         this.spark = spark;
+        this.shape = shape;
         this.location = location;
         this.description = description;
         this.records = records;
@@ -121,6 +134,30 @@ public final class DataSource {
         }
     }
 
+    /**
+     * The rows of {@code frame} as a source, converted by {@code conversion} (whose sample shape is set), in the frame's
+     * order; reads the frame once to count it.
+     *
+     * @param description where it comes from, for the console and messages
+     */
+    public static DataSource frame(SparkSession spark, Dataset<Row> frame, FrameBlocks conversion, int[] shape, String description,
+                                   PixelScaling scaling) {
+        JavaRDD<SampleBlock> blocks = conversion.featureShape(shape).toBlocks(frame, description);
+        int[] sizes = Blocks.sizes(blocks);
+        long n = Arrays.stream(sizes).asLongStream().sum();
+        return new DataSource(spark, null, description, n, sizes.length, scaling, null, null, 0, 0, blocks, sizes, shape.clone());
+    }
+
+    /**
+     * The DataFrame at {@code path} ({@code data.format}), named by {@code key} in messages, as a source for
+     * {@code model}: read with the model's input shape, labels checked against its classes.
+     */
+    public static DataSource frame(SparkSession spark, DataConfig data, String path, String key, JobModel model, PixelScaling scaling) {
+        FrameReader.Frame f = FrameReader.read(spark, data, path, key, model.inputShape());
+        FrameBlocks conversion = FrameBlocks.of(f.featuresCol(), f.labelCol()).byteValues(scaling.table()).numClasses(model.classes());
+        return frame(spark, f.frame(), conversion, model.inputShape(), path, scaling);
+    }
+
     private static DataSource idx(SparkSession spark, DataLocation location, String description, String images, String labels,
                                   int partitions, PixelScaling scaling) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -157,14 +194,14 @@ public final class DataSource {
         return description;
     }
 
-    /** Whether its samples carry labels. */
+    /** Whether its samples carry labels (a DataFrame's always do). */
     public boolean labelled() {
-        return location.labelled();
+        return location == null || location.labelled();
     }
 
-    /** The shape of one sample, {@code [1, rows, cols]}. */
+    /** The shape of one sample: {@code [1, rows, cols]} for images, the configured or inferred one for a DataFrame. */
     public int[] sampleShape() {
-        return new int[] {1, rows, cols};
+        return shape != null ? shape.clone() : new int[] {1, rows, cols};
     }
 
     /**

@@ -5,7 +5,7 @@ import io.sparkgrad.nn.F;
 import io.sparkgrad.nn.Module;
 import io.sparkgrad.nn.Reduction;
 import io.sparkgrad.tensor.Tensor;
-import io.sparkgrad.trainer.engine.MnistModels;
+import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.engine.ModuleReplica;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -26,8 +26,6 @@ import org.apache.spark.broadcast.Broadcast;
 public final class Evaluation {
     /** Samples per forward pass: bounds the engine's memory on an executor. */
     static final int CHUNK = 256;
-    /** Classes of the MNIST models. */
-    public static final int CLASSES = 10;
 
     /**
      * What the pass found over the labelled samples.
@@ -55,7 +53,7 @@ public final class Evaluation {
      * @param summary       the totals
      * @param labels        each sample's label, -1 when unlabelled
      * @param predicted     each sample's predicted class
-     * @param probabilities each sample's class probabilities (softmax), {@value #CLASSES} per sample
+     * @param probabilities each sample's class probabilities (softmax), one per class per sample
      */
     public record Predictions(Summary summary, int[] labels, int[] predicted, float[] probabilities) {
         /** Number of samples. */
@@ -68,34 +66,35 @@ public final class Evaluation {
     }
 
     /** Loss and confusion matrix of {@code parameters} (the model's flat layout) over {@code data}. */
-    public static Summary evaluate(JavaRDD<SampleBlock> data, MnistModels model, float[] parameters) {
-        return summarize(run(data, model, parameters, false));
+    public static Summary evaluate(JavaRDD<SampleBlock> data, JobModel model, float[] parameters) {
+        return summarize(run(data, model, parameters, false), model.classes());
     }
 
     /** Every sample's prediction, in data order, with the totals. */
-    public static Predictions predict(JavaRDD<SampleBlock> data, MnistModels model, float[] parameters) {
+    public static Predictions predict(JavaRDD<SampleBlock> data, JobModel model, float[] parameters) {
         List<PartResult> parts = run(data, model, parameters, true);
+        int classes = model.classes();
         int n = 0;
         for (PartResult p : parts) {
             n += p.predicted.length;
         }
         int[] labels = new int[n];
         int[] predicted = new int[n];
-        float[] probabilities = new float[n * CLASSES];
+        float[] probabilities = new float[n * classes];
         int at = 0;
         for (PartResult p : parts) {
             System.arraycopy(p.labels, 0, labels, at, p.labels.length);
             System.arraycopy(p.predicted, 0, predicted, at, p.predicted.length);
-            System.arraycopy(p.probabilities, 0, probabilities, at * CLASSES, p.probabilities.length);
+            System.arraycopy(p.probabilities, 0, probabilities, at * classes, p.probabilities.length);
             at += p.predicted.length;
         }
-        return new Predictions(summarize(parts), labels, predicted, probabilities);
+        return new Predictions(summarize(parts, classes), labels, predicted, probabilities);
     }
 
-    private static Summary summarize(List<PartResult> parts) {
+    private static Summary summarize(List<PartResult> parts, int classes) {
         double loss = 0;
         long samples = 0;
-        long[] confusion = new long[CLASSES * CLASSES];
+        long[] confusion = new long[classes * classes];
         for (PartResult p : parts) {
             loss += p.lossSum;
             samples += p.samples;
@@ -103,19 +102,21 @@ public final class Evaluation {
                 confusion[i] += p.confusion[i];
             }
         }
-        return new Summary(loss, new ConfusionMatrix(CLASSES, confusion), samples);
+        return new Summary(loss, new ConfusionMatrix(classes, confusion), samples);
     }
 
-    private static List<PartResult> run(JavaRDD<SampleBlock> data, MnistModels model, float[] parameters, boolean keep) {
+    private static List<PartResult> run(JavaRDD<SampleBlock> data, JobModel model, float[] parameters, boolean keep) {
+        int classes = model.classes();
+        ReplicaFactory factory = model.factory(0);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
         Broadcast<float[]> weights = sc.broadcast(parameters.clone());
         try {
             List<PartResult> parts = new ArrayList<>(data.mapPartitionsWithIndex((p, it) -> {
                 TaskContext ctx = TaskContext.get();
-                PartResult r = new PartResult(p);
-                try (ModuleReplica replica = (ModuleReplica) ModuleReplica.factory(model, 0).create(ctx == null ? 1 : ctx.cpus())) {
+                PartResult r = new PartResult(p, classes);
+                try (ModuleReplica replica = (ModuleReplica) factory.create(ctx == null ? 1 : ctx.cpus())) {
                     if (replica.numParameters() != weights.value().length) {
-                        throw new IllegalStateException("model " + model.id() + " has " + replica.numParameters()
+                        throw new IllegalStateException("model " + model + " has " + replica.numParameters()
                                 + " parameters but the weights being evaluated have " + weights.value().length);
                     }
                     replica.setParameters(weights.value());
@@ -141,9 +142,10 @@ public final class Evaluation {
     static final class PartResult implements Serializable {
         private static final long serialVersionUID = 1L;
         int partition;
+        int classes;
         double lossSum;
         long samples;
-        long[] confusion = new long[CLASSES * CLASSES];
+        long[] confusion;
         int[] labels = new int[0];
         int[] predicted = new int[0];
         float[] probabilities = new float[0];
@@ -152,8 +154,10 @@ public final class Evaluation {
         PartResult() {
         }
 
-        PartResult(int partition) {
+        PartResult(int partition, int classes) {
             this.partition = partition;
+            this.classes = classes;
+            this.confusion = new long[classes * classes];
         }
 
         void add(Module model, SampleBlock b, boolean keep) {
@@ -168,20 +172,20 @@ public final class Evaluation {
                     int n = Math.min(CHUNK, b.size() - from);
                     shape[0] = n;
                     Tensor logits = model.forward(Tensor.wrap(b.features(), from * per, shape));
-                    if (logits.dim() != 2 || logits.size(1) != CLASSES) {
+                    if (logits.dim() != 2 || logits.size(1) != classes) {
                         throw new IllegalStateException("the model gives logits of shape " + Arrays.toString(logits.shape())
-                                + ", not [" + n + ", " + CLASSES + "]");
+                                + ", not [" + n + ", " + classes + "]");
                     }
                     int[] pred = logits.argmax(1).toIntArray();
                     int[] y = Arrays.copyOfRange(b.labels(), from, from + n);
                     boolean labelled = y.length > 0 && y[0] >= 0;
                     if (labelled) {
                         for (int i = 0; i < n; i++) {
-                            if (y[i] < 0 || y[i] >= CLASSES) {
+                            if (y[i] < 0 || y[i] >= classes) {
                                 throw new IllegalArgumentException("partition " + partition + ": label " + y[i] + " of sample "
-                                        + (from + i) + " is not a class 0-" + (CLASSES - 1));
+                                        + (from + i) + " is not a class 0-" + (classes - 1) + " of the model");
                             }
-                            confusion[y[i] * CLASSES + pred[i]]++;
+                            confusion[y[i] * classes + pred[i]]++;
                         }
                         lossSum += F.crossEntropy(logits, Tensor.ofInts(y, n), Reduction.SUM).item();
                     }
@@ -189,7 +193,7 @@ public final class Evaluation {
                         System.arraycopy(y, 0, labels, size, n);
                         System.arraycopy(pred, 0, predicted, size, n);
                         float[] p = F.softmax(logits, 1).toFloatArray();
-                        System.arraycopy(p, 0, probabilities, size * CLASSES, p.length);
+                        System.arraycopy(p, 0, probabilities, size * classes, p.length);
                         size += n;
                     }
                     samples += n;
@@ -201,7 +205,7 @@ public final class Evaluation {
             if (predicted.length < capacity) {
                 labels = Arrays.copyOf(labels, capacity);
                 predicted = Arrays.copyOf(predicted, capacity);
-                probabilities = Arrays.copyOf(probabilities, capacity * CLASSES);
+                probabilities = Arrays.copyOf(probabilities, capacity * classes);
             }
         }
 
@@ -209,7 +213,7 @@ public final class Evaluation {
             if (predicted.length != size) {
                 labels = Arrays.copyOf(labels, size);
                 predicted = Arrays.copyOf(predicted, size);
-                probabilities = Arrays.copyOf(probabilities, size * CLASSES);
+                probabilities = Arrays.copyOf(probabilities, size * classes);
             }
         }
     }

@@ -37,7 +37,7 @@ public record JobSpark(SparkSession session, boolean owned) implements AutoClose
     }
 
     /** {@code conf} (which holds what spark-submit set) completed from {@code config}. */
-    static SparkConf sparkConf(JobConfig config, SparkConf conf) {
+    public static SparkConf sparkConf(JobConfig config, SparkConf conf) {
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.spark().master());
         }

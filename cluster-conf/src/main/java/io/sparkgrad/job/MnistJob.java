@@ -10,8 +10,6 @@ import io.sparkgrad.tensor.Device;
 import io.sparkgrad.tensor.Devices;
 import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.TrainingResult;
-import io.sparkgrad.trainer.engine.MnistModels;
-import io.sparkgrad.trainer.engine.ModuleReplica;
 import io.sparkgrad.trainer.metrics.ConsoleProgress;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,7 +30,8 @@ import org.apache.hadoop.conf.Configuration;
  *       the configuration, a console progress bar and a line per epoch, checkpoints and {@code metrics.jsonl} in the
  *       output folder, a distributed validation pass after every epoch);</li>
  *   <li>evaluates the model on the test set in one distributed prediction pass ({@link Evaluation}) and writes
- *       {@code model.safetensors} (PyTorch's names and layouts), {@code curves.png} and {@code confusion.png};</li>
+ *       {@code model.safetensors} (PyTorch's names and layouts, the spec and input shape in its metadata),
+ *       {@code curves.png} and {@code confusion.png};</li>
  *   <li>prints, as its last line, {@code RESULT test_accuracy=<x> test_loss=<x> epochs=<n> seconds=<s> output=<folder>}.</li>
  * </ol>
  */
@@ -62,7 +61,6 @@ public final class MnistJob {
                     + "(the default " + loaded.config().output().outputDir() + " is a new folder each time)");
         }
         JobConfig config = RunFolder.resolve(loaded.config(), LocalDateTime.now());
-        MnistModels model = MnistModels.byId(config.model().name());
         if (config.device() == DeviceType.CUDA) {
             Devices.require(Device.cuda(0));
         }
@@ -83,14 +81,18 @@ public final class MnistJob {
 
             TrainingConfig t = config.training();
             int partitions = config.data().partitions() > 0 ? config.data().partitions() : t.workers();
-            JobData data = JobData.load(spark.session(), config.data(), partitions, line -> out.println("  " + line));
+            JobData data = JobData.load(spark.session(), config.data(), config.model(), partitions, t.seed(),
+                    line -> out.println("  " + line));
+            JobModel model = data.model();
             out.println("Data:");
             out.println(data.summary());
+            out.println("Model: " + model);
             out.flush();
 
             MetricsFile metrics = MetricsFile.at(config.output().metricsFile(), hadoop);
             DistributedTrainer trainer = DistributedTrainer.builder()
-                    .replicaFactory(ModuleReplica.factory(model, t.seed()))
+                    .replicaFactory(model.factory(t.seed()))
+                    .modelSpec(model.spec().toString())
                     .optimizer(TrainerSettings.optimizer(config.optimizer(), t.epochs() * (data.trainCount() / t.globalBatchSize())))
                     .transport(TrainerSettings.transport(t.transport()))
                     .globalBatchSize(t.globalBatchSize())
@@ -113,10 +115,11 @@ public final class MnistJob {
             out.println("Evaluating on the test set ...");
             out.flush();
             Evaluation.Summary test = Evaluation.evaluate(data.test(), model, trained.parameters());
-            ModelFile.save(OutputFiles.child(dir, MODEL_FILE), trained.layout(), trained.parameters(), model.id(),
+            ModelFile.save(OutputFiles.child(dir, MODEL_FILE), trained.layout(), trained.parameters(), model,
                     config.data().scaling(), hadoop);
             metrics.append(testEvent(test));
-            String name = model.id() + " on MNIST";
+            String name = model.label() + " on " + (config.data().readsFrames() ? new org.apache.hadoop.fs.Path(config.data().train()).getName()
+                    : "MNIST");
             OutputFiles.write(OutputFiles.child(dir, CURVES_FILE), hadoop, Charts.png(
                     Charts.curves(trained.history(), name + ": loss and accuracy per epoch"), Charts.CURVES_WIDTH, Charts.CURVES_HEIGHT));
             OutputFiles.write(OutputFiles.child(dir, CONFUSION_FILE), hadoop, Charts.png(

@@ -6,7 +6,10 @@ import io.sparkgrad.io.Safetensors;
 import io.sparkgrad.io.SafetensorsFile;
 import io.sparkgrad.tensor.Tensor;
 import io.sparkgrad.trainer.ParameterSlice;
-import io.sparkgrad.trainer.engine.MnistModels;
+import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.nn.spec.ModelSpecException;
+import io.sparkgrad.nn.spec.NamedSpec;
+import io.sparkgrad.nn.spec.SavedModel;
 import io.sparkgrad.trainer.engine.ModuleReplica;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,12 +25,14 @@ import org.apache.hadoop.fs.Path;
  * {@code [16, 1, 3, 3]}, a {@code Linear} weight as {@code [out, in]}), so that
  * {@code model.load_state_dict(safetensors.torch.load_file("model.safetensors"))} loads it into a
  * {@code torch.nn.Sequential} of the same layers. The header's metadata says {@code format: pt} (as PyTorch's
- * safetensors files do) and records the model's name and the pixel scaling it was trained with, which
- * {@code evaluate} and {@code predict} use when not told otherwise.
+ * safetensors files do) and makes the file self-describing as {@link SavedModel} does: the model spec
+ * ({@code sparkgrad.spec}) and one sample's input shape ({@code sparkgrad.input_shape}), so that {@code evaluate},
+ * {@code predict}, {@code export-pytorch} and {@code SavedModel.load} need no model flags. It also records the named
+ * model's name (for a named model) and the pixel scaling the model was trained with.
  */
 public final class ModelFile {
-    /** Metadata key: the model zoo name ({@code mnist-cnn}). */
-    public static final String MODEL = "sparkgrad.model";
+    /** Metadata key: the named model's name ({@code mnist-cnn}); absent for a model given by its layers. */
+    public static final String MODEL = SavedModel.MODEL_NAME;
     /** Metadata key: the pixel scaling ({@code div255}). */
     public static final String SCALING = "sparkgrad.scaling";
     /** Metadata key: the Sparkgrad version that wrote the file. */
@@ -46,17 +51,21 @@ public final class ModelFile {
     private ModelFile() {
     }
 
-    /** Writes the flat {@code parameters} laid out by {@code layout} as one tensor per slice, with metadata. */
-    public static void save(String path, List<ParameterSlice> layout, float[] parameters, String model, Scaling scaling,
+    /**
+     * Writes the flat {@code parameters} laid out by {@code layout} as one tensor per slice (the state dict of
+     * {@code model}'s spec), with {@link SavedModel#metadata}, the scaling and the version in the metadata.
+     */
+    public static void save(String path, List<ParameterSlice> layout, float[] parameters, JobModel model, Scaling scaling,
                             Configuration conf) throws IOException {
         LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
         for (ParameterSlice s : layout) {
             float[] values = Arrays.copyOfRange(parameters, s.offset(), s.offset() + s.size());
             tensors.put(s.name(), Tensor.of(values, s.shape()));
         }
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("format", "pt");
-        metadata.put(MODEL, model);
+        Map<String, String> metadata = new LinkedHashMap<>(SavedModel.metadata(model.spec(), model.inputShape()));
+        if (NamedSpec.find(model.label()).isPresent()) {
+            metadata.put(MODEL, model.label());
+        }
         metadata.put(SCALING, scaling.label());
         metadata.put(VERSION, BuildInfo.version());
         OutputFiles.write(path, conf, out -> Safetensors.save(tensors, metadata, out));
@@ -78,20 +87,60 @@ public final class ModelFile {
      * The model's flat parameters (the trainer's layout) from a file's tensors: the file must hold exactly the
      * model's parameters with the model's shapes, else the error lists every missing, unexpected or misshapen one.
      */
-    public static float[] flatParameters(MnistModels model, Loaded file) {
-        try (ModuleReplica replica = (ModuleReplica) ModuleReplica.factory(model, 0).create(1)) {
+    public static float[] flatParameters(JobModel model, Loaded file) {
+        try (ModuleReplica replica = (ModuleReplica) model.factory(0).create(1)) {
             try {
                 replica.model().loadStateDict(file.tensors(), true);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the model file " + file.path() + " does not fit the model " + model.id()
+                throw new IllegalArgumentException("the model file " + file.path() + " does not fit the model " + model
                         + ": " + e.getMessage(), e);
             }
             return replica.getParameters();
         }
     }
 
-    /** The model a file names in its metadata, else {@code fallback}. */
-    public static String modelName(Loaded file, String fallback) {
-        return file.metadata().getOrDefault(MODEL, fallback);
+    /**
+     * The model a file holds: with {@code option} ({@code --model}: a named model or a spec, for files without a spec
+     * in their metadata), that one on its named input shape, the file's, or {@code fallbackShape}; else the spec and
+     * input shape of the file's metadata, else the named model it records, else {@code fallback} (the configuration's
+     * model) on {@code fallbackShape}.
+     */
+    public static JobModel model(Loaded file, String option, ModelSpec fallback, int[] fallbackShape, String fallbackLabel) {
+        Map<String, String> meta = file.metadata();
+        if (option != null) {
+            ModelSpec spec;
+            try {
+                spec = NamedSpec.resolve(option);
+            } catch (ModelSpecException e) {
+                throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+            }
+            var named = NamedSpec.find(option);
+            int[] shape = named.isPresent() ? named.get().inputShapeArray()
+                    : meta.containsKey(SavedModel.INPUT_SHAPE) ? shape(meta.get(SavedModel.INPUT_SHAPE), file.path())
+                    : fallbackShape;
+            if (shape == null) {
+                throw new IllegalArgumentException("--model: " + file.path() + " records no input shape; give it with "
+                        + "--set model.inputShape=[...]");
+            }
+            return JobModel.of(spec, shape, named.map(NamedSpec::name).orElse("spec"), "--model");
+        }
+        SavedModel saved = SavedModel.from(new SafetensorsFile(file.tensors(), meta), file.path(), fallbackShape == null ? null : fallback,
+                fallbackShape);
+        String label = meta.containsKey(MODEL) ? meta.get(MODEL) : meta.containsKey(SavedModel.SPEC) ? "spec" : fallbackLabel;
+        return JobModel.of(saved.spec(), saved.inputShape(), label, file.path());
+    }
+
+    /** An input shape as the metadata writes it: {@code [1, 28, 28]}. */
+    private static int[] shape(String text, String source) {
+        String inner = text.strip();
+        if (inner.startsWith("[") && inner.endsWith("]")) {
+            inner = inner.substring(1, inner.length() - 1);
+        }
+        try {
+            return Arrays.stream(inner.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(source + ": the input shape '" + text + "' in " + SavedModel.INPUT_SHAPE
+                    + " is not a list of integers", e);
+        }
     }
 }

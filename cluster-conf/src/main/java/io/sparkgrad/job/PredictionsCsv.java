@@ -1,14 +1,14 @@
 package io.sparkgrad.job;
 
-/** Predictions as CSV: {@code index,label,prediction,p0,...,p9}, one line per image in data order. */
+/** Predictions as CSV: {@code index,label,prediction,p0,...,p<k-1>}, one line per sample in data order. */
 public final class PredictionsCsv {
     private PredictionsCsv() {
     }
 
-    /** The header line. */
-    public static String header() {
+    /** The header line for {@code classes} classes. */
+    public static String header(int classes) {
         StringBuilder sb = new StringBuilder("index,label,prediction");
-        for (int c = 0; c < Evaluation.CLASSES; c++) {
+        for (int c = 0; c < classes; c++) {
             sb.append(",p").append(c);
         }
         return sb.toString();
@@ -17,7 +17,8 @@ public final class PredictionsCsv {
     /** The whole file: the header, then one line per image (the label left empty when unknown). */
     public static String render(Evaluation.Predictions p) {
         StringBuilder sb = new StringBuilder(64 + p.size() * 96);
-        sb.append(header()).append('\n');
+        int classes = p.summary().confusion().classes();
+        sb.append(header(classes)).append('\n');
         float[] probs = p.probabilities();
         for (int i = 0; i < p.size(); i++) {
             sb.append(i).append(',');
@@ -25,9 +26,9 @@ public final class PredictionsCsv {
                 sb.append(p.labels()[i]);
             }
             sb.append(',').append(p.predicted()[i]);
-            for (int c = 0; c < Evaluation.CLASSES; c++) {
+            for (int c = 0; c < classes; c++) {
                 sb.append(',');
-                appendProbability(sb, probs[i * Evaluation.CLASSES + c]);
+                appendProbability(sb, probs[i * classes + c]);
             }
             sb.append('\n');
         }

@@ -2,32 +2,38 @@ package io.sparkgrad.job;
 
 import io.sparkgrad.conf.ConfigEnum;
 import io.sparkgrad.conf.JobConfig;
+import io.sparkgrad.conf.ModelConfig;
 import io.sparkgrad.conf.Scaling;
-import io.sparkgrad.trainer.engine.MnistModels;
+import io.sparkgrad.nn.spec.NamedSpec;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * A model file made ready to run: the model zoo entry it belongs to, its flat parameters and the pixel scaling its
+ * A model file made ready to run: its model (spec and input shape), its flat parameters and the pixel scaling its
  * inputs need. The model and scaling are, in order of precedence, the ones given on the command line, the ones the
- * file's metadata records (every file the job writes has them), and the configuration's {@code model.name} and
- * {@code data.scaling} (for a file written elsewhere, PyTorch's included).
+ * file's metadata records (every file the job writes has them), and the configuration's {@code model.layers} or
+ * {@code model.name} (with {@code model.inputShape}) and {@code data.scaling} (for a file written elsewhere,
+ * PyTorch's included).
  *
  * @param path       the file
  * @param model      the model
  * @param parameters its flat parameters
  * @param scaling    the pixel scaling
  */
-public record SavedModel(String path, MnistModels model, float[] parameters, Scaling scaling) {
+public record SavedModel(String path, JobModel model, float[] parameters, Scaling scaling) {
 
     /** Reads {@code path} and fits it to its model; errors name the file and every tensor that does not fit. */
     public static SavedModel load(String path, String modelOption, Scaling scalingOption, JobConfig config, Configuration conf)
             throws IOException {
         ModelFile.Loaded file = ModelFile.read(path, conf);
-        String name = modelOption != null ? modelOption : ModelFile.modelName(file, config.model().name());
-        MnistModels model;
+        ModelConfig m = config.model();
+        int[] shape = m.inputShapeArray();
+        if (shape == null && !m.hasLayers()) {
+            shape = NamedSpec.find(m.name()).map(NamedSpec::inputShapeArray).orElse(null);
+        }
+        JobModel model;
         try {
-            model = MnistModels.byId(name);
+            model = ModelFile.model(file, modelOption, m.spec(), shape, m.label());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model of " + path + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,5 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

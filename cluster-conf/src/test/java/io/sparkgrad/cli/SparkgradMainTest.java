@@ -1,7 +1,5 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.job.*;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +8,9 @@ import io.sparkgrad.conf.SubmitCommand;
 import io.sparkgrad.ingest.mnist.MnistCache;
 import io.sparkgrad.ingest.mnist.MnistFile;
 import io.sparkgrad.ingest.testutil.LocalSpark;
+import io.sparkgrad.job.JobResult;
+import io.sparkgrad.job.JobSpark;
+import io.sparkgrad.job.PredictionsCsv;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.InputStream;
@@ -198,7 +199,7 @@ class SparkgradMainTest {
         Run r = run("predict", "-m", model(), "--out", csv.toString(), "--set", LIMIT);
         assertEquals(0, r.status(), r.err());
         List<String> lines = Files.readAllLines(csv);
-        assertEquals(PredictionsCsv.header(), lines.get(0));
+        assertEquals(PredictionsCsv.header(10), lines.get(0));
         assertEquals(2001, lines.size());
         long correct = 0;
         for (int i = 1; i < lines.size(); i++) {

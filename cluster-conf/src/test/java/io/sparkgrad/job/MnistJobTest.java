@@ -221,7 +221,8 @@ class MnistJobTest {
 
     @Test
     void theTutorialSplitValidatesOnTheLastSixthAndTheLimitCutsEverySet() throws Exception {
-        JobData d = JobData.load(spark, new JobConfigLoader().set("data.limit=300").load().config().data(), 2, s -> { });
+        JobConfig c = new JobConfigLoader().set("data.limit=300").load().config();
+        JobData d = JobData.load(spark, c.data(), c.model(), 2, 0, s -> { });
         Mnist mnist = Mnist.fromCache();
         assertArrayEquals(mnist.load(false, 0, 300, PixelScaling.DIV_255).labels(), labels(d.train()));
         assertArrayEquals(mnist.load(false, 50_000, 300, PixelScaling.DIV_255).labels(), labels(d.validation()));
@@ -233,8 +234,8 @@ class MnistJobTest {
 
     @Test
     void theOfficialSplitValidatesOnTheTestSet() throws Exception {
-        JobData d = JobData.load(spark, new JobConfigLoader().set("data.split=official").set("data.limit=200").load().config()
-                .data(), 2, s -> { });
+        JobConfig c = new JobConfigLoader().set("data.split=official").set("data.limit=200").load().config();
+        JobData d = JobData.load(spark, c.data(), c.model(), 2, 0, s -> { });
         Mnist mnist = Mnist.fromCache();
         assertArrayEquals(mnist.load(false, 0, 200, PixelScaling.DIV_255).labels(), labels(d.train()));
         assertArrayEquals(mnist.load(true, 0, 200, PixelScaling.DIV_255).labels(), labels(d.validation()));
