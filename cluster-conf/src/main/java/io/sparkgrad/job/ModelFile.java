@@ -112,7 +112,8 @@ public final class ModelFile {
             try {
                 spec = NamedSpec.resolve(option);
             } catch (ModelSpecException e) {
-                throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+                throw new IllegalArgumentException("--model: unknown model '" + option + "': not one of " + NamedSpec.names()
+                        + ", nor a model spec (" + e.getMessage() + ")", e);
             }
             var named = NamedSpec.find(option);
             int[] shape = named.isPresent() ? named.get().inputShapeArray()

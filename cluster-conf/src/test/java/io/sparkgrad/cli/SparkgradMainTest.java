@@ -299,6 +299,11 @@ class SparkgradMainTest {
     }
 
     @Test
+    void submitCommandsRunThisCommandLineByDefault() {
+        assertEquals(SparkgradMain.class.getName(), SubmitCommand.DEFAULT_MAIN_CLASS);
+    }
+
+    @Test
     void aModelFileForAnotherModelNamesTheTensorsThatDoNotFit() {
         Run r = run("evaluate", "-m", model(), "--model", "mnist-cnn", "--set", LIMIT);
         assertEquals(1, r.status(), r.out());
