@@ -7,10 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code sparkgrad train}: the distributed MNIST job ({@link MnistJob}). */
+/** {@code sparkgrad train}: the distributed training job ({@link MnistJob}), MNIST by default. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Train a model on MNIST data-parallel on Spark, evaluate it on the test set and write model.safetensors, "
+            "Train a model (model.name, or a spec in model.layers) data-parallel on Spark on MNIST or any data "
+                    + "(data.format parquet, csv or libsvm), evaluate it on the test set and write model.safetensors, "
                     + "metrics.jsonl, config.yaml, curves.png and confusion.png to the output folder "
                     + "(output.outputDir, default runs/mnist-<date>-<time>).",
             "Embedded (local[*]) with the local preset; under spark-submit (bin/sparkgrad-submit ... -- train) on the "
@@ -21,6 +22,8 @@ import picocli.CommandLine.Option;
             "  sparkgrad train --set training.epochs=1 --set model.name=tutorial-cnn --set optimizer.name=sgd "
                     + "--set optimizer.lr=0.1",
             "  sparkgrad train --set output.outputDir=runs/a --resume",
+            "  sparkgrad train --set model.layers='linear(64) relu linear(10)' --set data.format=parquet "
+                    + "--set data.train=train.parquet --set data.test=test.parquet --set data.validationFraction=0.1",
             "Every key and its current value: sparkgrad config"})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
