@@ -91,7 +91,7 @@ final class ConfigValidator {
             problem("model.name", "unknown model '" + m.name() + "'; allowed values: "
                     + String.join(", ", ModelConfig.KNOWN_MODELS)
                     + KeySuggester.didYouMean(m.name(), ModelConfig.KNOWN_MODELS)
-                    + " (or give the layers of a model spec in model.layers)");
+                    + "; or give the layers of a model spec in model.layers");
             return;
         }
         if (!m.hasLayers() && isBlank(m.name())) {
