@@ -16,7 +16,7 @@ import org.apache.spark.sql.functions;
  *   <li>{@code parquet}: the columns {@code data.featuresCol} (a Spark ML vector, an array of floats or doubles, or
  *       image bytes) and {@code data.labelCol};</li>
  *   <li>{@code csv}: a header line; {@code data.labelCol} is the label and every other column (but
- *       {@code data.validationCol}) a feature, in column order;</li>
+ *       {@code data.validationCol}, which the training data must have) a feature, in column order;</li>
  *   <li>{@code libsvm}: Spark's {@code label} and {@code features} columns, with the number of features fixed by the
  *       sample shape when it is known (so that training and test files agree).</li>
  * </ul>
@@ -74,8 +74,10 @@ final class FrameReader {
             throw new IllegalArgumentException(key + ": " + path + " has no column '" + label + "' (data.labelCol); its columns: "
                     + String.join(", ", raw.columns()));
         }
+        // The validation marker is a column of the training data; elsewhere it is left out of the features if present.
         String valid = data.validationCol();
-        if (valid != null && !Arrays.asList(raw.columns()).contains(valid)) {
+        boolean marked = valid != null && key.equals("data.train");
+        if (marked && !Arrays.asList(raw.columns()).contains(valid)) {
             throw new IllegalArgumentException(key + ": " + path + " has no column '" + valid + "' (data.validationCol); its columns: "
                     + String.join(", ", raw.columns()));
         }
@@ -86,7 +88,7 @@ final class FrameReader {
         if (features.length == 0) {
             throw new IllegalArgumentException(key + ": " + path + " has no feature columns besides the label '" + label + "'");
         }
-        Dataset<Row> frame = valid == null
+        Dataset<Row> frame = !marked
                 ? raw.select(functions.array(features).as(CSV_FEATURES), functions.col(label))
                 : raw.select(functions.array(features).as(CSV_FEATURES), functions.col(label), functions.col(valid));
         return new Frame(frame, CSV_FEATURES, label);

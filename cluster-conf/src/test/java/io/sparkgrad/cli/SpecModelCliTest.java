@@ -108,6 +108,30 @@ class SpecModelCliTest {
     }
 
     @Test
+    void csvTrainsWithItsOwnValidationColumn() {
+        // The same digits as CSV with a header: 64 pixel columns, the label and a boolean column marking validation rows.
+        Dataset<Row> raw = spark.read().option("inferSchema", "true").csv(DIGITS);
+        String[] cols = raw.columns();
+        Column[] named = IntStream.range(0, 65).mapToObj(i -> functions.col(cols[i]).as(i < 64 ? "p" + i : "digit"))
+                .toArray(Column[]::new);
+        Dataset<Row> digits = raw.select(named).withColumn("isValid", functions.rand(3).lt(0.2));
+        Dataset<Row>[] split = digits.randomSplit(new double[] {0.8, 0.2}, 5);
+        Path train = tmp.resolve("digits-train.csv");
+        Path test = tmp.resolve("digits-test.csv");
+        split[0].write().option("header", "true").csv(train.toString());
+        split[1].drop("isValid").write().option("header", "true").csv(test.toString());
+        SparkgradMainTest.Run r = SparkgradMainTest.run("train",
+                "--set", "model.layers=" + LAYERS, "--set", "data.format=csv", "--set", "data.labelCol=digit",
+                "--set", "data.train=" + train, "--set", "data.test=" + test, "--set", "data.validationCol=isValid",
+                "--set", "optimizer.lr=0.01", "--set", "training.globalBatchSize=32", "--set", "training.epochs=3",
+                "--set", "output.outputDir=" + tmp.resolve("csv-run"));
+        assertEquals(0, r.status(), r.err() + r.out());
+        assertTrue(r.out().contains(train + " where isValid"), "the validation set is the marked rows: " + r.out());
+        assertTrue(r.out().contains("on [64])"), "64 feature columns, the label and the marker left out: " + r.out());
+        assertTrue(Double.parseDouble(JobResult.parse(r.last()).group(1)) > 0.8, r.last());
+    }
+
+    @Test
     void aSpecThatDoesNotFitTheDataNamesTheLayerAndTheShapes() {
         SparkgradMainTest.Run r = SparkgradMainTest.run("train",
                 "--set", "model.layers=conv2d(4, 3) relu flatten linear(10)",
