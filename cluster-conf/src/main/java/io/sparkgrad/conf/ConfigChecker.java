@@ -89,9 +89,12 @@ final class ConfigChecker {
             }
             return NullNode.instance;
         }
-        if (!node.isValueNode() && !(leaf.isListOfDouble() && node.isArray())) {
+        if (!node.isValueNode() && !(leaf.isList() && node.isArray())) {
             problem(path, "must be " + ConfigSchema.describe(leaf) + ", not a " + (node.isArray() ? "list" : "mapping"));
             return node;
+        }
+        if (leaf.isList()) {
+            return leaf.element() == String.class ? strings(node, path) : numbers(node, path, leaf.element());
         }
         String text = node.asText().trim();
         if (type == String.class) {
@@ -107,9 +110,6 @@ final class ConfigChecker {
             }
             problem(path, "'" + text + "' is not a boolean; allowed values: true, false");
             return node;
-        }
-        if (leaf.isListOfDouble()) {
-            return doubles(node, path);
         }
         try {
             JsonNode number = type == int.class ? NODES.numberNode(Integer.parseInt(text))
@@ -138,8 +138,29 @@ final class ConfigChecker {
         return NullNode.instance;
     }
 
-    /** A list from YAML ([0.9, 0.999]) or from {@code --set} text (0.9,0.999 or [0.9,0.999]). */
-    private JsonNode doubles(JsonNode node, String path) {
+    /**
+     * A list of strings: a YAML list, or one string (from YAML or {@code --set}) as a list of one element, never split
+     * (a model spec's layers hold commas: {@code conv2d(16, 5, stride=2)}); a blank string is the empty list.
+     */
+    private JsonNode strings(JsonNode node, String path) {
+        ArrayNode out = NODES.arrayNode();
+        if (node.isArray()) {
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.isNull()) {
+                    problem(path, "must be a list of strings, not one holding a " + (item.isNull() ? "null"
+                            : item.isArray() ? "nested list" : "mapping"));
+                    return node;
+                }
+                out.add(item.asText());
+            }
+        } else if (!node.asText().isBlank()) {
+            out.add(node.asText());
+        }
+        return out;
+    }
+
+    /** A list of numbers from YAML ([0.9, 0.999]) or from {@code --set} text (0.9,0.999 or [0.9,0.999]). */
+    private JsonNode numbers(JsonNode node, String path, Class<?> element) {
         List<String> items = new ArrayList<>();
         if (node.isArray()) {
             for (JsonNode item : node) {
@@ -158,13 +179,21 @@ final class ConfigChecker {
                 items.add(item.trim());
             }
         }
+        if (items.size() == 1 && items.get(0).isEmpty()) {
+            return NODES.arrayNode(); // "--set data.shape=" or "[]": the empty list
+        }
         ArrayNode out = NODES.arrayNode();
         for (String item : items) {
             try {
-                out.add(finite(item));
+                if (element == Integer.class) {
+                    out.add(Integer.parseInt(item));
+                } else {
+                    out.add(finite(item));
+                }
             } catch (NumberFormatException e) {
-                problem(path, "'" + item + "' is not a finite number (a list is written [0.9, 0.999] in YAML or "
-                        + "0.9,0.999 with --set)");
+                problem(path, "'" + item + "' is not " + (element == Integer.class ? "an integer" : "a finite number")
+                        + " (a list is written " + (element == Integer.class ? "[1, 28, 28] in YAML or 1,28,28" : "[0.9, 0.999] in YAML or 0.9,0.999")
+                        + " with --set)");
                 return node;
             }
         }

@@ -22,9 +22,12 @@ final class ConfigSchema {
     record Section(Class<? extends Record> type, Map<String, Node> children) implements Node {
     }
 
-    /** A typed value: String, int, long, double, boolean, a {@link ConfigEnum} or {@code List<Double>}. */
-    record Leaf(Class<?> type, Range range) implements Node {
-        boolean isListOfDouble() {
+    /**
+     * A typed value: String, int, long, double, boolean, a {@link ConfigEnum}, or a list of Double, Integer or String
+     * ({@code element} is the list's element type, null for a single value).
+     */
+    record Leaf(Class<?> type, Range range, Class<?> element) implements Node {
+        boolean isList() {
             return type == List.class;
         }
     }
@@ -48,14 +51,24 @@ final class ConfigSchema {
                 node = section((Class<? extends Record>) t);
             } else if (t == Map.class) {
                 node = new FreeMap();
-            } else if (t == List.class && !c.getGenericType().getTypeName().equals("java.util.List<java.lang.Double>")) {
-                throw new IllegalStateException("only List<Double> is supported, not " + c);
+            } else if (t == List.class) {
+                node = new Leaf(t, c.getAnnotation(Range.class), listElement(c));
             } else {
-                node = new Leaf(t, c.getAnnotation(Range.class));
+                node = new Leaf(t, c.getAnnotation(Range.class), null);
             }
             children.put(c.getName(), node);
         }
         return new Section(type, Collections.unmodifiableMap(children));
+    }
+
+    private static Class<?> listElement(RecordComponent c) {
+        String type = c.getGenericType().getTypeName();
+        for (Class<?> e : List.of(Double.class, Integer.class, String.class)) {
+            if (type.equals("java.util.List<" + e.getName() + ">")) {
+                return e;
+            }
+        }
+        throw new IllegalStateException("only lists of Double, Integer or String are supported, not " + c);
     }
 
     /** Every leaf and free-map path, in declaration order ({@code optimizer.lr}, {@code spark.conf}). */
@@ -91,8 +104,9 @@ final class ConfigSchema {
         if (t == boolean.class) {
             return "true or false";
         }
-        if (leaf.isListOfDouble()) {
-            return "a list of numbers";
+        if (leaf.isList()) {
+            return leaf.element() == Double.class ? "a list of numbers"
+                    : leaf.element() == Integer.class ? "a list of integers" : "a string or a list of strings";
         }
         return "a string";
     }

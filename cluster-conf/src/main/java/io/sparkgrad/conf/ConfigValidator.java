@@ -1,6 +1,9 @@
 package io.sparkgrad.conf;
 
+import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.nn.spec.ModelSpecException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +29,9 @@ final class ConfigValidator {
             "spark.driver.extraJavaOptions", "spark.driver.memory",
             "spark.executor.extraJavaOptions", "spark.executor.memory");
 
+    /** The shape of one MNIST image. */
+    private static final int[] MNIST_SHAPE = {1, 28, 28};
+
     private final Function<String, String> originOf;
     private final List<ConfigProblem> problems = new ArrayList<>();
 
@@ -37,7 +43,8 @@ final class ConfigValidator {
     static List<ConfigProblem> validate(JobConfig c, Preset preset, Function<String, String> originOf) {
         ConfigValidator v = new ConfigValidator(originOf);
         v.required(c, preset);
-        v.model(c.model());
+        v.model(c.model(), c.data());
+        v.data(c.data());
         v.optimizer(c.optimizer());
         v.training(c.training());
         v.spark(c.spark());
@@ -79,11 +86,84 @@ final class ConfigValidator {
         }
     }
 
-    private void model(ModelConfig m) {
-        if (!isBlank(m.name()) && !ModelConfig.KNOWN_MODELS.contains(m.name())) {
+    private void model(ModelConfig m, DataConfig d) {
+        if (!m.hasLayers() && !isBlank(m.name()) && !ModelConfig.KNOWN_MODELS.contains(m.name())) {
             problem("model.name", "unknown model '" + m.name() + "'; allowed values: "
                     + String.join(", ", ModelConfig.KNOWN_MODELS)
-                    + KeySuggester.didYouMean(m.name(), ModelConfig.KNOWN_MODELS));
+                    + KeySuggester.didYouMean(m.name(), ModelConfig.KNOWN_MODELS)
+                    + "; or give the layers of a model spec in model.layers");
+            return;
+        }
+        if (!m.hasLayers() && isBlank(m.name())) {
+            return; // reported as a missing value
+        }
+        boolean shapeOk = positive("model.inputShape", m.inputShape());
+        ModelSpec spec;
+        try {
+            spec = m.spec();
+        } catch (ModelSpecException e) {
+            problem(m.key(), e.getMessage());
+            return;
+        }
+        // The input shape, where it is known before the data is read: checks every layer's shapes now.
+        int[] shape = m.inputShapeArray();
+        String from = "model.inputShape";
+        if (shape == null && !d.shape().isEmpty()) {
+            shape = d.shapeArray();
+            from = "data.shape";
+        } else if (shape == null && !d.readsFrames() && DataConfig.isMnist(d.train())) {
+            shape = MNIST_SHAPE;
+            from = "MNIST's images";
+        }
+        if (shape == null || !shapeOk || (from.equals("data.shape") && !positive("data.shape", d.shape()))) {
+            return;
+        }
+        try {
+            int[] out = spec.outputShape(shape);
+            if (out.length != 1 || out[0] < 2) {
+                problem(m.key(), "the model's output for one sample has shape " + Arrays.toString(out) + " (input shape "
+                        + Arrays.toString(shape) + " from " + from + "); a classifier's must be [classes], at least 2, e.g. end "
+                        + "with linear(10) after flatten");
+            }
+        } catch (ModelSpecException e) {
+            problem(m.key(), e.getMessage() + " (input shape " + Arrays.toString(shape) + " from " + from + ")");
+        }
+    }
+
+    private boolean positive(String path, List<Integer> shape) {
+        for (int dim : shape) {
+            if (dim <= 0) {
+                problem(path, "every dimension must be positive, got " + shape);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void data(DataConfig d) {
+        if (d.readsFrames()) {
+            // data.train may still be mnist here: evaluate and predict read only --data or data.test (the job refuses it).
+            if (d.format() == DataFormat.PARQUET && isBlank(d.featuresCol())) {
+                problem("data.featuresCol", "missing required value: the Parquet column that holds the features");
+            }
+            if (isBlank(d.labelCol())) {
+                problem("data.labelCol", "missing required value: the column that holds the labels (class indices 0..k-1)");
+            }
+        } else {
+            if (d.validationFraction() > 0) {
+                problem("data.validationFraction", "needs data.format parquet, csv or libsvm (MNIST and IDX data use "
+                        + "data.split), got data.format " + d.format().label());
+            }
+            if (!isBlank(d.validationCol())) {
+                problem("data.validationCol", "needs data.format parquet, csv or libsvm (MNIST and IDX data use "
+                        + "data.split), got data.format " + d.format().label());
+            }
+        }
+        if (d.validationFraction() > 0 && !isBlank(d.validationCol())) {
+            problem("data.validationCol", "give data.validationFraction or data.validationCol, not both");
+        }
+        if (!d.shape().isEmpty()) {
+            positive("data.shape", d.shape());
         }
     }
 

@@ -36,8 +36,9 @@ public record JobConfig(
      */
     public static JobConfig defaults() {
         return new JobConfig(
-                new ModelConfig("mnist-cnn"),
-                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.NORMALIZE, 0, 0),
+                new ModelConfig("mnist-cnn", List.of(), List.of()),
+                new DataConfig(DataConfig.MNIST, null, Split.TUTORIAL, Scaling.NORMALIZE, 0, 0, DataFormat.AUTO, "features", "label",
+                        List.of(), 0.0, null),
                 new OptimizerConfig(OptimizerName.ADAM, 4e-3, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8,
                         LrSchedule.COSINE, 0.0),
                 new TrainingConfig(64, 3, 42L, 2, Transport.BARRIER, false, 0),

@@ -115,7 +115,7 @@ public final class JobConfigLoader {
     private static JobConfig derive(JobConfig c, ConfigLayers layers) {
         DataConfig d = c.data();
         if (d.test() == null && DataConfig.isMnist(d.train())) {
-            d = new DataConfig(d.train(), DataConfig.MNIST, d.split(), d.scaling(), d.partitions(), d.limit());
+            d = d.withTest(DataConfig.MNIST);
             layers.origins().put("data.test", "derived from data.train");
         }
         OutputConfig o = c.output();

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public record SubmitCommand(List<String> argv) {
     /** The job's main class unless told otherwise: the {@code sparkgrad} command line of the job jar. */
-    public static final String DEFAULT_MAIN_CLASS = "io.sparkgrad.examples.job.SparkgradMain";
+    public static final String DEFAULT_MAIN_CLASS = "io.sparkgrad.cli.SparkgradMain";
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 

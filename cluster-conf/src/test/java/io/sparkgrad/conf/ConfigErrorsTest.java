@@ -87,8 +87,8 @@ class ConfigErrorsTest {
     void anUnknownModelListsTheKnownModels() {
         ConfigProblem p = only(new JobConfigLoader().set("model.name=tutorial_cnn"));
         assertEquals("model.name", p.path());
-        assertEquals("unknown model 'tutorial_cnn'; allowed values: tutorial-cnn, logistic, mnist-cnn "
-                + "(did you mean tutorial-cnn?)", p.message());
+        assertEquals("unknown model 'tutorial_cnn'; allowed values: logistic, tutorial-cnn, mnist-cnn "
+                + "(did you mean tutorial-cnn?); or give the layers of a model spec in model.layers", p.message());
     }
 
     @Test

@@ -17,7 +17,7 @@ class SubmitCommandTest {
     private static final List<String> FLAGS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-modules=jdk.incubator.vector");
     private static final String JAVA_OPTS = "--add-opens=java.base/java.nio=ALL-UNNAMED --add-modules=jdk.incubator.vector";
-    private static final String MAIN = "io.sparkgrad.examples.job.SparkgradMain";
+    private static final String MAIN = "io.sparkgrad.cli.SparkgradMain";
     /** The settings the yarn and k8s presets share, as spark-submit gets them (sorted among the others). */
     private static final List<String> CLUSTER_PRESET_CONFS = List.of(
             "--conf", "spark.driver.extraJavaOptions=" + JAVA_OPTS,

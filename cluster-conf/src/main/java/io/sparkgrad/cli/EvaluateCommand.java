@@ -1,0 +1,47 @@
+package io.sparkgrad.cli;
+
+import io.sparkgrad.conf.JobConfig;
+import io.sparkgrad.conf.cli.ConfigOptions;
+import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.Evaluation;
+import io.sparkgrad.job.JobData;
+import io.sparkgrad.job.JobSpark;
+import io.sparkgrad.job.SavedModel;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code sparkgrad evaluate}: a saved model's loss and accuracy on a labelled data set (the MNIST test set by default). */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Evaluate a saved model (model.safetensors) on a labelled data set, by default the MNIST test set, in one "
+                    + "distributed pass on Spark.",
+            "The last line is: RESULT test_accuracy=<x> test_loss=<x> samples=<n> model=<file>"},
+        footer = {"", "Example:", "  sparkgrad evaluate --model-file runs/mnist-20261127-143005/model.safetensors"})
+final class EvaluateCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Mixin
+    SavedModelOptions saved;
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = options.load().config();
+        Evaluation.Summary s;
+        SavedModel model;
+        try (JobSpark spark = JobSpark.start(config)) {
+            model = saved.load(config, spark.session().sparkContext().hadoopConfiguration());
+            DataSource source = saved.open(spark, config, model);
+            JobData.requireLabelled(source, saved.dataKey());
+            JobData.requireShape(source, saved.dataKey(), model.model());
+            System.out.printf(Locale.ROOT, "Evaluating %s (%s) on %,d images of %s ...%n", model.path(), model.model().label(),
+                    SavedModelData.count(source, config), source.description());
+            s = Evaluation.evaluate(source.range(0, SavedModelData.count(source, config)), model.model(), model.parameters());
+        }
+        System.out.printf(Locale.ROOT, "RESULT test_accuracy=%.4f test_loss=%.4f samples=%d model=%s%n", s.accuracy(),
+                s.meanLoss(), s.confusion().total(), model.path());
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package io.sparkgrad.cli;
+
+import io.sparkgrad.conf.JobConfig;
+import io.sparkgrad.conf.cli.ConfigOptions;
+import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.Evaluation;
+import io.sparkgrad.job.JobData;
+import io.sparkgrad.job.JobSpark;
+import io.sparkgrad.job.OutputFiles;
+import io.sparkgrad.job.PredictionsCsv;
+import io.sparkgrad.job.SavedModel;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code sparkgrad predict}: a saved model's predictions for a set of images, as CSV. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Classify images with a saved model (model.safetensors) in one distributed pass on Spark and write one CSV "
+                    + "line per image: index,label,prediction,p0,...,p9 (label empty for unlabelled images, p0-p9 the "
+                    + "class probabilities).",
+            "The last line is: RESULT predictions=<n> accuracy=<x or NaN without labels> output=<csv>"},
+        footer = {"", "Examples:",
+            "  sparkgrad predict -m runs/mnist-20261127-143005/model.safetensors --out predictions.csv",
+            "  sparkgrad predict -m model.safetensors --data my-images-idx3-ubyte.gz --out my.csv"})
+final class PredictCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Mixin
+    SavedModelOptions saved;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "CSV",
+            description = "Where to write the predictions (any Hadoop path; replaced if it exists).")
+    String out;
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = options.load().config();
+        Evaluation.Predictions p;
+        String shown;
+        try (JobSpark spark = JobSpark.start(config)) {
+            var hadoop = spark.session().sparkContext().hadoopConfiguration();
+            SavedModel model = saved.load(config, hadoop);
+            DataSource source = saved.open(spark, config, model);
+            JobData.requireShape(source, saved.dataKey(), model.model());
+            long n = SavedModelData.count(source, config);
+            System.out.printf(Locale.ROOT, "Predicting %,d images of %s with %s (%s) ...%n", n, source.description(),
+                    model.path(), model.model().label());
+            p = Evaluation.predict(source.range(0, n), model.model(), model.parameters());
+            OutputFiles.write(out, hadoop, PredictionsCsv.render(p).getBytes(StandardCharsets.UTF_8));
+            shown = OutputFiles.display(out, hadoop);
+        }
+        System.out.printf(Locale.ROOT, "RESULT predictions=%d accuracy=%s output=%s%n", p.size(),
+                p.summary().confusion().total() == 0 ? "NaN" : String.format(Locale.ROOT, "%.4f", p.summary().accuracy()), shown);
+        return 0;
+    }
+}
