@@ -196,9 +196,23 @@ final class ConfigValidator {
             problem("training.globalBatchSize", "is " + t.globalBatchSize() + " but there are " + t.workers()
                     + " workers (training.workers); every worker needs at least one sample per step");
         }
+        try {
+            io.sparkgrad.trainer.transport.barrier.ChannelPorts.parse(t.channelPort());
+        } catch (IllegalArgumentException e) {
+            problem("training.channelPort", e.getMessage());
+        }
+        if (t.transport() == Transport.STAGE && !"0".equals(t.channelPort().trim())) {
+            problem("training.channelPort", "is " + t.channelPort() + " but the stage transport opens no channel; "
+                    + "use it with training.transport=barrier, or leave it at 0");
+        }
     }
 
     private void spark(SparkConfig s) {
+        if (s.secure() && ClusterManager.of(s.master()).orElse(null) == ClusterManager.STANDALONE
+                && !s.conf().containsKey("spark.authenticate.secret")) {
+            problem("spark.secure", "on a standalone cluster Spark's authentication needs the shared secret the master and "
+                    + "workers were started with: set spark.conf.spark.authenticate.secret (YARN and Kubernetes make one)");
+        }
         if (!isBlank(s.master())) {
             ClusterManager.of(s.master()).ifPresentOrElse(cm -> {
                 if (cm == ClusterManager.LOCAL && s.deployMode() == DeployMode.CLUSTER) {

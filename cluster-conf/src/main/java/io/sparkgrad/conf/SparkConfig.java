@@ -15,8 +15,12 @@ import java.util.TreeMap;
  * @param appName    the application name Spark shows
  * @param conf       further Spark settings passed through unchanged ({@code spark.executor.memory: 4g}),
  *                   sorted by key
+ * @param secure     turn on Spark's authentication and network encryption ({@code spark.authenticate},
+ *                   {@code spark.network.crypto.enabled}); the trainer's step channel then derives its key from
+ *                   Spark's secret and encrypts every frame. Without it, anyone who can reach the cluster's ports can
+ *                   read the model's gradients and weights and inject gradients
  */
-public record SparkConfig(String master, DeployMode deployMode, String appName, Map<String, String> conf)
+public record SparkConfig(String master, DeployMode deployMode, String appName, Map<String, String> conf, boolean secure)
         implements Serializable {
 
     /** Copies {@code conf} into an unmodifiable, key-sorted (and serializable) map. */

@@ -49,6 +49,10 @@ public final class SparkSettings {
             out.put(key, user == null || user.isBlank() ? flags : flags + " " + user.strip());
         }
         ClusterManager cm = spark.clusterManager().orElse(ClusterManager.LOCAL);
+        if (spark.secure()) {
+            out.putIfAbsent("spark.authenticate", "true");
+            out.putIfAbsent("spark.network.crypto.enabled", "true");
+        }
         int workers = config.training().workers();
         String cores = out.get("spark.executor.cores");
         if (cm != ClusterManager.LOCAL && cores != null) {

@@ -12,6 +12,9 @@ import java.io.Serializable;
  * @param transport             how gradients reach the driver
  * @param skipNonFinite         skip a step whose gradient holds NaN or infinity instead of failing
  * @param checkpointEveryKSteps also checkpoint every k steps; 0 means only at the end of each epoch
+ * @param channelPort           the barrier transport's server port on the driver: a port ({@code 50100}), a range
+ *                              ({@code 50100-50200}, the first free one is taken) or {@code 0} for any free port, for
+ *                              clusters behind firewalls and Kubernetes NetworkPolicies
  */
 public record TrainingConfig(
         @Range(min = 1, max = 1 << 20) int globalBatchSize,
@@ -20,5 +23,6 @@ public record TrainingConfig(
         @Range(min = 1, max = 4096) int workers,
         Transport transport,
         boolean skipNonFinite,
-        @Range(min = 0) int checkpointEveryKSteps) implements Serializable {
+        @Range(min = 0) int checkpointEveryKSteps,
+        String channelPort) implements Serializable {
 }

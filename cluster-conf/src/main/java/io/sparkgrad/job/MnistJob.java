@@ -95,6 +95,7 @@ public final class MnistJob {
                     .modelSpec(model.spec().toString())
                     .optimizer(TrainerSettings.optimizer(config.optimizer(), t.epochs() * (data.trainCount() / t.globalBatchSize())))
                     .transport(TrainerSettings.transport(t.transport()))
+                    .channelPort(t.channelPort())
                     .globalBatchSize(t.globalBatchSize())
                     .epochs(t.epochs())
                     .seed(t.seed())

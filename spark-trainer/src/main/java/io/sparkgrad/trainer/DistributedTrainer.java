@@ -260,7 +260,9 @@ public final class DistributedTrainer {
 
         /** Barrier transport only: its server's port, {@code 50100}, or the first free one of {@code 50100-50200}. Default: any. */
         public Builder channelPort(String ports) {
-            this.channelPorts = io.sparkgrad.trainer.transport.barrier.ChannelPorts.parse(ports);
+            var parsed = io.sparkgrad.trainer.transport.barrier.ChannelPorts.parse(ports);
+            // "0" (any free port) is the default of every transport, so it asks nothing of the stage transport.
+            this.channelPorts = parsed.equals(io.sparkgrad.trainer.transport.barrier.ChannelPorts.ANY) ? null : parsed;
             return this;
         }
 
