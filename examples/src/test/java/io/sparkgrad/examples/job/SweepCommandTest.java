@@ -8,6 +8,10 @@ import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.JobConfigLoader;
 import io.sparkgrad.examples.job.SparkgradMainTest.Run;
 import io.sparkgrad.ingest.testutil.LocalSpark;
+import io.sparkgrad.trainer.sweep.Domain;
+import io.sparkgrad.trainer.sweep.Objective;
+import io.sparkgrad.trainer.sweep.SchedulerSpec;
+import io.sparkgrad.trainer.sweep.SweepConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -161,5 +165,22 @@ class SweepCommandTest {
         assertFalse(a.output().outputDir().equals(b.output().outputDir()));
         assertEquals("local[3]", a.spark().master());
         assertEquals("3g", a.spark().conf().get("spark.executor.memory"));
+    }
+
+    @Test
+    void theExampleSweepFileIsTheMnistCnnRecipe() throws Exception {
+        SweepConfig c = SweepConfig.parse(Files.readString(Path.of("sweeps", "mnist-cnn.yaml")));
+        assertEquals(new SchedulerSpec("asha", 9, 3, 1, 3), c.scheduler());
+        assertEquals(2, c.parallelism());
+        assertEquals("trial-per-task", c.mode());
+        assertEquals(new Objective("val_accuracy", true), c.objective());
+        assertEquals(List.of("model", "optimizer.name", "optimizer.lr", "optimizer.momentum", "training.globalBatchSize", "data.split",
+                "data.scaling"), List.copyOf(c.space().domains().keySet()));
+        assertEquals(new Domain.Choice(List.of("sgd", "adam")), c.space().domains().get("optimizer.name"));
+        assertEquals(new Domain.Choice(List.of(32L, 64L, 128L)), c.space().domains().get("training.globalBatchSize"));
+        assertTrue(c.space().domains().get("optimizer.lr") instanceof Domain.LogUniform);
+        Domain.Choice models = (Domain.Choice) c.space().domains().get("model");
+        assertEquals("mnist-cnn", models.values().get(0));
+        assertEquals(2, models.values().size());
     }
 }
