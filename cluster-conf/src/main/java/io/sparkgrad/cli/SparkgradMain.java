@@ -28,6 +28,7 @@ public final class SparkgradMain {
         jobs.put("evaluate", new EvaluateCommand());
         jobs.put("predict", new PredictCommand());
         jobs.put("export-pytorch", new ExportPyTorchCommand());
+        jobs.put("sweep", new SweepCommand());
         jobs.put("download", new MnistDownload());
         jobs.put("convert", new ConvertCommand());
         CommandLine cli = SparkgradCli.commandLine(jobs);

@@ -131,6 +131,69 @@ public record SweepConfig(int trials, Objective objective, String search, long s
                 text(sweep, "mode", "trial-per-task", "sweep"), new SearchSpace(domains), yaml);
     }
 
+    /**
+     * The sweep file's text with {@code KEY=VALUE} assignments applied, for a command line's overrides:
+     * {@code sweep.trials=2}, {@code sweep.scheduler.maxEpochs=1} (nested at the dots), {@code space.data.trainLimit=2000}
+     * (the whole rest is the space's key). A value is read as a YAML scalar, so {@code choice(32, 64)} is a form and
+     * {@code 3} a number.
+     *
+     * @throws SweepConfigException naming the assignment when it is not {@code sweep.KEY=VALUE} or {@code space.KEY=VALUE},
+     *                              or the file is not a mapping
+     */
+    public static String override(String yaml, List<String> assignments) {
+        if (assignments.isEmpty()) {
+            return yaml;
+        }
+        YAMLMapper mapper = new YAMLMapper();
+        JsonNode root;
+        try {
+            root = yaml.isBlank() ? mapper.createObjectNode() : mapper.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new SweepConfigException("the sweep file is not valid YAML: " + e.getOriginalMessage());
+        }
+        if (!(root instanceof com.fasterxml.jackson.databind.node.ObjectNode tree)) {
+            throw new SweepConfigException("the sweep file must be a mapping with a 'sweep:' and a 'space:' block");
+        }
+        for (String a : assignments) {
+            int eq = a.indexOf('=');
+            String key = eq < 0 ? a : a.substring(0, eq).strip();
+            if (eq < 0 || !(key.startsWith("sweep.") || key.startsWith("space.")) || key.endsWith(".")) {
+                throw new SweepConfigException("override '" + a + "': expected sweep.KEY=VALUE or space.KEY=VALUE, "
+                        + "e.g. sweep.trials=4 or space.optimizer.lr=loguniform(1e-3, 1e-1)");
+            }
+            JsonNode value;
+            try {
+                String text = a.substring(eq + 1).strip();
+                value = text.isEmpty() ? mapper.getNodeFactory().textNode("") : mapper.readTree(text);
+            } catch (JsonProcessingException e) {
+                value = mapper.getNodeFactory().textNode(a.substring(eq + 1).strip());
+            }
+            String[] path = key.startsWith("space.") ? new String[] {"space", key.substring(6)} : key.split("\\.");
+            com.fasterxml.jackson.databind.node.ObjectNode at = tree;
+            for (int i = 0; i < path.length - 1; i++) {
+                JsonNode next = at.get(path[i]);
+                if (next != null && next.isTextual() && path[i].equals("scheduler")) {
+                    // scheduler: asha is short for scheduler: {name: asha}
+                    next = at.putObject(path[i]).put("name", next.asText());
+                }
+                if (next == null || next.isNull()) {
+                    next = at.putObject(path[i]);
+                }
+                if (!(next instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
+                    throw new SweepConfigException("override '" + a + "': " + String.join(".", java.util.Arrays.copyOf(path, i + 1))
+                            + " is not a mapping in the sweep file");
+                }
+                at = o;
+            }
+            at.set(path[path.length - 1], value);
+        }
+        try {
+            return mapper.writeValueAsString(tree);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The searcher this file asks for. */
     public Searcher searcher() {
         return search.equals("grid") ? new GridSearcher(space, trials, seed) : new RandomSearcher(space, trials, seed);

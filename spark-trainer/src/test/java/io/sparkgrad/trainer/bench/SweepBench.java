@@ -13,11 +13,17 @@ import io.sparkgrad.trainer.sweep.TrialTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The sweep benchmark of issue 12, two parts:
@@ -32,28 +38,71 @@ import org.apache.spark.sql.SparkSession;
  *       each trained (target: ASHA's best within 0.002 of the full runs' best with at most a third of the epochs).</li>
  * </ul>
  *
- * Arguments as {@code key=value}: {@code part=packing|asha|all}, {@code data=<MNIST folder>} (default: the cache),
- * {@code split=tutorial|official}, {@code trainLimit=N}, {@code validationLimit=N}, {@code trials=16},
- * {@code configs=27}, {@code maxEpochs=9}, {@code master=local[2]}, {@code threads=2}, {@code out=<folder>}.
- * The last line is {@code RESULT bench=sweep ...}.
+ * Options: {@code --part packing|asha|all}, {@code --data <MNIST folder>} (default: the cache),
+ * {@code --split tutorial|official}, {@code --train-limit N}, {@code --validation-limit N}, {@code --trials 16},
+ * {@code --configs 27}, {@code --max-epochs 9}, {@code --master local[2]}, {@code --threads 2}, {@code --out <folder>}
+ * ({@code bin/bench sweep --help}). The last line is {@code RESULT bench=sweep ...}.
  */
-public final class SweepBench {
-    private SweepBench() {
+@Command(name = "bench sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sweep benchmark (issue 12): packing efficiency of trial-per-task trials, and ASHA against full runs.")
+public final class SweepBench implements Callable<Integer> {
+    @Option(names = "--part", defaultValue = "all", description = "packing, asha or all (default ${DEFAULT-VALUE}).")
+    String part;
+
+    @Option(names = "--data", description = "The MNIST folder, any Hadoop path (default: the download cache).")
+    String data;
+
+    @Option(names = "--split", defaultValue = "tutorial", description = "tutorial or official (default ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "At most this many training images, 0 for all (default ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(names = "--validation-limit", defaultValue = "0",
+            description = "At most this many validation images, 0 for all (default ${DEFAULT-VALUE}).")
+    int validationLimit;
+
+    @Option(names = "--trials", defaultValue = "16", description = "Packing: one-epoch trials (default ${DEFAULT-VALUE}).")
+    int trials;
+
+    @Option(names = "--configs", defaultValue = "27", description = "ASHA: sampled configurations (default ${DEFAULT-VALUE}).")
+    int configs;
+
+    @Option(names = "--max-epochs", defaultValue = "9", description = "ASHA: the most epochs a trial trains (default ${DEFAULT-VALUE}).")
+    int maxEpochs;
+
+    @Option(names = "--master", defaultValue = "local[2]", description = "Spark master (default ${DEFAULT-VALUE}).")
+    String master;
+
+    @Option(names = "--threads", defaultValue = "2",
+            description = "Packing: engine threads of the back-to-back baseline (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--out", description = "The sweeps' folders go here (default: a new temporary folder).")
+    Path outDir;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SweepBench()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> a = new LinkedHashMap<>(Map.of("part", "all", "data", MnistCache.defaultDir().toUri().toString(),
-                "split", "tutorial", "trainLimit", "0", "validationLimit", "0", "trials", "16", "configs", "27", "maxEpochs", "9",
-                "master", "local[2]", "threads", "2"));
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq < 0 || !a.containsKey(arg.substring(0, eq)) && !arg.startsWith("out=")) {
-                throw new IllegalArgumentException("argument '" + arg + "': expected key=value with key one of " + a.keySet() + ", out");
-            }
-            a.put(arg.substring(0, eq), arg.substring(eq + 1));
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("packing", "asha", "all").contains(part)) {
+            throw new ParameterException(new CommandLine(this), "--part '" + part + "': expected packing, asha or all");
         }
-        Path out = a.containsKey("out") ? Path.of(a.get("out")) : Files.createTempDirectory("sweep-bench");
-        String data = String.format(Locale.ROOT, "  data.dir: %s%n  data.split: %s%n  data.trainLimit: %s%n  data.validationLimit: %s%n",
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("part", part);
+        a.put("data", data != null ? data : MnistCache.defaultDir().toUri().toString());
+        a.put("split", split);
+        a.put("trainLimit", Integer.toString(trainLimit));
+        a.put("validationLimit", Integer.toString(validationLimit));
+        a.put("trials", Integer.toString(trials));
+        a.put("configs", Integer.toString(configs));
+        a.put("maxEpochs", Integer.toString(maxEpochs));
+        a.put("master", master);
+        a.put("threads", Integer.toString(threads));
+        Path out = outDir != null ? outDir : Files.createTempDirectory("sweep-bench");
+        String dataKeys = String.format(Locale.ROOT, "  data.dir: %s%n  data.split: %s%n  data.trainLimit: %s%n  data.validationLimit: %s%n",
                 a.get("data"), a.get("split"), a.get("trainLimit"), a.get("validationLimit"));
         SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf()).setMaster(a.get("master")).setAppName("sweep-bench")
                 .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
@@ -64,7 +113,7 @@ public final class SweepBench {
             if (!a.get("part").equals("asha")) {
                 String yaml = "sweep:\n  trials: " + a.get("trials") + "\n  seed: 1\n  scheduler: {name: none, maxEpochs: 1}\n  parallelism: "
                         + spark.sparkContext().defaultParallelism() + "\nspace:\n  model: tutorial-cnn\n  optimizer.lr: loguniform(0.01, 0.3)\n"
-                        + "  optimizer.momentum: 0.9\n  training.globalBatchSize: 64\n" + data;
+                        + "  optimizer.momentum: 0.9\n  training.globalBatchSize: 64\n" + dataKeys;
                 SweepConfig config = SweepConfig.parse(yaml);
                 Searcher searcher = config.searcher();
                 // Both sides find the data cached: this JVM is the local executor too.
@@ -92,7 +141,7 @@ public final class SweepBench {
             }
             if (!a.get("part").equals("packing")) {
                 String space = "space:\n  model: mnist-cnn\n  optimizer.lr: loguniform(0.0003, 0.3)\n  optimizer.name: choice(sgd, adam)\n"
-                        + "  training.globalBatchSize: choice(32, 64, 128)\n" + data;
+                        + "  training.globalBatchSize: choice(32, 64, 128)\n" + dataKeys;
                 String head = "sweep:\n  trials: " + a.get("configs") + "\n  seed: 12\n  parallelism: " + spark.sparkContext().defaultParallelism() + "\n";
                 SweepResult asha = Sweep.builder(spark, SweepConfig.parse(head + "  scheduler: {name: asha, maxEpochs: " + a.get("maxEpochs")
                         + ", reductionFactor: 3, graceEpochs: 1}\n" + space)).output(out.resolve("asha").toUri().toString()).build().run();
@@ -104,5 +153,6 @@ public final class SweepBench {
             }
         }
         System.out.println(result.append(" output=").append(out));
+        return 0;
     }
 }

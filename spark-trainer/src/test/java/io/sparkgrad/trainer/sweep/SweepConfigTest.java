@@ -139,4 +139,27 @@ class SweepConfigTest {
         assertEquals(0.05, s.config(5).get("optimizer.lr"));
         assertThrows(SweepConfigException.class, () -> SweepConfig.parse("sweep: {search: grid, trials: 4}\nspace:\n  optimizer.name: grid(sgd, adam, adamw)\n").searcher());
     }
+
+    @Test
+    void overridesReplaceNestedSweepKeysAndWholeSpaceKeys() {
+        String yaml = "sweep:\n  trials: 32\n  scheduler: asha\nspace:\n  optimizer.lr: 0.1\n";
+        SweepConfig c = SweepConfig.parse(SweepConfig.override(yaml, List.of("sweep.trials=2", "sweep.scheduler.maxEpochs=1",
+                "sweep.objective.metric=val_loss", "space.data.trainLimit=2000", "space.optimizer.name=choice(sgd, adam)",
+                "space.optimizer.lr=0.3")));
+        assertEquals(2, c.trials());
+        // The short form scheduler: asha keeps its name under the override.
+        assertEquals(new SchedulerSpec("asha", 1, 3, 1, 3), c.scheduler());
+        assertEquals("val_loss", c.objective().metric());
+        assertEquals(new Domain.Fixed(2000L), c.space().domains().get("data.trainLimit"));
+        assertEquals(new Domain.Fixed(0.3), c.space().domains().get("optimizer.lr"));
+        assertInstanceOf(Domain.Choice.class, c.space().domains().get("optimizer.name"));
+        assertEquals(yaml, SweepConfig.override(yaml, List.of()));
+        for (String bad : List.of("trials=2", "sweep.trials", "model=logistic", "space.=1")) {
+            SweepConfigException e = assertThrows(SweepConfigException.class, () -> SweepConfig.override(yaml, List.of(bad)));
+            assertTrue(e.getMessage().contains("override '" + bad + "'"), e.getMessage());
+        }
+        SweepConfigException notMapping = assertThrows(SweepConfigException.class,
+                () -> SweepConfig.override(yaml, List.of("sweep.trials.count=3")));
+        assertTrue(notMapping.getMessage().contains("sweep.trials is not a mapping"), notMapping.getMessage());
+    }
 }
