@@ -2,6 +2,7 @@ package io.sparkgrad.trainer.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.trainer.sweep.TrialScheduler.Action;
 import java.io.IOException;
@@ -148,7 +149,7 @@ public final class Sweep {
         }
         Progress progress = new Progress(console, trials, searcher.trials(), objective, scheduler, config.parallelism());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        HadoopConf conf = new HadoopConf(hadoop);
+        SerializableConfiguration conf = new SerializableConfiguration(hadoop);
         ExecutorService pool = Executors.newFixedThreadPool(config.parallelism(), r -> {
             Thread t = new Thread(r, "sweep-driver");
             t.setDaemon(true);
@@ -218,7 +219,7 @@ public final class Sweep {
     }
 
     /** The next segment of {@code t}, or null when it has nothing left (then its status is set). */
-    private TrialSegment segment(Trial t, TrialScheduler scheduler, Path out, HadoopConf conf) {
+    private TrialSegment segment(Trial t, TrialScheduler scheduler, Path out, SerializableConfiguration conf) {
         int from = t.epochs().size();
         TrialConfig tc;
         try {
