@@ -13,9 +13,10 @@ import java.util.List;
 
 /**
  * The Param objects of one {@link SparkgradParams} instance, with docs, validators and defaults. Made in the owner's
- * constructor once its uid is known (a Param's parent is its owner's uid).
+ * constructor once its uid is known (a Param's parent is its owner's uid). Public only as the return type of
+ * {@link SparkgradParams#paramDefs()}; its members are the package's own.
  */
-final class ParamDefs implements Serializable {
+public final class ParamDefs implements Serializable {
     private static final long serialVersionUID = 1L;
     /** The optimizers {@code setOptimizer} takes. */
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");

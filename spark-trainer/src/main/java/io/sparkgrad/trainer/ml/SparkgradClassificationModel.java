@@ -8,11 +8,6 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.ml.param.DoubleParam;
-import org.apache.spark.ml.param.IntArrayParam;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.LongParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
@@ -76,63 +71,8 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
     // ---- Params ----
 
     @Override
-    public LayersParam layers() {
-        return defs.layers;
-    }
-
-    @Override
-    public IntArrayParam inputShape() {
-        return defs.inputShape;
-    }
-
-    @Override
-    public Param<String> optimizer() {
-        return defs.optimizer;
-    }
-
-    @Override
-    public DoubleParam learningRate() {
-        return defs.learningRate;
-    }
-
-    @Override
-    public DoubleParam momentum() {
-        return defs.momentum;
-    }
-
-    @Override
-    public DoubleParam weightDecay() {
-        return defs.weightDecay;
-    }
-
-    @Override
-    public IntParam batchSize() {
-        return defs.batchSize;
-    }
-
-    @Override
-    public IntParam epochs() {
-        return defs.epochs;
-    }
-
-    @Override
-    public IntParam workers() {
-        return defs.workers;
-    }
-
-    @Override
-    public LongParam seed() {
-        return defs.seed;
-    }
-
-    @Override
-    public Param<String> validationIndicatorCol() {
-        return defs.validationIndicatorCol;
-    }
-
-    @Override
-    public Param<String> checkpointDir() {
-        return defs.checkpointDir;
+    public ParamDefs paramDefs() {
+        return defs;
     }
 
     // ---- The model ----
