@@ -268,7 +268,7 @@ public final class Sweep {
             switch (ev.path("event").asText()) {
                 case "trial" -> {
                     Map<String, Object> params = new LinkedHashMap<>();
-                    ev.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), value(e.getValue())));
+                    ev.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), SweepConfig.scalar(e.getValue())));
                     Trial t = new Trial(ev.path("trial").asInt(), params);
                     if (t.id() != trials.size()) {
                         throw new IOException("the journal proposes trial " + t.id() + " after " + trials.size() + " trials");
@@ -289,19 +289,6 @@ public final class Sweep {
                 default -> throw new IOException("unknown journal event " + ev);
             }
         }
-    }
-
-    private static Object value(JsonNode n) {
-        if (n.isIntegralNumber()) {
-            return n.asLong();
-        }
-        if (n.isNumber()) {
-            return n.asDouble();
-        }
-        if (n.isBoolean()) {
-            return n.asBoolean();
-        }
-        return n.asText();
     }
 
     /** One segment as one Spark job of one task; the segment returns its result rather than failing the task. */
