@@ -56,8 +56,19 @@ public final class ParamDefs implements Serializable {
         checkpointDir = new Param<>(owner, "checkpointDir", "a Hadoop path for a checkpoint after every epoch; unset: none");
     }
 
+    /**
+     * Called by the owner's constructor once its uid field is set: clears the parked uid ({@link PendingUid}), makes
+     * the owner's Param objects and sets their defaults.
+     */
+    static ParamDefs install(Params owner) {
+        PendingUid.clear();
+        ParamDefs defs = new ParamDefs(owner);
+        defs.setDefaults(owner);
+        return defs;
+    }
+
     /** Sets the defaults on {@code owner}. */
-    void setDefaults(Params owner) {
+    private void setDefaults(Params owner) {
         owner.setDefault(optimizer, "adam");
         owner.setDefault(learningRate, 1e-3);
         owner.setDefault(momentum, 0.0);

@@ -55,9 +55,7 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
 
     private SparkgradClassificationModel(String uid, int numClasses, float[] weights, TrainingSummary summary, boolean parked) {
         this.uid = uid;
-        PendingUid.clear();
-        this.defs = new ParamDefs(this);
-        defs.setDefaults(this);
+        this.defs = ParamDefs.install(this);
         this.numClasses = numClasses;
         this.weights = weights;
         this.summary = summary;

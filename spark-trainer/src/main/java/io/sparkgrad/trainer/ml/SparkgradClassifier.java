@@ -66,9 +66,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     private SparkgradClassifier(String uid, boolean parked) {
         // The superclass constructor has made Spark's own Params, asking uid() while the field was still null.
         this.uid = uid;
-        PendingUid.clear();
-        this.defs = new ParamDefs(this);
-        defs.setDefaults(this);
+        this.defs = ParamDefs.install(this);
     }
 
     @Override
