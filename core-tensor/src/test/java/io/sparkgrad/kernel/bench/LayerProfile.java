@@ -41,36 +41,29 @@ public final class LayerProfile {
             StepWorkloads.ConvBuffers c = StepWorkloads.ConvBuffers.random(g[l], rnd);
             Conv2dGeometry geo = c.geo();
             boolean first = l == 0;
-            float[] x = c.x();
-            float[] w = c.w();
-            float[] b = c.b();
-            float[] y = c.y();
-            float[] gy = c.gy();
-            float[] gx = c.gx();
-            float[] gw = c.gw();
-            float[] gb = c.gb();
             float[] masked = new float[geo.outputSize()];
             double flops = 2.0 * geo.forwardMacs();
             String name = "conv" + (l + 1);
             kernels += row(name, "fwd+relu", batch, flops,
-                    () -> Conv2dKernel.forward(geo, x, 0, w, 0, b, 0, y, 0, true));
+                    () -> Conv2dKernel.forward(geo, c.x(), 0, c.w(), 0, c.b(), 0, c.y(), 0, true));
             row(name, "relu mask", batch, 0,
-                    () -> ReluKernel.backward(y, 0, gy, 0, masked, 0, geo.outputSize(), false));
+                    () -> ReluKernel.backward(c.y(), 0, c.gy(), 0, masked, 0, geo.outputSize(), false));
             if (!first) {
                 row(name, "bwd input", batch, flops,
-                        () -> Conv2dKernel.backwardInput(geo, w, 0, gy, 0, gx, 0, false));
+                        () -> Conv2dKernel.backwardInput(geo, c.w(), 0, c.gy(), 0, c.gx(), 0, false));
             }
             row(name, "bwd weight", batch, flops,
-                    () -> Conv2dKernel.backwardWeight(geo, x, 0, gy, 0, gw, 0, false));
-            row(name, "bwd bias", batch, 0, () -> Conv2dKernel.backwardBias(geo, gy, 0, gb, 0, false));
+                    () -> Conv2dKernel.backwardWeight(geo, c.x(), 0, c.gy(), 0, c.gw(), 0, false));
+            row(name, "bwd bias", batch, 0, () -> Conv2dKernel.backwardBias(geo, c.gy(), 0, c.gb(), 0, false));
             pair(name, "mask, then bwd", "bwd after relu", batch, () -> {
-                ReluKernel.backward(y, 0, gy, 0, masked, 0, geo.outputSize(), false);
-                Conv2dKernel.backward(geo, x, 0, w, 0, masked, 0, first ? null : gx, 0, gw, 0, gb, 0, false);
-            }, () -> Conv2dKernel.backwardAfterRelu(geo, x, 0, w, 0, y, 0, gy, 0, first ? null : gx, 0, gw, 0, gb, 0,
-                    false));
+                ReluKernel.backward(c.y(), 0, c.gy(), 0, masked, 0, geo.outputSize(), false);
+                Conv2dKernel.backward(geo, c.x(), 0, c.w(), 0, masked, 0, first ? null : c.gx(), 0, c.gw(), 0, c.gb(), 0,
+                        false);
+            }, () -> Conv2dKernel.backwardAfterRelu(geo, c.x(), 0, c.w(), 0, c.y(), 0, c.gy(), 0, first ? null : c.gx(), 0,
+                    c.gw(), 0, c.gb(), 0, false));
             kernels += row(name, "bwd after relu", batch, flops * (first ? 1 : 2),
-                    () -> Conv2dKernel.backwardAfterRelu(geo, x, 0, w, 0, y, 0, gy, 0, first ? null : gx, 0, gw, 0,
-                            gb, 0, false));
+                    () -> Conv2dKernel.backwardAfterRelu(geo, c.x(), 0, c.w(), 0, c.y(), 0, c.gy(), 0, first ? null : c.gx(),
+                            0, c.gw(), 0, c.gb(), 0, false));
         }
         float[] act = StepWorkloads.random(rnd, g[2].outputSize());
         float[] pooled = new float[batch * 10];

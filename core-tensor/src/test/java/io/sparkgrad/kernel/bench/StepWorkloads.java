@@ -38,9 +38,10 @@ public final class StepWorkloads {
             ConvBuffers c = ConvBuffers.random(g[l], rnd);
             boolean first = l == 0;
             Conv2dKernel.forward(c.geo(), c.x(), 0, c.w(), 0, c.b(), 0, c.y(), 0, true);
-            m.put("conv" + (l + 1) + " fwd+relu", () -> Conv2dKernel.forward(c.geo(), c.x(), 0, c.w(), 0, c.b(), 0, c.y(), 0, true));
-            m.put("conv" + (l + 1) + " bwd after relu", () -> Conv2dKernel.backwardAfterRelu(c.geo(), c.x(), 0, c.w(), 0, c.y(), 0,
-                    c.gy(), 0, first ? null : c.gx(), 0, c.gw(), 0, c.gb(), 0, false));
+            m.put("conv" + (l + 1) + " fwd+relu",
+                    () -> Conv2dKernel.forward(c.geo(), c.x(), 0, c.w(), 0, c.b(), 0, c.y(), 0, true));
+            m.put("conv" + (l + 1) + " bwd after relu", () -> Conv2dKernel.backwardAfterRelu(c.geo(), c.x(), 0, c.w(), 0,
+                    c.y(), 0, c.gy(), 0, first ? null : c.gx(), 0, c.gw(), 0, c.gb(), 0, false));
         }
         TrainStep step = TrainStep.tutorial(batch);
         m.put("train step", step::train);
