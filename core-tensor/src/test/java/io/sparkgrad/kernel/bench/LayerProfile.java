@@ -5,17 +5,6 @@ import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.kernel.ReluKernel;
-import io.sparkgrad.nn.AdaptiveAvgPool2d;
-import io.sparkgrad.nn.Conv2d;
-import io.sparkgrad.nn.F;
-import io.sparkgrad.nn.Flatten;
-import io.sparkgrad.nn.Module;
-import io.sparkgrad.nn.ReLU;
-import io.sparkgrad.nn.Sequential;
-import io.sparkgrad.optim.Optimizer;
-import io.sparkgrad.optim.SGD;
-import io.sparkgrad.tensor.Generator;
-import io.sparkgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -44,48 +33,39 @@ public final class LayerProfile {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         Parallelism.setNumThreads(1);
         SplittableRandom rnd = new SplittableRandom(5);
-        Conv2dGeometry[] g = {
-            Conv2dGeometry.of(batch, 1, 28, 28, 16, 3, 2, 1, 1, 1),
-            Conv2dGeometry.of(batch, 16, 14, 14, 16, 3, 2, 1, 1, 1),
-            Conv2dGeometry.of(batch, 16, 7, 7, 10, 3, 2, 1, 1, 1)};
+        Conv2dGeometry[] g = StepWorkloads.tutorialConvs(batch);
         System.out.printf(Locale.ROOT, "batch %d, 1 thread, thread CPU time; us per step (per sample), GFLOP/s%n", batch);
         System.out.printf(Locale.ROOT, "%-8s %-14s %12s %12s %10s%n", "layer", "pass", "us/step", "ns/sample", "GFLOP/s");
         double kernels = 0;
         for (int l = 0; l < 3; l++) {
-            Conv2dGeometry geo = g[l];
+            StepWorkloads.ConvBuffers c = StepWorkloads.ConvBuffers.random(g[l], rnd);
+            Conv2dGeometry geo = c.geo();
             boolean first = l == 0;
-            float[] x = random(rnd, geo.inputSize());
-            float[] w = random(rnd, geo.weightSize());
-            float[] b = random(rnd, geo.o());
-            float[] y = new float[geo.outputSize()];
-            float[] gy = random(rnd, geo.outputSize());
-            float[] gx = new float[geo.inputSize()];
-            float[] gw = new float[geo.weightSize()];
-            float[] gb = new float[geo.o()];
             float[] masked = new float[geo.outputSize()];
             double flops = 2.0 * geo.forwardMacs();
             String name = "conv" + (l + 1);
             kernels += row(name, "fwd+relu", batch, flops,
-                    () -> Conv2dKernel.forward(geo, x, 0, w, 0, b, 0, y, 0, true));
+                    () -> Conv2dKernel.forward(geo, c.x(), 0, c.w(), 0, c.b(), 0, c.y(), 0, true));
             row(name, "relu mask", batch, 0,
-                    () -> ReluKernel.backward(y, 0, gy, 0, masked, 0, geo.outputSize(), false));
+                    () -> ReluKernel.backward(c.y(), 0, c.gy(), 0, masked, 0, geo.outputSize(), false));
             if (!first) {
                 row(name, "bwd input", batch, flops,
-                        () -> Conv2dKernel.backwardInput(geo, w, 0, gy, 0, gx, 0, false));
+                        () -> Conv2dKernel.backwardInput(geo, c.w(), 0, c.gy(), 0, c.gx(), 0, false));
             }
             row(name, "bwd weight", batch, flops,
-                    () -> Conv2dKernel.backwardWeight(geo, x, 0, gy, 0, gw, 0, false));
-            row(name, "bwd bias", batch, 0, () -> Conv2dKernel.backwardBias(geo, gy, 0, gb, 0, false));
+                    () -> Conv2dKernel.backwardWeight(geo, c.x(), 0, c.gy(), 0, c.gw(), 0, false));
+            row(name, "bwd bias", batch, 0, () -> Conv2dKernel.backwardBias(geo, c.gy(), 0, c.gb(), 0, false));
             pair(name, "mask, then bwd", "bwd after relu", batch, () -> {
-                ReluKernel.backward(y, 0, gy, 0, masked, 0, geo.outputSize(), false);
-                Conv2dKernel.backward(geo, x, 0, w, 0, masked, 0, first ? null : gx, 0, gw, 0, gb, 0, false);
-            }, () -> Conv2dKernel.backwardAfterRelu(geo, x, 0, w, 0, y, 0, gy, 0, first ? null : gx, 0, gw, 0, gb, 0,
-                    false));
+                ReluKernel.backward(c.y(), 0, c.gy(), 0, masked, 0, geo.outputSize(), false);
+                Conv2dKernel.backward(geo, c.x(), 0, c.w(), 0, masked, 0, first ? null : c.gx(), 0, c.gw(), 0, c.gb(), 0,
+                        false);
+            }, () -> Conv2dKernel.backwardAfterRelu(geo, c.x(), 0, c.w(), 0, c.y(), 0, c.gy(), 0, first ? null : c.gx(), 0,
+                    c.gw(), 0, c.gb(), 0, false));
             kernels += row(name, "bwd after relu", batch, flops * (first ? 1 : 2),
-                    () -> Conv2dKernel.backwardAfterRelu(geo, x, 0, w, 0, y, 0, gy, 0, first ? null : gx, 0, gw, 0,
-                            gb, 0, false));
+                    () -> Conv2dKernel.backwardAfterRelu(geo, c.x(), 0, c.w(), 0, c.y(), 0, c.gy(), 0, first ? null : c.gx(),
+                            0, c.gw(), 0, c.gb(), 0, false));
         }
-        float[] act = random(rnd, g[2].outputSize());
+        float[] act = StepWorkloads.random(rnd, g[2].outputSize());
         float[] pooled = new float[batch * 10];
         kernels += row("pool", "fwd+bwd", batch, 0, () -> {
             AdaptiveAvgPool2dKernel.forward(batch, 10, 4, 4, 1, 1, act, 0, pooled, 0);
@@ -94,45 +74,21 @@ public final class LayerProfile {
         System.out.printf(Locale.ROOT, "%-8s %-14s %12.1f %12.1f%n", "kernels", "sum", kernels * 1e6,
                 kernels / batch * 1e9);
 
-        Generator.manualSeed(1);
-        Module model = new Sequential(
-                new Conv2d(1, 16, 3, 2, 1), new ReLU(),
-                new Conv2d(16, 16, 3, 2, 1), new ReLU(),
-                new Conv2d(16, 10, 3, 2, 1), new ReLU(),
-                new AdaptiveAvgPool2d(1), new Flatten());
-        Optimizer opt = SGD.momentum(model.parameters(), 0.1f, 0.9f);
-        Tensor images = Tensor.rand(new Generator(3), batch, 1, 28, 28);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            labels[i] = i % 10;
-        }
-        Tensor target = Tensor.ofInts(labels, batch);
-        row("autograd", "fwd+loss", batch, 0, () -> F.crossEntropy(model.forward(images), target).item());
+        StepWorkloads.TrainStep ts = StepWorkloads.TrainStep.tutorial(batch);
+        row("autograd", "fwd+loss", batch, 0, () -> ts.loss().item());
         row("autograd", "+backward", batch, 0, () -> {
-            F.crossEntropy(model.forward(images), target).backward();
-            opt.zeroGrad();
+            ts.loss().backward();
+            ts.opt().zeroGrad();
         });
-        double step = row("autograd", "train step", batch, 0, () -> {
-            Tensor loss = F.crossEntropy(model.forward(images), target);
-            loss.backward();
-            opt.step();
-            opt.zeroGrad();
-        });
-        row("autograd", "eval fwd", batch, 0, () -> {
-            try (var noGrad = Tensor.noGrad()) {
-                model.forward(images).argmax(1);
-            }
-        });
+        double step = row("autograd", "train step", batch, 0, ts::train);
+        row("autograd", "eval fwd", batch, 0, ts::eval);
         System.out.printf(Locale.ROOT, "%-8s %-14s %12.1f %12.1f%n", "rest", "step - kernels", (step - kernels) * 1e6,
                 (step - kernels) / batch * 1e9);
         var mx = (com.sun.management.ThreadMXBean) MX;
         long id = Thread.currentThread().getId();
         long a0 = mx.getThreadAllocatedBytes(id);
         for (int i = 0; i < 100; i++) {
-            Tensor loss = F.crossEntropy(model.forward(images), target);
-            loss.backward();
-            opt.step();
-            opt.zeroGrad();
+            ts.train();
         }
         long bytes = (mx.getThreadAllocatedBytes(id) - a0) / 100;
         System.out.printf(Locale.ROOT, "alloc bytes per train step %d (%.0f per sample)%n", bytes, (double) bytes / batch);
@@ -204,13 +160,5 @@ public final class LayerProfile {
         }
         Arrays.sort(samples);
         return samples[samples.length / 2];
-    }
-
-    private static float[] random(SplittableRandom rnd, int size) {
-        float[] a = new float[size];
-        for (int i = 0; i < size; i++) {
-            a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return a;
     }
 }

@@ -13,6 +13,7 @@ import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.ingest.parquet.MnistParquetReader;
 import io.sparkgrad.ingest.spark.MnistFrames.ImageColumn;
 import io.sparkgrad.ingest.testutil.LocalSpark;
+import io.sparkgrad.ingest.testutil.MiniDfs;
 import io.sparkgrad.ingest.testutil.TestFiles;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -40,16 +41,8 @@ class HdfsParquetTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
-        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
-        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-        conf.set("dfs.datanode.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+        cluster = MiniDfs.start(new Configuration(), base);
+        hdfs = MiniDfs.uri(cluster);
         spark = LocalSpark.start("HdfsParquetTest");
     }
 

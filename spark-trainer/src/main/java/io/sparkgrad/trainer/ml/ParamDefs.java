@@ -13,9 +13,10 @@ import java.util.List;
 
 /**
  * The Param objects of one {@link SparkgradParams} instance, with docs, validators and defaults. Made in the owner's
- * constructor once its uid is known (a Param's parent is its owner's uid).
+ * constructor once its uid is known (a Param's parent is its owner's uid). Public only as the return type of
+ * {@link SparkgradParams#paramDefs()}; its members are the package's own.
  */
-final class ParamDefs implements Serializable {
+public final class ParamDefs implements Serializable {
     private static final long serialVersionUID = 1L;
     /** The optimizers {@code setOptimizer} takes. */
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
@@ -55,8 +56,19 @@ final class ParamDefs implements Serializable {
         checkpointDir = new Param<>(owner, "checkpointDir", "a Hadoop path for a checkpoint after every epoch; unset: none");
     }
 
+    /**
+     * Called by the owner's constructor once its uid field is set: clears the parked uid ({@link PendingUid}), makes
+     * the owner's Param objects and sets their defaults.
+     */
+    static ParamDefs install(Params owner) {
+        PendingUid.clear();
+        ParamDefs defs = new ParamDefs(owner);
+        defs.setDefaults(owner);
+        return defs;
+    }
+
     /** Sets the defaults on {@code owner}. */
-    void setDefaults(Params owner) {
+    private void setDefaults(Params owner) {
         owner.setDefault(optimizer, "adam");
         owner.setDefault(learningRate, 1e-3);
         owner.setDefault(momentum, 0.0);

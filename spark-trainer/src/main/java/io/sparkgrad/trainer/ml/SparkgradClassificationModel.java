@@ -8,11 +8,6 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.ml.param.DoubleParam;
-import org.apache.spark.ml.param.IntArrayParam;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.LongParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
@@ -60,9 +55,7 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
 
     private SparkgradClassificationModel(String uid, int numClasses, float[] weights, TrainingSummary summary, boolean parked) {
         this.uid = uid;
-        PendingUid.clear();
-        this.defs = new ParamDefs(this);
-        defs.setDefaults(this);
+        this.defs = ParamDefs.install(this);
         this.numClasses = numClasses;
         this.weights = weights;
         this.summary = summary;
@@ -76,63 +69,8 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
     // ---- Params ----
 
     @Override
-    public LayersParam layers() {
-        return defs.layers;
-    }
-
-    @Override
-    public IntArrayParam inputShape() {
-        return defs.inputShape;
-    }
-
-    @Override
-    public Param<String> optimizer() {
-        return defs.optimizer;
-    }
-
-    @Override
-    public DoubleParam learningRate() {
-        return defs.learningRate;
-    }
-
-    @Override
-    public DoubleParam momentum() {
-        return defs.momentum;
-    }
-
-    @Override
-    public DoubleParam weightDecay() {
-        return defs.weightDecay;
-    }
-
-    @Override
-    public IntParam batchSize() {
-        return defs.batchSize;
-    }
-
-    @Override
-    public IntParam epochs() {
-        return defs.epochs;
-    }
-
-    @Override
-    public IntParam workers() {
-        return defs.workers;
-    }
-
-    @Override
-    public LongParam seed() {
-        return defs.seed;
-    }
-
-    @Override
-    public Param<String> validationIndicatorCol() {
-        return defs.validationIndicatorCol;
-    }
-
-    @Override
-    public Param<String> checkpointDir() {
-        return defs.checkpointDir;
+    public ParamDefs paramDefs() {
+        return defs;
     }
 
     // ---- The model ----

@@ -10,11 +10,6 @@ import io.sparkgrad.trainer.optim.EngineOptimizer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.param.DoubleParam;
-import org.apache.spark.ml.param.IntArrayParam;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.LongParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -71,9 +66,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     private SparkgradClassifier(String uid, boolean parked) {
         // The superclass constructor has made Spark's own Params, asking uid() while the field was still null.
         this.uid = uid;
-        PendingUid.clear();
-        this.defs = new ParamDefs(this);
-        defs.setDefaults(this);
+        this.defs = ParamDefs.install(this);
     }
 
     @Override
@@ -84,63 +77,8 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     // ---- Params ----
 
     @Override
-    public LayersParam layers() {
-        return defs.layers;
-    }
-
-    @Override
-    public IntArrayParam inputShape() {
-        return defs.inputShape;
-    }
-
-    @Override
-    public Param<String> optimizer() {
-        return defs.optimizer;
-    }
-
-    @Override
-    public DoubleParam learningRate() {
-        return defs.learningRate;
-    }
-
-    @Override
-    public DoubleParam momentum() {
-        return defs.momentum;
-    }
-
-    @Override
-    public DoubleParam weightDecay() {
-        return defs.weightDecay;
-    }
-
-    @Override
-    public IntParam batchSize() {
-        return defs.batchSize;
-    }
-
-    @Override
-    public IntParam epochs() {
-        return defs.epochs;
-    }
-
-    @Override
-    public IntParam workers() {
-        return defs.workers;
-    }
-
-    @Override
-    public LongParam seed() {
-        return defs.seed;
-    }
-
-    @Override
-    public Param<String> validationIndicatorCol() {
-        return defs.validationIndicatorCol;
-    }
-
-    @Override
-    public Param<String> checkpointDir() {
-        return defs.checkpointDir;
+    public ParamDefs paramDefs() {
+        return defs;
     }
 
     /** The model spec, e.g. {@code "conv2d(16, 5, stride=2, padding=2) relu flatten linear(10)"}. */

@@ -9,46 +9,77 @@ import org.apache.spark.ml.param.Params;
 
 /**
  * The Params that {@link SparkgradClassifier} and {@link SparkgradClassificationModel} share (besides Spark's own
- * column params), with their getters. The Param objects live in each instance ({@link ParamDefs}); the accessors
- * ({@code learningRate()}, ...) are what {@code ParamGridBuilder} takes.
+ * column params), with their getters. The Param objects live in each instance ({@link ParamDefs}, handed over by
+ * {@link #paramDefs()}); the accessors ({@code learningRate()}, ...), declared here once, are what
+ * {@code ParamGridBuilder} takes.
  */
 public interface SparkgradParams extends Params {
 
+    /**
+     * This instance's Param objects, made in its constructor. Public only because interface methods are; the
+     * accessors below are the API.
+     */
+    ParamDefs paramDefs();
+
     /** The model spec, e.g. {@code linear(64) relu linear(10)}; its output is the class logits. No default. */
-    LayersParam layers();
+    default LayersParam layers() {
+        return paramDefs().layers;
+    }
 
     /** The shape of one sample, e.g. {@code [1, 28, 28]}; unset infers {@code [n]} from the first row. */
-    IntArrayParam inputShape();
+    default IntArrayParam inputShape() {
+        return paramDefs().inputShape;
+    }
 
     /** The optimizer: {@code sgd}, {@code adam} or {@code adamw}. Default {@code adam}. */
-    Param<String> optimizer();
+    default Param<String> optimizer() {
+        return paramDefs().optimizer;
+    }
 
     /** The learning rate, above 0. Default 0.001. */
-    DoubleParam learningRate();
+    default DoubleParam learningRate() {
+        return paramDefs().learningRate;
+    }
 
     /** SGD's momentum, in [0, 1) (ignored by Adam and AdamW). Default 0. */
-    DoubleParam momentum();
+    default DoubleParam momentum() {
+        return paramDefs().momentum;
+    }
 
     /** Weight decay, at least 0 (L2 for sgd and adam, decoupled for adamw). Default 0. */
-    DoubleParam weightDecay();
+    default DoubleParam weightDecay() {
+        return paramDefs().weightDecay;
+    }
 
     /** Samples per optimizer step over all workers (the global batch). Default 64. */
-    IntParam batchSize();
+    default IntParam batchSize() {
+        return paramDefs().batchSize;
+    }
 
     /** Passes over the training data. Default 10. */
-    IntParam epochs();
+    default IntParam epochs() {
+        return paramDefs().epochs;
+    }
 
     /** Data-parallel workers (Spark tasks); 0 means the SparkContext's default parallelism. Default 0. */
-    IntParam workers();
+    default IntParam workers() {
+        return paramDefs().workers;
+    }
 
     /** The seed of the initial weights, the epoch orders and dropout. */
-    LongParam seed();
+    default LongParam seed() {
+        return paramDefs().seed;
+    }
 
     /** A boolean column marking validation rows (true) versus training rows; unset trains on all rows. */
-    Param<String> validationIndicatorCol();
+    default Param<String> validationIndicatorCol() {
+        return paramDefs().validationIndicatorCol;
+    }
 
     /** A Hadoop path for per-epoch checkpoints; unset writes none. */
-    Param<String> checkpointDir();
+    default Param<String> checkpointDir() {
+        return paramDefs().checkpointDir;
+    }
 
     default String getLayers() {
         return getOrDefault(layers());

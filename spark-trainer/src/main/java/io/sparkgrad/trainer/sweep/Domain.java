@@ -35,27 +35,27 @@ public sealed interface Domain {
         }
     }
 
-    /** One of {@code values}, uniformly at random (the grid searcher enumerates them as a grid dimension). */
-    record Choice(List<Object> values) implements Domain {
-        public Choice {
-            values = List.copyOf(values);
-        }
+    /** A domain of listed values: sampled uniformly, enumerated by the grid searcher. */
+    sealed interface Listed extends Domain permits Choice, Grid {
+        List<Object> values();
 
         @Override
-        public Object sample(Generator g) {
-            return values.get(g.nextInt(values.size()));
+        default Object sample(Generator g) {
+            return values().get(g.nextInt(values().size()));
+        }
+    }
+
+    /** One of {@code values}, uniformly at random (the grid searcher enumerates them as a grid dimension). */
+    record Choice(List<Object> values) implements Listed {
+        public Choice {
+            values = List.copyOf(values);
         }
     }
 
     /** Every one of {@code values}: a dimension of the grid (the random searcher draws one uniformly). */
-    record Grid(List<Object> values) implements Domain {
+    record Grid(List<Object> values) implements Listed {
         public Grid {
             values = List.copyOf(values);
-        }
-
-        @Override
-        public Object sample(Generator g) {
-            return values.get(g.nextInt(values.size()));
         }
     }
 

@@ -28,8 +28,7 @@ public final class GridSearcher implements Searcher {
         this.seed = seed;
         long n = 1;
         for (Map.Entry<String, Domain> e : space.domains().entrySet()) {
-            List<Object> values = e.getValue() instanceof Domain.Grid g ? g.values()
-                    : e.getValue() instanceof Domain.Choice c ? c.values() : null;
+            List<Object> values = e.getValue() instanceof Domain.Listed l ? l.values() : null;
             if (values != null) {
                 gridKeys.add(e.getKey());
                 gridValues.add(values);

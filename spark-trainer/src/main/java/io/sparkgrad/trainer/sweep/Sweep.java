@@ -2,6 +2,7 @@ package io.sparkgrad.trainer.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.trainer.sweep.TrialScheduler.Action;
 import java.io.IOException;
@@ -148,7 +149,7 @@ public final class Sweep {
         }
         Progress progress = new Progress(console, trials, searcher.trials(), objective, scheduler, config.parallelism());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        HadoopConf conf = new HadoopConf(hadoop);
+        SerializableConfiguration conf = new SerializableConfiguration(hadoop);
         ExecutorService pool = Executors.newFixedThreadPool(config.parallelism(), r -> {
             Thread t = new Thread(r, "sweep-driver");
             t.setDaemon(true);
@@ -218,7 +219,7 @@ public final class Sweep {
     }
 
     /** The next segment of {@code t}, or null when it has nothing left (then its status is set). */
-    private TrialSegment segment(Trial t, TrialScheduler scheduler, Path out, HadoopConf conf) {
+    private TrialSegment segment(Trial t, TrialScheduler scheduler, Path out, SerializableConfiguration conf) {
         int from = t.epochs().size();
         TrialConfig tc;
         try {
@@ -267,7 +268,7 @@ public final class Sweep {
             switch (ev.path("event").asText()) {
                 case "trial" -> {
                     Map<String, Object> params = new LinkedHashMap<>();
-                    ev.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), value(e.getValue())));
+                    ev.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), SweepConfig.scalar(e.getValue())));
                     Trial t = new Trial(ev.path("trial").asInt(), params);
                     if (t.id() != trials.size()) {
                         throw new IOException("the journal proposes trial " + t.id() + " after " + trials.size() + " trials");
@@ -288,19 +289,6 @@ public final class Sweep {
                 default -> throw new IOException("unknown journal event " + ev);
             }
         }
-    }
-
-    private static Object value(JsonNode n) {
-        if (n.isIntegralNumber()) {
-            return n.asLong();
-        }
-        if (n.isNumber()) {
-            return n.asDouble();
-        }
-        if (n.isBoolean()) {
-            return n.asBoolean();
-        }
-        return n.asText();
     }
 
     /** One segment as one Spark job of one task; the segment returns its result rather than failing the task. */

@@ -207,10 +207,8 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         boolean integerKey = TrialConfig.DEFAULTS.get(key) instanceof Long;
         if (d instanceof Domain.Fixed f) {
             TrialConfig.checkValue(key, f.value());
-        } else if (d instanceof Domain.Choice c) {
-            c.values().forEach(v -> TrialConfig.checkValue(key, v));
-        } else if (d instanceof Domain.Grid g) {
-            g.values().forEach(v -> TrialConfig.checkValue(key, v));
+        } else if (d instanceof Domain.Listed l) {
+            l.values().forEach(v -> TrialConfig.checkValue(key, v));
         } else if (d instanceof Domain.RandInt r) {
             TrialConfig.checkValue(key, r.lo());
         } else {
@@ -222,7 +220,8 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         }
     }
 
-    private static Object scalar(JsonNode n) {
+    /** A YAML or JSON scalar as the value a domain keeps (null stays null); an array or object as an empty list or map. */
+    static Object scalar(JsonNode n) {
         if (n.isNull()) {
             return null;
         }

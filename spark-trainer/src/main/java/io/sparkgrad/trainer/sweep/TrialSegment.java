@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.sweep;
 
+import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.kernel.Parallelism;
 import java.io.IOException;
 import java.io.Serializable;
@@ -25,7 +26,7 @@ import org.apache.hadoop.fs.Path;
  * @param conf          the Hadoop settings for the data and checkpoint paths
  */
 record TrialSegment(int trial, TrialConfig config, int fromEpoch, int toEpoch, String checkpointIn, String checkpointOut,
-                    HadoopConf conf) implements Serializable {
+                    SerializableConfiguration conf) implements Serializable {
 
     /** Runs the segment with {@code threads} engine threads. */
     SegmentResult run(int threads) {

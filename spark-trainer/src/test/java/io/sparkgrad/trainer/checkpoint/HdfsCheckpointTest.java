@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.ingest.testutil.MiniDfs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,15 +36,8 @@ class HdfsCheckpointTest {
     @BeforeAll
     static void start() throws Exception {
         conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
-        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
-        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-        conf.set("dfs.datanode.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+        cluster = MiniDfs.start(conf, base);
+        hdfs = MiniDfs.uri(cluster);
     }
 
     @AfterAll

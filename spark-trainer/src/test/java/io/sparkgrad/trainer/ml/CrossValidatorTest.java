@@ -10,10 +10,7 @@ import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,19 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * very same average metrics as one at a time, the better rate wins, and the saved {@code CrossValidatorModel} loads
  * back with its estimator and best model.
  */
-class CrossValidatorTest {
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = MlSpark.start("cross-validator");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class CrossValidatorTest extends MlSparkTest {
 
     @Test
     void parallelFitsMatchSerialOnesAndTheBetterRateWins(@TempDir Path tmp) throws Exception {

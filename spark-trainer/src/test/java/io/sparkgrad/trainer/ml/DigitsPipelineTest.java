@@ -10,8 +10,6 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,21 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * handwritten digits (1,797 rows, committed under test resources), an MLP spec, 80/20 split. The fitted
  * {@code PipelineModel} is saved and loaded back and predicts the very same.
  */
-class DigitsPipelineTest {
+class DigitsPipelineTest extends MlSparkTest {
 
     static final String DIGITS = Path.of("src", "test", "resources", "uci-digits", "digits.csv.gz").toAbsolutePath().toString();
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = MlSpark.start("digits-pipeline");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     /** The digits as 64 double columns {@code p0..p63} and an integer {@code label}. */
     static Dataset<Row> digits(SparkSession spark) {

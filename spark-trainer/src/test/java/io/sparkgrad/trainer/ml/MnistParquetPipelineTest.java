@@ -11,9 +11,6 @@ import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,21 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a convolutional spec: the real 300 + 200 image subset in data-ingest's test resources, trained with a validation
  * indicator column, saved and loaded back with identical predictions and a self-describing weights file.
  */
-class MnistParquetPipelineTest {
+class MnistParquetPipelineTest extends MlSparkTest {
 
     static final String SUBSET = Path.of("..", "data-ingest", "src", "test", "resources", "mnist-subset").toAbsolutePath().toUri().toString();
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = MlSpark.start("mnist-parquet-pipeline");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     @Test
     void aCnnSpecTrainsFromParquetBytesAndLoadsBackIdentical(@TempDir Path tmp) throws Exception {

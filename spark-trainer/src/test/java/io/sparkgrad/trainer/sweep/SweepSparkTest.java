@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.nn.spec.SavedModel;
 import io.sparkgrad.tensor.Tensor;
 import io.sparkgrad.trainer.LocalSpark;
@@ -168,7 +169,7 @@ class SweepSparkTest {
         assertTrue(Files.exists(ashaOut.resolve("checkpoints/trial-0000/epoch-003.safetensors")));
         TrialConfig tc = TrialConfig.of(promoted.params(), 7);
         String whole = dir.resolve("whole.safetensors").toUri().toString();
-        SegmentResult r = new TrialSegment(0, tc, 0, 9, null, whole, new HadoopConf(new Configuration())).run(1);
+        SegmentResult r = new TrialSegment(0, tc, 0, 9, null, whole, new SerializableConfiguration(new Configuration())).run(1);
         assertNull(r.error());
         assertEquals(promoted.epochs().stream().map(e -> e.valAccuracy()).toList(), r.epochs().stream().map(e -> e.valAccuracy()).toList());
         assertEquals(promoted.epochs().stream().map(e -> e.trainLoss()).toList(), r.epochs().stream().map(e -> e.trainLoss()).toList());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.ingest.spark.SerializableConfiguration;
 import io.sparkgrad.tensor.Tensor;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class TrialSegmentTest {
 
     @Test
     void segmentsRestoredFromCheckpointsEqualAnUninterruptedRunBitForBit(@TempDir Path dir) throws Exception {
-        HadoopConf conf = new HadoopConf(new Configuration());
+        SerializableConfiguration conf = new SerializableConfiguration(new Configuration());
         TrialConfig c = config(3, "adamw");
         String e1 = dir.resolve("e1.safetensors").toUri().toString();
         String e3 = dir.resolve("e3.safetensors").toUri().toString();
@@ -75,7 +76,7 @@ class TrialSegmentTest {
         v.put("data.dir", SUBSET);
         v.put("data.split", "official");
         SegmentResult r = new TrialSegment(5, TrialConfig.of(v, 1), 0, 1, null, dir.resolve("c.safetensors").toUri().toString(),
-                new HadoopConf(new Configuration())).run(1);
+                new SerializableConfiguration(new Configuration())).run(1);
         assertEquals(5, r.trial());
         assertTrue(r.failed());
         assertTrue(r.error().contains("conv2d"), r.error());

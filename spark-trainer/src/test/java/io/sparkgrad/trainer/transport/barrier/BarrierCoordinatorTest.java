@@ -5,8 +5,6 @@ import io.sparkgrad.trainer.TrainingException;
 import io.sparkgrad.trainer.plan.BatchPlan;
 import io.sparkgrad.trainer.transport.AggregatedStep;
 import io.sparkgrad.trainer.transport.EpochSpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -30,22 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The barrier transport's driver side without Spark: fake workers speak the real protocol over loopback, and a
  * fake job plays Spark's part (relaunching the whole gang with a higher stage attempt when one task dies).
  */
-class BarrierCoordinatorTest {
+class BarrierCoordinatorTest extends LoopbackServerTest {
 
     private static final int WORKERS = 3;
-    private static final int N = 5;
-    private final byte[] secret = Handshake.newSecret();
     private final BatchPlan plan = BatchPlan.of(new int[] {10, 12, 8}, 6);
-    private AggregationServer server;
 
-    @BeforeEach
-    void start() throws IOException {
-        server = new AggregationServer("127.0.0.1", secret, WORKERS, N, Duration.ofSeconds(2));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    @Override
+    int workers() {
+        return WORKERS;
     }
 
     /** A worker's gradient for a step: a pure function of the weights, the worker and its slice. */

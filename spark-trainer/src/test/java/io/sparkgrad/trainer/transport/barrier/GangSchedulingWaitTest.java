@@ -4,8 +4,6 @@ import io.sparkgrad.trainer.StepStats;
 import io.sparkgrad.trainer.TrainingException;
 import io.sparkgrad.trainer.plan.BatchPlan;
 import io.sparkgrad.trainer.transport.EpochSpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -26,22 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * joined, and a gang that never comes fails at the gang-scheduling timeout. Fake workers speak the real protocol;
  * a fake job plays Spark and launches the gang late.
  */
-class GangSchedulingWaitTest {
+class GangSchedulingWaitTest extends LoopbackServerTest {
 
     private static final int WORKERS = 2;
-    private static final int N = 5;
-    private final byte[] secret = Handshake.newSecret();
     private final BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6);
-    private AggregationServer server;
 
-    @BeforeEach
-    void start() throws IOException {
-        server = new AggregationServer("127.0.0.1", secret, WORKERS, N, Duration.ofSeconds(2));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    @Override
+    int workers() {
+        return WORKERS;
     }
 
     /** A fake task: joins, then sends a gradient for every step until the end; {@code hang} stops answering. */
