@@ -20,11 +20,14 @@ public final class ParamDefs implements Serializable {
     private static final long serialVersionUID = 1L;
     /** The optimizers {@code setOptimizer} takes. */
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
+    /** The learning-rate schedules {@code setLrSchedule} takes. */
+    static final List<String> SCHEDULES = List.of("constant", "cosine");
 
     final LayersParam layers;
     final IntArrayParam inputShape;
     final Param<String> optimizer;
     final DoubleParam learningRate;
+    final Param<String> lrSchedule;
     final DoubleParam momentum;
     final DoubleParam weightDecay;
     final IntParam batchSize;
@@ -42,6 +45,9 @@ public final class ParamDefs implements Serializable {
         optimizer = new Param<>(owner, "optimizer", "the optimizer: " + String.join(", ", OPTIMIZERS),
                 ParamValidators.inArray(OPTIMIZERS));
         learningRate = new DoubleParam(owner, "learningRate", "the learning rate (> 0)", ParamValidators.gt(0));
+        lrSchedule = new Param<>(owner, "lrSchedule", "the learning-rate schedule: constant, or cosine (annealed from"
+                + " learningRate to 0 over the whole fit, stepped after every optimizer step, as PyTorch's CosineAnnealingLR)",
+                ParamValidators.inArray(SCHEDULES));
         momentum = new DoubleParam(owner, "momentum", "SGD's momentum, in [0, 1); Adam and AdamW ignore it",
                 ParamValidators.inRange(0, 1, true, false));
         weightDecay = new DoubleParam(owner, "weightDecay", "weight decay (>= 0): L2 for sgd and adam, decoupled for adamw",
@@ -71,6 +77,7 @@ public final class ParamDefs implements Serializable {
     private void setDefaults(Params owner) {
         owner.setDefault(optimizer, "adam");
         owner.setDefault(learningRate, 1e-3);
+        owner.setDefault(lrSchedule, "constant");
         owner.setDefault(momentum, 0.0);
         owner.setDefault(weightDecay, 0.0);
         owner.setDefault(batchSize, 64);

@@ -100,6 +100,11 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         return (SparkgradClassifier) set(defs.learningRate, value);
     }
 
+    /** {@code constant} or {@code cosine}: the rate annealed from {@code learningRate} to 0 over the whole fit. */
+    public SparkgradClassifier setLrSchedule(String value) {
+        return (SparkgradClassifier) set(defs.lrSchedule, value);
+    }
+
     public SparkgradClassifier setMomentum(double value) {
         return (SparkgradClassifier) set(defs.momentum, value);
     }
@@ -199,7 +204,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         int workers = getWorkers() > 0 ? getWorkers() : frame.sparkSession().sparkContext().defaultParallelism();
         DistributedTrainer.Builder builder = DistributedTrainer.builder()
                 .replicaFactory(new SpecReplicaFactory(spec, shape, getSeed()))
-                .optimizer(driverOptimizer())
+                .optimizer(driverOptimizer(getEpochs() * (trainingSamples(trainBlocks) / getBatchSize())))
                 .globalBatchSize(getBatchSize())
                 .epochs(getEpochs())
                 .seed(getSeed())
@@ -218,16 +223,33 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         return model;
     }
 
-    /** A fresh optimizer of this fit's settings (never shared between fits). */
-    DriverOptimizer driverOptimizer() {
+    /**
+     * A fresh optimizer of this fit's settings (never shared between fits).
+     *
+     * @param totalSteps the fit's optimizer steps (epochs times full batches per epoch), the length of a cosine schedule
+     */
+    DriverOptimizer driverOptimizer(int totalSteps) {
         double lr = getLearningRate();
         double wd = getWeightDecay();
-        return switch (getOptimizer()) {
+        EngineOptimizer o = switch (getOptimizer()) {
             case "sgd" -> EngineOptimizer.sgd(lr, getMomentum(), 0, wd, false);
             case "adam" -> EngineOptimizer.adam(lr, 0.9, 0.999, 1e-8, wd);
             case "adamw" -> EngineOptimizer.adamw(lr, 0.9, 0.999, 1e-8, wd);
             default -> throw new IllegalArgumentException("optimizer '" + getOptimizer() + "' is not one of " + ParamDefs.OPTIMIZERS);
         };
+        return switch (getLrSchedule()) {
+            case "constant" -> o;
+            case "cosine" -> o.withCosineAnnealing(Math.max(1, totalSteps), 0.0);
+            default -> throw new IllegalArgumentException("lrSchedule '" + getLrSchedule() + "' is not one of " + ParamDefs.SCHEDULES);
+        };
+    }
+
+    private static int trainingSamples(JavaRDD<SampleBlock> blocks) {
+        long n = 0;
+        for (int size : io.sparkgrad.trainer.data.Blocks.sizes(blocks)) {
+            n += size;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
     // ---- Persistence ----

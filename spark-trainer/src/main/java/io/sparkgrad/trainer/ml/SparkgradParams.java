@@ -41,6 +41,11 @@ public interface SparkgradParams extends Params {
         return paramDefs().learningRate;
     }
 
+    /** The learning-rate schedule: {@code constant} or {@code cosine} (to 0 over the fit). Default {@code constant}. */
+    default Param<String> lrSchedule() {
+        return paramDefs().lrSchedule;
+    }
+
     /** SGD's momentum, in [0, 1) (ignored by Adam and AdamW). Default 0. */
     default DoubleParam momentum() {
         return paramDefs().momentum;
@@ -95,6 +100,10 @@ public interface SparkgradParams extends Params {
 
     default double getLearningRate() {
         return (Double) getOrDefault(learningRate());
+    }
+
+    default String getLrSchedule() {
+        return getOrDefault(lrSchedule());
     }
 
     default double getMomentum() {

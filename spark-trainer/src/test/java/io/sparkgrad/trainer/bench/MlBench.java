@@ -89,11 +89,15 @@ public final class MlBench implements Callable<Integer> {
     @Option(names = "--cnn-epochs", defaultValue = "4", description = "Sparkgrad CNN's epochs (default ${DEFAULT-VALUE}).")
     int cnnEpochs;
 
-    @Option(names = "--mlp-lr", defaultValue = "0.001", description = "Sparkgrad MLP's Adam learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--mlp-lr", defaultValue = "0.002", description = "Sparkgrad MLP's Adam learning rate (default ${DEFAULT-VALUE}).")
     double mlpLr;
 
-    @Option(names = "--cnn-lr", defaultValue = "0.001", description = "Sparkgrad CNN's Adam learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cnn-lr", defaultValue = "0.004", description = "Sparkgrad CNN's Adam learning rate (default ${DEFAULT-VALUE}).")
     double cnnLr;
+
+    @Option(names = "--lr-schedule", defaultValue = "cosine",
+            description = "Sparkgrad's learning-rate schedule: constant or cosine (to 0 over the fit; default ${DEFAULT-VALUE}).")
+    String lrSchedule;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Sparkgrad's global batch (default ${DEFAULT-VALUE}).")
     int batchSize;
@@ -231,7 +235,7 @@ public final class MlBench implements Callable<Integer> {
 
     private Run sparkgrad(String name, String layers, int[] shape, double lr, int epochCount) {
         SparkgradClassifier clf = new SparkgradClassifier().setLayers(layers).setInputShape(shape).setOptimizer("adam")
-                .setLearningRate(lr).setBatchSize(batchSize).setEpochs(epochCount).setWorkers(workers).setSeed(seed);
+                .setLearningRate(lr).setLrSchedule(lrSchedule).setBatchSize(batchSize).setEpochs(epochCount).setWorkers(workers).setSeed(seed);
         return new Run("sparkgrad", name, clf, String.format(Locale.ROOT, "SparkgradClassifier layers='%s' inputShape=%s optimizer=adam "
                 + "lr=%s batchSize=%d epochs=%d workers=%d", layers, java.util.Arrays.toString(shape), lr, batchSize, epochCount, workers));
     }

@@ -66,6 +66,28 @@ class SparkgradParamsTest {
     }
 
     @Test
+    void theLrScheduleIsConstantByDefaultAndCosineAnnealsOverTheWholeFit() {
+        SparkgradClassifier c = new SparkgradClassifier();
+        assertEquals("constant", c.getLrSchedule());
+        assertFalse(c.driverOptimizer(100).config().containsKey("lr_schedule"));
+        assertThrows(IllegalArgumentException.class, () -> c.setLrSchedule("step"));
+        c.setLrSchedule("cosine").setLearningRate(0.004);
+        assertEquals(java.util.Map.of("name", "cosine_annealing", "T_max", 100, "eta_min", 0.0),
+                c.driverOptimizer(100).config().get("lr_schedule"));
+        // The rate falls along the cosine: after half the steps it is half the base rate (PyTorch's CosineAnnealingLR).
+        io.sparkgrad.trainer.DriverOptimizer o = c.driverOptimizer(4);
+        float[] p = {1f};
+        float[] lrs = new float[4];
+        for (int t = 0; t < 4; t++) {
+            float before = p[0];
+            o.step(p, new float[] {1f});
+            lrs[t] = before - p[0];
+        }
+        assertTrue(lrs[0] > lrs[1] && lrs[1] > lrs[2] && lrs[2] > lrs[3], Arrays.toString(lrs));
+        assertEquals("cosine", c.copy(new ParamMap()).getLrSchedule());
+    }
+
+    @Test
     void copiesKeepTheUidAndTakeTheExtraParams() {
         SparkgradClassifier c = new SparkgradClassifier("clf-1").setLayers("linear(10)").setEpochs(3);
         SparkgradClassifier copy = c.copy(new ParamMap().put(c.learningRate().w(0.05)));
