@@ -86,7 +86,7 @@ public final class MlBench implements Callable<Integer> {
     @Option(names = "--mlp-epochs", defaultValue = "10", description = "Sparkgrad MLP's epochs (default ${DEFAULT-VALUE}).")
     int mlpEpochs;
 
-    @Option(names = "--cnn-epochs", defaultValue = "4", description = "Sparkgrad CNN's epochs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cnn-epochs", defaultValue = "5", description = "Sparkgrad CNN's epochs (default ${DEFAULT-VALUE}).")
     int cnnEpochs;
 
     @Option(names = "--mlp-lr", defaultValue = "0.002", description = "Sparkgrad MLP's Adam learning rate (default ${DEFAULT-VALUE}).")
