@@ -30,7 +30,6 @@ public final class MnistCsvReader extends AbstractLabeledImageReader {
     private final int maxLine;
     private final BoundedLineReader in;
     private long line;
-    private long count = -1;
 
     private MnistCsvReader(Path path, Configuration conf, int rows, int cols) throws IOException {
         super(rows, cols);
@@ -62,24 +61,25 @@ public final class MnistCsvReader extends AbstractLabeledImageReader {
     /** Rows in the file (not counting a header); counted with a separate pass the first time. */
     @Override
     public long count() throws IOException {
-        if (count < 0) {
-            long n = 0;
-            boolean first = true;
-            try (BoundedLineReader r = open()) {
-                String s;
-                while ((s = readLine(r, n)) != null) {
-                    if (s.isBlank()) {
-                        continue;
-                    }
-                    if (!(first && isHeader(s))) {
-                        n++;
-                    }
-                    first = false;
+        return countOnce(this::countRows);
+    }
+
+    private long countRows() throws IOException {
+        long n = 0;
+        boolean first = true;
+        try (BoundedLineReader r = open()) {
+            String s;
+            while ((s = readLine(r, n)) != null) {
+                if (s.isBlank()) {
+                    continue;
                 }
+                if (!(first && isHeader(s))) {
+                    n++;
+                }
+                first = false;
             }
-            count = n;
         }
-        return count;
+        return n;
     }
 
     @Override

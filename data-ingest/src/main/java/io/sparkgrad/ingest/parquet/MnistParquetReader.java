@@ -37,7 +37,6 @@ public final class MnistParquetReader extends AbstractLabeledImageReader {
     private int fileIndex = -1;
     private ParquetReader<Group> current;
     private long rowInFile;
-    private long count = -1;
 
     private MnistParquetReader(Configuration conf, List<Path> files, int rows, int cols) {
         super(rows, cols);
@@ -116,16 +115,15 @@ public final class MnistParquetReader extends AbstractLabeledImageReader {
     /** Rows in all files, from their footers. */
     @Override
     public long count() throws IOException {
-        if (count < 0) {
+        return countOnce(() -> {
             long n = 0;
             for (Path f : files) {
                 try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f, conf))) {
                     n += r.getRecordCount();
                 }
             }
-            count = n;
-        }
-        return count;
+            return n;
+        });
     }
 
     @Override
