@@ -255,12 +255,18 @@ class ChecksummedDownloaderTest {
         });
     }
 
-    @Test
-    void corruptCachedFileIsReplacedAndStalePartFilesAreRemoved() throws Exception {
+    /** A cache folder holding the training labels with one wrong byte (same length, so only the checksum can tell). */
+    private Path cacheWithCorruptLabels() throws IOException {
         Path cache = Files.createDirectories(tmp.resolve("cache"));
         byte[] wrong = labels.clone();
         wrong[9] = 7;
         Files.write(cache.resolve("train-labels-idx1-ubyte"), wrong);
+        return cache;
+    }
+
+    @Test
+    void corruptCachedFileIsReplacedAndStalePartFilesAreRemoved() throws Exception {
+        Path cache = cacheWithCorruptLabels();
         Files.write(cache.resolve(".train-labels-idx1-ubyte.123.part"), new byte[10]);
         served.put("/a/train-labels-idx1-ubyte.gz", TestFiles.gzip(labels));
         downloader(cache).source(mirror("a")).build().ensure(List.of(labelsTarget));
@@ -270,10 +276,7 @@ class ChecksummedDownloaderTest {
 
     @Test
     void verifyOnlyReportsAChecksumMismatchNamingTheFile() throws Exception {
-        Path cache = Files.createDirectories(tmp.resolve("cache"));
-        byte[] wrong = labels.clone();
-        wrong[9] = 7;
-        Files.write(cache.resolve("train-labels-idx1-ubyte"), wrong);
+        Path cache = cacheWithCorruptLabels();
         BadInputException e = assertThrows(BadInputException.class, () -> downloader(cache).build().verify(List.of(labelsTarget)));
         assertTrue(e.getMessage().contains(cache.resolve("train-labels-idx1-ubyte").toString())
                 && e.getMessage().contains("checksum mismatch") && e.getMessage().contains(labelsTarget.sha256()), e.getMessage());
