@@ -2,9 +2,7 @@ package io.sparkgrad.cli;
 
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.cli.ConfigOptions;
-import io.sparkgrad.job.DataSource;
 import io.sparkgrad.job.Evaluation;
-import io.sparkgrad.job.JobData;
 import io.sparkgrad.job.JobSpark;
 import io.sparkgrad.job.SavedModel;
 import java.util.Locale;
@@ -32,13 +30,11 @@ final class EvaluateCommand implements Callable<Integer> {
         Evaluation.Summary s;
         SavedModel model;
         try (JobSpark spark = JobSpark.start(config)) {
-            model = saved.load(config, spark.session().sparkContext().hadoopConfiguration());
-            DataSource source = saved.open(spark, config, model);
-            JobData.requireLabelled(source, saved.dataKey());
-            JobData.requireShape(source, saved.dataKey(), model.model());
+            SavedModelOptions.Opened run = saved.open(spark, config, true);
+            model = run.saved();
             System.out.printf(Locale.ROOT, "Evaluating %s (%s) on %,d images of %s ...%n", model.path(), model.model().label(),
-                    SavedModelData.count(source, config), source.description());
-            s = Evaluation.evaluate(source.range(0, SavedModelData.count(source, config)), model.model(), model.parameters());
+                    run.records(), run.source().description());
+            s = Evaluation.evaluate(run.source().range(0, run.records()), model.model(), model.parameters());
         }
         System.out.printf(Locale.ROOT, "RESULT test_accuracy=%.4f test_loss=%.4f samples=%d model=%s%n", s.accuracy(),
                 s.meanLoss(), s.confusion().total(), model.path());

@@ -2,9 +2,7 @@ package io.sparkgrad.cli;
 
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.cli.ConfigOptions;
-import io.sparkgrad.job.DataSource;
 import io.sparkgrad.job.Evaluation;
-import io.sparkgrad.job.JobData;
 import io.sparkgrad.job.JobSpark;
 import io.sparkgrad.job.OutputFiles;
 import io.sparkgrad.job.PredictionsCsv;
@@ -43,16 +41,13 @@ final class PredictCommand implements Callable<Integer> {
         Evaluation.Predictions p;
         String shown;
         try (JobSpark spark = JobSpark.start(config)) {
-            var hadoop = spark.session().sparkContext().hadoopConfiguration();
-            SavedModel model = saved.load(config, hadoop);
-            DataSource source = saved.open(spark, config, model);
-            JobData.requireShape(source, saved.dataKey(), model.model());
-            long n = SavedModelData.count(source, config);
-            System.out.printf(Locale.ROOT, "Predicting %,d images of %s with %s (%s) ...%n", n, source.description(),
+            SavedModelOptions.Opened run = saved.open(spark, config, false);
+            SavedModel model = run.saved();
+            System.out.printf(Locale.ROOT, "Predicting %,d images of %s with %s (%s) ...%n", run.records(), run.source().description(),
                     model.path(), model.model().label());
-            p = Evaluation.predict(source.range(0, n), model.model(), model.parameters());
-            OutputFiles.write(out, hadoop, PredictionsCsv.render(p).getBytes(StandardCharsets.UTF_8));
-            shown = OutputFiles.display(out, hadoop);
+            p = Evaluation.predict(run.source().range(0, run.records()), model.model(), model.parameters());
+            OutputFiles.write(out, run.hadoop(), PredictionsCsv.render(p).getBytes(StandardCharsets.UTF_8));
+            shown = OutputFiles.display(out, run.hadoop());
         }
         System.out.printf(Locale.ROOT, "RESULT predictions=%d accuracy=%s output=%s%n", p.size(),
                 p.summary().confusion().total() == 0 ? "NaN" : String.format(Locale.ROOT, "%.4f", p.summary().accuracy()), shown);

@@ -3,6 +3,7 @@ package io.sparkgrad.cli;
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.Scaling;
 import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.JobData;
 import io.sparkgrad.job.JobSpark;
 import io.sparkgrad.job.SavedModel;
 import java.io.IOException;
@@ -33,18 +34,30 @@ final class SavedModelOptions {
                     + "Default: data.test.")
     String data;
 
-    /** The saved model named by these options (its zoo entry and scaling from the options, the file or config). */
-    SavedModel load(JobConfig config, Configuration hadoop) throws IOException {
-        return SavedModel.load(modelFile, model, scaling, config, hadoop);
+    /**
+     * What {@code evaluate} and {@code predict} run: the saved model these options name and the data set to run it over.
+     *
+     * @param saved   the model, its zoo entry and scaling from the options, the file or the configuration
+     * @param source  the data set, checked to fit the model's input
+     * @param records how many records to use: all, or the first {@code data.limit}
+     * @param hadoop  the Hadoop configuration of the job's Spark session
+     */
+    record Opened(SavedModel saved, DataSource source, long records, Configuration hadoop) {
     }
 
-    /** The key that named the data, for messages: {@code --data}, or {@code data.test} when it was not given. */
-    String dataKey() {
-        return data != null ? "--data" : "data.test";
-    }
-
-    /** The data set to run {@code saved} over. */
-    DataSource open(JobSpark spark, JobConfig config, SavedModel saved) throws IOException {
-        return SavedModelData.open(spark, config, data, dataKey(), saved, System.err::println);
+    /**
+     * Loads the model and opens the data set, checking that the data fits the model's input (and has labels, when
+     * {@code labelled}); errors name {@code --data}, or {@code data.test} when it was not given.
+     */
+    Opened open(JobSpark spark, JobConfig config, boolean labelled) throws IOException {
+        Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
+        SavedModel model = SavedModel.load(modelFile, this.model, scaling, config, hadoop);
+        String dataKey = data != null ? "--data" : "data.test";
+        DataSource source = SavedModelData.open(spark, config, data, dataKey, model, System.err::println);
+        if (labelled) {
+            JobData.requireLabelled(source, dataKey);
+        }
+        JobData.requireShape(source, dataKey, model.model());
+        return new Opened(model, source, SavedModelData.count(source, config), hadoop);
     }
 }
