@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The text form of a model spec: canonical text, equivalent spellings, the YAML-list form, and every syntax error. */
 class ModelSpecParseTest {
@@ -77,73 +79,71 @@ class ModelSpecParseTest {
 
     @Test
     void unknownLayerNamesTheNearestValidOne() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten conv2(16, 3) relu"));
-        assertTrue(e.getMessage().startsWith("layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, "
-                + "linear, maxpool2d"), e.getMessage());
-        var dense = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten lnear(10)"));
-        assertTrue(dense.getMessage().contains("did you mean linear?"), dense.getMessage());
+        String e = error("flatten conv2(16, 3) relu");
+        assertTrue(e.startsWith("layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, "
+                + "linear, maxpool2d"), e);
+        String dense = error("flatten lnear(10)");
+        assertTrue(dense.contains("did you mean linear?"), dense);
     }
 
     @Test
     void unknownKeywordNamesTheNearestArgument() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, strides=2)"));
+        String e = error("conv2d(16, 3, strides=2)");
         assertEquals("layer 1 conv2d(16, 3, strides=2) (column 15): unknown argument 'strides' for conv2d; did you mean stride? "
-                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", e.getMessage());
-        var none = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu(inplace=true)"));
-        assertTrue(none.getMessage().contains("unknown argument 'inplace' for relu, which takes none"), none.getMessage());
+                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", e);
+        String none = error("relu(inplace=true)");
+        assertTrue(none.contains("unknown argument 'inplace' for relu, which takes none"), none);
     }
 
     @Test
     void anArgumentGivenTwiceIsAnError() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu conv2d(16, 3, stride=2, stride=1)"));
-        assertEquals("layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice", e.getMessage());
-        var both = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, kernel_size=3)"));
-        assertTrue(both.getMessage().endsWith("argument 'kernel_size' given twice (by position and by name)"), both.getMessage());
+        String e = error("relu conv2d(16, 3, stride=2, stride=1)");
+        assertEquals("layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice", e);
+        String both = error("conv2d(16, 3, kernel_size=3)");
+        assertTrue(both.endsWith("argument 'kernel_size' given twice (by position and by name)"), both);
     }
 
     @Test
     void anArgumentOfTheWrongTypeNamesTheTypeAndTheValue() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16.5, 3)"));
-        assertEquals("layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5", e.getMessage());
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("dropout(p=1.5)")).getMessage()
-                .endsWith("p must be a float in [0, 1], got 1.5"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(10, bias=1)")).getMessage()
-                .endsWith("bias must be true or false, got 1"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, padding=-1)")).getMessage()
-                .endsWith("padding must be an int >= 0, got -1"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(0)")).getMessage()
-                .endsWith("out_features must be a positive int, got 0"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("dropout(p=true)")).getMessage()
-                .endsWith("p must be a float in [0, 1], got true"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, (3, 5))")).getMessage()
+        String e = error("conv2d(16.5, 3)");
+        assertEquals("layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5", e);
+        assertTrue(error("conv2d(16, (3, 5))")
                 .contains("tuples are not supported"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(99999999999)")).getMessage()
-                .endsWith("out_features must be a positive int, got 99999999999"));
     }
 
-    @Test
-    void aTrailingSyntaxErrorNamesItsColumn() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu linear(10))"));
-        assertEquals("column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)", e.getMessage());
-        var comma = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten, linear(10)"));
-        assertEquals("column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)", comma.getMessage());
-        var open = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten linear(10"));
-        assertEquals("layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text", open.getMessage());
-        var stray = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten linear(10) ) relu"));
-        assertEquals("layer 3 (column 20): expected a layer name, found ')'", stray.getMessage());
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            dropout(p=1.5)             | p must be a float in [0, 1], got 1.5
+            linear(10, bias=1)         | bias must be true or false, got 1
+            conv2d(16, 3, padding=-1)  | padding must be an int >= 0, got -1
+            linear(0)                  | out_features must be a positive int, got 0
+            dropout(p=true)            | p must be a float in [0, 1], got true
+            linear(99999999999)        | out_features must be a positive int, got 99999999999
+            linear(10, true, 3)        | linear takes at most 2 arguments: linear(out_features, bias=true)
+            conv2d(out_channels=16, 3) | positional argument follows keyword argument
+            """)
+    void aBadArgumentListEndsTheMessageWithWhatIsWrong(String spec, String messageEnd) {
+        assertTrue(error(spec).endsWith(messageEnd), error(spec));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            relu linear(10))          | column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)
+            flatten, linear(10)       | column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)
+            flatten linear(10         | layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text
+            flatten linear(10) ) relu | layer 3 (column 20): expected a layer name, found ')'
+            """)
+    void aTrailingSyntaxErrorNamesItsColumn(String spec, String message) {
+        assertEquals(message, error(spec));
     }
 
     @Test
     void missingAndSurplusArgumentsAreErrors() {
-        var missing = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16)"));
+        String missing = error("conv2d(16)");
         assertEquals("layer 1 conv2d(16) (column 1): missing required argument 'kernel_size': "
-                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", missing.getMessage());
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear")).getMessage()
+                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", missing);
+        assertTrue(error("linear")
                 .contains("missing required argument 'out_features'"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(10, true, 3)")).getMessage()
-                .endsWith("linear takes at most 2 arguments: linear(out_features, bias=true)"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(out_channels=16, 3)")).getMessage()
-                .endsWith("positional argument follows keyword argument"));
     }
 
     @Test
@@ -158,9 +158,14 @@ class ModelSpecParseTest {
         }
     }
 
+    /** The message of the error that parsing {@code spec} raises. */
+    private static String error(String spec) {
+        return assertThrows(ModelSpecException.class, () -> ModelSpec.parse(spec)).getMessage();
+    }
+
     @Test
     void anEmptySpecIsAnError() {
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("  ")).getMessage().contains("at least one layer"));
+        assertTrue(error("  ").contains("at least one layer"));
         assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of()));
     }
 }
