@@ -1,5 +1,7 @@
 package io.sparkgrad.conf;
 
+import static io.sparkgrad.conf.ConfigProblems.only;
+import static io.sparkgrad.conf.ConfigProblems.problems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,16 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigErrorsTest {
     @TempDir
     Path dir;
-
-    private static List<ConfigProblem> problems(JobConfigLoader loader) {
-        return assertThrows(ConfigException.class, loader::load).problems();
-    }
-
-    private static ConfigProblem only(JobConfigLoader loader) {
-        List<ConfigProblem> problems = problems(loader);
-        assertEquals(1, problems.size(), problems.toString());
-        return problems.get(0);
-    }
 
     @Test
     void anUnknownKeyNamesTheNearestValidKeyAndTheFile() throws Exception {

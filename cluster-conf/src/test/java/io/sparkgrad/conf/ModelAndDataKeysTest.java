@@ -1,7 +1,7 @@
 package io.sparkgrad.conf;
 
+import static io.sparkgrad.conf.ConfigProblems.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.nn.spec.ModelSpec;
@@ -15,12 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelAndDataKeysTest {
     @TempDir
     Path dir;
-
-    private static ConfigProblem only(JobConfigLoader loader) {
-        List<ConfigProblem> problems = assertThrows(ConfigException.class, loader::load).problems();
-        assertEquals(1, problems.size(), problems.toString());
-        return problems.get(0);
-    }
 
     @Test
     void theDefaultsAreTheNamedMnistModelOnMnistByPath() {

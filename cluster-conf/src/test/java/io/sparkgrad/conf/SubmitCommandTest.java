@@ -36,6 +36,11 @@ class SubmitCommandTest {
         return Stream.of(parts).flatMap(List::stream).toList();
     }
 
+    /** How a cluster-mode command line starts: the master, the deploy mode, the app name, the main class and the shipped files. */
+    private static List<String> clusterHead(String master, String name, String files) {
+        return List.of("spark-submit", "--master", master, "--deploy-mode", "cluster", "--name", name, "--class", MAIN, "--files", files);
+    }
+
     private Path jobYaml() throws Exception {
         return JobYaml.write(dir, "training:\n  epochs: 3\n");
     }
@@ -47,12 +52,7 @@ class SubmitCommandTest {
                 .set("optimizer.lr=0.05").set("spark.conf.spark.yarn.queue=ml").load();
         List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
                 .jobJar("hdfs:///apps/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
-        assertEquals(concat(List.of("spark-submit",
-                "--master", "yarn",
-                "--deploy-mode", "cluster",
-                "--name", "sparkgrad",
-                "--class", MAIN,
-                "--files", file.toString()), CLUSTER_PRESET_CONFS, List.of(
+        assertEquals(concat(clusterHead("yarn", "sparkgrad", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.executor.memoryOverhead=1g",
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
                 "--conf", "spark.task.cpus=2",
@@ -70,12 +70,7 @@ class SubmitCommandTest {
                 .set("spark.conf.spark.files=hdfs:///shared/vocab.txt").load();
         List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS).gpuDiscoveryScript(script)
                 .jobJar("/opt/jobs/sparkgrad-job.jar").jobArguments(List.of("train", "--resume")).build().argv();
-        assertEquals(List.of("spark-submit",
-                "--master", "yarn",
-                "--deploy-mode", "cluster",
-                "--name", "sparkgrad",
-                "--class", MAIN,
-                "--files", "hdfs:///shared/vocab.txt," + script,
+        assertEquals(concat(clusterHead("yarn", "sparkgrad", "hdfs:///shared/vocab.txt," + script), List.of(
                 "--conf", "spark.driver.extraJavaOptions=" + JAVA_OPTS,
                 "--conf", "spark.driver.memory=2g",
                 "--conf", "spark.dynamicAllocation.enabled=false",
@@ -92,7 +87,7 @@ class SubmitCommandTest {
                 "/opt/jobs/sparkgrad-job.jar",
                 "--preset", "yarn", "--set", "device=cuda", "--set", "training.workers=4",
                 "--set", "spark.conf.spark.files=hdfs:///shared/vocab.txt",
-                "train", "--resume"), argv);
+                "train", "--resume")), argv);
         assertTrue(Files.isExecutable(script));
     }
 
@@ -107,12 +102,7 @@ class SubmitCommandTest {
                 .load();
         List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
                 .jobJar("local:///opt/sparkgrad/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
-        assertEquals(concat(List.of("spark-submit",
-                "--master", "k8s://https://k8s.example.com:6443",
-                "--deploy-mode", "cluster",
-                "--name", "mnist",
-                "--class", MAIN,
-                "--files", file.toString()), CLUSTER_PRESET_CONFS, List.of(
+        assertEquals(concat(clusterHead("k8s://https://k8s.example.com:6443", "mnist", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=spark",
                 "--conf", "spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
                 "--conf", "spark.kubernetes.container.image.pullPolicy=IfNotPresent",
