@@ -2,12 +2,14 @@ package io.sparkgrad.cli;
 
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.Scaling;
+import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.job.DataSource;
 import io.sparkgrad.job.JobData;
 import io.sparkgrad.job.JobSpark;
 import io.sparkgrad.job.SavedModel;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
 import picocli.CommandLine.Option;
 
 /** The options of the commands that run a saved model over a data set ({@code evaluate}, {@code predict}). */
@@ -35,29 +37,43 @@ final class SavedModelOptions {
     String data;
 
     /**
-     * What {@code evaluate} and {@code predict} run: the saved model these options name and the data set to run it over.
+     * The data set {@code evaluate} and {@code predict} run a saved model over.
      *
-     * @param saved   the model, its zoo entry and scaling from the options, the file or the configuration
      * @param source  the data set, checked to fit the model's input
      * @param records how many records to use: all, or the first {@code data.limit}
      * @param hadoop  the Hadoop configuration of the job's Spark session
      */
-    record Opened(SavedModel saved, DataSource source, long records, Configuration hadoop) {
+    record Data(DataSource source, long records, Configuration hadoop) {
+        /** The records to use, as blocks. */
+        JavaRDD<SampleBlock> blocks() throws IOException {
+            return source.range(0, records);
+        }
+    }
+
+    /** What a command does with the model and the data while Spark runs; it returns the command's RESULT line. */
+    interface Body {
+        String apply(SavedModel model, Data data) throws Exception;
     }
 
     /**
-     * Loads the model and opens the data set, checking that the data fits the model's input (and has labels, when
-     * {@code labelled}); errors name {@code --data}, or {@code data.test} when it was not given.
+     * Starts Spark for {@code config}, loads the model and opens the data set, checking that the data fits the model's
+     * input (and has labels, when {@code labelled}), and runs {@code body} on them; prints the RESULT line {@code body}
+     * returns once Spark has stopped, as the command's last line. Errors name {@code --data}, or {@code data.test} when it
+     * was not given.
      */
-    Opened open(JobSpark spark, JobConfig config, boolean labelled) throws IOException {
-        Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
-        SavedModel model = SavedModel.load(modelFile, this.model, scaling, config, hadoop);
-        String dataKey = data != null ? "--data" : "data.test";
-        DataSource source = SavedModelData.open(spark, config, data, dataKey, model, System.err::println);
-        if (labelled) {
-            JobData.requireLabelled(source, dataKey);
+    void run(JobConfig config, boolean labelled, Body body) throws Exception {
+        String result;
+        try (JobSpark spark = JobSpark.start(config)) {
+            Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
+            SavedModel saved = SavedModel.load(modelFile, model, scaling, config, hadoop);
+            String dataKey = data != null ? "--data" : "data.test";
+            DataSource source = SavedModelData.open(spark, config, data, dataKey, saved, System.err::println);
+            if (labelled) {
+                JobData.requireLabelled(source, dataKey);
+            }
+            JobData.requireShape(source, dataKey, saved.model());
+            result = body.apply(saved, new Data(source, SavedModelData.count(source, config), hadoop));
         }
-        JobData.requireShape(source, dataKey, model.model());
-        return new Opened(model, source, SavedModelData.count(source, config), hadoop);
+        System.out.println(result);
     }
 }
