@@ -41,6 +41,11 @@ class SubmitCommandTest {
         return List.of("spark-submit", "--master", master, "--deploy-mode", "cluster", "--name", name, "--class", MAIN, "--files", files);
     }
 
+    /** The command line for {@code loaded} with the test's JVM flags, the job jar and the job's arguments. */
+    private static List<String> argv(LoadedConfig loaded, String jar, String... jobArgs) {
+        return SubmitCommand.builder(loaded).jvmFlags(FLAGS).jobJar(jar).jobArguments(List.of(jobArgs)).build().argv();
+    }
+
     private Path jobYaml() throws Exception {
         return JobYaml.write(dir, "training:\n  epochs: 3\n");
     }
@@ -50,8 +55,6 @@ class SubmitCommandTest {
         Path file = jobYaml();
         LoadedConfig loaded = new JobConfigLoader().preset(Preset.YARN).file(file)
                 .set("optimizer.lr=0.05").set("spark.conf.spark.yarn.queue=ml").load();
-        List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
-                .jobJar("hdfs:///apps/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
         assertEquals(concat(clusterHead("yarn", "sparkgrad", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.executor.memoryOverhead=1g",
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
@@ -60,7 +63,7 @@ class SubmitCommandTest {
                 "hdfs:///apps/sparkgrad-job.jar",
                 "--preset", "yarn", "--config", "job.yaml", "--set", "optimizer.lr=0.05",
                 "--set", "spark.conf.spark.yarn.queue=ml",
-                "train")), argv);
+                "train")), argv(loaded, "hdfs:///apps/sparkgrad-job.jar", "train"));
     }
 
     @Test
@@ -100,8 +103,6 @@ class SubmitCommandTest {
                 .set("spark.conf.spark.kubernetes.file.upload.path=s3a://bucket/uploads")
                 .set("spark.appName=mnist")
                 .load();
-        List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
-                .jobJar("local:///opt/sparkgrad/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
         assertEquals(concat(clusterHead("k8s://https://k8s.example.com:6443", "mnist", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=spark",
                 "--conf", "spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
@@ -116,7 +117,7 @@ class SubmitCommandTest {
                 "--set", "spark.conf.spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
                 "--set", "spark.conf.spark.kubernetes.file.upload.path=s3a://bucket/uploads",
                 "--set", "spark.appName=mnist",
-                "train")), argv);
+                "train")), argv(loaded, "local:///opt/sparkgrad/sparkgrad-job.jar", "train"));
     }
 
     @Test
@@ -124,7 +125,7 @@ class SubmitCommandTest {
         LoadedConfig loaded = new JobConfigLoader().preset(Preset.K8S).set("device=cuda")
                 .set("spark.master=k8s://https://k:6443").set("spark.conf.spark.kubernetes.container.image=img")
                 .load();
-        List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS).jobJar("local:///job.jar").build().argv();
+        List<String> argv = argv(loaded, "local:///job.jar");
         assertTrue(argv.contains("spark.executor.resource.gpu.vendor=nvidia.com"), argv.toString());
         assertTrue(argv.contains("spark.executor.resource.gpu.discoveryScript=" + SparkSettings.SPARK_IMAGE_GPU_SCRIPT));
         assertTrue(!argv.contains("--files"), "nothing to upload, so no upload path is needed: " + argv);

@@ -77,73 +77,52 @@ class ModelSpecParseTest {
         assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of("flatten", " ")));
     }
 
-    @Test
-    void unknownLayerNamesTheNearestValidOne() {
-        String e = error("flatten conv2(16, 3) relu");
-        assertTrue(e.startsWith("layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, "
-                + "linear, maxpool2d"), e);
-        String dense = error("flatten lnear(10)");
-        assertTrue(dense.contains("did you mean linear?"), dense);
+    /** How a row of {@link #everySpecErrorSaysWhereAndWhatIsWrong} checks the message. */
+    enum Match {
+        IS, STARTS, ENDS, CONTAINS;
+
+        boolean test(String message, String expected) {
+            return switch (this) {
+                case IS -> message.equals(expected);
+                case STARTS -> message.startsWith(expected);
+                case ENDS -> message.endsWith(expected);
+                case CONTAINS -> message.contains(expected);
+            };
+        }
     }
 
-    @Test
-    void unknownKeywordNamesTheNearestArgument() {
-        String e = error("conv2d(16, 3, strides=2)");
-        assertEquals("layer 1 conv2d(16, 3, strides=2) (column 15): unknown argument 'strides' for conv2d; did you mean stride? "
-                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", e);
-        String none = error("relu(inplace=true)");
-        assertTrue(none.contains("unknown argument 'inplace' for relu, which takes none"), none);
-    }
-
-    @Test
-    void anArgumentGivenTwiceIsAnError() {
-        String e = error("relu conv2d(16, 3, stride=2, stride=1)");
-        assertEquals("layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice", e);
-        String both = error("conv2d(16, 3, kernel_size=3)");
-        assertTrue(both.endsWith("argument 'kernel_size' given twice (by position and by name)"), both);
-    }
-
-    @Test
-    void anArgumentOfTheWrongTypeNamesTheTypeAndTheValue() {
-        String e = error("conv2d(16.5, 3)");
-        assertEquals("layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5", e);
-        assertTrue(error("conv2d(16, (3, 5))")
-                .contains("tuples are not supported"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            dropout(p=1.5)             | p must be a float in [0, 1], got 1.5
-            linear(10, bias=1)         | bias must be true or false, got 1
-            conv2d(16, 3, padding=-1)  | padding must be an int >= 0, got -1
-            linear(0)                  | out_features must be a positive int, got 0
-            dropout(p=true)            | p must be a float in [0, 1], got true
-            linear(99999999999)        | out_features must be a positive int, got 99999999999
-            linear(10, true, 3)        | linear takes at most 2 arguments: linear(out_features, bias=true)
-            conv2d(out_channels=16, 3) | positional argument follows keyword argument
-            """)
-    void aBadArgumentListEndsTheMessageWithWhatIsWrong(String spec, String messageEnd) {
-        assertTrue(error(spec).endsWith(messageEnd), error(spec));
-    }
-
+    /**
+     * Every kind of error: an unknown layer or keyword names the nearest valid one; an argument given twice, of the
+     * wrong type or missing, or too many arguments, say so; a syntax error names its column.
+     */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
-            relu linear(10))          | column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)
-            flatten, linear(10)       | column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)
-            flatten linear(10         | layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text
-            flatten linear(10) ) relu | layer 3 (column 20): expected a layer name, found ')'
+            flatten conv2(16, 3) relu                | STARTS   | layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, linear, maxpool2d
+            flatten lnear(10)                        | CONTAINS | did you mean linear?
+            conv2d(16, 3, strides=2)                 | IS       | layer 1 conv2d(16, 3, strides=2) (column 15): unknown argument 'strides' for conv2d; did you mean stride? conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)
+            relu(inplace=true)                       | CONTAINS | unknown argument 'inplace' for relu, which takes none
+            relu conv2d(16, 3, stride=2, stride=1)   | IS       | layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice
+            conv2d(16, 3, kernel_size=3)             | ENDS     | argument 'kernel_size' given twice (by position and by name)
+            conv2d(16.5, 3)                          | IS       | layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5
+            dropout(p=1.5)                           | ENDS     | p must be a float in [0, 1], got 1.5
+            linear(10, bias=1)                       | ENDS     | bias must be true or false, got 1
+            conv2d(16, 3, padding=-1)                | ENDS     | padding must be an int >= 0, got -1
+            linear(0)                                | ENDS     | out_features must be a positive int, got 0
+            dropout(p=true)                          | ENDS     | p must be a float in [0, 1], got true
+            conv2d(16, (3, 5))                       | CONTAINS | tuples are not supported
+            linear(99999999999)                      | ENDS     | out_features must be a positive int, got 99999999999
+            conv2d(16)                               | IS       | layer 1 conv2d(16) (column 1): missing required argument 'kernel_size': conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)
+            linear                                   | CONTAINS | missing required argument 'out_features'
+            linear(10, true, 3)                      | ENDS     | linear takes at most 2 arguments: linear(out_features, bias=true)
+            conv2d(out_channels=16, 3)               | ENDS     | positional argument follows keyword argument
+            relu linear(10))                         | IS       | column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)
+            flatten, linear(10)                      | IS       | column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)
+            flatten linear(10                        | IS       | layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text
+            flatten linear(10) ) relu                | IS       | layer 3 (column 20): expected a layer name, found ')'
             """)
-    void aTrailingSyntaxErrorNamesItsColumn(String spec, String message) {
-        assertEquals(message, error(spec));
-    }
-
-    @Test
-    void missingAndSurplusArgumentsAreErrors() {
-        String missing = error("conv2d(16)");
-        assertEquals("layer 1 conv2d(16) (column 1): missing required argument 'kernel_size': "
-                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", missing);
-        assertTrue(error("linear")
-                .contains("missing required argument 'out_features'"));
+    void everySpecErrorSaysWhereAndWhatIsWrong(String spec, Match match, String expected) {
+        String message = error(spec);
+        assertTrue(match.test(message, expected), () -> "expected a message that " + match + " '" + expected + "', got: " + message);
     }
 
     @Test
