@@ -204,7 +204,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         int workers = getWorkers() > 0 ? getWorkers() : frame.sparkSession().sparkContext().defaultParallelism();
         DistributedTrainer.Builder builder = DistributedTrainer.builder()
                 .replicaFactory(new SpecReplicaFactory(spec, shape, getSeed()))
-                .optimizer(driverOptimizer(getEpochs() * (trainingSamples(trainBlocks) / getBatchSize())))
+                .optimizer(driverOptimizer())
                 .globalBatchSize(getBatchSize())
                 .epochs(getEpochs())
                 .seed(getSeed())
@@ -224,11 +224,10 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     }
 
     /**
-     * A fresh optimizer of this fit's settings (never shared between fits).
-     *
-     * @param totalSteps the fit's optimizer steps (epochs times full batches per epoch), the length of a cosine schedule
+     * A fresh optimizer of this fit's settings (never shared between fits); a cosine schedule spans the whole fit, its
+     * length set by the trainer ({@link DriverOptimizer#forRun}).
      */
-    DriverOptimizer driverOptimizer(int totalSteps) {
+    DriverOptimizer driverOptimizer() {
         double lr = getLearningRate();
         double wd = getWeightDecay();
         EngineOptimizer o = switch (getOptimizer()) {
@@ -239,17 +238,9 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         };
         return switch (getLrSchedule()) {
             case "constant" -> o;
-            case "cosine" -> o.withCosineAnnealing(Math.max(1, totalSteps), 0.0);
+            case "cosine" -> o.withCosineAnnealingOverRun(0.0);
             default -> throw new IllegalArgumentException("lrSchedule '" + getLrSchedule() + "' is not one of " + ParamDefs.SCHEDULES);
         };
-    }
-
-    private static int trainingSamples(JavaRDD<SampleBlock> blocks) {
-        long n = 0;
-        for (int size : io.sparkgrad.trainer.data.Blocks.sizes(blocks)) {
-            n += size;
-        }
-        return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
     // ---- Persistence ----
