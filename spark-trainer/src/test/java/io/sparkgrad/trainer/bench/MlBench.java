@@ -227,8 +227,10 @@ public final class MlBench implements Callable<Integer> {
     }
 
     private Run mllib(int iterations) {
+        // The configuration: L-BFGS (MLlib's default solver, named so a changed default cannot move it) and MLlib's
+        // default block size, on the same frame as Sparkgrad's runs.
         MultilayerPerceptronClassifier mlp = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
-                .setMaxIter(iterations).setSeed(seed);
+                .setSolver("l-bfgs").setMaxIter(iterations).setSeed(seed);
         return new Run("mllib", "784-128-10", mlp, String.format(Locale.ROOT, "MultilayerPerceptronClassifier layers=[784, 128, 10] "
                 + "solver=%s maxIter=%d blockSize=%d", mlp.getSolver(), iterations, mlp.getBlockSize()));
     }
