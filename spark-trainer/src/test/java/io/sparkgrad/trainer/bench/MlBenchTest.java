@@ -54,6 +54,7 @@ class MlBenchTest {
             assertTrue(Double.parseDouble(m.group(4)) > 0, results.get(i));
         }
         assertTrue(printed.contains("train=250 test=200"), printed);
+        assertTrue(printed.lines().anyMatch(l -> l.matches("# mllib blas=\\w*BLAS OPENBLAS_NUM_THREADS=\\S+")), printed);
         assertTrue(printed.contains("maxIter=5") && printed.contains("epochs=2") && printed.contains("batchSize=25"), printed);
     }
 
