@@ -93,7 +93,7 @@ public final class MnistJob {
             DistributedTrainer trainer = DistributedTrainer.builder()
                     .replicaFactory(model.factory(t.seed()))
                     .modelSpec(model.spec().toString())
-                    .optimizer(TrainerSettings.optimizer(config.optimizer(), t.epochs() * (data.trainCount() / t.globalBatchSize())))
+                    .optimizer(TrainerSettings.optimizer(config.optimizer()))
                     .transport(TrainerSettings.transport(t.transport()))
                     .channelPort(t.channelPort())
                     .globalBatchSize(t.globalBatchSize())

@@ -14,11 +14,10 @@ public final class TrainerSettings {
 
     /**
      * core-tensor's SGD, Adam or AdamW with the configured hyperparameters (PyTorch's meanings) and learning-rate
-     * schedule.
-     *
-     * @param totalSteps the run's driver steps (epochs x steps per epoch): a cosine schedule ends there
+     * schedule. A cosine schedule spans the whole run: the trainer sets its length, epochs x steps per epoch, when it
+     * has planned the run ({@link EngineOptimizer#forRun}).
      */
-    public static EngineOptimizer optimizer(OptimizerConfig o, long totalSteps) {
+    public static EngineOptimizer optimizer(OptimizerConfig o) {
         EngineOptimizer optimizer = switch (o.name()) {
             case SGD -> EngineOptimizer.sgd(o.lr(), o.momentum(), o.dampening(), o.weightDecay(), o.nesterov());
             case ADAM -> EngineOptimizer.adam(o.lr(), o.betas().get(0), o.betas().get(1), o.eps(), o.weightDecay());
@@ -26,7 +25,7 @@ public final class TrainerSettings {
         };
         return switch (o.schedule()) {
             case CONSTANT -> optimizer;
-            case COSINE -> optimizer.withCosineAnnealing(Math.toIntExact(Math.max(1, totalSteps)), o.minLr());
+            case COSINE -> optimizer.withCosineAnnealingOverRun(o.minLr());
         };
     }
 

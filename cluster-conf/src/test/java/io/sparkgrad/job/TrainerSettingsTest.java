@@ -15,7 +15,7 @@ class TrainerSettingsTest {
     @Test
     void theDefaultCosineScheduleEndsAtMinLrOnTheRunsLastStep() {
         OptimizerConfig o = new JobConfigLoader().set("optimizer.minLr=0.0001").load().config().optimizer();
-        EngineOptimizer opt = TrainerSettings.optimizer(o, 10);
+        EngineOptimizer opt = TrainerSettings.optimizer(o).forRun(10);
         assertEquals(Map.of("name", "cosine_annealing", "T_max", 10, "eta_min", 1e-4), opt.config().get("lr_schedule"));
         // Drive the schedule: Adam's first step moves each parameter by about lr, whatever the gradient's size.
         float[] p = {0f};
@@ -35,6 +35,6 @@ class TrainerSettingsTest {
     @Test
     void aConstantScheduleAddsNone() {
         OptimizerConfig o = new JobConfigLoader().set("optimizer.schedule=constant").load().config().optimizer();
-        assertFalse(TrainerSettings.optimizer(o, 10).config().containsKey("lr_schedule"));
+        assertFalse(TrainerSettings.optimizer(o).forRun(10).config().containsKey("lr_schedule"));
     }
 }

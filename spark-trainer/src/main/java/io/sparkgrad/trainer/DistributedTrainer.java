@@ -222,7 +222,11 @@ public final class DistributedTrainer {
             return this;
         }
 
-        /** The driver-side optimizer. Required. */
+        /**
+         * The driver-side optimizer. Required. Each fit sizes a learning-rate schedule over the whole run
+         * ({@code EngineOptimizer.withCosineAnnealingOverRun}) to its epochs times steps per epoch
+         * ({@link DriverOptimizer#forRun}).
+         */
         public Builder optimizer(DriverOptimizer optimizer) {
             this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
             return this;

@@ -39,6 +39,16 @@ public interface DriverOptimizer {
      */
     DriverOptimizer copy();
 
+    /**
+     * This optimizer for a run of {@code totalSteps} driver steps (epochs times steps per epoch), which the trainer
+     * calls on each run's copy once it has planned the run's batches: an optimizer whose learning-rate schedule spans
+     * the whole run returns a new one sized to it (whose {@link #config()}, the sized schedule, is what checkpoints
+     * record); any other returns itself, the default.
+     */
+    default DriverOptimizer forRun(long totalSteps) {
+        return this;
+    }
+
     /** Short name of the update rule, e.g. {@code sgd} or {@code adam}. */
     String name();
 

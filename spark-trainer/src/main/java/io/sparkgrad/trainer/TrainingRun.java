@@ -51,7 +51,7 @@ final class TrainingRun {
     private final DistributedTrainer trainer;
     /** This run's id: the trainer's, or a derived one when other runs of the trainer train at the same time. */
     private final String runId;
-    /** This run's optimizer, a copy of the trainer's: never shared with another run. */
+    /** This run's optimizer, a copy of the trainer's sized to the run ({@link DriverOptimizer#forRun}): never shared with another run. */
     private final DriverOptimizer optimizer;
     private final JavaSparkContext sc;
     private final JavaRDD<SampleBlock> blocks;
@@ -77,7 +77,6 @@ final class TrainingRun {
                         JavaRDD<SampleBlock> validation, List<ParameterSlice> layout, float[] params) {
         this.trainer = trainer;
         this.runId = runId;
-        this.optimizer = optimizer;
         this.sc = JavaSparkContext.fromSparkContext(blocks.context());
         this.blocks = blocks;
         this.validation = validation;
@@ -86,13 +85,15 @@ final class TrainingRun {
         this.params = params;
         int[] sizes = Blocks.sizes(blocks);
         this.plan = BatchPlan.of(sizes, trainer.globalBatch);
-        this.config = config(trainer, plan, numParameters);
+        // A schedule over the whole run learns its length here, so that no caller has to count the samples first.
+        this.optimizer = optimizer.forRun((long) trainer.epochs * plan.steps());
+        this.config = config(trainer, plan, numParameters, this.optimizer);
         this.store = trainer.checkpointDir == null ? null
                 : new CheckpointStore(trainer.checkpointDir, sc.hadoopConfiguration(), trainer.keepCheckpoints)
                         .forRun(trainer.runId(), RunFingerprint.of(trainer.modelSpec, layout, sizes,
-                                Blocks.sampleHash(blocks), optimizer.name(), optimizer.config(), trainer.seed,
+                                Blocks.sampleHash(blocks), this.optimizer.name(), this.optimizer.config(), trainer.seed,
                                 trainer.globalBatch), trainer.resume);
-        this.driverStep = new DriverStep(optimizer, trainer.globalBatch, plan.steps(), trainer.skipNonFinite);
+        this.driverStep = new DriverStep(this.optimizer, trainer.globalBatch, plan.steps(), trainer.skipNonFinite);
         List<MetricSink> all = new ArrayList<>();
         if (trainer.console) {
             all.add(ConsoleProgress.stdout());
@@ -278,8 +279,11 @@ final class TrainingRun {
                 stepInEpoch, globalStep);
     }
 
-    /** What a checkpoint records of the run's configuration ({@link #MUST_MATCH} must agree on resume). */
-    private static Map<String, Object> config(DistributedTrainer t, BatchPlan plan, int numParameters) {
+    /**
+     * What a checkpoint records of the run's configuration ({@link #MUST_MATCH} must agree on resume), with the run's
+     * own optimizer, its schedule sized to the run.
+     */
+    private static Map<String, Object> config(DistributedTrainer t, BatchPlan plan, int numParameters, DriverOptimizer optimizer) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("num_parameters", numParameters);
         c.put("global_batch", t.globalBatch);
@@ -287,8 +291,8 @@ final class TrainingRun {
         c.put("partition_sizes", plan.partitionSizes());
         c.put("steps_per_epoch", plan.steps());
         c.put("seed", t.seed);
-        c.put("optimizer", t.optimizer.name());
-        c.put("optimizer_config", t.optimizer.config());
+        c.put("optimizer", optimizer.name());
+        c.put("optimizer_config", optimizer.config());
         c.put("epochs", t.epochs);
         c.put("transport", t.transport.name());
         c.put("skip_non_finite", t.skipNonFinite);

@@ -12,9 +12,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * The Param objects of one {@link SparkgradParams} instance, with docs, validators and defaults. Made in the owner's
- * constructor once its uid is known (a Param's parent is its owner's uid). Public only as the return type of
- * {@link SparkgradParams#paramDefs()}; its members are the package's own.
+ * The uid and the Param objects of one {@link SparkgradParams} instance, with docs, validators and defaults. Made in
+ * the owner's constructor while its uid is parked ({@link PendingUid}; a Param's parent is its owner's uid). Public
+ * only as the return type of {@link SparkgradParams#paramDefs()}; its members are the package's own.
  */
 public final class ParamDefs implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -23,6 +23,8 @@ public final class ParamDefs implements Serializable {
     /** The learning-rate schedules {@code setLrSchedule} takes. */
     static final List<String> SCHEDULES = List.of("constant", "cosine");
 
+    /** The owner's uid, which {@link SparkgradParams#uid()} answers once this is made. */
+    final String uid;
     final LayersParam layers;
     final IntArrayParam inputShape;
     final Param<String> optimizer;
@@ -37,7 +39,8 @@ public final class ParamDefs implements Serializable {
     final Param<String> validationIndicatorCol;
     final Param<String> checkpointDir;
 
-    ParamDefs(Params owner) {
+    ParamDefs(Params owner, String uid) {
+        this.uid = uid;
         layers = new LayersParam(owner, "layers", "the model spec with PyTorch's layer names, input sizes inferred, its output the"
                 + " class logits, e.g. 'linear(64) relu linear(10)'");
         inputShape = new IntArrayParam(owner, "inputShape", "the shape of one sample, e.g. [1, 28, 28]; unset: [n], n the length"
@@ -63,13 +66,14 @@ public final class ParamDefs implements Serializable {
     }
 
     /**
-     * Called by the owner's constructor once its uid field is set: clears the parked uid ({@link PendingUid}), makes
-     * the owner's Param objects and sets their defaults.
+     * Called by the owner's constructor, after the superclass constructors, with the uid it parked: makes the owner's
+     * Param objects (their parent is the parked uid, which the owner's {@code uid()} still answers), sets their defaults
+     * and clears the parked uid ({@link PendingUid}).
      */
-    static ParamDefs install(Params owner) {
-        PendingUid.clear();
-        ParamDefs defs = new ParamDefs(owner);
+    static ParamDefs install(Params owner, String uid) {
+        ParamDefs defs = new ParamDefs(owner, uid);
         defs.setDefaults(owner);
+        PendingUid.clear();
         return defs;
     }
 

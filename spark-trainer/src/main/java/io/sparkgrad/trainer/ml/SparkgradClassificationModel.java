@@ -36,7 +36,6 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
     /** Rows per forward pass in {@code transform}. */
     static final int BATCH = 256;
 
-    private final String uid;
     private final ParamDefs defs;
     private final int numClasses;
     private final float[] weights;
@@ -54,16 +53,10 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
     }
 
     private SparkgradClassificationModel(String uid, int numClasses, float[] weights, TrainingSummary summary, boolean parked) {
-        this.uid = uid;
-        this.defs = ParamDefs.install(this);
+        this.defs = ParamDefs.install(this, uid);
         this.numClasses = numClasses;
         this.weights = weights;
         this.summary = summary;
-    }
-
-    @Override
-    public String uid() {
-        return uid != null ? uid : PendingUid.current();
     }
 
     // ---- Params ----
@@ -102,14 +95,14 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
     /** Per-epoch training and validation loss and accuracy of the run that trained this model. */
     public TrainingSummary summary() {
         if (summary == null) {
-            throw new IllegalStateException("this model " + uid + " carries no training summary");
+            throw new IllegalStateException("this model " + uid() + " carries no training summary");
         }
         return summary;
     }
 
     @Override
     public SparkgradClassificationModel copy(ParamMap extra) {
-        SparkgradClassificationModel m = copyValues(new SparkgradClassificationModel(uid, numClasses, weights, summary), extra);
+        SparkgradClassificationModel m = copyValues(new SparkgradClassificationModel(uid(), numClasses, weights, summary), extra);
         return m.setParent(parent());
     }
 
@@ -192,7 +185,7 @@ public class SparkgradClassificationModel extends ProbabilisticClassificationMod
 
     @Override
     public String toString() {
-        return "SparkgradClassificationModel: uid=" + uid + ", layers=" + (isDefined(defs.layers) ? getLayers() : "?") + ", inputShape="
+        return "SparkgradClassificationModel: uid=" + uid() + ", layers=" + (isDefined(defs.layers) ? getLayers() : "?") + ", inputShape="
                 + (isDefined(defs.inputShape) ? Arrays.toString(getInputShape()) : "?") + ", numClasses=" + numClasses;
     }
 

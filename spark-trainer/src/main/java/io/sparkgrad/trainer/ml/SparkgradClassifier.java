@@ -10,6 +10,7 @@ import io.sparkgrad.trainer.optim.EngineOptimizer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -50,7 +51,6 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         implements SparkgradParams, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
-    private final String uid;
     private final ParamDefs defs;
 
     /** A classifier with a random uid. */
@@ -64,14 +64,8 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     }
 
     private SparkgradClassifier(String uid, boolean parked) {
-        // The superclass constructor has made Spark's own Params, asking uid() while the field was still null.
-        this.uid = uid;
-        this.defs = ParamDefs.install(this);
-    }
-
-    @Override
-    public String uid() {
-        return uid != null ? uid : PendingUid.current();
+        // The superclass constructor has made Spark's own Params, asking uid() while defs was still null.
+        this.defs = ParamDefs.install(this, uid);
     }
 
     // ---- Params ----
@@ -81,62 +75,44 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         return defs;
     }
 
+    // The setters, one line each as MLlib's ({@code def setMaxIter(value: Int): this.type = set(maxIter, value)}): each sets
+    // its Param through with(), the one place that types Spark's set() for chaining. The Params' docs are in ParamDefs.
+
     /** The model spec, e.g. {@code "conv2d(16, 5, stride=2, padding=2) relu flatten linear(10)"}. */
-    public SparkgradClassifier setLayers(String value) {
-        return (SparkgradClassifier) set(defs.layers, value);
-    }
+    public SparkgradClassifier setLayers(String value) { return with(defs.layers, value); }
 
     /** The shape of one sample, e.g. {@code [1, 28, 28]}. */
-    public SparkgradClassifier setInputShape(int[] value) {
-        return (SparkgradClassifier) set(defs.inputShape, value.clone());
-    }
+    public SparkgradClassifier setInputShape(int[] value) { return with(defs.inputShape, value.clone()); }
 
     /** {@code sgd}, {@code adam} or {@code adamw}. */
-    public SparkgradClassifier setOptimizer(String value) {
-        return (SparkgradClassifier) set(defs.optimizer, value);
-    }
+    public SparkgradClassifier setOptimizer(String value) { return with(defs.optimizer, value); }
 
-    public SparkgradClassifier setLearningRate(double value) {
-        return (SparkgradClassifier) set(defs.learningRate, value);
-    }
+    public SparkgradClassifier setLearningRate(double value) { return with(defs.learningRate, value); }
 
     /** {@code constant} or {@code cosine}: the rate annealed from {@code learningRate} to 0 over the whole fit. */
-    public SparkgradClassifier setLrSchedule(String value) {
-        return (SparkgradClassifier) set(defs.lrSchedule, value);
-    }
+    public SparkgradClassifier setLrSchedule(String value) { return with(defs.lrSchedule, value); }
 
-    public SparkgradClassifier setMomentum(double value) {
-        return (SparkgradClassifier) set(defs.momentum, value);
-    }
+    public SparkgradClassifier setMomentum(double value) { return with(defs.momentum, value); }
 
-    public SparkgradClassifier setWeightDecay(double value) {
-        return (SparkgradClassifier) set(defs.weightDecay, value);
-    }
+    public SparkgradClassifier setWeightDecay(double value) { return with(defs.weightDecay, value); }
 
     /** The global batch: samples per step over all workers. */
-    public SparkgradClassifier setBatchSize(int value) {
-        return (SparkgradClassifier) set(defs.batchSize, value);
-    }
+    public SparkgradClassifier setBatchSize(int value) { return with(defs.batchSize, value); }
 
-    public SparkgradClassifier setEpochs(int value) {
-        return (SparkgradClassifier) set(defs.epochs, value);
-    }
+    public SparkgradClassifier setEpochs(int value) { return with(defs.epochs, value); }
 
     /** Data-parallel workers; 0 uses the SparkContext's default parallelism. */
-    public SparkgradClassifier setWorkers(int value) {
-        return (SparkgradClassifier) set(defs.workers, value);
-    }
+    public SparkgradClassifier setWorkers(int value) { return with(defs.workers, value); }
 
-    public SparkgradClassifier setSeed(long value) {
-        return (SparkgradClassifier) set(defs.seed, value);
-    }
+    public SparkgradClassifier setSeed(long value) { return with(defs.seed, value); }
 
-    public SparkgradClassifier setValidationIndicatorCol(String value) {
-        return (SparkgradClassifier) set(defs.validationIndicatorCol, value);
-    }
+    public SparkgradClassifier setValidationIndicatorCol(String value) { return with(defs.validationIndicatorCol, value); }
 
-    public SparkgradClassifier setCheckpointDir(String value) {
-        return (SparkgradClassifier) set(defs.checkpointDir, value);
+    public SparkgradClassifier setCheckpointDir(String value) { return with(defs.checkpointDir, value); }
+
+    /** Sets {@code param} (checked by its validator) and returns this, as Spark's {@code set}, typed for chaining. */
+    private <V> SparkgradClassifier with(Param<V> param, V value) {
+        return (SparkgradClassifier) set(param, value);
     }
 
     // ---- Estimator ----
@@ -204,7 +180,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         int workers = getWorkers() > 0 ? getWorkers() : frame.sparkSession().sparkContext().defaultParallelism();
         DistributedTrainer.Builder builder = DistributedTrainer.builder()
                 .replicaFactory(new SpecReplicaFactory(spec, shape, getSeed()))
-                .optimizer(driverOptimizer(getEpochs() * (trainingSamples(trainBlocks) / getBatchSize())))
+                .optimizer(driverOptimizer())
                 .globalBatchSize(getBatchSize())
                 .epochs(getEpochs())
                 .seed(getSeed())
@@ -216,7 +192,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
             builder.checkpointDir(getCheckpointDir());
         }
         TrainingResult result = builder.build().fit();
-        SparkgradClassificationModel model = new SparkgradClassificationModel(uid, numClasses, result.parameters(),
+        SparkgradClassificationModel model = new SparkgradClassificationModel(uid(), numClasses, result.parameters(),
                 TrainingSummary.of(result.history()));
         model.set(model.layers(), layers);
         model.set(model.inputShape(), shape);
@@ -224,11 +200,10 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     }
 
     /**
-     * A fresh optimizer of this fit's settings (never shared between fits).
-     *
-     * @param totalSteps the fit's optimizer steps (epochs times full batches per epoch), the length of a cosine schedule
+     * A fresh optimizer of this fit's settings (never shared between fits); a cosine schedule spans the whole fit, its
+     * length set by the trainer ({@link DriverOptimizer#forRun}).
      */
-    DriverOptimizer driverOptimizer(int totalSteps) {
+    DriverOptimizer driverOptimizer() {
         double lr = getLearningRate();
         double wd = getWeightDecay();
         EngineOptimizer o = switch (getOptimizer()) {
@@ -239,17 +214,9 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         };
         return switch (getLrSchedule()) {
             case "constant" -> o;
-            case "cosine" -> o.withCosineAnnealing(Math.max(1, totalSteps), 0.0);
+            case "cosine" -> o.withCosineAnnealingOverRun(0.0);
             default -> throw new IllegalArgumentException("lrSchedule '" + getLrSchedule() + "' is not one of " + ParamDefs.SCHEDULES);
         };
-    }
-
-    private static int trainingSamples(JavaRDD<SampleBlock> blocks) {
-        long n = 0;
-        for (int size : io.sparkgrad.trainer.data.Blocks.sizes(blocks)) {
-            n += size;
-        }
-        return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
     // ---- Persistence ----

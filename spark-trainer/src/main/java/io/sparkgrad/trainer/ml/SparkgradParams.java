@@ -21,6 +21,16 @@ public interface SparkgradParams extends Params {
      */
     ParamDefs paramDefs();
 
+    /**
+     * The uid: the one parked for the constructor while Spark's superclass constructors make their Params
+     * ({@link PendingUid}), then the one {@link #paramDefs()} keeps.
+     */
+    @Override
+    default String uid() {
+        ParamDefs defs = paramDefs();
+        return defs != null ? defs.uid : PendingUid.current();
+    }
+
     /** The model spec, e.g. {@code linear(64) relu linear(10)}; its output is the class logits. No default. */
     default LayersParam layers() {
         return paramDefs().layers;

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The driver's optimizer step, done by core-tensor's own optimizers ({@link SGD}, {@link Adam}, {@link AdamW}) over
@@ -26,11 +27,14 @@ import java.util.function.Function;
  *
  * <p>A learning-rate schedule ({@link #withCosineAnnealing}) moves the rate once per driver step, by the number of
  * steps taken, which the optimizer's state carries (its {@code "0.step"} count): a resumed run continues the
- * schedule where it stopped.
+ * schedule where it stopped. A schedule over the whole run ({@link #withCosineAnnealingOverRun}) leaves its length to
+ * the trainer, which knows the run's steps once it has planned the batches ({@link #forRun}).
  */
 public final class EngineOptimizer implements DriverOptimizer {
     /** The step-count key of the one flat parameter in an {@link OptimizerState}. */
     private static final String STEP_KEY = "0.step";
+    /** {@code T_max} of a cosine schedule over the whole run before the trainer sizes it. */
+    private static final String RUN_LENGTH = "run";
 
     private final String name;
     private final Map<String, Object> config;
@@ -40,6 +44,11 @@ public final class EngineOptimizer implements DriverOptimizer {
     private final OptimizerState initial;
     /** The schedule, in closed form from the configured rate; null without one. */
     private final LRScheduler scheduler;
+    /**
+     * For a schedule over the whole run whose length is not known yet: the sized optimizer for a run of so many steps
+     * ({@link #forRun}); null otherwise.
+     */
+    private final IntFunction<EngineOptimizer> sizeForRun;
     /** The core optimizer over {@link #params}; null before the first step and after a reset. */
     private Optimizer optimizer;
     private Tensor flat;
@@ -49,11 +58,12 @@ public final class EngineOptimizer implements DriverOptimizer {
     private OptimizerState pending;
 
     private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build,
-                            Function<Optimizer, LRScheduler> schedule) {
+                            Function<Optimizer, LRScheduler> schedule, IntFunction<EngineOptimizer> sizeForRun) {
         this.name = name;
         this.config = config;
         this.build = build;
         this.schedule = schedule;
+        this.sizeForRun = sizeForRun;
         // Validates the hyperparameters now, with the optimizer's (and scheduler's) own messages, not at the first step.
         Optimizer probe = build.apply(List.of(Optimizer.flatParameter(new float[1], new float[1])));
         this.initial = probe.stateDict();
@@ -61,7 +71,7 @@ public final class EngineOptimizer implements DriverOptimizer {
     }
 
     private EngineOptimizer(String name, Map<String, Object> config, Function<List<Tensor>, Optimizer> build) {
-        this(name, config, build, null);
+        this(name, config, build, null, null);
     }
 
     /**
@@ -76,7 +86,29 @@ public final class EngineOptimizer implements DriverOptimizer {
      * @throws IllegalArgumentException when this optimizer already has a schedule, or the schedule's values are invalid
      */
     public EngineOptimizer withCosineAnnealing(int tMax, double etaMin) {
-        if (schedule != null) {
+        return new EngineOptimizer(name, withSchedule(tMax, etaMin), build, o -> new CosineAnnealingLR(o, tMax, etaMin), null);
+    }
+
+    /**
+     * This optimizer with its learning rate annealed along a cosine from the base rate to {@code etaMin} over the whole
+     * run, as {@link #withCosineAnnealing} with {@code tMax} = epochs times the steps per epoch. The trainer sets that
+     * length when it has planned the run's batches ({@link #forRun}), so callers need not count their samples; the
+     * sized schedule, {@code T_max} included, is what the run's checkpoints record, exactly as if {@code tMax} had been
+     * given. Until then the configuration's {@code lr_schedule} reads {@code T_max: "run"}, and the optimizer refuses
+     * to step.
+     *
+     * @param etaMin the final rate, at least 0
+     * @return a new optimizer (this one is unchanged)
+     * @throws IllegalArgumentException when this optimizer already has a schedule, or {@code etaMin} is invalid
+     */
+    public EngineOptimizer withCosineAnnealingOverRun(double etaMin) {
+        withCosineAnnealing(1, etaMin); // checks the schedule's values now, with the scheduler's own messages
+        return new EngineOptimizer(name, withSchedule(RUN_LENGTH, etaMin), build, null, tMax -> withCosineAnnealing(tMax, etaMin));
+    }
+
+    /** This configuration plus a cosine schedule's, refused when it has a schedule already. */
+    private Map<String, Object> withSchedule(Object tMax, double etaMin) {
+        if (schedule != null || sizeForRun != null) {
             throw new IllegalArgumentException("this " + name + " optimizer already has a learning-rate schedule: " + config.get("lr_schedule"));
         }
         Map<String, Object> c = new LinkedHashMap<>(config);
@@ -85,13 +117,31 @@ public final class EngineOptimizer implements DriverOptimizer {
         s.put("T_max", tMax);
         s.put("eta_min", etaMin);
         c.put("lr_schedule", s);
-        return new EngineOptimizer(name, c, build, o -> new CosineAnnealingLR(o, tMax, etaMin));
+        return c;
+    }
+
+    /**
+     * This optimizer for a run of {@code totalSteps} driver steps: with a schedule over the whole run
+     * ({@link #withCosineAnnealingOverRun}), a fresh optimizer whose schedule ends there; otherwise this one.
+     *
+     * @throws IllegalArgumentException when {@code totalSteps} is not in [1, 2^31 - 1]
+     */
+    @Override
+    public EngineOptimizer forRun(long totalSteps) {
+        if (sizeForRun == null) {
+            return this;
+        }
+        if (totalSteps < 1 || totalSteps > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a learning-rate schedule over the whole run needs between 1 and " + Integer.MAX_VALUE
+                    + " steps, but the run has " + totalSteps);
+        }
+        return sizeForRun.apply((int) totalSteps);
     }
 
     /** A fresh optimizer of this configuration (schedule included) that has not stepped; this one is unchanged. */
     @Override
     public EngineOptimizer copy() {
-        return new EngineOptimizer(name, config, build, schedule);
+        return new EngineOptimizer(name, config, build, schedule, sizeForRun);
     }
 
     /** PyTorch's SGD: {@code torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov)}. */
@@ -141,6 +191,7 @@ public final class EngineOptimizer implements DriverOptimizer {
         if (p.length != meanGrad.length) {
             throw new IllegalArgumentException("parameters (" + p.length + ") and gradient (" + meanGrad.length + ") differ in length");
         }
+        requireSized("step");
         bind(p, meanGrad);
         if (flat.grad().data() != meanGrad) {
             flat.setGrad(Tensor.wrap(meanGrad, 0, meanGrad.length));
@@ -205,6 +256,9 @@ public final class EngineOptimizer implements DriverOptimizer {
                     + initial.optimizer() + ")");
         }
         long steps = state.steps().getOrDefault(STEP_KEY, 0L);
+        if (steps > 0) {
+            requireSized("restore a state of " + steps + " steps");
+        }
         Map<String, Double> expected = new LinkedHashMap<>(initial.hyperparameters());
         if (scheduler != null && steps > 0) {
             expected.put("lr", scheduler.closedFormLr(Math.toIntExact(steps - 1)));
@@ -215,6 +269,16 @@ public final class EngineOptimizer implements DriverOptimizer {
                     + config.get("lr_schedule") + ")" : " (it has no learning-rate schedule)"));
         }
         return steps;
+    }
+
+    /** Refuses to {@code what} while a schedule over the whole run does not know the run's length. */
+    private void requireSized(String what) {
+        if (sizeForRun != null) {
+            throw new IllegalStateException("this " + name + " optimizer cannot " + what + ": its learning-rate schedule "
+                    + config.get("lr_schedule") + " spans the whole run, whose length it does not know yet. The DistributedTrainer"
+                    + " sizes it for each run (forRun(epochs x steps per epoch)); to step it yourself, call forRun(totalSteps)"
+                    + " or use withCosineAnnealing(tMax, etaMin)");
+        }
     }
 
     @Override

@@ -166,6 +166,12 @@ public final class MlBench implements Callable<Integer> {
             long nTest = test.count();
             out.printf(Locale.ROOT, "# master=%s cores=%d java=%s train=%d test=%d%n", master, Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"), nTrain, nTest);
+            if (estimators.contains("mllib")) {
+                // MLlib's layers multiply through this BLAS; a native one with several threads per task (OpenBLAS's
+                // default) oversubscribes local[N] and slows MLlib down under load: the line says which one ran.
+                out.printf(Locale.ROOT, "# mllib blas=%s OPENBLAS_NUM_THREADS=%s%n", mllibBlas(),
+                        System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
+            }
             List<Run> runs = runs();
             if (warmup) {
                 Dataset<Row> slice = train.limit(1000).cache();
@@ -188,6 +194,17 @@ public final class MlBench implements Callable<Integer> {
             spark.stop();
         }
         return 0;
+    }
+
+    /** The class of the BLAS MLlib multiplies with (Spark's {@code ml.linalg.BLAS.nativeBLAS}: JNI, or Java as a fallback). */
+    static String mllibBlas() {
+        try {
+            Class<?> blas = Class.forName("org.apache.spark.ml.linalg.BLAS$");
+            Object nativeBlas = blas.getMethod("nativeBLAS").invoke(blas.getField("MODULE$").get(null));
+            return nativeBlas.getClass().getSimpleName();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return "unknown(" + e + ")";
+        }
     }
 
     /** The RESULT line of one run. */
@@ -227,8 +244,10 @@ public final class MlBench implements Callable<Integer> {
     }
 
     private Run mllib(int iterations) {
+        // The configuration: L-BFGS (MLlib's default solver, named so a changed default cannot move it) and MLlib's
+        // default block size, on the same frame as Sparkgrad's runs.
         MultilayerPerceptronClassifier mlp = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
-                .setMaxIter(iterations).setSeed(seed);
+                .setSolver("l-bfgs").setMaxIter(iterations).setSeed(seed);
         return new Run("mllib", "784-128-10", mlp, String.format(Locale.ROOT, "MultilayerPerceptronClassifier layers=[784, 128, 10] "
                 + "solver=%s maxIter=%d blockSize=%d", mlp.getSolver(), iterations, mlp.getBlockSize()));
     }

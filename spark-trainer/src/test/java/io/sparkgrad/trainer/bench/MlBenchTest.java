@@ -1,5 +1,7 @@
 package io.sparkgrad.trainer.bench;
 
+import io.sparkgrad.trainer.ml.SparkgradClassifier;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -13,7 +15,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,6 +54,7 @@ class MlBenchTest {
             assertTrue(Double.parseDouble(m.group(4)) > 0, results.get(i));
         }
         assertTrue(printed.contains("train=250 test=200"), printed);
+        assertTrue(printed.lines().anyMatch(l -> l.matches("# mllib blas=\\w*BLAS OPENBLAS_NUM_THREADS=\\S+")), printed);
         assertTrue(printed.contains("maxIter=5") && printed.contains("epochs=2") && printed.contains("batchSize=25"), printed);
     }
 
@@ -61,6 +66,29 @@ class MlBenchTest {
         int rc = cl.execute("--mnist-dir=" + SUBSET, "--estimators=mllib,xgboost");
         assertEquals(2, rc);
         assertTrue(err.toString().contains("unknown estimator 'xgboost'; allowed: mllib, sparkgrad"), err.toString());
+    }
+
+    @Test
+    void theDefaultsAreTheIssuesMllibConfigurationOnTheSameColumnsAsSparkgrad() {
+        MlBench bench = new MlBench(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        new CommandLine(bench).parseArgs();
+        List<MlBench.Run> runs = bench.runs();
+        assertEquals(List.of("mllib", "sparkgrad", "sparkgrad"), runs.stream().map(MlBench.Run::estimator).toList());
+        MultilayerPerceptronClassifier mllib = (MultilayerPerceptronClassifier) runs.get(0).stage();
+        assertArrayEquals(new int[] {784, 128, 10}, mllib.getLayers());
+        assertEquals("l-bfgs", mllib.getSolver());
+        assertEquals(100, mllib.getMaxIter());
+        assertFalse(mllib.isSet(mllib.blockSize()), "MLlib's default block size");
+        assertEquals(new MultilayerPerceptronClassifier().getBlockSize(), mllib.getBlockSize());
+        SparkgradClassifier mlp = (SparkgradClassifier) runs.get(1).stage();
+        assertEquals(MlBench.MLP_SPEC, mlp.getLayers());
+        assertArrayEquals(new int[] {784}, mlp.getInputShape());
+        for (MlBench.Run r : runs) {
+            // Every estimator reads the one frame's columns: the same features (pixels / 255) and labels.
+            org.apache.spark.ml.Predictor<?, ?, ?> p = (org.apache.spark.ml.Predictor<?, ?, ?>) r.stage();
+            assertEquals("features", p.getFeaturesCol(), r.settings());
+            assertEquals("label", p.getLabelCol(), r.settings());
+        }
     }
 
     @Test

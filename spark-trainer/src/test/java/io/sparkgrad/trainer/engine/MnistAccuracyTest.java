@@ -126,7 +126,7 @@ class MnistAccuracyTest {
         int stepsPerEpoch = 60_000 / batch;
         DistributedTrainer trainer = DistributedTrainer.builder()
                 .replicaFactory(ModuleReplica.factory(MnistModels.MNIST_CNN, 1))
-                .optimizer(EngineOptimizer.adam(4e-3).withCosineAnnealing(epochs * stepsPerEpoch, 0))
+                .optimizer(EngineOptimizer.adam(4e-3).withCosineAnnealingOverRun(0))
                 .globalBatchSize(batch).epochs(epochs).seed(1).workers(2).transport(new BarrierTransport())
                 .trainingData(train).validationData(test).consoleProgress(false)
                 .build();

@@ -10,6 +10,7 @@ import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,19 +30,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CrossValidatorTest extends MlSparkTest {
 
-    @Test
-    void parallelFitsMatchSerialOnesAndTheBetterRateWins(@TempDir Path tmp) throws Exception {
+    /**
+     * A third of the digits (short fits) as {@code features}, pixel counts 0..16 scaled to [0, 1], and {@code label};
+     * cached, so that every split of it is the same.
+     */
+    static Dataset<Row> scaledThird(SparkSession spark) {
         Dataset<Row> pixels = new VectorAssembler().setInputCols(DigitsPipelineTest.pixelColumns()).setOutputCol("raw")
                 .transform(DigitsPipelineTest.digits(spark));
-        // Pixel counts 0..16 scaled to [0, 1]; a third of the digits keeps each fit short.
         Dataset<Row> data = pixels.withColumn("features", functions.col("raw"))
                 .select(functions.col("features"), functions.col("label"))
                 .where(functions.monotonically_increasing_id().mod(3).equalTo(0)).cache();
-        Dataset<Row> scaled = new org.apache.spark.ml.feature.MinMaxScaler().setInputCol("features").setOutputCol("scaled")
+        return new org.apache.spark.ml.feature.MinMaxScaler().setInputCol("features").setOutputCol("scaled")
                 .fit(data).transform(data).drop("features").withColumnRenamed("scaled", "features").cache();
+    }
 
-        SparkgradClassifier clf = new SparkgradClassifier().setLayers("linear(32) relu linear(10)")
+    /** The small MLP both tuning tests tune: SGD with momentum, 4 epochs on 2 workers. */
+    static SparkgradClassifier smallMlp() {
+        return new SparkgradClassifier().setLayers("linear(32) relu linear(10)")
                 .setOptimizer("sgd").setMomentum(0.9).setBatchSize(32).setEpochs(4).setWorkers(2).setSeed(3);
+    }
+
+    @Test
+    void parallelFitsMatchSerialOnesAndTheBetterRateWins(@TempDir Path tmp) throws Exception {
+        Dataset<Row> scaled = scaledThird(spark);
+        SparkgradClassifier clf = smallMlp();
         ParamMap[] grid = new ParamGridBuilder().addGrid(clf.learningRate(), new double[] {1e-4, 0.05}).build();
         MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy");
 

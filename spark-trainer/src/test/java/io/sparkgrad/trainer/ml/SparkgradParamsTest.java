@@ -69,13 +69,17 @@ class SparkgradParamsTest {
     void theLrScheduleIsConstantByDefaultAndCosineAnnealsOverTheWholeFit() {
         SparkgradClassifier c = new SparkgradClassifier();
         assertEquals("constant", c.getLrSchedule());
-        assertFalse(c.driverOptimizer(100).config().containsKey("lr_schedule"));
+        assertFalse(c.driverOptimizer().config().containsKey("lr_schedule"));
+        assertFalse(c.driverOptimizer().forRun(100).config().containsKey("lr_schedule"));
         assertThrows(IllegalArgumentException.class, () -> c.setLrSchedule("step"));
         c.setLrSchedule("cosine").setLearningRate(0.004);
+        // The trainer sizes the schedule to the fit's steps; a checkpoint records the sized one.
+        assertEquals(java.util.Map.of("name", "cosine_annealing", "T_max", "run", "eta_min", 0.0),
+                c.driverOptimizer().config().get("lr_schedule"));
         assertEquals(java.util.Map.of("name", "cosine_annealing", "T_max", 100, "eta_min", 0.0),
-                c.driverOptimizer(100).config().get("lr_schedule"));
+                c.driverOptimizer().forRun(100).config().get("lr_schedule"));
         // The rate falls along the cosine: after half the steps it is half the base rate (PyTorch's CosineAnnealingLR).
-        io.sparkgrad.trainer.DriverOptimizer o = c.driverOptimizer(4);
+        io.sparkgrad.trainer.DriverOptimizer o = c.driverOptimizer().forRun(4);
         float[] p = {1f};
         float[] lrs = new float[4];
         for (int t = 0; t < 4; t++) {

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,5 +119,34 @@ class EngineOptimizerScheduleTest {
             unscheduled.restore(scheduled.state());
         });
         assertTrue(e.getMessage().contains("schedule"), e.getMessage());
+    }
+
+    @Test
+    void aScheduleOverTheRunStepsOnlyOnceSizedAndThenAsACountedLength() {
+        EngineOptimizer overRun = EngineOptimizer.adam(1e-2).withCosineAnnealingOverRun(0);
+        assertEquals(Map.of("name", "cosine_annealing", "T_max", "run", "eta_min", 0.0), overRun.config().get("lr_schedule"));
+        IllegalStateException unsized = assertThrows(IllegalStateException.class, () -> overRun.step(start(), gradients(1)[0]));
+        assertTrue(unsized.getMessage().contains("spans the whole run") && unsized.getMessage().contains("forRun"), unsized.getMessage());
+        assertEquals(overRun.config(), overRun.copy().config(), "a copy is still unsized");
+
+        EngineOptimizer sized = overRun.forRun(T_MAX);
+        assertEquals(Map.of("name", "cosine_annealing", "T_max", T_MAX, "eta_min", 0.0), sized.config().get("lr_schedule"));
+        assertEquals(EngineOptimizer.adam(1e-2).withCosineAnnealing(T_MAX, 0).config(), sized.config());
+        EngineOptimizer counted = EngineOptimizer.adam(1e-2).withCosineAnnealing(T_MAX, 0);
+        float[] p = start();
+        float[] q = start();
+        for (float[] g : gradients(25)) {
+            sized.step(p, g.clone());
+            counted.step(q, g.clone());
+        }
+        assertArrayEquals(q, p, 0f);
+        assertSame(sized, sized.forRun(99), "a sized schedule keeps its length");
+        EngineOptimizer constant = EngineOptimizer.adam(1e-2);
+        assertSame(constant, constant.forRun(99));
+
+        assertThrows(IllegalArgumentException.class, () -> overRun.forRun(0));
+        assertThrows(IllegalArgumentException.class, () -> EngineOptimizer.adam(1e-3).withCosineAnnealingOverRun(-1));
+        assertThrows(IllegalArgumentException.class, () -> overRun.withCosineAnnealing(10, 0));
+        assertThrows(IllegalArgumentException.class, () -> counted.withCosineAnnealingOverRun(0));
     }
 }
