@@ -140,8 +140,15 @@ class SweepCommandTest {
         Path badScheduler = Files.writeString(tmp.resolve("bad-scheduler.yaml"),
                 "sweep:\n  scheduler: {name: hyperband}\nspace:\n  optimizer.lr: 0.1\n");
         assertUsageError(SparkgradMainTest.run("sweep", "--config", badScheduler.toString()), "hyperband");
-        Path dataParallel = Files.writeString(tmp.resolve("dp.yaml"), "sweep:\n  mode: data-parallel\nspace:\n  optimizer.lr: 0.1\n");
-        assertUsageError(SparkgradMainTest.run("sweep", "--config", dataParallel.toString()), "data-parallel is not available yet");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.mode=sideways"),
+                "sweep.mode 'sideways' is unknown; allowed: trial-per-task, data-parallel");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.mode=data-parallel",
+                "--set", "sweep.workersPerTrial=0"), "sweep.workersPerTrial must be an integer of at least 1, got 0");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.workersPerTrial=2"),
+                "sweep.workersPerTrial applies to sweep.mode data-parallel only");
+        // Checked against the running cluster (local[2]: 2 slots) before anything trains.
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--output", tmp.resolve("dp-wide").toString(),
+                "--set", "sweep.mode=data-parallel", "--set", "sweep.workersPerTrial=3"), "sweep.workersPerTrial 3 is more than the cluster's 2 task slots");
         assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.scheduler.maxEpochs=0"),
                 "sweep.scheduler.maxEpochs must be at least 1");
         assertUsageError(SparkgradMainTest.run("sweep", "--config", tmp.resolve("missing.yaml").toString()), "does not exist");

@@ -82,6 +82,16 @@ class SweepSparkTest {
 
     @Test
     void ashaStopsTheWorstTrialsEarly() {
+        assertAshaStoppedTheWorst(asha);
+        // Each executor JVM (here: the one local JVM) read the data once for all six trials.
+        assertTrue(loadsAfter - loadsBefore <= 1, "data read " + (loadsAfter - loadsBefore) + " times");
+    }
+
+    /**
+     * The {@link #ASHA} sweep's decisions: the first trial completes, the tiny learning rates stop at the first rung, and
+     * every stopped trial was behind an earlier result at its rung.
+     */
+    static void assertAshaStoppedTheWorst(SweepResult asha) {
         List<Trial> t = asha.trials();
         assertEquals(6, t.size());
         // The first trial meets no earlier result at any rung: it trains all 9 epochs.
@@ -109,8 +119,6 @@ class SweepSparkTest {
         assertEquals(total, asha.epochsTrained());
         assertEquals(total, asha.epochsNow());
         assertTrue(total <= 9 * 3 + 3, "ASHA trained " + total + " epochs of 54");
-        // Each executor JVM (here: the one local JVM) read the data once for all six trials.
-        assertTrue(loadsAfter - loadsBefore <= 1, "data read " + (loadsAfter - loadsBefore) + " times");
     }
 
     @Test
@@ -196,8 +204,9 @@ class SweepSparkTest {
                 SweepConfig.parse(ASHA.replace("seed: 7", "seed: 8"))).output(ashaOut.toUri().toString()).resume(true).console(null).build().run());
         assertTrue(other.getMessage().contains("belongs to a different sweep file"), other.getMessage());
         SweepConfigException dp = org.junit.jupiter.api.Assertions.assertThrows(SweepConfigException.class, () -> Sweep.builder(spark,
-                SweepConfig.parse(ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel"))).output(ashaOut.toUri().toString()).build());
-        assertTrue(dp.getMessage().contains("data-parallel is not available yet"), dp.getMessage());
+                SweepConfig.parse(ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel\n  workersPerTrial: 3")))
+                .output(ashaOut.toUri().toString()).build());
+        assertTrue(dp.getMessage().contains("sweep.workersPerTrial 3 is more than the cluster's 2 task slots"), dp.getMessage());
     }
 
     @Test
