@@ -15,11 +15,19 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskKilled;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -279,6 +287,86 @@ class SweepSparkTest {
             String want = "sweep trial " + i + ": epochs 1-2";
             assertTrue(descriptions.stream().anyMatch(d -> d.startsWith(want)), want + " not in " + descriptions);
         }
+    }
+
+    @Test
+    void aTaskLostMidRungCostsThatRungOnly(@TempDir Path dir) throws Exception {
+        // The tutorial CNN, so that a rung lasts long enough to lose its task in the middle: trial 0 trains to rung 1,
+        // to rung 2, then epochs 3-4, whose task is killed in the middle (as when its executor is lost) and relaunched by Spark.
+        String yaml = """
+                sweep:
+                  search: grid
+                  seed: 7
+                  scheduler: {name: asha, maxEpochs: 4, reductionFactor: 2, graceEpochs: 1}
+                  parallelism: 1
+                space:
+                  optimizer.lr: grid(0.1, 0.00001)
+                  model: tutorial-cnn
+                  training.globalBatchSize: 32
+                  data.split: official
+                  data.dir: %s
+                """.formatted(SUBSET);
+        SweepResult undisturbed = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.resolve("undisturbed").toUri().toString())
+                .console(null).build().run();
+        List<EpochResult> rung = undisturbed.trials().get(0).epochs().subList(2, 4);
+        // A quarter into the rung, during epoch 3: the task stops at the end of that epoch, its work lost.
+        long killAfterMillis = (long) (250 * rung.stream().mapToDouble(EpochResult::seconds).sum());
+        String target = "sweep trial 0: epochs 3-4";
+        Map<Integer, String> stageJob = new ConcurrentHashMap<>();
+        Map<String, Integer> launched = new ConcurrentHashMap<>();
+        List<String> killed = Collections.synchronizedList(new ArrayList<>());
+        SparkListener killer = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart e) {
+                String d = e.properties().getProperty("spark.job.description");
+                e.stageIds().foreach(id -> stageJob.put((Integer) id, d == null ? "" : d));
+            }
+
+            @Override
+            public void onTaskStart(SparkListenerTaskStart e) {
+                String d = stageJob.getOrDefault(e.stageId(), "");
+                launched.merge(d, 1, Integer::sum);
+                if (d.startsWith(target) && e.taskInfo().attemptNumber() == 0) {
+                    long task = e.taskInfo().taskId();
+                    new Thread(() -> {
+                        try {
+                            Thread.sleep(killAfterMillis);
+                        } catch (InterruptedException ex) {
+                            return;
+                        }
+                        spark.sparkContext().killTaskAttempt(task, true, "test: the executor running " + target + " is lost");
+                    }).start();
+                }
+            }
+
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd e) {
+                if (e.reason() instanceof TaskKilled k) {
+                    killed.add(stageJob.get(e.stageId()) + " after " + e.taskInfo().duration() + " ms: " + k.reason());
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(killer);
+        SweepResult disturbed;
+        try {
+            disturbed = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.resolve("disturbed").toUri().toString())
+                    .console(null).build().run();
+        } finally {
+            spark.sparkContext().removeSparkListener(killer);
+        }
+        assertEquals(1, killed.size(), "one task lost: " + killed + " (killed after " + killAfterMillis + " ms)");
+        assertTrue(killed.get(0).startsWith(target), killed.get(0));
+        // Spark relaunched that segment's task, which restarted from the checkpoint of rung 2; every other segment ran once.
+        launched.forEach((d, n) -> assertEquals(d.startsWith(target) ? 2 : 1, n, d + " ran " + n + " times; " + killed));
+        assertEquals(TrialStatus.COMPLETED, disturbed.trials().get(0).status());
+        assertEquals(table(undisturbed), table(disturbed));
+        assertEquals(undisturbed.epochsTrained(), disturbed.epochsTrained(), "the journal counts the lost rung once");
+        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(undisturbed.trials().get(0).checkpoint()), new Configuration());
+        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(disturbed.trials().get(0).checkpoint()), new Configuration());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k);
+        }
+        System.out.println("killed: " + killed + "; the rung took " + rung.stream().mapToDouble(EpochResult::seconds).sum() + " s undisturbed");
     }
 
     /** Trial, status, epochs and every epoch's metrics: what must not change between runs. */
