@@ -14,14 +14,18 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,17 +111,32 @@ class SweepDataParallelTest {
     }
 
     @Test
+    void aDataParallelTrialStartsFromTheWeightsOfTrialPerTaskMode() {
+        TrialConfig tc = TrialConfig.of(Map.of("model", "flatten linear(16) relu linear(10)", "training.seed", 11L), 0);
+        float[] replica = DataParallelSegment.replicas(tc.modelSpec(), tc.seed()).create(1).getParameters();
+        float[] engine = new TrialTrainer(tc).stateDict().values().stream().map(Tensor::toFloatArray)
+                .reduce(new float[0], (x, y) -> {
+                    float[] z = java.util.Arrays.copyOf(x, x.length + y.length);
+                    System.arraycopy(y, 0, z, x.length, y.length);
+                    return z;
+                });
+        assertArrayEquals(engine, replica);
+    }
+
+    @Test
     void twoTrialsTrainAtOnceEachAsItWouldAlone(@TempDir Path dir) throws Exception {
         String yaml = SweepSparkTest.ASHA.replace("parallelism: 1", "parallelism: 2\n  mode: data-parallel\n  workersPerTrial: 2")
                 .replace("{name: asha, maxEpochs: 9, reductionFactor: 3, graceEpochs: 1}", "{name: none, maxEpochs: 2}")
                 .replace("grid(0.1, 0.3, 0.00003, 0.0001, 0.03, 0.00001)", "grid(0.1, 0.3, 0.00003)");
         Map<Integer, String> running = new HashMap<>();
         AtomicInteger mostRunsAtOnce = new AtomicInteger();
+        List<String> sites = Collections.synchronizedList(new ArrayList<>());
         SparkListener listener = new SparkListener() {
             @Override
             public synchronized void onJobStart(SparkListenerJobStart e) {
                 String group = e.properties().getProperty("spark.jobGroup.id");
                 if (group != null && group.startsWith("sparkgrad-")) {
+                    sites.add(String.valueOf(e.properties().getProperty("callSite.short")));
                     running.put(e.jobId(), group.replaceAll("-(epoch|validation)-\\d+$", ""));
                     mostRunsAtOnce.accumulateAndGet((int) running.values().stream().distinct().count(), Math::max);
                 }
@@ -137,6 +156,8 @@ class SweepDataParallelTest {
         }
         assertEquals(List.of(TrialStatus.COMPLETED, TrialStatus.COMPLETED, TrialStatus.COMPLETED), r.trials().stream().map(Trial::status).toList());
         assertTrue(mostRunsAtOnce.get() >= 2, "two trials' fits trained at the same time: " + mostRunsAtOnce.get());
+        // Spark's UI names each job's trial and epochs (its call site), beside the trainer's own group and description.
+        assertTrue(!sites.isEmpty() && sites.stream().allMatch(c -> c.matches("sweep trial \\d: epochs 1-2 .*")), sites.toString());
         // The same configurations as the ASHA sweep's first three trials: the same epochs, whatever ran beside them.
         for (int i = 0; i < 3; i++) {
             List<EpochResult> alone = asha.trials().get(i).epochs();
@@ -145,6 +166,53 @@ class SweepDataParallelTest {
                 assertEquals(alone.get(e).valAccuracy(), together.get(e).valAccuracy(), "trial " + i + " epoch " + (e + 1));
                 assertEquals(alone.get(e).trainLoss(), together.get(e).trainLoss(), "trial " + i + " epoch " + (e + 1));
             }
+        }
+    }
+
+    @Test
+    void aWorkerLostMidEpochCostsTheStepInFlight(@TempDir Path dir) throws Exception {
+        String yaml = SweepSparkTest.ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel\n  workersPerTrial: 2")
+                .replace("{name: asha, maxEpochs: 9, reductionFactor: 3, graceEpochs: 1}", "{name: asha, maxEpochs: 3, reductionFactor: 3, graceEpochs: 1}")
+                .replace("grid(0.1, 0.3, 0.00003, 0.0001, 0.03, 0.00001)", "grid(0.1, 0.00003)");
+        SweepResult undisturbed = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.resolve("undisturbed").toUri().toString())
+                .console(null).build().run();
+        // Trial 0's second segment (epochs 2-3): one of its two workers is killed as its epoch-3 gang starts.
+        Map<Integer, Boolean> target = new ConcurrentHashMap<>();
+        List<String> killed = Collections.synchronizedList(new ArrayList<>());
+        SparkListener killer = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart e) {
+                String group = e.properties().getProperty("spark.jobGroup.id");
+                String site = e.properties().getProperty("callSite.short");
+                if (group != null && group.endsWith("-epoch-3") && site != null && site.startsWith("sweep trial 0: epochs 2-3")) {
+                    e.stageIds().foreach(id -> target.put((Integer) id, true));
+                }
+            }
+
+            @Override
+            public void onTaskStart(SparkListenerTaskStart e) {
+                if (target.containsKey(e.stageId()) && e.taskInfo().index() == 1 && killed.isEmpty()) {
+                    killed.add("stage " + e.stageId() + " task " + e.taskInfo().taskId());
+                    long task = e.taskInfo().taskId();
+                    new Thread(() -> spark.sparkContext().killTaskAttempt(task, true, "test: a worker of trial 0 is lost")).start();
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(killer);
+        SweepResult disturbed;
+        try {
+            disturbed = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.resolve("disturbed").toUri().toString())
+                    .console(null).build().run();
+        } finally {
+            spark.sparkContext().removeSparkListener(killer);
+        }
+        assertEquals(1, killed.size(), "one worker lost: " + killed);
+        assertEquals(SweepSparkTest.table(undisturbed), SweepSparkTest.table(disturbed));
+        assertEquals(undisturbed.epochsTrained(), disturbed.epochsTrained());
+        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(undisturbed.trials().get(0).checkpoint()), new Configuration());
+        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(disturbed.trials().get(0).checkpoint()), new Configuration());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k);
         }
     }
 }
