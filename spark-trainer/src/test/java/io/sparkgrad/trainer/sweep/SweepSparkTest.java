@@ -75,8 +75,7 @@ class SweepSparkTest {
         ashaOut = dir.resolve("asha");
         loadsBefore = TrialData.loads();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        asha = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(ashaOut.toUri().toString())
-                .console(new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
+        asha = sweep(spark, ASHA, ashaOut, console);
         loadsAfter = TrialData.loads();
         ashaConsole = console.toString(StandardCharsets.UTF_8);
     }
@@ -131,10 +130,8 @@ class SweepSparkTest {
 
     @Test
     void theReportedBestIsTheBestAndItsModelIsSaved() throws Exception {
+        assertTheBestIsReported(asha, ashaOut, ashaConsole, 0);
         Trial best = asha.best();
-        for (Trial x : asha.trials()) {
-            assertTrue(x.last(asha.objective()) <= best.last(asha.objective()), "trial " + x.id() + " beats the best");
-        }
         // The table read back from Parquet and CSV agrees.
         List<Row> rows = spark.read().parquet(ashaOut.resolve("trials.parquet").toString()).orderBy("trial").collectAsList();
         assertEquals(6, rows.size());
@@ -152,28 +149,63 @@ class SweepSparkTest {
         List<String> csv = Files.readAllLines(ashaOut.resolve("trials.csv"));
         assertEquals(7, csv.size());
         assertTrue(csv.get(0).startsWith("trial,status,epochs_trained,seconds,objective,error,optimizer_lr"), csv.get(0));
-        // The saved model is the best trial's: it scores its reported accuracy on the validation images.
-        SavedModel m = SavedModel.load(ashaOut.resolve("model.safetensors"));
-        assertEquals("flatten linear(10)", m.spec().toString());
-        TrialConfig tc = TrialConfig.of(best.params(), 7);
-        TrialData data = TrialData.of(tc, new Configuration());
-        TrialTrainer probe = new TrialTrainer(tc);
-        probe.model().loadStateDict(m.module().stateDict(), true);
-        assertEquals(best.last(asha.objective()), probe.evaluate(data.validation())[1]);
         String yaml = Files.readString(ashaOut.resolve("config.yaml"));
         assertTrue(yaml.contains("lr: " + best.params().get("optimizer.lr")), yaml);
         for (String png : List.of("curves.png", "params.png")) {
             byte[] b = Files.readAllBytes(ashaOut.resolve(png));
             assertTrue(b.length > 5000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
         }
-        String last = ashaConsole.strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertEquals(asha.resultLine(), last);
-        assertTrue(last.matches("RESULT sweep trials=6 completed=\\d+ stopped=\\d+ failed=0 epochs_trained=\\d+ best_trial=" + best.id()
-                + " best_val_accuracy=0\\.\\d{4} seconds=[0-9.]+ output=\\S+"), last);
         assertTrue(ashaConsole.contains("| best trial "), ashaConsole);
         assertTrue(ashaConsole.contains("| ETA ~"), ashaConsole);
         assertTrue(ashaConsole.lines().anyMatch(l -> l.startsWith("sweep 6/6 | running 0 | completed " + asha.count(TrialStatus.COMPLETED)
                 + " | stopped " + asha.count(TrialStatus.STOPPED) + " | failed 0")), ashaConsole);
+    }
+
+    /**
+     * The best trial of an {@link #ASHA} sweep (6 trials, the logistic model) is the best of all, {@code model.safetensors}
+     * holds its weights (they score its reported accuracy, within {@code tolerance}), and the console's last line is
+     * the RESULT line.
+     */
+    static void assertTheBestIsReported(SweepResult r, Path out, String console, double tolerance) throws java.io.IOException {
+        Trial best = r.best();
+        for (Trial x : r.trials()) {
+            assertTrue(x.last(r.objective()) <= best.last(r.objective()), "trial " + x.id() + " beats the best");
+        }
+        SavedModel m = SavedModel.load(out.resolve("model.safetensors"));
+        assertEquals("flatten linear(10)", m.spec().toString());
+        TrialConfig tc = TrialConfig.of(best.params(), 7);
+        TrialTrainer probe = new TrialTrainer(tc);
+        probe.model().loadStateDict(m.module().stateDict(), true);
+        assertEquals(best.last(r.objective()), probe.evaluate(TrialData.of(tc, new Configuration()).validation())[1], tolerance);
+        String last = console.strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertEquals(r.resultLine(), last);
+        assertTrue(last.matches("RESULT sweep trials=6 completed=\\d+ stopped=\\d+ failed=0 epochs_trained=\\d+ best_trial=" + best.id()
+                + " best_val_accuracy=0\\.\\d{4} seconds=[0-9.]+ output=\\S+"), last);
+    }
+
+    /** A sweep of {@code yaml} into {@code out}, its console lines into {@code console} (null: none). */
+    static SweepResult sweep(SparkSession spark, String yaml, Path out, ByteArrayOutputStream console) throws java.io.IOException {
+        return Sweep.builder(spark, SweepConfig.parse(yaml)).output(out.toUri().toString())
+                .console(console == null ? null : new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
+    }
+
+    /** A sweep's result, its folder and what it printed. */
+    record Ran(SweepResult result, Path out, String console) {
+        static Ran of(SparkSession spark, String yaml, Path out) throws java.io.IOException {
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            SweepResult r = sweep(spark, yaml, out, console);
+            return new Ran(r, out, console.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The model weights of two checkpoints are equal bit for bit. */
+    static void assertSameWeights(String expected, String actual) throws java.io.IOException {
+        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(expected), new Configuration());
+        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(actual), new Configuration());
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k + " differs bit for bit");
+        }
     }
 
     @Test
@@ -189,12 +221,7 @@ class SweepSparkTest {
         assertNull(r.error());
         assertEquals(promoted.epochs().stream().map(e -> e.valAccuracy()).toList(), r.epochs().stream().map(e -> e.valAccuracy()).toList());
         assertEquals(promoted.epochs().stream().map(e -> e.trainLoss()).toList(), r.epochs().stream().map(e -> e.trainLoss()).toList());
-        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(promoted.checkpoint()), new Configuration());
-        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(whole), new Configuration());
-        assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) {
-            assertArrayEquals(b.get(k).toFloatArray(), a.get(k).toFloatArray(), k + " differs bit for bit");
-        }
+        assertSameWeights(whole, promoted.checkpoint());
     }
 
     @Test
@@ -306,67 +333,76 @@ class SweepSparkTest {
                   data.split: official
                   data.dir: %s
                 """.formatted(SUBSET);
-        SweepResult undisturbed = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.resolve("undisturbed").toUri().toString())
-                .console(null).build().run();
-        List<EpochResult> rung = undisturbed.trials().get(0).epochs().subList(2, 4);
-        // A quarter into the rung, during epoch 3: the task stops at the end of that epoch, its work lost.
-        long killAfterMillis = (long) (250 * rung.stream().mapToDouble(EpochResult::seconds).sum());
         String target = "sweep trial 0: epochs 3-4";
         Map<Integer, String> stageJob = new ConcurrentHashMap<>();
         Map<String, Integer> launched = new ConcurrentHashMap<>();
         List<String> killed = Collections.synchronizedList(new ArrayList<>());
-        SparkListener killer = new SparkListener() {
-            @Override
-            public void onJobStart(SparkListenerJobStart e) {
-                String d = e.properties().getProperty("spark.job.description");
-                e.stageIds().foreach(id -> stageJob.put((Integer) id, d == null ? "" : d));
-            }
-
-            @Override
-            public void onTaskStart(SparkListenerTaskStart e) {
-                String d = stageJob.getOrDefault(e.stageId(), "");
-                launched.merge(d, 1, Integer::sum);
-                if (d.startsWith(target) && e.taskInfo().attemptNumber() == 0) {
-                    long task = e.taskInfo().taskId();
-                    new Thread(() -> {
-                        try {
-                            Thread.sleep(killAfterMillis);
-                        } catch (InterruptedException ex) {
-                            return;
-                        }
-                        spark.sparkContext().killTaskAttempt(task, true, "test: the executor running " + target + " is lost");
-                    }).start();
+        double[] rungSeconds = new double[1];
+        SweepResult disturbed = sweepTwiceTheSame(spark, yaml, dir, undisturbed -> {
+            rungSeconds[0] = undisturbed.trials().get(0).epochs().subList(2, 4).stream().mapToDouble(EpochResult::seconds).sum();
+            // A quarter into the rung, during epoch 3: the task stops at the end of that epoch, its work lost.
+            long killAfterMillis = (long) (250 * rungSeconds[0]);
+            return new SparkListener() {
+                @Override
+                public void onJobStart(SparkListenerJobStart e) {
+                    String d = e.properties().getProperty("spark.job.description");
+                    e.stageIds().foreach(id -> stageJob.put((Integer) id, d == null ? "" : d));
                 }
-            }
 
-            @Override
-            public void onTaskEnd(SparkListenerTaskEnd e) {
-                if (e.reason() instanceof TaskKilled k) {
-                    killed.add(stageJob.get(e.stageId()) + " after " + e.taskInfo().duration() + " ms: " + k.reason());
+                @Override
+                public void onTaskStart(SparkListenerTaskStart e) {
+                    String d = stageJob.getOrDefault(e.stageId(), "");
+                    launched.merge(d, 1, Integer::sum);
+                    if (d.startsWith(target) && e.taskInfo().attemptNumber() == 0) {
+                        long task = e.taskInfo().taskId();
+                        new Thread(() -> {
+                            try {
+                                Thread.sleep(killAfterMillis);
+                            } catch (InterruptedException ex) {
+                                return;
+                            }
+                            spark.sparkContext().killTaskAttempt(task, true, "test: the executor running " + target + " is lost");
+                        }).start();
+                    }
                 }
-            }
-        };
-        spark.sparkContext().addSparkListener(killer);
-        SweepResult disturbed;
-        try {
-            disturbed = Sweep.builder(spark, SweepConfig.parse(yaml)).output(dir.resolve("disturbed").toUri().toString())
-                    .console(null).build().run();
-        } finally {
-            spark.sparkContext().removeSparkListener(killer);
-        }
-        assertEquals(1, killed.size(), "one task lost: " + killed + " (killed after " + killAfterMillis + " ms)");
+
+                @Override
+                public void onTaskEnd(SparkListenerTaskEnd e) {
+                    if (e.reason() instanceof TaskKilled k) {
+                        killed.add(stageJob.get(e.stageId()) + " after " + e.taskInfo().duration() + " ms: " + k.reason());
+                    }
+                }
+            };
+        });
+        assertEquals(1, killed.size(), "one task lost: " + killed + " (the rung took " + rungSeconds[0] + " s undisturbed)");
         assertTrue(killed.get(0).startsWith(target), killed.get(0));
         // Spark relaunched that segment's task, which restarted from the checkpoint of rung 2; every other segment ran once.
         launched.forEach((d, n) -> assertEquals(d.startsWith(target) ? 2 : 1, n, d + " ran " + n + " times; " + killed));
         assertEquals(TrialStatus.COMPLETED, disturbed.trials().get(0).status());
-        assertEquals(table(undisturbed), table(disturbed));
-        assertEquals(undisturbed.epochsTrained(), disturbed.epochsTrained(), "the journal counts the lost rung once");
-        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(undisturbed.trials().get(0).checkpoint()), new Configuration());
-        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(disturbed.trials().get(0).checkpoint()), new Configuration());
-        for (String k : a.keySet()) {
-            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k);
+        System.out.println("killed: " + killed + "; the rung took " + rungSeconds[0] + " s undisturbed");
+    }
+
+    /**
+     * Runs {@code yaml} undisturbed, then again with the listener {@code disturber} makes of the undisturbed result, and
+     * asserts that both give the same trials table, count the same epochs and leave trial 0 with the same weights.
+     *
+     * @return the disturbed sweep's result
+     */
+    static SweepResult sweepTwiceTheSame(SparkSession spark, String yaml, Path dir, java.util.function.Function<SweepResult, SparkListener> disturber)
+            throws java.io.IOException {
+        SweepResult undisturbed = sweep(spark, yaml, dir.resolve("undisturbed"), null);
+        SparkListener listener = disturber.apply(undisturbed);
+        spark.sparkContext().addSparkListener(listener);
+        SweepResult disturbed;
+        try {
+            disturbed = sweep(spark, yaml, dir.resolve("disturbed"), null);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
         }
-        System.out.println("killed: " + killed + "; the rung took " + rung.stream().mapToDouble(EpochResult::seconds).sum() + " s undisturbed");
+        assertEquals(table(undisturbed), table(disturbed));
+        assertEquals(undisturbed.epochsTrained(), disturbed.epochsTrained(), "the journal counts a lost segment once");
+        assertSameWeights(undisturbed.trials().get(0).checkpoint(), disturbed.trials().get(0).checkpoint());
+        return disturbed;
     }
 
     /** Trial, status, epochs and every epoch's metrics: what must not change between runs. */
