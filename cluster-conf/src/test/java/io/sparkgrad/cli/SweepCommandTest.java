@@ -176,6 +176,19 @@ class SweepCommandTest {
     }
 
     @Test
+    void theDataParallelModeRunsFromTheCommandLine() {
+        // local[2]: two trials at once, each a distributed fit on one worker of its own.
+        Run dp = SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--output", tmp.resolve("dp").toString(), "--set", MAX_EPOCHS,
+                "--set", "sweep.mode=data-parallel", "--set", "sweep.workersPerTrial=1");
+        assertEquals(0, dp.status(), dp.err() + dp.out());
+        Matcher m = RESULT.matcher(dp.last());
+        assertTrue(m.matches(), "last line: " + dp.last());
+        assertEquals("trials 3, completed 3, stopped 0, failed 0, epochs 6", m.replaceAll("trials $1, completed $2, stopped $3, failed $4, epochs $5"));
+        assertTrue(Files.isRegularFile(tmp.resolve("dp").resolve("model.safetensors")));
+        assertTrue(Files.isDirectory(tmp.resolve("dp").resolve("checkpoints").resolve("trial-0002")), "the trainer's checkpoints of each trial");
+    }
+
+    @Test
     void theExampleSweepFileIsTheMnistCnnRecipe() throws Exception {
         SweepConfig c = SweepConfig.parse(Files.readString(io.sparkgrad.conf.RepoFiles.root().resolve("examples/sweeps/mnist-cnn.yaml")));
         assertEquals(new SchedulerSpec("asha", 9, 3, 1, 3), c.scheduler());
