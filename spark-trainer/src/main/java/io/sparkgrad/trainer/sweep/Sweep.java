@@ -119,7 +119,9 @@ public final class Sweep {
             if (config.mode().equals("data-parallel")) {
                 int slots = spark.sparkContext().defaultParallelism();
                 int workers = config.workersPerTrial(slots);
-                if (workers > slots) {
+                // Local mode's slots are fixed; a cluster's executors may still be registering, and its barrier stage
+                // waits for the slots (or Spark fails it with its own message), so only local mode is refused here.
+                if (workers > slots && spark.sparkContext().isLocal()) {
                     throw new SweepConfigException("sweep.workersPerTrial " + workers + " is more than the cluster's " + slots
                             + " task slots: a trial's workers train as one barrier gang, which needs them all at once; allowed: 1-"
                             + slots);
