@@ -93,6 +93,27 @@ class SweepDataParallelTest {
     }
 
     @Test
+    void aResumedSweepContinuesFromEachTrialsNewestCheckpoint(@TempDir Path dir) throws Exception {
+        // A finished sweep, resumed, trains nothing and reports the same table.
+        SweepResult again = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(ran.out().toUri().toString()).resume(true).console(null)
+                .build().run();
+        assertEquals(0, again.epochsNow());
+        assertEquals(SweepSparkTest.table(asha), SweepSparkTest.table(again));
+        // A driver killed while trial 0 trained epochs 2-3 leaves the journal at epoch 1 and the trial's folder at epoch 2:
+        // the resumed segment continues from epoch 2 and reports epochs 2 and 3 as the uninterrupted trial had them.
+        TrialConfig tc = TrialConfig.of(asha.trials().get(0).params(), 7);
+        SerializableConfiguration conf = new SerializableConfiguration(new Configuration());
+        String ckpt = dir.resolve("trial-0000").resolve("epoch-003.safetensors").toUri().toString();
+        SegmentResult killed = DataParallelSegment.run(spark, new TrialSegment(0, tc, 0, 2, null, ckpt, conf), 2, "killed after epoch 2");
+        assertNull(killed.error());
+        SegmentResult resumed = DataParallelSegment.run(spark, new TrialSegment(0, tc, 1, 3, null, ckpt, conf), 2, "resumed");
+        assertNull(resumed.error());
+        assertEquals(killed.epochs().get(1).seconds(), resumed.epochs().get(0).seconds(), "epoch 2 restored from its checkpoint, not retrained");
+        assertEquals(asha.trials().get(0).epochs().subList(1, 3).stream().map(e -> List.of(e.epoch(), e.trainLoss(), e.valAccuracy())).toList(),
+                resumed.epochs().stream().map(e -> List.of(e.epoch(), e.trainLoss(), e.valAccuracy())).toList());
+    }
+
+    @Test
     void aDataParallelTrialStartsFromTheWeightsOfTrialPerTaskMode() {
         TrialConfig tc = TrialConfig.of(Map.of("model", "flatten linear(16) relu linear(10)", "training.seed", 11L), 0);
         float[] replica = DataParallelSegment.replicas(tc.modelSpec(), tc.seed()).create(1).getParameters();
