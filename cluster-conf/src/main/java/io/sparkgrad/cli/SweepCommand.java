@@ -55,7 +55,7 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", required = true,
             description = "The sweep file (YAML, any Hadoop path): a sweep: block (trials, objective, search, seed, "
-                    + "scheduler, parallelism, mode) and a space: block (configuration keys and their domains).")
+                    + "scheduler, parallelism, mode, workersPerTrial) and a space: block (configuration keys and their domains).")
     String config;
 
     @Option(names = "--output", paramLabel = "DIR",
@@ -102,9 +102,6 @@ final class SweepCommand implements Callable<Integer> {
                 }
             }
             sweep = load(overrides);
-            if (sweep.mode().equals("data-parallel")) {
-                throw new SweepConfigException(config + ": sweep.mode data-parallel is not available yet; use trial-per-task");
-            }
             if (resume && output == null) {
                 throw new SweepConfigException("--resume continues a sweep in its folder: name it with --output "
                         + "(the default " + DEFAULT_OUTPUT + " is a new folder each time)");
@@ -118,8 +115,15 @@ final class SweepCommand implements Callable<Integer> {
         PrintStream out = System.out;
         try (JobSpark spark = JobSpark.start(job)) {
             Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
-            Sweep.builder(spark.session(), sweep).output(job.output().outputDir()).resume(resume).console(out)
-                    .hadoopConf(hadoop).build().run();
+            Sweep built;
+            try {
+                // The builder checks what needs the cluster (data-parallel: the workers per trial against its slots).
+                built = Sweep.builder(spark.session(), sweep).output(job.output().outputDir()).resume(resume).console(out)
+                        .hadoopConf(hadoop).build();
+            } catch (SweepConfigException e) {
+                return usageError(e.getMessage());
+            }
+            built.run();
         }
         out.flush();
         return 0;

@@ -140,8 +140,15 @@ class SweepCommandTest {
         Path badScheduler = Files.writeString(tmp.resolve("bad-scheduler.yaml"),
                 "sweep:\n  scheduler: {name: hyperband}\nspace:\n  optimizer.lr: 0.1\n");
         assertUsageError(SparkgradMainTest.run("sweep", "--config", badScheduler.toString()), "hyperband");
-        Path dataParallel = Files.writeString(tmp.resolve("dp.yaml"), "sweep:\n  mode: data-parallel\nspace:\n  optimizer.lr: 0.1\n");
-        assertUsageError(SparkgradMainTest.run("sweep", "--config", dataParallel.toString()), "data-parallel is not available yet");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.mode=sideways"),
+                "sweep.mode 'sideways' is unknown; allowed: trial-per-task, data-parallel");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.mode=data-parallel",
+                "--set", "sweep.workersPerTrial=0"), "sweep.workersPerTrial must be an integer of at least 1, got 0");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.workersPerTrial=2"),
+                "sweep.workersPerTrial applies to sweep.mode data-parallel only");
+        // Checked against the running cluster (local[2]: 2 slots) before anything trains.
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--output", tmp.resolve("dp-wide").toString(),
+                "--set", "sweep.mode=data-parallel", "--set", "sweep.workersPerTrial=3"), "sweep.workersPerTrial 3 is more than the cluster's 2 task slots");
         assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--set", "sweep.scheduler.maxEpochs=0"),
                 "sweep.scheduler.maxEpochs must be at least 1");
         assertUsageError(SparkgradMainTest.run("sweep", "--config", tmp.resolve("missing.yaml").toString()), "does not exist");
@@ -166,6 +173,19 @@ class SweepCommandTest {
         assertFalse(a.output().outputDir().equals(b.output().outputDir()));
         assertEquals("local[3]", a.spark().master());
         assertEquals("3g", a.spark().conf().get("spark.executor.memory"));
+    }
+
+    @Test
+    void theDataParallelModeRunsFromTheCommandLine() {
+        // local[2]: two trials at once, each a distributed fit on one worker of its own.
+        Run dp = SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--output", tmp.resolve("dp").toString(), "--set", MAX_EPOCHS,
+                "--set", "sweep.mode=data-parallel", "--set", "sweep.workersPerTrial=1");
+        assertEquals(0, dp.status(), dp.err() + dp.out());
+        Matcher m = RESULT.matcher(dp.last());
+        assertTrue(m.matches(), "last line: " + dp.last());
+        assertEquals("trials 3, completed 3, stopped 0, failed 0, epochs 6", m.replaceAll("trials $1, completed $2, stopped $3, failed $4, epochs $5"));
+        assertTrue(Files.isRegularFile(tmp.resolve("dp").resolve("model.safetensors")));
+        assertTrue(Files.isDirectory(tmp.resolve("dp").resolve("checkpoints").resolve("trial-0002")), "the trainer's checkpoints of each trial");
     }
 
     @Test

@@ -29,9 +29,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A hyperparameter sweep on Spark in trial-per-task mode: every trial trains in one Spark task with the engine alone,
- * up to {@code parallelism} trials at once, and a driver-side scheduler (ASHA, median stopping or none) decides at
- * each milestone whether a trial goes on.
+ * A hyperparameter sweep on Spark: up to {@code parallelism} trials at once, and a driver-side scheduler (ASHA, median
+ * stopping or none) decides at each milestone whether a trial goes on. In trial-per-task mode every trial trains in
+ * one Spark task with the engine alone; in data-parallel mode every trial is a {@code DistributedTrainer} fit on
+ * {@code workersPerTrial} tasks ({@link DataParallelSegment}). Both share the searchers, schedulers, journal, resume
+ * and results.
  *
  * <pre>{@code
  * SweepResult r = Sweep.builder(spark, SweepConfig.load(new Path("sweep.yaml"), conf))
@@ -41,7 +43,7 @@ import org.apache.spark.sql.SparkSession;
  * System.out.println(r.resultLine());
  * }</pre>
  *
- * <p>Each segment of a trial (from one milestone to the next) is one Spark job, submitted from a driver thread pool of
+ * <p>Each segment of a trial (from one milestone to the next) is one Spark job (data-parallel: one fit), submitted from a driver thread pool of
  * {@code parallelism} threads, with a job description naming the trial and the epochs. A segment ends with a
  * checkpoint; a trial the scheduler continues is queued, and continuing trials go before new ones. Every proposal and
  * every segment's result and decision go to the journal ({@code output/journal.jsonl}) before anything else happens,
@@ -115,7 +117,15 @@ public final class Sweep {
                 throw new SweepConfigException("a sweep needs an output folder (journal, checkpoints, results)");
             }
             if (config.mode().equals("data-parallel")) {
-                throw new SweepConfigException("sweep.mode data-parallel is not available yet; use trial-per-task");
+                int slots = spark.sparkContext().defaultParallelism();
+                int workers = config.workersPerTrial(slots);
+                // Local mode's slots are fixed; a cluster's executors may still be registering, and its barrier stage
+                // waits for the slots (or Spark fails it with its own message), so only local mode is refused here.
+                if (workers > slots && spark.sparkContext().isLocal()) {
+                    throw new SweepConfigException("sweep.workersPerTrial " + workers + " is more than the cluster's " + slots
+                            + " task slots: a trial's workers train as one barrier gang, which needs them all at once; allowed: 1-"
+                            + slots);
+                }
             }
             return new Sweep(this);
         }
@@ -149,6 +159,8 @@ public final class Sweep {
         }
         Progress progress = new Progress(console, trials, searcher.trials(), objective, scheduler, config.parallelism());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // Data-parallel: each segment is a fit on this many workers; trial-per-task: 0 (a segment is one task).
+        int workers = config.mode().equals("data-parallel") ? config.workersPerTrial(spark.sparkContext().defaultParallelism()) : 0;
         SerializableConfiguration conf = new SerializableConfiguration(hadoop);
         ExecutorService pool = Executors.newFixedThreadPool(config.parallelism(), r -> {
             Thread t = new Thread(r, "sweep-driver");
@@ -179,7 +191,8 @@ public final class Sweep {
                     t.status(TrialStatus.RUNNING);
                     String description = "sweep trial " + t.id() + ": epochs " + (seg.fromEpoch() + 1) + "-" + seg.toEpoch()
                             + " (to milestone " + seg.toEpoch() + " of " + scheduler.maxEpochs() + ")";
-                    inFlight.put(done.submit(() -> runOnSpark(jsc, seg, description)), t);
+                    inFlight.put(done.submit(workers > 0 ? () -> DataParallelSegment.run(spark, seg, workers, description)
+                            : () -> runOnSpark(jsc, seg, description)), t);
                 }
                 progress.print();
                 if (inFlight.isEmpty()) {

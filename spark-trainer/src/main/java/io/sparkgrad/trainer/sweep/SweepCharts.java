@@ -159,6 +159,10 @@ final class SweepCharts {
             r.setSeriesPaint(1, STOPPED);
             r.setSeriesShape(0, new Ellipse2D.Double(-4, -4, 8, 8));
             r.setSeriesShape(1, ShapeUtils.createDiagonalCross(4, 1f));
+            // The combined plot's legend collects every subplot's series: only the first subplot's show, once each.
+            boolean firstPlot = plot.getSubplots().isEmpty();
+            r.setSeriesVisibleInLegend(0, firstPlot);
+            r.setSeriesVisibleInLegend(1, firstPlot);
             ValueAxis x;
             if (!numeric) {
                 x = new SymbolAxis(key, categories.stream().map(c -> c.length() > 24 ? c.substring(0, 22) + ".." : c).toArray(String[]::new));

@@ -27,6 +27,7 @@ import org.apache.hadoop.fs.Path;
  *   scheduler: {name: asha, maxEpochs: 9, reductionFactor: 3, graceEpochs: 1}   # none | asha | median
  *   parallelism: 4            # trials at once
  *   mode: trial-per-task      # trial-per-task | data-parallel
+ *   workersPerTrial: 2        # data-parallel only: Spark tasks per trial (default: executor slots / parallelism)
  * space:
  *   optimizer.lr: loguniform(1e-4, 1e-1)
  *   optimizer.name: choice(sgd, adam)
@@ -41,15 +42,18 @@ import org.apache.hadoop.fs.Path;
  * @param scheduler   early stopping
  * @param parallelism trials trained at once
  * @param mode        {@code trial-per-task} or {@code data-parallel}
+ * @param workersPerTrial data-parallel mode: the workers (Spark tasks) of each trial; 0 when not set (then
+ *                    {@link #workersPerTrial(int)} derives it from the executor slots)
  * @param space       the keys' domains
  * @param text        the file as read (kept in the journal, so that a resume can check it is the same sweep)
  */
 public record SweepConfig(int trials, Objective objective, String search, long seed, SchedulerSpec scheduler, int parallelism,
-                          String mode, SearchSpace space, String text) {
+                          String mode, int workersPerTrial, SearchSpace space, String text) {
 
     static final List<String> SEARCHES = List.of("grid", "random");
     static final List<String> MODES = List.of("trial-per-task", "data-parallel");
-    static final Set<String> SWEEP_KEYS = Set.of("trials", "objective", "search", "seed", "scheduler", "parallelism", "mode");
+    static final Set<String> SWEEP_KEYS = Set.of("trials", "objective", "search", "seed", "scheduler", "parallelism", "mode",
+            "workersPerTrial");
     static final Set<String> SCHEDULER_KEYS = Set.of("name", "maxEpochs", "reductionFactor", "graceEpochs", "minTrials");
 
     public SweepConfig {
@@ -58,6 +62,13 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         }
         if (!MODES.contains(mode)) {
             throw new SweepConfigException("sweep.mode '" + mode + "' is unknown; allowed: " + String.join(", ", MODES));
+        }
+        if (workersPerTrial < 0) {
+            throw new SweepConfigException("sweep.workersPerTrial must be at least 1, got " + workersPerTrial);
+        }
+        if (workersPerTrial > 0 && !mode.equals("data-parallel")) {
+            throw new SweepConfigException("sweep.workersPerTrial applies to sweep.mode data-parallel only; this sweep's mode is "
+                    + mode + " (allowed modes: " + String.join(", ", MODES) + ")");
         }
         if (parallelism < 1) {
             throw new SweepConfigException("sweep.parallelism must be at least 1, got " + parallelism);
@@ -128,7 +139,29 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         }
         return new SweepConfig(integer(sweep, "trials", search.equals("grid") ? 0 : 10, "sweep"), objective, search,
                 integer(sweep, "seed", 0, "sweep"), scheduler, integer(sweep, "parallelism", 2, "sweep"),
-                text(sweep, "mode", "trial-per-task", "sweep"), new SearchSpace(domains), yaml);
+                text(sweep, "mode", "trial-per-task", "sweep"), workersPerTrial(sweep), new SearchSpace(domains), yaml);
+    }
+
+    /**
+     * The workers of each data-parallel trial: {@code workersPerTrial} when set, else {@code slots / parallelism}
+     * (at least 1).
+     *
+     * @param slots the task slots of the cluster (Spark's default parallelism)
+     */
+    public int workersPerTrial(int slots) {
+        return workersPerTrial > 0 ? workersPerTrial : Math.max(1, slots / parallelism);
+    }
+
+    /** {@code sweep.workersPerTrial}: absent is 0 (derived from the slots), a value given must be at least 1. */
+    private static int workersPerTrial(JsonNode sweep) {
+        if (sweep.path("workersPerTrial").isMissingNode()) {
+            return 0;
+        }
+        int w = integer(sweep, "workersPerTrial", 0, "sweep");
+        if (w < 1) {
+            throw new SweepConfigException("sweep.workersPerTrial must be an integer of at least 1, got " + sweep.path("workersPerTrial"));
+        }
+        return w;
     }
 
     /**

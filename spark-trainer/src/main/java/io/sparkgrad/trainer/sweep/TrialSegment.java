@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 
 /**
  * One segment of a trial, as one Spark task runs it: restore the trial from its checkpoint (or start it), train and
@@ -42,7 +44,12 @@ record TrialSegment(int trial, TrialConfig config, int fromEpoch, int toEpoch, S
             if (trainer.epoch() != fromEpoch) {
                 throw new IOException(checkpointIn + " holds epoch " + trainer.epoch() + ", the journal says " + fromEpoch);
             }
+            TaskContext task = TaskContext.get();
             while (trainer.epoch() < toEpoch) {
+                if (task != null) {
+                    // A killed task (a cancelled sweep, a lost executor's relaunch) stops at the next epoch, not at the rung's end.
+                    task.killTaskIfInterrupted();
+                }
                 long t0 = System.nanoTime();
                 double trainLoss = trainer.trainEpoch(data.train());
                 double[] val = trainer.evaluate(data.validation());
@@ -52,7 +59,7 @@ record TrialSegment(int trial, TrialConfig config, int fromEpoch, int toEpoch, S
             return new SegmentResult(trial, fromEpoch, epochs, checkpointOut, null, (System.nanoTime() - start) / 1e9);
         } catch (IOException e) {
             throw new UncheckedIOException("trial " + trial + ": " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
+        } catch (UncheckedIOException | TaskKilledException e) {
             throw e;
         } catch (RuntimeException e) {
             String why = e instanceof TrialFailedException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();

@@ -210,7 +210,10 @@ public final class TrialTrainer {
         return t;
     }
 
-    /** The model weights in a checkpoint, by PyTorch's names. */
+    /**
+     * The model weights in a checkpoint, by PyTorch's names: a trial-per-task checkpoint's {@code model.*} tensors, or
+     * every tensor of a data-parallel trial's {@code step-N/model.safetensors} (which holds only the weights).
+     */
     public static Map<String, Tensor> weights(Path path, Configuration conf) throws IOException {
         SafetensorsFile file;
         try (InputStream in = path.getFileSystem(conf).open(path)) {
@@ -222,6 +225,6 @@ public final class TrialTrainer {
                 weights.put(k.substring(MODEL.length()), v);
             }
         });
-        return weights;
+        return weights.isEmpty() ? file.tensors() : weights;
     }
 }

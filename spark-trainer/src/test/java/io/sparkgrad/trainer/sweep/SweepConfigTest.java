@@ -38,6 +38,7 @@ class SweepConfigTest {
         assertEquals(new SchedulerSpec("asha", 9, 3, 1, 3), c.scheduler());
         assertEquals(4, c.parallelism());
         assertEquals("trial-per-task", c.mode());
+        assertEquals(0, c.workersPerTrial());
         var d = c.space().domains();
         assertEquals(new Domain.LogUniform(1e-4, 1e-1), d.get("optimizer.lr"));
         assertEquals(new Domain.Choice(List.of("sgd", "adam")), d.get("optimizer.name"));
@@ -50,6 +51,17 @@ class SweepConfigTest {
         assertEquals(new Domain.Fixed(0L), d.get("optimizer.weightDecay"));
         assertEquals(List.of("optimizer.lr", "optimizer.name", "training.globalBatchSize", "model", "optimizer.momentum", "training.seed"),
                 c.space().sweptKeys());
+    }
+
+    @Test
+    void workersPerTrialDefaultsToTheSlotsSharedByTheParallelTrials() {
+        SweepConfig dp = SweepConfig.parse("sweep:\n  mode: data-parallel\n  parallelism: 3\nspace:\n  optimizer.lr: 0.1\n");
+        assertEquals("data-parallel", dp.mode());
+        assertEquals(4, dp.workersPerTrial(12));
+        assertEquals(2, dp.workersPerTrial(8));
+        assertEquals(1, dp.workersPerTrial(2), "at least one worker, even with fewer slots than trials");
+        SweepConfig set = SweepConfig.parse("sweep:\n  mode: data-parallel\n  workersPerTrial: 5\nspace:\n  optimizer.lr: 0.1\n");
+        assertEquals(5, set.workersPerTrial(12));
     }
 
     @Test
@@ -75,6 +87,10 @@ class SweepConfigTest {
         assertMessage("space:\n  optimizer.lr: [0.1, 0.01]\n", "choice(a, b)");
         assertMessage("space:\n  model: choice(mnist-cnn, linear(0))\n", "model 'linear(0)'");
         assertMessage("sweep:\n  trials: 3\n", "no 'space:' block");
+        assertMessage("sweep:\n  mode: trial-per-node\nspace:\n  optimizer.lr: 0.1\n", "sweep.mode 'trial-per-node'", "trial-per-task, data-parallel");
+        assertMessage("sweep:\n  mode: data-parallel\n  workersPerTrial: 0\nspace:\n  optimizer.lr: 0.1\n", "sweep.workersPerTrial", "at least 1");
+        assertMessage("sweep:\n  mode: data-parallel\n  workersPerTrial: two\nspace:\n  optimizer.lr: 0.1\n", "sweep.workersPerTrial must be an integer");
+        assertMessage("sweep:\n  workersPerTrial: 2\nspace:\n  optimizer.lr: 0.1\n", "sweep.workersPerTrial applies to sweep.mode data-parallel only");
     }
 
     private static void assertMessage(String yaml, String... parts) {

@@ -15,11 +15,19 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskKilled;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -67,8 +75,7 @@ class SweepSparkTest {
         ashaOut = dir.resolve("asha");
         loadsBefore = TrialData.loads();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        asha = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(ashaOut.toUri().toString())
-                .console(new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
+        asha = sweep(spark, ASHA, ashaOut, console);
         loadsAfter = TrialData.loads();
         ashaConsole = console.toString(StandardCharsets.UTF_8);
     }
@@ -82,6 +89,16 @@ class SweepSparkTest {
 
     @Test
     void ashaStopsTheWorstTrialsEarly() {
+        assertAshaStoppedTheWorst(asha);
+        // Each executor JVM (here: the one local JVM) read the data once for all six trials.
+        assertTrue(loadsAfter - loadsBefore <= 1, "data read " + (loadsAfter - loadsBefore) + " times");
+    }
+
+    /**
+     * The {@link #ASHA} sweep's decisions: the first trial completes, the tiny learning rates stop at the first rung, and
+     * every stopped trial was behind an earlier result at its rung.
+     */
+    static void assertAshaStoppedTheWorst(SweepResult asha) {
         List<Trial> t = asha.trials();
         assertEquals(6, t.size());
         // The first trial meets no earlier result at any rung: it trains all 9 epochs.
@@ -109,16 +126,12 @@ class SweepSparkTest {
         assertEquals(total, asha.epochsTrained());
         assertEquals(total, asha.epochsNow());
         assertTrue(total <= 9 * 3 + 3, "ASHA trained " + total + " epochs of 54");
-        // Each executor JVM (here: the one local JVM) read the data once for all six trials.
-        assertTrue(loadsAfter - loadsBefore <= 1, "data read " + (loadsAfter - loadsBefore) + " times");
     }
 
     @Test
     void theReportedBestIsTheBestAndItsModelIsSaved() throws Exception {
+        assertTheBestIsReported(asha, ashaOut, ashaConsole, 0);
         Trial best = asha.best();
-        for (Trial x : asha.trials()) {
-            assertTrue(x.last(asha.objective()) <= best.last(asha.objective()), "trial " + x.id() + " beats the best");
-        }
         // The table read back from Parquet and CSV agrees.
         List<Row> rows = spark.read().parquet(ashaOut.resolve("trials.parquet").toString()).orderBy("trial").collectAsList();
         assertEquals(6, rows.size());
@@ -136,28 +149,63 @@ class SweepSparkTest {
         List<String> csv = Files.readAllLines(ashaOut.resolve("trials.csv"));
         assertEquals(7, csv.size());
         assertTrue(csv.get(0).startsWith("trial,status,epochs_trained,seconds,objective,error,optimizer_lr"), csv.get(0));
-        // The saved model is the best trial's: it scores its reported accuracy on the validation images.
-        SavedModel m = SavedModel.load(ashaOut.resolve("model.safetensors"));
-        assertEquals("flatten linear(10)", m.spec().toString());
-        TrialConfig tc = TrialConfig.of(best.params(), 7);
-        TrialData data = TrialData.of(tc, new Configuration());
-        TrialTrainer probe = new TrialTrainer(tc);
-        probe.model().loadStateDict(m.module().stateDict(), true);
-        assertEquals(best.last(asha.objective()), probe.evaluate(data.validation())[1]);
         String yaml = Files.readString(ashaOut.resolve("config.yaml"));
         assertTrue(yaml.contains("lr: " + best.params().get("optimizer.lr")), yaml);
         for (String png : List.of("curves.png", "params.png")) {
             byte[] b = Files.readAllBytes(ashaOut.resolve(png));
             assertTrue(b.length > 5000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
         }
-        String last = ashaConsole.strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertEquals(asha.resultLine(), last);
-        assertTrue(last.matches("RESULT sweep trials=6 completed=\\d+ stopped=\\d+ failed=0 epochs_trained=\\d+ best_trial=" + best.id()
-                + " best_val_accuracy=0\\.\\d{4} seconds=[0-9.]+ output=\\S+"), last);
         assertTrue(ashaConsole.contains("| best trial "), ashaConsole);
         assertTrue(ashaConsole.contains("| ETA ~"), ashaConsole);
         assertTrue(ashaConsole.lines().anyMatch(l -> l.startsWith("sweep 6/6 | running 0 | completed " + asha.count(TrialStatus.COMPLETED)
                 + " | stopped " + asha.count(TrialStatus.STOPPED) + " | failed 0")), ashaConsole);
+    }
+
+    /**
+     * The best trial of an {@link #ASHA} sweep (6 trials, the logistic model) is the best of all, {@code model.safetensors}
+     * holds its weights (they score its reported accuracy, within {@code tolerance}), and the console's last line is
+     * the RESULT line.
+     */
+    static void assertTheBestIsReported(SweepResult r, Path out, String console, double tolerance) throws java.io.IOException {
+        Trial best = r.best();
+        for (Trial x : r.trials()) {
+            assertTrue(x.last(r.objective()) <= best.last(r.objective()), "trial " + x.id() + " beats the best");
+        }
+        SavedModel m = SavedModel.load(out.resolve("model.safetensors"));
+        assertEquals("flatten linear(10)", m.spec().toString());
+        TrialConfig tc = TrialConfig.of(best.params(), 7);
+        TrialTrainer probe = new TrialTrainer(tc);
+        probe.model().loadStateDict(m.module().stateDict(), true);
+        assertEquals(best.last(r.objective()), probe.evaluate(TrialData.of(tc, new Configuration()).validation())[1], tolerance);
+        String last = console.strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertEquals(r.resultLine(), last);
+        assertTrue(last.matches("RESULT sweep trials=6 completed=\\d+ stopped=\\d+ failed=0 epochs_trained=\\d+ best_trial=" + best.id()
+                + " best_val_accuracy=0\\.\\d{4} seconds=[0-9.]+ output=\\S+"), last);
+    }
+
+    /** A sweep of {@code yaml} into {@code out}, its console lines into {@code console} (null: none). */
+    static SweepResult sweep(SparkSession spark, String yaml, Path out, ByteArrayOutputStream console) throws java.io.IOException {
+        return Sweep.builder(spark, SweepConfig.parse(yaml)).output(out.toUri().toString())
+                .console(console == null ? null : new PrintStream(console, true, StandardCharsets.UTF_8)).build().run();
+    }
+
+    /** A sweep's result, its folder and what it printed. */
+    record Ran(SweepResult result, Path out, String console) {
+        static Ran of(SparkSession spark, String yaml, Path out) throws java.io.IOException {
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            SweepResult r = sweep(spark, yaml, out, console);
+            return new Ran(r, out, console.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The model weights of two checkpoints are equal bit for bit. */
+    static void assertSameWeights(String expected, String actual) throws java.io.IOException {
+        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(expected), new Configuration());
+        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(actual), new Configuration());
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k + " differs bit for bit");
+        }
     }
 
     @Test
@@ -173,12 +221,7 @@ class SweepSparkTest {
         assertNull(r.error());
         assertEquals(promoted.epochs().stream().map(e -> e.valAccuracy()).toList(), r.epochs().stream().map(e -> e.valAccuracy()).toList());
         assertEquals(promoted.epochs().stream().map(e -> e.trainLoss()).toList(), r.epochs().stream().map(e -> e.trainLoss()).toList());
-        Map<String, Tensor> a = TrialTrainer.weights(new org.apache.hadoop.fs.Path(promoted.checkpoint()), new Configuration());
-        Map<String, Tensor> b = TrialTrainer.weights(new org.apache.hadoop.fs.Path(whole), new Configuration());
-        assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) {
-            assertArrayEquals(b.get(k).toFloatArray(), a.get(k).toFloatArray(), k + " differs bit for bit");
-        }
+        assertSameWeights(whole, promoted.checkpoint());
     }
 
     @Test
@@ -196,8 +239,9 @@ class SweepSparkTest {
                 SweepConfig.parse(ASHA.replace("seed: 7", "seed: 8"))).output(ashaOut.toUri().toString()).resume(true).console(null).build().run());
         assertTrue(other.getMessage().contains("belongs to a different sweep file"), other.getMessage());
         SweepConfigException dp = org.junit.jupiter.api.Assertions.assertThrows(SweepConfigException.class, () -> Sweep.builder(spark,
-                SweepConfig.parse(ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel"))).output(ashaOut.toUri().toString()).build());
-        assertTrue(dp.getMessage().contains("data-parallel is not available yet"), dp.getMessage());
+                SweepConfig.parse(ASHA.replace("parallelism: 1", "parallelism: 1\n  mode: data-parallel\n  workersPerTrial: 3")))
+                .output(ashaOut.toUri().toString()).build());
+        assertTrue(dp.getMessage().contains("sweep.workersPerTrial 3 is more than the cluster's 2 task slots"), dp.getMessage());
     }
 
     @Test
@@ -270,6 +314,95 @@ class SweepSparkTest {
             String want = "sweep trial " + i + ": epochs 1-2";
             assertTrue(descriptions.stream().anyMatch(d -> d.startsWith(want)), want + " not in " + descriptions);
         }
+    }
+
+    @Test
+    void aTaskLostMidRungCostsThatRungOnly(@TempDir Path dir) throws Exception {
+        // The tutorial CNN, so that a rung lasts long enough to lose its task in the middle: trial 0 trains to rung 1,
+        // to rung 2, then epochs 3-4, whose task is killed in the middle (as when its executor is lost) and relaunched by Spark.
+        String yaml = """
+                sweep:
+                  search: grid
+                  seed: 7
+                  scheduler: {name: asha, maxEpochs: 4, reductionFactor: 2, graceEpochs: 1}
+                  parallelism: 1
+                space:
+                  optimizer.lr: grid(0.1, 0.00001)
+                  model: tutorial-cnn
+                  training.globalBatchSize: 32
+                  data.split: official
+                  data.dir: %s
+                """.formatted(SUBSET);
+        String target = "sweep trial 0: epochs 3-4";
+        Map<Integer, String> stageJob = new ConcurrentHashMap<>();
+        Map<String, Integer> launched = new ConcurrentHashMap<>();
+        List<String> killed = Collections.synchronizedList(new ArrayList<>());
+        double[] rungSeconds = new double[1];
+        SweepResult disturbed = sweepTwiceTheSame(spark, yaml, dir, undisturbed -> {
+            rungSeconds[0] = undisturbed.trials().get(0).epochs().subList(2, 4).stream().mapToDouble(EpochResult::seconds).sum();
+            // A quarter into the rung, during epoch 3: the task stops at the end of that epoch, its work lost.
+            long killAfterMillis = (long) (250 * rungSeconds[0]);
+            return new SparkListener() {
+                @Override
+                public void onJobStart(SparkListenerJobStart e) {
+                    String d = e.properties().getProperty("spark.job.description");
+                    e.stageIds().foreach(id -> stageJob.put((Integer) id, d == null ? "" : d));
+                }
+
+                @Override
+                public void onTaskStart(SparkListenerTaskStart e) {
+                    String d = stageJob.getOrDefault(e.stageId(), "");
+                    launched.merge(d, 1, Integer::sum);
+                    if (d.startsWith(target) && e.taskInfo().attemptNumber() == 0) {
+                        long task = e.taskInfo().taskId();
+                        new Thread(() -> {
+                            try {
+                                Thread.sleep(killAfterMillis);
+                            } catch (InterruptedException ex) {
+                                return;
+                            }
+                            spark.sparkContext().killTaskAttempt(task, true, "test: the executor running " + target + " is lost");
+                        }).start();
+                    }
+                }
+
+                @Override
+                public void onTaskEnd(SparkListenerTaskEnd e) {
+                    if (e.reason() instanceof TaskKilled k) {
+                        killed.add(stageJob.get(e.stageId()) + " after " + e.taskInfo().duration() + " ms: " + k.reason());
+                    }
+                }
+            };
+        });
+        assertEquals(1, killed.size(), "one task lost: " + killed + " (the rung took " + rungSeconds[0] + " s undisturbed)");
+        assertTrue(killed.get(0).startsWith(target), killed.get(0));
+        // Spark relaunched that segment's task, which restarted from the checkpoint of rung 2; every other segment ran once.
+        launched.forEach((d, n) -> assertEquals(d.startsWith(target) ? 2 : 1, n, d + " ran " + n + " times; " + killed));
+        assertEquals(TrialStatus.COMPLETED, disturbed.trials().get(0).status());
+        System.out.println("killed: " + killed + "; the rung took " + rungSeconds[0] + " s undisturbed");
+    }
+
+    /**
+     * Runs {@code yaml} undisturbed, then again with the listener {@code disturber} makes of the undisturbed result, and
+     * asserts that both give the same trials table, count the same epochs and leave trial 0 with the same weights.
+     *
+     * @return the disturbed sweep's result
+     */
+    static SweepResult sweepTwiceTheSame(SparkSession spark, String yaml, Path dir, java.util.function.Function<SweepResult, SparkListener> disturber)
+            throws java.io.IOException {
+        SweepResult undisturbed = sweep(spark, yaml, dir.resolve("undisturbed"), null);
+        SparkListener listener = disturber.apply(undisturbed);
+        spark.sparkContext().addSparkListener(listener);
+        SweepResult disturbed;
+        try {
+            disturbed = sweep(spark, yaml, dir.resolve("disturbed"), null);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        assertEquals(table(undisturbed), table(disturbed));
+        assertEquals(undisturbed.epochsTrained(), disturbed.epochsTrained(), "the journal counts a lost segment once");
+        assertSameWeights(undisturbed.trials().get(0).checkpoint(), disturbed.trials().get(0).checkpoint());
+        return disturbed;
     }
 
     /** Trial, status, epochs and every epoch's metrics: what must not change between runs. */
