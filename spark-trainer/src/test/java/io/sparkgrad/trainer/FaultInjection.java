@@ -2,6 +2,7 @@ package io.sparkgrad.trainer;
 
 import io.sparkgrad.ingest.block.SampleBlock;
 import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +29,9 @@ public final class FaultInjection implements ReplicaFactory {
         /** The task sleeps for a minute (until interrupted). */
         HANG,
         /** Evaluation (not training) sleeps for a minute (until interrupted) on the chosen partition. */
-        HANG_IN_EVALUATION
+        HANG_IN_EVALUATION,
+        /** The task computes the step, then hangs at its end: a completion listener sleeps a minute (until interrupted). */
+        HANG_AT_TASK_END
     }
 
     private final ReplicaFactory base;
@@ -49,6 +52,16 @@ public final class FaultInjection implements ReplicaFactory {
     @Override
     public ReplicaModel create(int threads) {
         return new Faulty(base.create(threads));
+    }
+
+    /** Sleeps a minute, or until the task is killed (interrupted). */
+    private static void hang(String what) {
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("hung " + what + " interrupted", e);
+        }
     }
 
     private final class Faulty implements ReplicaModel {
@@ -79,12 +92,11 @@ public final class FaultInjection implements ReplicaFactory {
             }
             if (mode == Mode.HANG) {
                 INJECTED.incrementAndGet();
-                try {
-                    Thread.sleep(60_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("hung task interrupted", e);
-                }
+                hang("task");
+            }
+            if (mode == Mode.HANG_AT_TASK_END && first) {
+                INJECTED.incrementAndGet();
+                ctx.addTaskCompletionListener((TaskCompletionListener) c -> hang("task end"));
             }
         }
 
@@ -124,12 +136,7 @@ public final class FaultInjection implements ReplicaFactory {
             TaskContext ctx = TaskContext.get();
             if (mode == Mode.HANG_IN_EVALUATION && ctx != null && (partition < 0 || ctx.partitionId() == partition)) {
                 INJECTED.incrementAndGet();
-                try {
-                    Thread.sleep(60_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("hung evaluation interrupted", e);
-                }
+                hang("evaluation");
             }
             return inner.evaluate(block, from, count);
         }
