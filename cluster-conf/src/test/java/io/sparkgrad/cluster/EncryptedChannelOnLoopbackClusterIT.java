@@ -92,13 +92,9 @@ class EncryptedChannelOnLoopbackClusterIT {
 
     @AfterAll
     static void stop() {
-        try {
+        try (LoopbackCluster c = cluster) {
             if (spark != null) {
                 spark.stop();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
             }
         }
     }

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A barrier epoch whose tasks stall where no step is in flight: after the epoch's last step (the tasks got END but
  * never finish), and with a worker that stopped reading so that the driver's write of its weights is stuck in the
  * socket. Either way the driver gives up at its step timeout, cancels the job before it waits for anything, and
- * returns promptly. Fake workers speak the real protocol; a fake job plays Spark and records its cancellation.
+ * returns promptly. Fake workers speak the real protocol; a fake job plays Spark, and its cancellation is timed.
  */
 class StalledEpochTest extends LoopbackServerTest {
 
@@ -33,32 +33,6 @@ class StalledEpochTest extends LoopbackServerTest {
     @Override
     int workers() {
         return WORKERS;
-    }
-
-    /** A job that plays Spark: done when its tasks are, and records when it was cancelled. */
-    static final class FakeJob implements JobHandle {
-        final CompletableFuture<Void> tasks;
-        final AtomicLong cancelledAt = new AtomicLong();
-
-        FakeJob(CompletableFuture<Void> tasks) {
-            this.tasks = tasks;
-        }
-
-        @Override
-        public boolean isDone() {
-            return tasks.isDone();
-        }
-
-        @Override
-        public Throwable failure() {
-            return JobHandle.of(tasks).failure();
-        }
-
-        @Override
-        public void cancel() {
-            cancelledAt.compareAndSet(0, System.nanoTime());
-            tasks.cancel(true);
-        }
     }
 
     /** A fake task on {@code srv}: answers every step, and after END stays busy for half a minute (it never reports). */
@@ -96,7 +70,9 @@ class StalledEpochTest extends LoopbackServerTest {
     @Test
     void tasksThatStallAfterTheEpochsLastStepFailTheEpochOneStepTimeoutLaterAndTheJobIsCancelled() {
         BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6);
-        FakeJob job = new FakeJob(gang(List.of(stallingAfterEnd(server, secret, 0, N), stallingAfterEnd(server, secret, 1, N))));
+        CompletableFuture<Void> tasks = gang(List.of(stallingAfterEnd(server, secret, 0, N), stallingAfterEnd(server, secret, 1, N)));
+        AtomicLong cancelledAt = new AtomicLong();
+        JobHandle job = JobHandle.of(tasks, () -> cancelledAt.compareAndSet(0, System.nanoTime()));
         List<Long> applied = new ArrayList<>();
         AtomicLong lastStepAt = new AtomicLong();
         float[] params = {1, 2, 3, 4, 5};
@@ -114,7 +90,7 @@ class StalledEpochTest extends LoopbackServerTest {
         double timeout = STEP_TIMEOUT.toMillis() / 1e3;
         assertTrue(afterLastStep >= timeout && afterLastStep < timeout + 1.0,
                 "failed " + afterLastStep + " s after the last step; the step timeout is " + timeout + " s");
-        assertTrue(job.cancelledAt.get() != 0 && job.tasks.isCancelled(), "the job was cancelled");
+        assertTrue(cancelledAt.get() != 0 && tasks.isCancelled(), "the job was cancelled");
     }
 
     @Test
@@ -150,7 +126,9 @@ class StalledEpochTest extends LoopbackServerTest {
                     events.add("worker 1: " + e);
                 }
             };
-            FakeJob job = new FakeJob(gang(List.of(deaf, listening)));
+            CompletableFuture<Void> tasks = gang(List.of(deaf, listening));
+            AtomicLong cancelledAt = new AtomicLong();
+            JobHandle job = JobHandle.of(tasks, () -> cancelledAt.compareAndSet(0, System.nanoTime()));
             BarrierCoordinator coordinator = new BarrierCoordinator(big, plan, n, STEP_TIMEOUT);
             long t0 = System.nanoTime();
             TrainingException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(TrainingException.class,
@@ -162,13 +140,13 @@ class StalledEpochTest extends LoopbackServerTest {
                     e.getMessage());
             assertTrue(seconds < STEP_TIMEOUT.toMillis() / 1e3 + BarrierCoordinator.ABORT_WAIT.toMillis() / 1e3 + 1.5,
                     "returned " + seconds + " s after the start: the step timeout, then at most the abort's bounded wait");
-            assertTrue(job.cancelledAt.get() != 0, "the job was cancelled");
+            assertTrue(cancelledAt.get() != 0 && tasks.isCancelled(), "the job was cancelled");
             long waitFor = System.nanoTime() + 5_000_000_000L;
             while (abortReadAt.get() == 0 && System.nanoTime() < waitFor) {
                 sleep(20);
             }
             assertTrue(abortReadAt.get() != 0, "the worker that reads got the ABORT: " + events);
-            assertTrue(job.cancelledAt.get() < abortReadAt.get(), "the job was cancelled before the workers were told: " + events);
+            assertTrue(cancelledAt.get() < abortReadAt.get(), "the job was cancelled before the workers were told: " + events);
         }
     }
 }
