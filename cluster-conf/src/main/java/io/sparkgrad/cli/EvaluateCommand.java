@@ -1,12 +1,7 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.cli.ConfigOptions;
-import io.sparkgrad.job.DataSource;
 import io.sparkgrad.job.Evaluation;
-import io.sparkgrad.job.JobData;
-import io.sparkgrad.job.JobSpark;
-import io.sparkgrad.job.SavedModel;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,20 +23,13 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobConfig config = options.load().config();
-        Evaluation.Summary s;
-        SavedModel model;
-        try (JobSpark spark = JobSpark.start(config)) {
-            model = saved.load(config, spark.session().sparkContext().hadoopConfiguration());
-            DataSource source = saved.open(spark, config, model);
-            JobData.requireLabelled(source, saved.dataKey());
-            JobData.requireShape(source, saved.dataKey(), model.model());
+        saved.run(options.load().config(), true, (model, data) -> {
             System.out.printf(Locale.ROOT, "Evaluating %s (%s) on %,d images of %s ...%n", model.path(), model.model().label(),
-                    SavedModelData.count(source, config), source.description());
-            s = Evaluation.evaluate(source.range(0, SavedModelData.count(source, config)), model.model(), model.parameters());
-        }
-        System.out.printf(Locale.ROOT, "RESULT test_accuracy=%.4f test_loss=%.4f samples=%d model=%s%n", s.accuracy(),
-                s.meanLoss(), s.confusion().total(), model.path());
+                    data.records(), data.source().description());
+            Evaluation.Summary s = Evaluation.evaluate(data.blocks(), model.model(), model.parameters());
+            return String.format(Locale.ROOT, "RESULT test_accuracy=%.4f test_loss=%.4f samples=%d model=%s", s.accuracy(),
+                    s.meanLoss(), s.confusion().total(), model.path());
+        });
         return 0;
     }
 }

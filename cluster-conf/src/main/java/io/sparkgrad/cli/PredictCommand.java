@@ -1,14 +1,9 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.cli.ConfigOptions;
-import io.sparkgrad.job.DataSource;
 import io.sparkgrad.job.Evaluation;
-import io.sparkgrad.job.JobData;
-import io.sparkgrad.job.JobSpark;
 import io.sparkgrad.job.OutputFiles;
 import io.sparkgrad.job.PredictionsCsv;
-import io.sparkgrad.job.SavedModel;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -39,23 +34,14 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobConfig config = options.load().config();
-        Evaluation.Predictions p;
-        String shown;
-        try (JobSpark spark = JobSpark.start(config)) {
-            var hadoop = spark.session().sparkContext().hadoopConfiguration();
-            SavedModel model = saved.load(config, hadoop);
-            DataSource source = saved.open(spark, config, model);
-            JobData.requireShape(source, saved.dataKey(), model.model());
-            long n = SavedModelData.count(source, config);
-            System.out.printf(Locale.ROOT, "Predicting %,d images of %s with %s (%s) ...%n", n, source.description(),
+        saved.run(options.load().config(), false, (model, data) -> {
+            System.out.printf(Locale.ROOT, "Predicting %,d images of %s with %s (%s) ...%n", data.records(), data.source().description(),
                     model.path(), model.model().label());
-            p = Evaluation.predict(source.range(0, n), model.model(), model.parameters());
-            OutputFiles.write(out, hadoop, PredictionsCsv.render(p).getBytes(StandardCharsets.UTF_8));
-            shown = OutputFiles.display(out, hadoop);
-        }
-        System.out.printf(Locale.ROOT, "RESULT predictions=%d accuracy=%s output=%s%n", p.size(),
-                p.summary().confusion().total() == 0 ? "NaN" : String.format(Locale.ROOT, "%.4f", p.summary().accuracy()), shown);
+            Evaluation.Predictions p = Evaluation.predict(data.blocks(), model.model(), model.parameters());
+            OutputFiles.write(out, data.hadoop(), PredictionsCsv.render(p).getBytes(StandardCharsets.UTF_8));
+            return String.format(Locale.ROOT, "RESULT predictions=%d accuracy=%s output=%s", p.size(), p.summary().confusion().total() == 0
+                    ? "NaN" : String.format(Locale.ROOT, "%.4f", p.summary().accuracy()), OutputFiles.display(out, data.hadoop()));
+        });
         return 0;
     }
 }

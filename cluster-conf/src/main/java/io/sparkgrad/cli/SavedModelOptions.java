@@ -2,11 +2,14 @@ package io.sparkgrad.cli;
 
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.Scaling;
+import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.job.DataSource;
+import io.sparkgrad.job.JobData;
 import io.sparkgrad.job.JobSpark;
 import io.sparkgrad.job.SavedModel;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
 import picocli.CommandLine.Option;
 
 /** The options of the commands that run a saved model over a data set ({@code evaluate}, {@code predict}). */
@@ -33,18 +36,44 @@ final class SavedModelOptions {
                     + "Default: data.test.")
     String data;
 
-    /** The saved model named by these options (its zoo entry and scaling from the options, the file or config). */
-    SavedModel load(JobConfig config, Configuration hadoop) throws IOException {
-        return SavedModel.load(modelFile, model, scaling, config, hadoop);
+    /**
+     * The data set {@code evaluate} and {@code predict} run a saved model over.
+     *
+     * @param source  the data set, checked to fit the model's input
+     * @param records how many records to use: all, or the first {@code data.limit}
+     * @param hadoop  the Hadoop configuration of the job's Spark session
+     */
+    record Data(DataSource source, long records, Configuration hadoop) {
+        /** The records to use, as blocks. */
+        JavaRDD<SampleBlock> blocks() throws IOException {
+            return source.range(0, records);
+        }
     }
 
-    /** The key that named the data, for messages: {@code --data}, or {@code data.test} when it was not given. */
-    String dataKey() {
-        return data != null ? "--data" : "data.test";
+    /** What a command does with the model and the data while Spark runs; it returns the command's RESULT line. */
+    interface Body {
+        String apply(SavedModel model, Data data) throws Exception;
     }
 
-    /** The data set to run {@code saved} over. */
-    DataSource open(JobSpark spark, JobConfig config, SavedModel saved) throws IOException {
-        return SavedModelData.open(spark, config, data, dataKey(), saved, System.err::println);
+    /**
+     * Starts Spark for {@code config}, loads the model and opens the data set, checking that the data fits the model's
+     * input (and has labels, when {@code labelled}), and runs {@code body} on them; prints the RESULT line {@code body}
+     * returns once Spark has stopped, as the command's last line. Errors name {@code --data}, or {@code data.test} when it
+     * was not given.
+     */
+    void run(JobConfig config, boolean labelled, Body body) throws Exception {
+        String result;
+        try (JobSpark spark = JobSpark.start(config)) {
+            Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
+            SavedModel saved = SavedModel.load(modelFile, model, scaling, config, hadoop);
+            String dataKey = data != null ? "--data" : "data.test";
+            DataSource source = SavedModelData.open(spark, config, data, dataKey, saved, System.err::println);
+            if (labelled) {
+                JobData.requireLabelled(source, dataKey);
+            }
+            JobData.requireShape(source, dataKey, saved.model());
+            result = body.apply(saved, new Data(source, SavedModelData.count(source, config), hadoop));
+        }
+        System.out.println(result);
     }
 }

@@ -48,6 +48,13 @@ class SparkgradMainTest {
     static Run train;
     static Path runDir;
 
+    /** Runs {@code args}, which must fail with status 1 and an error message that contains {@code expectedError}. */
+    static void assertFails(String expectedError, String... args) {
+        Run r = run(args);
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.err().contains(expectedError), r.err());
+    }
+
     record Run(int status, String out, String err) {
         List<String> lines() {
             return out.lines().toList();
@@ -167,17 +174,14 @@ class SparkgradMainTest {
         assertTrue(cosine.err().contains("cannot resume from") && cosine.err().contains("optimizer.lr_schedule: checkpoint absent, this run {")
                 && cosine.err().contains("\"name\":\"cosine_annealing\""), cosine.err());
 
-        Run fresh = run("train", "--resume", "--set", LIMIT);
-        assertEquals(1, fresh.status());
-        assertTrue(fresh.err().contains("--resume continues a run in its folder: name it with --set output.outputDir=..."),
-                fresh.err());
+        assertFails("--resume continues a run in its folder: name it with --set output.outputDir=...", "train", "--resume", "--set",
+                LIMIT);
     }
 
     @Test
     void aGpuThatIsNotThereIsAClearError() {
-        Run r = run("train", "--set", "device=cuda", "--set", "output.outputDir=" + tmp.resolve("gpu"));
-        assertEquals(1, r.status(), r.out());
-        assertTrue(r.err().contains("sparkgrad train: cannot use device cuda:0: "), r.err());
+        assertFails("sparkgrad train: cannot use device cuda:0: ", "train", "--set", "device=cuda", "--set",
+                "output.outputDir=" + tmp.resolve("gpu"));
     }
 
     @Test
@@ -268,9 +272,7 @@ class SparkgradMainTest {
         assertEquals(0, ok.status(), ok.err());
         assertEquals(MnistCache.defaultDir().toString(), ok.last());
         Path empty = Files.createDirectories(tmp.resolve("empty-cache"));
-        Run missing = run("download", "--offline", "--cache-dir", empty.toString());
-        assertEquals(1, missing.status());
-        assertTrue(missing.err().contains(MnistFile.TRAIN_IMAGES.fileName()), missing.err());
+        assertFails(MnistFile.TRAIN_IMAGES.fileName(), "download", "--offline", "--cache-dir", empty.toString());
     }
 
     @Test
@@ -285,17 +287,14 @@ class SparkgradMainTest {
     @Test
     void missingDataExitsWithOneAndNamesTheKeyAndPath() {
         Path nowhere = tmp.resolve("no-such-data");
-        Run r = run("train", "--set", "data.train=" + nowhere, "--set", "data.test=mnist", "--set",
-                "output.outputDir=" + tmp.resolve("never"));
-        assertEquals(1, r.status(), r.out());
-        assertTrue(r.err().contains("sparkgrad train: data.train: " + nowhere + " does not exist"), r.err());
+        assertFails("sparkgrad train: data.train: " + nowhere + " does not exist", "train", "--set", "data.train=" + nowhere,
+                "--set", "data.test=mnist", "--set", "output.outputDir=" + tmp.resolve("never"));
     }
 
     @Test
     void moreWorkersThanTheEmbeddedMasterRunsIsRefusedWithWhatToChange() {
-        Run r = run("train", "--set", "training.workers=3", "--set", "output.outputDir=" + tmp.resolve("three"));
-        assertEquals(1, r.status(), r.out());
-        assertTrue(r.err().contains("training.workers is 3 but the embedded master local[2] runs 2 tasks at once"), r.err());
+        assertFails("training.workers is 3 but the embedded master local[2] runs 2 tasks at once", "train", "--set",
+                "training.workers=3", "--set", "output.outputDir=" + tmp.resolve("three"));
     }
 
     @Test
@@ -309,20 +308,14 @@ class SparkgradMainTest {
         assertEquals(1, r.status(), r.out());
         assertTrue(r.err().contains("the model file " + model() + " does not fit the model mnist-cnn"), r.err());
         assertTrue(r.err().contains("Missing key(s) in state_dict"), r.err());
-        Run unknown = run("evaluate", "-m", model(), "--model", "resnet");
-        assertEquals(1, unknown.status());
-        assertTrue(unknown.err().contains("unknown model 'resnet'"), unknown.err());
+        assertFails("unknown model 'resnet'", "evaluate", "-m", model(), "--model", "resnet");
     }
 
     @Test
     void aMissingModelFileIsNamed() {
         String missing = tmp.resolve("nope.safetensors").toString();
-        Run r = run("evaluate", "-m", missing);
-        assertEquals(1, r.status());
-        assertTrue(r.err().contains("model file " + missing + " does not exist"), r.err());
-        Run p = run("predict", "-m", missing, "--out", tmp.resolve("x.csv").toString());
-        assertEquals(1, p.status());
-        assertTrue(p.err().contains("model file " + missing + " does not exist"), p.err());
+        assertFails("model file " + missing + " does not exist", "evaluate", "-m", missing);
+        assertFails("model file " + missing + " does not exist", "predict", "-m", missing, "--out", tmp.resolve("x.csv").toString());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.sparkgrad.conf;
 
+import static io.sparkgrad.conf.ConfigProblems.only;
+import static io.sparkgrad.conf.ConfigProblems.problems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,21 +10,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every kind of configuration error, and that each names the key, the source and what is allowed. */
 class ConfigErrorsTest {
     @TempDir
     Path dir;
-
-    private static List<ConfigProblem> problems(JobConfigLoader loader) {
-        return assertThrows(ConfigException.class, loader::load).problems();
-    }
-
-    private static ConfigProblem only(JobConfigLoader loader) {
-        List<ConfigProblem> problems = problems(loader);
-        assertEquals(1, problems.size(), problems.toString());
-        return problems.get(0);
-    }
 
     @Test
     void anUnknownKeyNamesTheNearestValidKeyAndTheFile() throws Exception {
@@ -51,44 +45,60 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void aTransposedKeyIsOneEditAway() {
-        assertEquals("unknown key; did you mean training.epochs?",
-                only(new JobConfigLoader().set("training.epcohs=3")).message());
-    }
-
-    @Test
-    void outOfRangeNamesTheAllowedRange() {
-        assertEquals("out of range: got 0, allowed 0 < optimizer.lr <= 100",
-                only(new JobConfigLoader().set("optimizer.lr=0")).message());
-        assertEquals("out of range: got 1, allowed 0 <= optimizer.momentum < 1",
-                only(new JobConfigLoader().set("optimizer.momentum=1")).message());
-        assertEquals("out of range: got 0, allowed 1 <= training.epochs <= 100000",
-                only(new JobConfigLoader().set("training.epochs=0")).message());
-        assertEquals("out of range: got -1, allowed training.checkpointEveryKSteps >= 0",
-                only(new JobConfigLoader().set("training.checkpointEveryKSteps=-1")).message());
-        ConfigProblem batch = only(new JobConfigLoader().set("training.globalBatchSize=2000000"));
-        assertEquals("training.globalBatchSize", batch.path());
-        assertEquals("out of range: got 2000000, allowed 1 <= training.globalBatchSize <= 1048576", batch.message());
-    }
-
-    @Test
     void anEnumValueNotAllowedListsTheAllowedValues() throws Exception {
         ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "data:\n  scaling: div225\n")));
         assertEquals("data.scaling", p.path());
         assertEquals("'div225' is not allowed; allowed values: div255, div256, normalize (did you mean div255?)",
                 p.message());
-        assertEquals("'rmsprop' is not allowed; allowed values: sgd, adam, adamw",
-                only(new JobConfigLoader().set("optimizer.name=rmsprop")).message());
-        assertEquals("'ring' is not allowed; allowed values: barrier, stage",
-                only(new JobConfigLoader().set("training.transport=ring")).message());
     }
 
-    @Test
-    void anUnknownModelListsTheKnownModels() {
-        ConfigProblem p = only(new JobConfigLoader().set("model.name=tutorial_cnn"));
-        assertEquals("model.name", p.path());
-        assertEquals("unknown model 'tutorial_cnn'; allowed values: logistic, tutorial-cnn, mnist-cnn "
-                + "(did you mean tutorial-cnn?); or give the layers of a model spec in model.layers", p.message());
+    /**
+     * Each bad {@code --set} (settings separated by {@code ;}) is one problem at its key ({@code -}: not checked here)
+     * with exactly this message: the nearest key, the allowed range or values, what to set instead.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            training.epcohs=3                     | -                        | unknown key; did you mean training.epochs?
+            optimizer.lr=0                        | -                        | out of range: got 0, allowed 0 < optimizer.lr <= 100
+            optimizer.momentum=1                  | -                        | out of range: got 1, allowed 0 <= optimizer.momentum < 1
+            training.epochs=0                     | -                        | out of range: got 0, allowed 1 <= training.epochs <= 100000
+            training.checkpointEveryKSteps=-1     | -                        | out of range: got -1, allowed training.checkpointEveryKSteps >= 0
+            training.globalBatchSize=2000000      | training.globalBatchSize | out of range: got 2000000, allowed 1 <= training.globalBatchSize <= 1048576
+            optimizer.name=rmsprop                | -                        | 'rmsprop' is not allowed; allowed values: sgd, adam, adamw
+            training.transport=ring               | -                        | 'ring' is not allowed; allowed values: barrier, stage
+            model.name=tutorial_cnn               | model.name               | unknown model 'tutorial_cnn'; allowed values: logistic, tutorial-cnn, mnist-cnn (did you mean tutorial-cnn?); or give the layers of a model spec in model.layers
+            data.split=official;data.train=/d/train.parquet | data.test      | missing required value: with data.split official and a training file (/d/train.parquet) the test set's path is needed too
+            spark.master=spark:/host:7077         | -                        | 'spark:/host:7077' is not a master URL; accepted forms: local, local[N], local[*], local-cluster[N,cores,memMB], spark://host:port, yarn, k8s://https://host:port
+            spark.deployMode=cluster              | spark.deployMode         | cluster is not possible with master local[*]; allowed values here: client
+            optimizer.name=sgd;optimizer.nesterov=true;optimizer.momentum=0 | - | Nesterov momentum needs optimizer.momentum > 0 and optimizer.dampening 0, got momentum 0 and dampening 0
+            optimizer.name=sgd;optimizer.nesterov=true;optimizer.dampening=0.1 | optimizer.nesterov |
+            optimizer.betas=0.9,0.99,0.999        | -                        | must hold exactly two numbers [beta1, beta2], got 3
+            optimizer.betas=0.9,1                 | -                        | out of range: beta2 is 1, allowed 0 <= beta < 1
+            spark.conf.spark.master=yarn          | spark.conf.spark.master  | set spark.master instead (it has its own key)
+            spark.conf.executor.memory=4g         | -                        | is not a Spark setting (Spark settings start with 'spark.'; spark-submit ignores anything else)
+            spark.conf.spark.executor.extraJavaOptions=-Dsparkgrad.debug=1 | spark.conf.spark.executor.extraJavaOptions | contains '-Dspark', which Spark refuses in JVM options: give Spark settings as spark.conf entries, and system properties names that do not start with 'spark'
+            spark.conf.spark.driver.extraJavaOptions=-Xmx8g | -              | contains '-Xmx', which Spark refuses in JVM options: set spark.conf.spark.driver.memory instead
+            training.globalBatchSize=2;training.workers=4 | -                | is 2 but there are 4 workers (training.workers); every worker needs at least one sample per step
+            optimizer.lr=0.01;optimizer.minLr=0.1 | optimizer.minLr          | is 0.1, above optimizer.lr 0.01: a cosine schedule anneals from lr down to minLr
+            optimizer.schedule=linear             | -                        | 'linear' is not allowed; allowed values: constant, cosine
+            optimizer.lr                          | -                        | expected key.path=value, for example optimizer.lr=0.05
+            optimizer=adam                        | -                        | optimizer is a section; set one of its keys: optimizer.name, optimizer.lr, optimizer.momentum, optimizer.dampening, optimizer.nesterov, optimizer.weightDecay, optimizer.betas, optimizer.eps, optimizer.schedule, optimizer.minLr
+            optimizer.lr.max=1                    | -                        | optimizer.lr is a single value, it has no key 'max'
+            spark.conf=x                          | -                        | spark.conf is a map of Spark settings; set one entry, for example spark.conf.spark.executor.memory=4g
+            optimizer..lr=1                       | -                        | the key has an empty segment
+            """)
+    void aBadSettingIsOneProblemWithItsMessage(String settings, String path, String message) {
+        JobConfigLoader loader = new JobConfigLoader();
+        for (String setting : settings.split(";")) {
+            loader.set(setting);
+        }
+        ConfigProblem p = only(loader);
+        if (!path.equals("-")) {
+            assertEquals(path, p.path(), p.toString());
+        }
+        if (message != null) {
+            assertEquals(message, p.message());
+        }
     }
 
     @Test
@@ -155,103 +165,10 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void theOfficialSplitWithATrainingFileNeedsTheTestFile() {
-        ConfigProblem p = only(new JobConfigLoader().set("data.split=official").set("data.train=/d/train.parquet"));
-        assertEquals("data.test", p.path());
-        assertEquals("missing required value: with data.split official and a training file (/d/train.parquet) "
-                + "the test set's path is needed too", p.message());
-    }
-
-    @Test
-    void aMasterUrlSparkDoesNotKnowIsRejectedWithTheAcceptedForms() {
-        ConfigProblem p = only(new JobConfigLoader().set("spark.master=spark:/host:7077"));
-        assertEquals("'spark:/host:7077' is not a master URL; accepted forms: local, local[N], local[*], "
-                + "local-cluster[N,cores,memMB], spark://host:port, yarn, k8s://https://host:port", p.message());
-    }
-
-    @Test
-    void clusterDeployModeIsRejectedForALocalMaster() {
-        ConfigProblem p = only(new JobConfigLoader().set("spark.deployMode=cluster"));
-        assertEquals("spark.deployMode", p.path());
-        assertEquals("cluster is not possible with master local[*]; allowed values here: client", p.message());
-    }
-
-    @Test
-    void nesterovNeedsMomentumAndNoDampening() {
-        assertEquals("Nesterov momentum needs optimizer.momentum > 0 and optimizer.dampening 0, got momentum 0 "
-                        + "and dampening 0",
-                only(new JobConfigLoader().set("optimizer.name=sgd").set("optimizer.nesterov=true")
-                        .set("optimizer.momentum=0")).message());
-        assertEquals("optimizer.nesterov", only(new JobConfigLoader().set("optimizer.name=sgd")
-                .set("optimizer.nesterov=true").set("optimizer.dampening=0.1")).path());
-    }
-
-    @Test
-    void betasMustBeTwoNumbersBelowOne() {
-        assertEquals("must hold exactly two numbers [beta1, beta2], got 3",
-                only(new JobConfigLoader().set("optimizer.betas=0.9,0.99,0.999")).message());
-        assertEquals("out of range: beta2 is 1, allowed 0 <= beta < 1",
-                only(new JobConfigLoader().set("optimizer.betas=0.9,1")).message());
-    }
-
-    @Test
-    void sparkSettingsWithTheirOwnKeysOrWithoutTheSparkPrefixAreRejected() {
-        ConfigProblem reserved = only(new JobConfigLoader().set("spark.conf.spark.master=yarn"));
-        assertEquals("spark.conf.spark.master", reserved.path());
-        assertEquals("set spark.master instead (it has its own key)", reserved.message());
-        ConfigProblem foreign = only(new JobConfigLoader().set("spark.conf.executor.memory=4g"));
-        assertEquals("is not a Spark setting (Spark settings start with 'spark.'; spark-submit ignores anything "
-                + "else)", foreign.message());
-    }
-
-    @Test
-    void jvmOptionsThatSparkRefusesAreCaughtEarly() {
-        ConfigProblem property = only(new JobConfigLoader()
-                .set("spark.conf.spark.executor.extraJavaOptions=-Dsparkgrad.debug=1"));
-        assertEquals("spark.conf.spark.executor.extraJavaOptions", property.path());
-        assertEquals("contains '-Dspark', which Spark refuses in JVM options: give Spark settings as spark.conf "
-                + "entries, and system properties names that do not start with 'spark'", property.message());
-        assertEquals("contains '-Xmx', which Spark refuses in JVM options: set spark.conf.spark.driver.memory "
-                + "instead", only(new JobConfigLoader().set("spark.conf.spark.driver.extraJavaOptions=-Xmx8g"))
-                .message());
-    }
-
-    @Test
     void aSparkSettingMustBeASingleValue() throws Exception {
         ConfigProblem p = only(new JobConfigLoader().file(JobYaml.write(dir, "spark:\n  conf:\n    spark.jars: [a, b]\n")));
         assertEquals("spark.conf.spark.jars", p.path());
         assertEquals("a Spark setting must be a single value, not a list", p.message());
-    }
-
-    @Test
-    void aGlobalBatchSmallerThanTheWorkerCountIsRejected() {
-        assertEquals("is 2 but there are 4 workers (training.workers); every worker needs at least one sample per "
-                + "step", only(new JobConfigLoader().set("training.globalBatchSize=2").set("training.workers=4"))
-                .message());
-    }
-
-    @Test
-    void aCosineScheduleEndingAboveItsStartNamesBothKeys() {
-        ConfigProblem p = only(new JobConfigLoader().set("optimizer.lr=0.01").set("optimizer.minLr=0.1"));
-        assertEquals("optimizer.minLr", p.path());
-        assertEquals("is 0.1, above optimizer.lr 0.01: a cosine schedule anneals from lr down to minLr", p.message());
-        assertEquals("'linear' is not allowed; allowed values: constant, cosine",
-                only(new JobConfigLoader().set("optimizer.schedule=linear")).message());
-    }
-
-    @Test
-    void malformedOverridesSayWhatIsExpected() {
-        assertEquals("expected key.path=value, for example optimizer.lr=0.05",
-                only(new JobConfigLoader().set("optimizer.lr")).message());
-        assertEquals("optimizer is a section; set one of its keys: optimizer.name, optimizer.lr, optimizer.momentum, "
-                        + "optimizer.dampening, optimizer.nesterov, optimizer.weightDecay, optimizer.betas, optimizer.eps, "
-                        + "optimizer.schedule, optimizer.minLr",
-                only(new JobConfigLoader().set("optimizer=adam")).message());
-        assertEquals("optimizer.lr is a single value, it has no key 'max'",
-                only(new JobConfigLoader().set("optimizer.lr.max=1")).message());
-        assertEquals("spark.conf is a map of Spark settings; set one entry, for example "
-                + "spark.conf.spark.executor.memory=4g", only(new JobConfigLoader().set("spark.conf=x")).message());
-        assertEquals("the key has an empty segment", only(new JobConfigLoader().set("optimizer..lr=1")).message());
     }
 
     @Test

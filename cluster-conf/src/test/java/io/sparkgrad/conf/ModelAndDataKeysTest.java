@@ -1,7 +1,7 @@
 package io.sparkgrad.conf;
 
+import static io.sparkgrad.conf.ConfigProblems.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.nn.spec.ModelSpec;
@@ -10,17 +10,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The keys of a spec-defined model and of any data: {@code model.layers}, {@code model.inputShape}, {@code data.*}. */
 class ModelAndDataKeysTest {
     @TempDir
     Path dir;
-
-    private static ConfigProblem only(JobConfigLoader loader) {
-        List<ConfigProblem> problems = assertThrows(ConfigException.class, loader::load).problems();
-        assertEquals(1, problems.size(), problems.toString());
-        return problems.get(0);
-    }
 
     @Test
     void theDefaultsAreTheNamedMnistModelOnMnistByPath() {
@@ -74,44 +70,34 @@ class ModelAndDataKeysTest {
         assertEquals("model.layers", p.path());
         assertTrue(p.message().contains("layer 4 conv2d(4, 3)"), p.message());
         assertTrue(p.message().contains("MNIST's images"), "says where the input shape came from: " + p.message());
-
-        ConfigProblem parse = only(new JobConfigLoader().set("model.layers=linear(32) relu lnear(10)"));
-        assertEquals("model.layers", parse.path());
-        assertTrue(parse.message().contains("layer 3"), parse.message());
     }
 
-    @Test
-    void aSpecThatIsNoClassifierIsRefused() {
-        ConfigProblem p = only(new JobConfigLoader().set("model.layers=conv2d(4, 3)"));
-        assertEquals("model.layers", p.path());
-        assertTrue(p.message().contains("[classes]"), p.message());
-    }
-
-    @Test
-    void anUnknownFormatNamesTheAllowedValues() {
-        ConfigProblem p = only(new JobConfigLoader().set("data.format=orc"));
-        assertEquals("data.format", p.path());
-        assertEquals("'orc' is not allowed; allowed values: auto, idx, parquet, csv, libsvm", p.message());
-    }
-
-    @Test
-    void validationKeysAreCheckedAndExclusive() {
-        assertEquals("data.validationFraction", only(new JobConfigLoader().set("data.train=/d/t.csv").set("data.test=/d/v.csv")
-                .set("data.format=csv").set("data.validationFraction=1")).path());
-        ConfigProblem both = only(new JobConfigLoader().set("data.train=/d/t.csv").set("data.test=/d/v.csv").set("data.format=csv")
-                .set("data.validationFraction=0.1").set("data.validationCol=isValid"));
-        assertEquals("data.validationCol", both.path());
-        assertEquals("give data.validationFraction or data.validationCol, not both", both.message());
-        ConfigProblem mnist = only(new JobConfigLoader().set("data.validationFraction=0.1"));
-        assertEquals("data.validationFraction", mnist.path());
-        assertTrue(mnist.message().contains("data.format parquet, csv or libsvm"), mnist.message());
-    }
-
-    @Test
-    void shapesMustBePositiveIntegers() {
-        ConfigProblem p = only(new JobConfigLoader().set("data.shape=1,x,8"));
-        assertEquals("data.shape", p.path());
-        assertTrue(p.message().contains("'x' is not an integer"), p.message());
-        assertEquals("model.inputShape", only(new JobConfigLoader().set("model.inputShape=1,0,28")).path());
+    /**
+     * A bad model or data value is one problem at its key, whose message says what is wrong ({@code is}: the whole
+     * message; {@code has}: a part of it; {@code -}: the key alone is checked). Settings are separated by {@code ;}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            model.layers=linear(32) relu lnear(10) | model.layers            | has | layer 3
+            model.layers=conv2d(4, 3)              | model.layers            | has | [classes]
+            data.format=orc                        | data.format             | is  | 'orc' is not allowed; allowed values: auto, idx, parquet, csv, libsvm
+            data.train=/d/t.csv;data.test=/d/v.csv;data.format=csv;data.validationFraction=1 | data.validationFraction | -   |
+            data.train=/d/t.csv;data.test=/d/v.csv;data.format=csv;data.validationFraction=0.1;data.validationCol=isValid | data.validationCol | is | give data.validationFraction or data.validationCol, not both
+            data.validationFraction=0.1            | data.validationFraction | has | data.format parquet, csv or libsvm
+            data.shape=1,x,8                       | data.shape              | has | 'x' is not an integer
+            model.inputShape=1,0,28                | model.inputShape        | -   |
+            """)
+    void aBadValueIsOneProblemAtItsKey(String settings, String path, String how, String message) {
+        JobConfigLoader loader = new JobConfigLoader();
+        for (String setting : settings.split(";")) {
+            loader.set(setting);
+        }
+        ConfigProblem p = only(loader);
+        assertEquals(path, p.path(), p.toString());
+        switch (how) {
+            case "is" -> assertEquals(message, p.message());
+            case "has" -> assertTrue(p.message().contains(message), p.message());
+            default -> assertEquals("-", how);
+        }
     }
 }

@@ -21,6 +21,14 @@ class PresetTest {
         return loader.load().config();
     }
 
+    /** Checks that {@code settings} holds each {@code key=value} (the value is everything after the first {@code =}). */
+    private static void assertHolds(Map<String, String> settings, String... expected) {
+        for (String keyValue : expected) {
+            int eq = keyValue.indexOf('=');
+            assertEquals(keyValue.substring(eq + 1), settings.get(keyValue.substring(0, eq)), keyValue.substring(0, eq));
+        }
+    }
+
     @Test
     void localRunsEmbeddedWithEveryCore() {
         JobConfig c = load(Preset.LOCAL);
@@ -50,12 +58,8 @@ class PresetTest {
         JobConfig c = load(Preset.YARN, "training.workers=4");
         assertEquals("yarn", c.spark().master());
         assertEquals(DeployMode.CLUSTER, c.spark().deployMode());
-        SortedMap<String, String> s = SparkSettings.resolve(c, FLAGS);
-        assertEquals("4", s.get("spark.executor.instances"));
-        assertEquals("false", s.get("spark.dynamicAllocation.enabled"));
-        assertEquals("1g", s.get("spark.executor.memoryOverhead"));
-        assertEquals("2g", s.get("spark.driver.memory"));
-        assertEquals("2", s.get("spark.task.cpus"));
+        assertHolds(SparkSettings.resolve(c, FLAGS), "spark.executor.instances=4", "spark.dynamicAllocation.enabled=false",
+                "spark.executor.memoryOverhead=1g", "spark.driver.memory=2g", "spark.task.cpus=2");
     }
 
     @Test
@@ -64,11 +68,9 @@ class PresetTest {
                 "spark.conf.spark.kubernetes.container.image=reg.example.com/sg:1");
         assertEquals(ClusterManager.KUBERNETES, c.spark().clusterManager().orElseThrow());
         assertEquals(DeployMode.CLUSTER, c.spark().deployMode());
-        SortedMap<String, String> s = SparkSettings.resolve(c, FLAGS);
-        assertEquals("reg.example.com/sg:1", s.get("spark.kubernetes.container.image"));
-        assertEquals("default", s.get("spark.kubernetes.namespace"));
-        assertEquals("spark", s.get("spark.kubernetes.authenticate.driver.serviceAccountName"));
-        assertEquals("2", s.get("spark.executor.instances"));
+        assertHolds(SparkSettings.resolve(c, FLAGS), "spark.kubernetes.container.image=reg.example.com/sg:1",
+                "spark.kubernetes.namespace=default", "spark.kubernetes.authenticate.driver.serviceAccountName=spark",
+                "spark.executor.instances=2");
     }
 
     @Test

@@ -1,9 +1,9 @@
 package io.sparkgrad.conf;
 
+import static io.sparkgrad.conf.ConfigProblems.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -12,12 +12,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code spark.secure} (Spark's authentication and network encryption) and {@code training.channelPort}. */
 class SecurityKeysTest {
-
-    private static ConfigProblem only(JobConfigLoader loader) {
-        List<ConfigProblem> problems = assertThrows(ConfigException.class, loader::load).problems();
-        assertEquals(1, problems.size(), problems.toString());
-        return problems.get(0);
-    }
 
     @Test
     void secureTurnsOnSparksAuthenticationAndNetworkEncryptionOnAnyPreset() {

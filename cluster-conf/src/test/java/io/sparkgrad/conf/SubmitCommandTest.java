@@ -36,6 +36,16 @@ class SubmitCommandTest {
         return Stream.of(parts).flatMap(List::stream).toList();
     }
 
+    /** How a cluster-mode command line starts: the master, the deploy mode, the app name, the main class and the shipped files. */
+    private static List<String> clusterHead(String master, String name, String files) {
+        return List.of("spark-submit", "--master", master, "--deploy-mode", "cluster", "--name", name, "--class", MAIN, "--files", files);
+    }
+
+    /** The command line for {@code loaded} with the test's JVM flags, the job jar and the job's arguments. */
+    private static List<String> argv(LoadedConfig loaded, String jar, String... jobArgs) {
+        return SubmitCommand.builder(loaded).jvmFlags(FLAGS).jobJar(jar).jobArguments(List.of(jobArgs)).build().argv();
+    }
+
     private Path jobYaml() throws Exception {
         return JobYaml.write(dir, "training:\n  epochs: 3\n");
     }
@@ -45,14 +55,7 @@ class SubmitCommandTest {
         Path file = jobYaml();
         LoadedConfig loaded = new JobConfigLoader().preset(Preset.YARN).file(file)
                 .set("optimizer.lr=0.05").set("spark.conf.spark.yarn.queue=ml").load();
-        List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
-                .jobJar("hdfs:///apps/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
-        assertEquals(concat(List.of("spark-submit",
-                "--master", "yarn",
-                "--deploy-mode", "cluster",
-                "--name", "sparkgrad",
-                "--class", MAIN,
-                "--files", file.toString()), CLUSTER_PRESET_CONFS, List.of(
+        assertEquals(concat(clusterHead("yarn", "sparkgrad", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.executor.memoryOverhead=1g",
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
                 "--conf", "spark.task.cpus=2",
@@ -60,7 +63,7 @@ class SubmitCommandTest {
                 "hdfs:///apps/sparkgrad-job.jar",
                 "--preset", "yarn", "--config", "job.yaml", "--set", "optimizer.lr=0.05",
                 "--set", "spark.conf.spark.yarn.queue=ml",
-                "train")), argv);
+                "train")), argv(loaded, "hdfs:///apps/sparkgrad-job.jar", "train"));
     }
 
     @Test
@@ -70,12 +73,7 @@ class SubmitCommandTest {
                 .set("spark.conf.spark.files=hdfs:///shared/vocab.txt").load();
         List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS).gpuDiscoveryScript(script)
                 .jobJar("/opt/jobs/sparkgrad-job.jar").jobArguments(List.of("train", "--resume")).build().argv();
-        assertEquals(List.of("spark-submit",
-                "--master", "yarn",
-                "--deploy-mode", "cluster",
-                "--name", "sparkgrad",
-                "--class", MAIN,
-                "--files", "hdfs:///shared/vocab.txt," + script,
+        assertEquals(concat(clusterHead("yarn", "sparkgrad", "hdfs:///shared/vocab.txt," + script), List.of(
                 "--conf", "spark.driver.extraJavaOptions=" + JAVA_OPTS,
                 "--conf", "spark.driver.memory=2g",
                 "--conf", "spark.dynamicAllocation.enabled=false",
@@ -92,7 +90,7 @@ class SubmitCommandTest {
                 "/opt/jobs/sparkgrad-job.jar",
                 "--preset", "yarn", "--set", "device=cuda", "--set", "training.workers=4",
                 "--set", "spark.conf.spark.files=hdfs:///shared/vocab.txt",
-                "train", "--resume"), argv);
+                "train", "--resume")), argv);
         assertTrue(Files.isExecutable(script));
     }
 
@@ -105,14 +103,7 @@ class SubmitCommandTest {
                 .set("spark.conf.spark.kubernetes.file.upload.path=s3a://bucket/uploads")
                 .set("spark.appName=mnist")
                 .load();
-        List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS)
-                .jobJar("local:///opt/sparkgrad/sparkgrad-job.jar").jobArguments(List.of("train")).build().argv();
-        assertEquals(concat(List.of("spark-submit",
-                "--master", "k8s://https://k8s.example.com:6443",
-                "--deploy-mode", "cluster",
-                "--name", "mnist",
-                "--class", MAIN,
-                "--files", file.toString()), CLUSTER_PRESET_CONFS, List.of(
+        assertEquals(concat(clusterHead("k8s://https://k8s.example.com:6443", "mnist", file.toString()), CLUSTER_PRESET_CONFS, List.of(
                 "--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=spark",
                 "--conf", "spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
                 "--conf", "spark.kubernetes.container.image.pullPolicy=IfNotPresent",
@@ -126,7 +117,7 @@ class SubmitCommandTest {
                 "--set", "spark.conf.spark.kubernetes.container.image=registry.example.com/sparkgrad:0.1.0",
                 "--set", "spark.conf.spark.kubernetes.file.upload.path=s3a://bucket/uploads",
                 "--set", "spark.appName=mnist",
-                "train")), argv);
+                "train")), argv(loaded, "local:///opt/sparkgrad/sparkgrad-job.jar", "train"));
     }
 
     @Test
@@ -134,7 +125,7 @@ class SubmitCommandTest {
         LoadedConfig loaded = new JobConfigLoader().preset(Preset.K8S).set("device=cuda")
                 .set("spark.master=k8s://https://k:6443").set("spark.conf.spark.kubernetes.container.image=img")
                 .load();
-        List<String> argv = SubmitCommand.builder(loaded).jvmFlags(FLAGS).jobJar("local:///job.jar").build().argv();
+        List<String> argv = argv(loaded, "local:///job.jar");
         assertTrue(argv.contains("spark.executor.resource.gpu.vendor=nvidia.com"), argv.toString());
         assertTrue(argv.contains("spark.executor.resource.gpu.discoveryScript=" + SparkSettings.SPARK_IMAGE_GPU_SCRIPT));
         assertTrue(!argv.contains("--files"), "nothing to upload, so no upload path is needed: " + argv);

@@ -84,41 +84,30 @@ public final class Conv2dKernel {
         int kg = g.cPerGroup() * g.kh() * g.kw();
         int og = g.oPerGroup();
         int sub = subBatch(g, kg, p);
-        Patches patches = Patches.of(g);
-        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
-            float[] out = Scratch.floats(Scratch.OUT, og * sub * p);
-            float[] planes = Scratch.floats(Scratch.PLANES, patches.planeFloats());
-            patches.clearPlanes(planes);
-            for (int b0 = s0; b0 < s1; b0 += sub) {
-                int sb = Math.min(sub, s1 - b0);
-                int cols = sb * p;
-                for (int grp = 0; grp < g.groups(); grp++) {
-                    patches.im2col(x, xOff, b0, sb, grp, col, cols, planes);
-                    int wg = wOff + grp * og * kg;
-                    if (sb == 1) {
-                        int yo = yOff + (b0 * g.o() + grp * og) * p;
-                        Gemm.sgemmInner(false, false, og, p, kg, 1f, w, wg, kg, col, 0, cols, 0f, y, yo, p);
-                        if (bias != null) {
-                            for (int oc = 0; oc < og; oc++) {
-                                float bv = bias[bOff + grp * og + oc];
-                                int row = yo + oc * p;
-                                for (int q = 0; q < p; q++) {
-                                    y[row + q] += bv;
-                                }
-                            }
+        Patches.of(g).forEachBlock(g.n(), x, xOff, sub, (col, b0, sb, cols, grp) -> {
+            int wg = wOff + grp * og * kg;
+            if (sb == 1) {
+                int yo = yOff + (b0 * g.o() + grp * og) * p;
+                Gemm.sgemmInner(false, false, og, p, kg, 1f, w, wg, kg, col, 0, cols, 0f, y, yo, p);
+                if (bias != null) {
+                    for (int oc = 0; oc < og; oc++) {
+                        float bv = bias[bOff + grp * og + oc];
+                        int row = yo + oc * p;
+                        for (int q = 0; q < p; q++) {
+                            y[row + q] += bv;
                         }
-                    } else {
-                        Gemm.sgemmInner(false, false, og, cols, kg, 1f, w, wg, kg, col, 0, cols, 0f, out, 0, cols);
-                        for (int s = 0; s < sb; s++) {
-                            for (int oc = 0; oc < og; oc++) {
-                                float bv = bias == null ? 0f : bias[bOff + grp * og + oc];
-                                int src = oc * cols + s * p;
-                                int dst = yOff + ((b0 + s) * g.o() + grp * og + oc) * p;
-                                for (int q = 0; q < p; q++) {
-                                    y[dst + q] = out[src + q] + bv;
-                                }
-                            }
+                    }
+                }
+            } else {
+                float[] out = Scratch.floats(Scratch.OUT, og * sub * p);
+                Gemm.sgemmInner(false, false, og, cols, kg, 1f, w, wg, kg, col, 0, cols, 0f, out, 0, cols);
+                for (int s = 0; s < sb; s++) {
+                    for (int oc = 0; oc < og; oc++) {
+                        float bv = bias == null ? 0f : bias[bOff + grp * og + oc];
+                        int src = oc * cols + s * p;
+                        int dst = yOff + ((b0 + s) * g.o() + grp * og + oc) * p;
+                        for (int q = 0; q < p; q++) {
+                            y[dst + q] = out[src + q] + bv;
                         }
                     }
                 }

@@ -56,6 +56,34 @@ final class Patches {
         }
     }
 
+    /** What a forward convolution does with one block of patches: {@code col} holds them as {@code [kg][cols]}. */
+    interface Block {
+        /** Samples {@code [b0, b0 + sb)}, group {@code grp}; {@code cols = sb * p} columns, sample {@code s} from {@code s * p}. */
+        void run(float[] col, int b0, int sb, int cols, int grp);
+    }
+
+    /**
+     * Lays out the patches of every sub-batch of at most {@code sub} of the {@code n} samples and every group, in parallel
+     * over the samples, and hands each block to {@code body} on the thread that laid it out (the forward passes' shared
+     * loop). {@code n} is the caller's batch size: this plan is shared by every batch size.
+     */
+    void forEachBlock(int n, float[] x, int xOff, int sub, Block body) {
+        int kg = g.cPerGroup() * taps;
+        Parallelism.parallelFor(n, 1, (chunk, s0, s1) -> {
+            float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
+            float[] planes = Scratch.floats(Scratch.PLANES, planeFloats());
+            clearPlanes(planes);
+            for (int b0 = s0; b0 < s1; b0 += sub) {
+                int sb = Math.min(sub, s1 - b0);
+                int cols = sb * p;
+                for (int grp = 0; grp < g.groups(); grp++) {
+                    im2col(x, xOff, b0, sb, grp, col, cols, planes);
+                    body.run(col, b0, sb, cols, grp);
+                }
+            }
+        });
+    }
+
     /** Floats of per-thread plane buffer needed (0 when there is no padding). */
     int planeFloats() {
         return padded ? g.cPerGroup() * hp * wp : 0;

@@ -36,22 +36,10 @@ final class PositionConv {
         int p = g.outH() * g.outW();
         int kg = g.cPerGroup() * g.kh() * g.kw();
         int sub = Math.max(1, Math.min(g.n(), COL_TARGET / (kg * p)));
-        Patches patches = Patches.of(g);
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
-        Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            float[] col = Scratch.floats(Scratch.COL, kg * sub * p);
-            float[] planes = Scratch.floats(Scratch.PLANES, patches.planeFloats());
-            patches.clearPlanes(planes);
-            for (int b0 = s0; b0 < s1; b0 += sub) {
-                int sb = Math.min(sub, s1 - b0);
-                int cols = sb * p;
-                for (int grp = 0; grp < g.groups(); grp++) {
-                    patches.im2col(x, xOff, b0, sb, grp, col, cols, planes);
-                    for (int s = 0; s < sb; s++) {
-                        rows(g, col, cols, s * p, p, kg, grp, w, wOff, bias, bOff, y,
-                                yOff + (b0 + s) * g.o() * p, floor);
-                    }
-                }
+        Patches.of(g).forEachBlock(g.n(), x, xOff, sub, (col, b0, sb, cols, grp) -> {
+            for (int s = 0; s < sb; s++) {
+                rows(g, col, cols, s * p, p, kg, grp, w, wOff, bias, bOff, y, yOff + (b0 + s) * g.o() * p, floor);
             }
         });
     }

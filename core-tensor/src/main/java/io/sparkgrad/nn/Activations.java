@@ -2,6 +2,7 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Tensor;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Elementwise activations beyond the tensor's own ({@code relu}, {@code sigmoid}, {@code tanh}): each op's forward and
@@ -26,16 +27,8 @@ final class Activations {
             float v = in[off + i];
             out[i] = v > 0f ? v : slope * v;
         }
-        return GradFn.of("leaky_relu", x).saving(xc).result(Tensor.of(out, x.shape()), gradOut -> {
-            Tensor g = Dense.of(gradOut, "leaky_relu backward", "output gradient");
-            float[] gd = g.data();
-            int gOff = g.storageOffset();
-            float[] d = new float[n];
-            for (int i = 0; i < n; i++) {
-                d[i] = in[off + i] > 0f ? gd[gOff + i] : slope * gd[gOff + i];
-            }
-            return new Tensor[] {Tensor.of(d, x.shape())};
-        });
+        return GradFn.of("leaky_relu", x).saving(xc).result(Tensor.of(out, x.shape()),
+                gradOut -> chainRule("leaky_relu", gradOut, x.shape(), i -> in[off + i] > 0f ? 1 : slope));
     }
 
     /**
@@ -55,17 +48,25 @@ final class Activations {
             cdf[i] = normalCdf(v);
             out[i] = (float) (v * cdf[i]);
         }
-        return GradFn.of("gelu", x).saving(xc).result(Tensor.of(out, x.shape()), gradOut -> {
-            Tensor g = Dense.of(gradOut, "gelu backward", "output gradient");
-            float[] gd = g.data();
-            int gOff = g.storageOffset();
-            float[] d = new float[n];
-            for (int i = 0; i < n; i++) {
-                double v = in[off + i];
-                d[i] = (float) (gd[gOff + i] * (cdf[i] + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
-            }
-            return new Tensor[] {Tensor.of(d, x.shape())};
-        });
+        return GradFn.of("gelu", x).saving(xc).result(Tensor.of(out, x.shape()), gradOut -> chainRule("gelu", gradOut, x.shape(), i -> {
+            double v = in[off + i];
+            return cdf[i] + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+        }));
+    }
+
+    /**
+     * The input gradient of an elementwise op: {@code gradOut[i] * dydx(i)}, with the product in double and rounded
+     * once (for a float derivative that is exactly the float product).
+     */
+    private static Tensor[] chainRule(String op, Tensor gradOut, int[] shape, IntToDoubleFunction dydx) {
+        Tensor g = Dense.of(gradOut, op + " backward", "output gradient");
+        float[] gd = g.data();
+        int gOff = g.storageOffset();
+        float[] d = new float[g.numel()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (gd[gOff + i] * dydx.applyAsDouble(i));
+        }
+        return new Tensor[] {Tensor.of(d, shape)};
     }
 
     private static double normalCdf(double x) {

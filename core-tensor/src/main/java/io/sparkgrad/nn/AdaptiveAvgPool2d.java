@@ -9,8 +9,7 @@ import io.sparkgrad.tensor.Tensor;
  * <p>Shape: input {@code [N, C, H, W]}, output {@code [N, C, outH, outW]}.
  */
 public final class AdaptiveAvgPool2d extends Module {
-    private final int outH;
-    private final int outW;
+    private final int[] outputSize;
     private final boolean tuple;
 
     /** Output {@code size x size} (the tutorial's {@code AdaptiveAvgPool2d(1)}). */
@@ -24,18 +23,17 @@ public final class AdaptiveAvgPool2d extends Module {
 
     private AdaptiveAvgPool2d(int outH, int outW, boolean tuple) {
         AdaptiveAvgPool2dKernel.checkOutputSize("AdaptiveAvgPool2d", outH, outW);
-        this.outH = outH;
-        this.outW = outW;
+        this.outputSize = new int[] {outH, outW};
         this.tuple = tuple;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return F.adaptiveAvgPool2d(input, outH, outW);
+        return F.adaptiveAvgPool2d(input, outputSize[0], outputSize[1]);
     }
 
     @Override
     protected String extraRepr() {
-        return "output_size=" + pyPair(new int[] {outH, outW}, tuple);
+        return "output_size=" + pyPair(outputSize, tuple);
     }
 }

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>For non-square settings or a specific generator use {@link #builder(int, int, int...)}.
  */
-public final class Conv2d extends Module {
+public final class Conv2d extends WeightAndBias {
     private final int inChannels;
     private final int outChannels;
     private final int[] kernel;
@@ -39,6 +39,7 @@ public final class Conv2d extends Module {
     }
 
     private Conv2d(Builder b) {
+        super(weightShape(b), b.bias, b.generator);
         this.inChannels = b.inChannels;
         this.outChannels = b.outChannels;
         this.kernel = b.kernel;
@@ -46,29 +47,17 @@ public final class Conv2d extends Module {
         this.padding = b.padding;
         this.dilation = b.dilation;
         this.groups = b.groups;
-        Conv2dGeometry.checkSettings("Conv2d", inChannels, outChannels, kernel, stride, padding, dilation, groups);
-        registerParameter("weight", new Parameter(Tensor.zeros(outChannels, inChannels / groups, kernel[0], kernel[1])));
-        registerParameter("bias", b.bias ? new Parameter(Tensor.zeros(outChannels)) : null);
-        resetParameters(b.generator);
+    }
+
+    /** {@code [out, in/groups, kH, kW]}, after checking the settings. */
+    private static int[] weightShape(Builder b) {
+        Conv2dGeometry.checkSettings("Conv2d", b.inChannels, b.outChannels, b.kernel, b.stride, b.padding, b.dilation, b.groups);
+        return new int[] {b.outChannels, b.inChannels / b.groups, b.kernel[0], b.kernel[1]};
     }
 
     /** Starts a builder for a convolution with the given channels and kernel size (one value, or height and width). */
     public static Builder builder(int inChannels, int outChannels, int... kernel) {
         return new Builder(inChannels, outChannels, Dense.pair(kernel, "Conv2d", "kernel_size"));
-    }
-
-    /** PyTorch's {@code reset_parameters}: {@code kaiming_uniform_(weight, a=sqrt(5))} and a bias bound of {@code 1/sqrt(fan_in)}. */
-    public void resetParameters(Generator gen) {
-        Init.layerDefaults(weight(), bias(), gen);
-    }
-
-    public Parameter weight() {
-        return parameter("weight");
-    }
-
-    /** The bias, or null for a layer made with {@code bias(false)}. */
-    public Parameter bias() {
-        return parameter("bias");
     }
 
     public int inChannels() {

@@ -8,12 +8,8 @@ import io.sparkgrad.tensor.Tensor;
  * <p>Shape: input {@code [N, C, H, W]}, output {@code [N, C, oH, oW]} with
  * {@code oH = floor((H + 2*padding - dilation*(k-1) - 1)/stride) + 1}.
  */
-public final class MaxPool2d extends Module {
-    private final int[] kernel;
-    private final int[] stride;
-    private final int[] padding;
+public final class MaxPool2d extends Pool2dModule {
     private final int[] dilation;
-    private final boolean tuples;
 
     /** Stride = kernel, no padding, dilation 1. */
     public MaxPool2d(int kernel) {
@@ -21,22 +17,14 @@ public final class MaxPool2d extends Module {
     }
 
     public MaxPool2d(int kernel, int stride, int padding, int dilation) {
-        this(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {dilation, dilation}, false);
+        super("MaxPool2d", new int[] {kernel}, new int[] {stride}, new int[] {padding}, false);
+        this.dilation = new int[] {dilation, dilation};
     }
 
     /** Per-dimension (height, width) settings; a null stride is the kernel size. */
     public MaxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation) {
-        this(Dense.pair(kernel, "MaxPool2d", "kernel_size"), stride == null ? Dense.pair(kernel, "MaxPool2d", "kernel_size")
-                : Dense.pair(stride, "MaxPool2d", "stride"), Dense.pair(padding, "MaxPool2d", "padding"),
-                Dense.pair(dilation, "MaxPool2d", "dilation"), true);
-    }
-
-    private MaxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean tuples) {
-        this.kernel = kernel;
-        this.stride = stride;
-        this.padding = padding;
-        this.dilation = dilation;
-        this.tuples = tuples;
+        super("MaxPool2d", kernel, stride, padding, true);
+        this.dilation = Dense.pair(dilation, "MaxPool2d", "dilation");
     }
 
     @Override
@@ -46,7 +34,6 @@ public final class MaxPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + pyPair(kernel, tuples) + ", stride=" + pyPair(stride, tuples) + ", padding=" + pyPair(padding, tuples)
-                + ", dilation=" + pyPair(dilation, tuples) + ", ceil_mode=False";
+        return super.extraRepr() + ", dilation=" + repr(dilation) + ", ceil_mode=False";
     }
 }

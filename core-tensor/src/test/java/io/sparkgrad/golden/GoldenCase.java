@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.ObjIntConsumer;
+import java.util.function.Predicate;
 
 /**
  * One PyTorch golden case as the folder's README defines it: the op, its params, the input tensors (float32, or
@@ -93,27 +95,27 @@ record GoldenCase(String file, String name, String op, JsonNode params, Map<Stri
         switch (dtype.asText()) {
             case "float32" -> {
                 float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    JsonNode x = data.get(i);
-                    if (!x.isNumber()) {
-                        throw new IllegalArgumentException(where + ": data[" + i + "] is not a number: " + x);
-                    }
-                    v[i] = (float) x.doubleValue();
-                }
+                readEach(data, where, JsonNode::isNumber, "a number", (x, i) -> v[i] = (float) x.doubleValue());
                 return Tensor.of(v, shape);
             }
             case "int64" -> {
                 int[] v = new int[n];
-                for (int i = 0; i < n; i++) {
-                    JsonNode x = data.get(i);
-                    if (!x.canConvertToInt()) {
-                        throw new IllegalArgumentException(where + ": data[" + i + "] is not an int32-sized integer: " + x);
-                    }
-                    v[i] = x.intValue();
-                }
+                readEach(data, where, JsonNode::canConvertToInt, "an int32-sized integer", (x, i) -> v[i] = x.intValue());
                 return Tensor.ofInts(v, shape);
             }
             default -> throw new IllegalArgumentException(where + ": unsupported dtype '" + dtype.asText() + "' (expected float32 or int64)");
+        }
+    }
+
+    /** Hands every element of {@code data} and its index to {@code store}, after checking it is {@code what}. */
+    private static void readEach(JsonNode data, String where, Predicate<JsonNode> isValid, String what,
+            ObjIntConsumer<JsonNode> store) {
+        for (int i = 0; i < data.size(); i++) {
+            JsonNode x = data.get(i);
+            if (!isValid.test(x)) {
+                throw new IllegalArgumentException(where + ": data[" + i + "] is not " + what + ": " + x);
+            }
+            store.accept(x, i);
         }
     }
 }

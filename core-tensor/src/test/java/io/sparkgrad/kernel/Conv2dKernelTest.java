@@ -29,23 +29,51 @@ class Conv2dKernelTest {
             new Conv2dGeometry(3, 2, 5, 7, 5, 2, 3, 1, 2, 1, 0, 2, 1, 1),
             new Conv2dGeometry(2, 1, 10, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1));
 
+    /** What a test checks for one geometry, given random input {@code x} and weight {@code w} drawn for it. */
+    private interface ConvCase {
+        void check(Conv2dGeometry g, float[] x, float[] w, SplittableRandom rnd, String what);
+    }
+
+    /** Runs {@code check} for every geometry at one and two threads, with {@code x} and {@code w} drawn from {@code seed}. */
+    private static void forEveryGeometry(long seed, ConvCase check) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Reference.atOneAndTwoThreads(GEOMETRIES, (g, what) -> check.check(g, Reference.random(rnd, g.inputSize()),
+                Reference.random(rnd, g.weightSize()), rnd, what));
+    }
+
+    /** The backward entry points' shared signature ({@link Conv2dKernel#backward}, {@link Conv2dKernel#backwardIm2col}). */
+    private interface Backward {
+        void run(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy, int gyOff, float[] gx, int gxOff,
+                float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate);
+    }
+
+    /**
+     * Runs {@code backward} into gradients filled with NaN (so it must write every element) and checks all three against
+     * the adjoint loops; returns the reference gradients (input, weight, bias).
+     */
+    private static float[][] assertBackwardWritesTheReference(Backward backward, Conv2dGeometry g, float[] x, float[] w,
+            float[] gy, String what) {
+        float[][] ref = Reference.convBackward(g, x, w, gy);
+        float[] gx = filled(g.inputSize(), Float.NaN);
+        float[] gw = filled(g.weightSize(), Float.NaN);
+        float[] gb = filled(g.o(), Float.NaN);
+        backward.run(g, x, 0, w, 0, gy, 0, gx, 0, gw, 0, gb, 0, false);
+        Reference.assertClose("grad input " + what, ref[0], gx, 1e-4, 1e-5);
+        Reference.assertClose("grad weight " + what, ref[1], gw, 1e-4, 1e-4);
+        Reference.assertClose("grad bias " + what, ref[2], gb, 1e-4, 1e-4);
+        return ref;
+    }
+
     @Test
     void forwardMatchesTheDirectLoopsWithAndWithoutBiasAtOneAndTwoThreads() {
-        SplittableRandom rnd = new SplittableRandom(1);
-        for (int threads : new int[] {1, 2}) {
-            Parallelism.setNumThreads(threads);
-            for (Conv2dGeometry g : GEOMETRIES) {
-                float[] x = Reference.random(rnd, g.inputSize());
-                float[] w = Reference.random(rnd, g.weightSize());
-                float[] b = rnd.nextBoolean() ? Reference.random(rnd, g.o()) : null;
-                float[] y = new float[g.outputSize() + 3];
-                java.util.Arrays.fill(y, Float.NaN);
-                Conv2dKernel.forward(g, x, 0, w, 0, b, 0, y, 3);
-                float[] expected = Reference.convForward(g, x, w, b);
-                Reference.assertClose("forward " + g + " threads=" + threads, expected, 0, y, 3, expected.length, 1e-4,
-                        1e-5);
-            }
-        }
+        forEveryGeometry(1, (g, x, w, rnd, what) -> {
+            float[] b = rnd.nextBoolean() ? Reference.random(rnd, g.o()) : null;
+            float[] y = new float[g.outputSize() + 3];
+            java.util.Arrays.fill(y, Float.NaN);
+            Conv2dKernel.forward(g, x, 0, w, 0, b, 0, y, 3);
+            float[] expected = Reference.convForward(g, x, w, b);
+            Reference.assertClose("forward " + what, expected, 0, y, 3, expected.length, 1e-4, 1e-5);
+        });
     }
 
     /** The per-thread scratch buffers are shared by all layers: leftovers in them must never leak into results. */
@@ -80,10 +108,7 @@ class Conv2dKernelTest {
 
     @Test
     void fusedReluForwardEqualsConvThenRelu() {
-        SplittableRandom rnd = new SplittableRandom(5);
-        for (Conv2dGeometry g : GEOMETRIES) {
-            float[] x = Reference.random(rnd, g.inputSize());
-            float[] w = Reference.random(rnd, g.weightSize());
+        forEveryGeometry(5, (g, x, w, rnd, what) -> {
             float[] b = Reference.random(rnd, g.o());
             float[] expected = Reference.convForward(g, x, w, b);
             for (int i = 0; i < expected.length; i++) {
@@ -91,65 +116,40 @@ class Conv2dKernelTest {
             }
             float[] y = new float[g.outputSize()];
             Conv2dKernel.forward(g, x, 0, w, 0, b, 0, y, 0, true);
-            Reference.assertClose("conv+relu " + g, expected, y, 1e-4, 1e-5);
-        }
+            Reference.assertClose("conv+relu " + what, expected, y, 1e-4, 1e-5);
+        });
     }
 
     @Test
     void allGradientsMatchTheAdjointLoopsAndAccumulateOnRequest() {
-        SplittableRandom rnd = new SplittableRandom(2);
-        for (int threads : new int[] {1, 2}) {
-            Parallelism.setNumThreads(threads);
-            for (Conv2dGeometry g : GEOMETRIES) {
-                float[] x = Reference.random(rnd, g.inputSize());
-                float[] w = Reference.random(rnd, g.weightSize());
-                float[] gy = Reference.random(rnd, g.outputSize());
-                float[][] ref = Reference.convBackward(g, x, w, gy);
-                String what = g + " threads=" + threads;
+        forEveryGeometry(2, (g, x, w, rnd, what) -> {
+            float[] gy = Reference.random(rnd, g.outputSize());
+            float[][] ref = assertBackwardWritesTheReference(Conv2dKernel::backward, g, x, w, gy, what);
 
-                float[] gx = filled(g.inputSize(), Float.NaN);
-                float[] gw = filled(g.weightSize(), Float.NaN);
-                float[] gb = filled(g.o(), Float.NaN);
-                Conv2dKernel.backward(g, x, 0, w, 0, gy, 0, gx, 0, gw, 0, gb, 0, false);
-                Reference.assertClose("grad input " + what, ref[0], gx, 1e-4, 1e-5);
-                Reference.assertClose("grad weight " + what, ref[1], gw, 1e-4, 1e-4);
-                Reference.assertClose("grad bias " + what, ref[2], gb, 1e-4, 1e-4);
-
-                // accumulate: start from ones, expect ref + 1; the single-gradient entry points do the same.
-                gx = filled(g.inputSize(), 1f);
-                gw = filled(g.weightSize(), 1f);
-                gb = filled(g.o(), 1f);
-                Conv2dKernel.backwardInput(g, w, 0, gy, 0, gx, 0, true);
-                Conv2dKernel.backwardWeight(g, x, 0, gy, 0, gw, 0, true);
-                Conv2dKernel.backwardBias(g, gy, 0, gb, 0, true);
-                Reference.assertClose("accumulated grad input " + what, plusOne(ref[0]), gx, 1e-4, 1e-5);
-                Reference.assertClose("accumulated grad weight " + what, plusOne(ref[1]), gw, 1e-4, 1e-4);
-                Reference.assertClose("accumulated grad bias " + what, plusOne(ref[2]), gb, 1e-4, 1e-4);
-            }
-        }
+            // accumulate: start from ones, expect ref + 1; the single-gradient entry points do the same.
+            float[] gx = filled(g.inputSize(), 1f);
+            float[] gw = filled(g.weightSize(), 1f);
+            float[] gb = filled(g.o(), 1f);
+            Conv2dKernel.backwardInput(g, w, 0, gy, 0, gx, 0, true);
+            Conv2dKernel.backwardWeight(g, x, 0, gy, 0, gw, 0, true);
+            Conv2dKernel.backwardBias(g, gy, 0, gb, 0, true);
+            Reference.assertClose("accumulated grad input " + what, plusOne(ref[0]), gx, 1e-4, 1e-5);
+            Reference.assertClose("accumulated grad weight " + what, plusOne(ref[1]), gw, 1e-4, 1e-4);
+            Reference.assertClose("accumulated grad bias " + what, plusOne(ref[2]), gb, 1e-4, 1e-4);
+        });
     }
 
     /** Both paths on the same geometries: the direct one (where it applies) and im2col + GEMM (always). */
     @Test
     void theIm2colPathAgreesWithTheReferenceWhereTheDirectPathWouldRun() {
-        SplittableRandom rnd = new SplittableRandom(4);
-        for (Conv2dGeometry g : GEOMETRIES) {
-            float[] x = Reference.random(rnd, g.inputSize());
-            float[] w = Reference.random(rnd, g.weightSize());
+        forEveryGeometry(4, (g, x, w, rnd, what) -> {
             float[] b = Reference.random(rnd, g.o());
             float[] gy = Reference.random(rnd, g.outputSize());
             float[] y = new float[g.outputSize()];
             Conv2dKernel.forwardIm2col(g, x, 0, w, 0, b, 0, y, 0);
-            Reference.assertClose("im2col forward " + g, Reference.convForward(g, x, w, b), y, 1e-4, 1e-5);
-            float[][] ref = Reference.convBackward(g, x, w, gy);
-            float[] gx = filled(g.inputSize(), Float.NaN);
-            float[] gw = filled(g.weightSize(), Float.NaN);
-            float[] gb = filled(g.o(), Float.NaN);
-            Conv2dKernel.backwardIm2col(g, x, 0, w, 0, gy, 0, gx, 0, gw, 0, gb, 0, false);
-            Reference.assertClose("im2col grad input " + g, ref[0], gx, 1e-4, 1e-5);
-            Reference.assertClose("im2col grad weight " + g, ref[1], gw, 1e-4, 1e-4);
-            Reference.assertClose("im2col grad bias " + g, ref[2], gb, 1e-4, 1e-4);
-        }
+            Reference.assertClose("im2col forward " + what, Reference.convForward(g, x, w, b), y, 1e-4, 1e-5);
+            assertBackwardWritesTheReference(Conv2dKernel::backwardIm2col, g, x, w, gy, what + " (im2col)");
+        });
         assertEquals(Gemm.vectorModulePresent(), Conv2dKernel.useDirect(GEOMETRIES.get(1)));
         assertEquals(false, Conv2dKernel.useDirect(GEOMETRIES.get(4)));
     }
@@ -179,35 +179,29 @@ class Conv2dKernelTest {
      */
     @Test
     void backwardAfterReluEqualsTheMaskThenThePlainBackward() {
-        SplittableRandom rnd = new SplittableRandom(9);
-        for (int threads : new int[] {1, 2}) {
-            Parallelism.setNumThreads(threads);
-            for (Conv2dGeometry g : GEOMETRIES) {
-                float[] x = Reference.random(rnd, g.inputSize());
-                float[] w = Reference.random(rnd, g.weightSize());
-                float[] y = Reference.random(rnd, g.outputSize());
-                for (int i = 0; i < y.length; i += 3) {
-                    y[i] = 0f;
-                }
-                float[] gy = Reference.random(rnd, g.outputSize());
-                float[] masked = new float[gy.length];
-                ReluKernel.backward(y, 0, gy, 0, masked, 0, gy.length, false);
-                for (boolean accumulate : new boolean[] {false, true}) {
-                    float[] ex = filled(g.inputSize(), 0.5f);
-                    float[] ew = filled(g.weightSize(), 0.5f);
-                    float[] eb = filled(g.o(), 0.5f);
-                    Conv2dKernel.backward(g, x, 0, w, 0, masked, 0, ex, 0, ew, 0, eb, 0, accumulate);
-                    float[] gx = filled(g.inputSize(), 0.5f);
-                    float[] gw = filled(g.weightSize(), 0.5f);
-                    float[] gb = filled(g.o(), 0.5f);
-                    Conv2dKernel.backwardAfterRelu(g, x, 0, w, 0, y, 0, gy, 0, gx, 0, gw, 0, gb, 0, accumulate);
-                    String what = g + " threads=" + threads + " accumulate=" + accumulate;
-                    Reference.assertClose("grad input " + what, ex, gx, 1e-4, 1e-5);
-                    Reference.assertClose("grad weight " + what, ew, gw, 1e-4, 1e-5);
-                    Reference.assertClose("grad bias " + what, eb, gb, 1e-4, 1e-5);
-                }
+        forEveryGeometry(9, (g, x, w, rnd, what) -> {
+            float[] y = Reference.random(rnd, g.outputSize());
+            for (int i = 0; i < y.length; i += 3) {
+                y[i] = 0f;
             }
-        }
+            float[] gy = Reference.random(rnd, g.outputSize());
+            float[] masked = new float[gy.length];
+            ReluKernel.backward(y, 0, gy, 0, masked, 0, gy.length, false);
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] ex = filled(g.inputSize(), 0.5f);
+                float[] ew = filled(g.weightSize(), 0.5f);
+                float[] eb = filled(g.o(), 0.5f);
+                Conv2dKernel.backward(g, x, 0, w, 0, masked, 0, ex, 0, ew, 0, eb, 0, accumulate);
+                float[] gx = filled(g.inputSize(), 0.5f);
+                float[] gw = filled(g.weightSize(), 0.5f);
+                float[] gb = filled(g.o(), 0.5f);
+                Conv2dKernel.backwardAfterRelu(g, x, 0, w, 0, y, 0, gy, 0, gx, 0, gw, 0, gb, 0, accumulate);
+                String which = what + " accumulate=" + accumulate;
+                Reference.assertClose("grad input " + which, ex, gx, 1e-4, 1e-5);
+                Reference.assertClose("grad weight " + which, ew, gw, 1e-4, 1e-5);
+                Reference.assertClose("grad bias " + which, eb, gb, 1e-4, 1e-5);
+            }
+        });
     }
 
     @Test

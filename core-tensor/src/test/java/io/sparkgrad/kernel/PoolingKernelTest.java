@@ -28,37 +28,34 @@ class PoolingKernelTest {
     @Test
     void maxPoolForwardPicksTheWindowMaximumAndRecordsItsPlaneIndex() {
         SplittableRandom rnd = new SplittableRandom(1);
-        for (int threads : new int[] {1, 2}) {
-            Parallelism.setNumThreads(threads);
-            for (Pool2dGeometry g : MAX_GEOMETRIES) {
-                float[] x = Reference.random(rnd, g.inputSize());
-                float[] y = new float[g.outputSize()];
-                int[] idx = new int[g.outputSize()];
-                MaxPool2dKernel.forward(g, x, 0, y, 0, idx, 0);
-                int o = 0;
-                for (int pl = 0; pl < g.n() * g.c(); pl++) {
-                    for (int oh = 0; oh < g.outH(); oh++) {
-                        for (int ow = 0; ow < g.outW(); ow++, o++) {
-                            float best = Float.NEGATIVE_INFINITY;
-                            int arg = -1;
-                            for (int ki = 0; ki < g.kh(); ki++) {
-                                for (int kj = 0; kj < g.kw(); kj++) {
-                                    int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
-                                    int iw = ow * g.strideW() - g.padW() + kj * g.dilationW();
-                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()
-                                            && x[pl * g.h() * g.w() + ih * g.w() + iw] > best) {
-                                        best = x[pl * g.h() * g.w() + ih * g.w() + iw];
-                                        arg = ih * g.w() + iw;
-                                    }
+        Reference.atOneAndTwoThreads(MAX_GEOMETRIES, (g, what) -> {
+            float[] x = Reference.random(rnd, g.inputSize());
+            float[] y = new float[g.outputSize()];
+            int[] idx = new int[g.outputSize()];
+            MaxPool2dKernel.forward(g, x, 0, y, 0, idx, 0);
+            int o = 0;
+            for (int pl = 0; pl < g.n() * g.c(); pl++) {
+                for (int oh = 0; oh < g.outH(); oh++) {
+                    for (int ow = 0; ow < g.outW(); ow++, o++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        int arg = -1;
+                        for (int ki = 0; ki < g.kh(); ki++) {
+                            for (int kj = 0; kj < g.kw(); kj++) {
+                                int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
+                                int iw = ow * g.strideW() - g.padW() + kj * g.dilationW();
+                                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()
+                                        && x[pl * g.h() * g.w() + ih * g.w() + iw] > best) {
+                                    best = x[pl * g.h() * g.w() + ih * g.w() + iw];
+                                    arg = ih * g.w() + iw;
                                 }
                             }
-                            assertEquals(best, y[o], g + " output " + o);
-                            assertEquals(arg, idx[o], g + " index " + o);
                         }
+                        assertEquals(best, y[o], what + " output " + o);
+                        assertEquals(arg, idx[o], what + " index " + o);
                     }
                 }
             }
-        }
+        });
     }
 
     @Test

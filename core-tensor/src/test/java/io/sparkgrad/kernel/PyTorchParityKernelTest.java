@@ -81,15 +81,19 @@ class PyTorchParityKernelTest {
         }
     }
 
-    private static void maxPool(Case c) {
+    /** The pooling geometry of a case's input {@code x} and parameters (ceil_mode off; dilation 1 where it has none). */
+    private static Pool2dGeometry poolGeometry(Case c) {
         int[] xs = c.shape("inputs", "x");
         int[] k = c.ints("kernel_size");
         int[] st = c.ints("stride");
         int[] pd = c.ints("padding");
-        int[] dl = c.ints("dilation");
+        int[] dl = c.params.has("dilation") ? c.ints("dilation") : new int[] {1, 1};
         assertEquals(false, c.params.get("ceil_mode").asBoolean(), c.name + ": ceil_mode");
-        Pool2dGeometry g = new Pool2dGeometry(xs[0], xs[1], xs[2], xs[3], k[0], k[1], st[0], st[1], pd[0], pd[1],
-                dl[0], dl[1]);
+        return new Pool2dGeometry(xs[0], xs[1], xs[2], xs[3], k[0], k[1], st[0], st[1], pd[0], pd[1], dl[0], dl[1]);
+    }
+
+    private static void maxPool(Case c) {
+        Pool2dGeometry g = poolGeometry(c);
         float[] y = new float[g.outputSize()];
         int[] idx = new int[g.outputSize()];
         MaxPool2dKernel.forward(g, c.data("inputs", "x"), 0, y, 0, idx, 0);
@@ -100,13 +104,8 @@ class PyTorchParityKernelTest {
     }
 
     private static void avgPool(Case c) {
-        int[] xs = c.shape("inputs", "x");
-        int[] k = c.ints("kernel_size");
-        int[] st = c.ints("stride");
-        int[] pd = c.ints("padding");
-        assertEquals(false, c.params.get("ceil_mode").asBoolean(), c.name + ": ceil_mode");
         assertEquals(true, c.params.path("count_include_pad").asBoolean(true), c.name + ": count_include_pad");
-        Pool2dGeometry g = new Pool2dGeometry(xs[0], xs[1], xs[2], xs[3], k[0], k[1], st[0], st[1], pd[0], pd[1], 1, 1);
+        Pool2dGeometry g = poolGeometry(c);
         float[] y = new float[g.outputSize()];
         AvgPool2dKernel.forward(g, c.data("inputs", "x"), 0, y, 0);
         c.compare("outputs", "output", y);

@@ -3,12 +3,28 @@ package io.sparkgrad.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 /** Naive reference implementations (double accumulation, obvious loops) and comparison helpers for kernel tests. */
 final class Reference {
 
     private Reference() {
+    }
+
+    /** What a kernel test checks for one geometry; {@code what} names the geometry and the thread count, for messages. */
+    interface Case<G> {
+        void check(G g, String what);
+    }
+
+    /** Runs {@code check} for every geometry at one and then at two threads (the kernels split the work differently). */
+    static <G> void atOneAndTwoThreads(List<G> geometries, Case<G> check) {
+        for (int threads : new int[] {1, 2}) {
+            Parallelism.setNumThreads(threads);
+            for (G g : geometries) {
+                check.check(g, g + " threads=" + threads);
+            }
+        }
     }
 
     static float[] random(SplittableRandom rnd, int size) {

@@ -34,73 +34,88 @@ class FlatParameterTest {
         return F.mseLoss(F.linear(X, w, b), Y);
     }
 
+    /** The two parameters as separate tensors with their own optimizer: what every flat layout must match bit for bit. */
+    private record Separate(Tensor w, Tensor b, Optimizer opt) {
+        static Separate of(Function<List<Tensor>, Optimizer> make) {
+            Tensor w = Tensor.of(W0.clone(), 2, 3).requiresGrad(true);
+            Tensor b = Tensor.of(B0.clone(), 2).requiresGrad(true);
+            return new Separate(w, b, make.apply(List.of(w, b)));
+        }
+
+        void step() {
+            opt.zeroGrad();
+            lossOf(w, b).backward();
+            opt.step();
+        }
+
+        /** Checks that {@code flat} holds this weight then this bias, bit for bit. */
+        void assertHeldBy(float[] flat) {
+            assertArrayEquals(w.toFloatArray(), java.util.Arrays.copyOfRange(flat, 0, 6), opt.name());
+            assertArrayEquals(b.toFloatArray(), java.util.Arrays.copyOfRange(flat, 6, 8), opt.name());
+        }
+    }
+
+    /** W0 then B0 in one buffer of 8 floats, and a gradient buffer of the same size. */
+    private record Flat(float[] values, float[] grads) {
+        static Flat initial() {
+            float[] values = new float[8];
+            System.arraycopy(W0, 0, values, 0, 6);
+            System.arraycopy(B0, 0, values, 6, 2);
+            return new Flat(values, new float[8]);
+        }
+    }
+
     @Test
     void viewsIntoOneFlatBufferTrainLikeSeparateTensorsBitForBit() {
         for (Function<List<Tensor>, Optimizer> make : OPTIMIZERS) {
-            Tensor w = Tensor.of(W0.clone(), 2, 3).requiresGrad(true);
-            Tensor b = Tensor.of(B0.clone(), 2).requiresGrad(true);
-            Optimizer separate = make.apply(List.of(w, b));
-
-            float[] flat = new float[8];
-            float[] flatGrad = new float[8];
-            System.arraycopy(W0, 0, flat, 0, 6);
-            System.arraycopy(B0, 0, flat, 6, 2);
-            Parameter fw = new Parameter(Tensor.wrap(flat, 0, 2, 3));
-            Parameter fb = new Parameter(Tensor.wrap(flat, 6, 2));
-            Tensor gw = Tensor.wrap(flatGrad, 0, 2, 3);
-            Tensor gb = Tensor.wrap(flatGrad, 6, 2);
+            Separate separate = Separate.of(make);
+            Flat flat = Flat.initial();
+            Parameter fw = new Parameter(Tensor.wrap(flat.values(), 0, 2, 3));
+            Parameter fb = new Parameter(Tensor.wrap(flat.values(), 6, 2));
+            Tensor gw = Tensor.wrap(flat.grads(), 0, 2, 3);
+            Tensor gb = Tensor.wrap(flat.grads(), 6, 2);
             fw.setGrad(gw);
             fb.setGrad(gb);
             Optimizer viewed = make.apply(List.of(fw, fb));
 
             for (int s = 0; s < 4; s++) {
-                separate.zeroGrad();
-                lossOf(w, b).backward();
                 separate.step();
                 viewed.zeroGrad();
                 lossOf(fw, fb).backward();
                 viewed.step();
             }
-            assertArrayEquals(w.toFloatArray(), fw.toFloatArray(), separate.name());
-            assertArrayEquals(b.toFloatArray(), fb.toFloatArray(), separate.name());
-            // Still views: the flat buffers hold the trained values, and the grads were accumulated into flatGrad.
-            assertSame(flat, fw.data());
-            assertSame(flat, fb.data());
+            separate.assertHeldBy(flat.values());
+            // Still views: the flat buffers hold the trained values, and the grads were accumulated into flat.grads().
+            assertSame(flat.values(), fw.data());
+            assertSame(flat.values(), fb.data());
             assertSame(gw, fw.grad());
-            assertArrayEquals(fw.toFloatArray(), java.util.Arrays.copyOfRange(flat, 0, 6));
-            assertArrayEquals(fb.toFloatArray(), java.util.Arrays.copyOfRange(flat, 6, 8));
-            assertArrayEquals(fw.grad().toFloatArray(), java.util.Arrays.copyOfRange(flatGrad, 0, 6));
+            assertArrayEquals(fw.toFloatArray(), java.util.Arrays.copyOfRange(flat.values(), 0, 6));
+            assertArrayEquals(fb.toFloatArray(), java.util.Arrays.copyOfRange(flat.values(), 6, 8));
+            assertArrayEquals(fw.grad().toFloatArray(), java.util.Arrays.copyOfRange(flat.grads(), 0, 6));
         }
     }
 
     @Test
     void driverStyleFlatArraysMatchPerTensorTrainingBitForBit() {
         for (Function<List<Tensor>, Optimizer> make : OPTIMIZERS) {
-            Tensor w = Tensor.of(W0.clone(), 2, 3).requiresGrad(true);
-            Tensor b = Tensor.of(B0.clone(), 2).requiresGrad(true);
-            Optimizer perTensor = make.apply(List.of(w, b));
-
+            Separate perTensor = Separate.of(make);
             // The driver: parameters and the (averaged) gradient as two plain arrays.
-            float[] params = new float[8];
-            float[] grads = new float[8];
-            System.arraycopy(W0, 0, params, 0, 6);
-            System.arraycopy(B0, 0, params, 6, 2);
+            Flat flat = Flat.initial();
+            float[] params = flat.values();
+            float[] grads = flat.grads();
             Optimizer driver = make.apply(List.of(Optimizer.flatParameter(params, grads)));
 
             for (int s = 0; s < 4; s++) {
-                perTensor.zeroGrad();
-                lossOf(w, b).backward();
+                perTensor.step();
                 // A worker computes the gradient at the driver's parameters and ships it as a float[].
                 Tensor ww = Tensor.of(java.util.Arrays.copyOfRange(params, 0, 6), 2, 3).requiresGrad(true);
                 Tensor wb = Tensor.of(java.util.Arrays.copyOfRange(params, 6, 8), 2).requiresGrad(true);
                 lossOf(ww, wb).backward();
                 System.arraycopy(ww.grad().toFloatArray(), 0, grads, 0, 6);
                 System.arraycopy(wb.grad().toFloatArray(), 0, grads, 6, 2);
-                perTensor.step();
                 driver.step();
             }
-            assertArrayEquals(w.toFloatArray(), java.util.Arrays.copyOfRange(params, 0, 6), perTensor.name());
-            assertArrayEquals(b.toFloatArray(), java.util.Arrays.copyOfRange(params, 6, 8), perTensor.name());
+            perTensor.assertHeldBy(params);
             OptimizerState st = driver.stateDict();
             assertEquals(4L, st.steps().get("0.step"));
             st.buffers().values().forEach(buf -> assertEquals(8, buf.length));

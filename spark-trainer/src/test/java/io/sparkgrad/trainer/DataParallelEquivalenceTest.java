@@ -8,11 +8,8 @@ import io.sparkgrad.trainer.transport.GradientTransport;
 import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
 import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -38,19 +35,8 @@ class DataParallelEquivalenceTest {
     static final ReplicaFactory MODEL = ArrayMlp.factory(3, FEATURES, CLASSES);
     static final int[] VALIDATION_SIZES = {70, 60, 71};
 
-    static SparkSession spark;
-    static JavaSparkContext sc;
-
-    @BeforeAll
-    static void startSpark() {
-        spark = LocalSpark.start("local[4]", "equivalence");
-        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        spark.stop();
-    }
+    @RegisterExtension
+    static final SparkPerClass SPARK = new SparkPerClass("local[4]", "equivalence");
 
     /** 481 training samples, split unevenly over the workers. */
     static int[] sizes(int workers) {
@@ -69,7 +55,7 @@ class DataParallelEquivalenceTest {
     static TrainingResult fit(int workers, GradientTransport transport, DriverOptimizer opt, JavaRDD<SampleBlock> validation) {
         return DistributedTrainer.builder()
                 .replicaFactory(MODEL).optimizer(opt).globalBatchSize(BATCH).epochs(EPOCHS).seed(SEED).workers(workers)
-                .transport(transport).trainingData(DATA.rdd(sc, sizes(workers), 0)).validationData(validation)
+                .transport(transport).trainingData(DATA.rdd(SPARK.sc(), sizes(workers), 0)).validationData(validation)
                 .consoleProgress(false)
                 .build().fit();
     }
@@ -98,11 +84,11 @@ class DataParallelEquivalenceTest {
 
     @Test
     void validationAndTestEvaluationEqualASingleProcessEvaluation() {
-        JavaRDD<SampleBlock> validation = DATA.rdd(sc, VALIDATION_SIZES, 100_000);
+        JavaRDD<SampleBlock> validation = DATA.rdd(SPARK.sc(), VALIDATION_SIZES, 100_000);
         List<SampleBlock> local = DATA.localBlocks(VALIDATION_SIZES, 100_000);
         DistributedTrainer trainer = DistributedTrainer.builder()
                 .replicaFactory(MODEL).optimizer(EngineOptimizer.sgdMomentum(0.1, 0.9)).globalBatchSize(BATCH).epochs(1).seed(SEED).workers(2)
-                .trainingData(DATA.rdd(sc, sizes(2), 0)).validationData(validation).evaluationChunk(50)
+                .trainingData(DATA.rdd(SPARK.sc(), sizes(2), 0)).validationData(validation).evaluationChunk(50)
                 .consoleProgress(false).build();
         TrainingResult r = trainer.fit();
         StepStats expected = SingleProcessReference.evaluate(MODEL, r.parameters(), local);
@@ -111,7 +97,7 @@ class DataParallelEquivalenceTest {
         assertEquals(expected.accuracy(), last.validationAccuracy(), 0.0);
         assertTrue(last.validationAccuracy() > 0.5, "a learnable problem: validation accuracy " + last.validationAccuracy());
 
-        JavaRDD<SampleBlock> test = DATA.rdd(sc, new int[] {40, 0, 33, 50, 20}, 200_000);
+        JavaRDD<SampleBlock> test = DATA.rdd(SPARK.sc(), new int[] {40, 0, 33, 50, 20}, 200_000);
         StepStats distributed = trainer.evaluate(test);
         StepStats single = SingleProcessReference.evaluate(MODEL, r.parameters(), DATA.localBlocks(new int[] {40, 0, 33, 50, 20}, 200_000));
         assertEquals(single.count(), distributed.count());
@@ -122,7 +108,7 @@ class DataParallelEquivalenceTest {
     @Test
     void dataWithAnotherPartitioningIsReshapedToOneBlockPerWorker() {
         int[] uneven = {40, 0, 33, 50, 20};
-        JavaRDD<SampleBlock> data = DATA.rdd(sc, uneven, 0);
+        JavaRDD<SampleBlock> data = DATA.rdd(SPARK.sc(), uneven, 0);
         DistributedTrainer.Builder b = DistributedTrainer.builder().replicaFactory(MODEL).optimizer(EngineOptimizer.sgdMomentum(0.1, 0.9))
                 .globalBatchSize(16).epochs(1).seed(SEED).workers(2).trainingData(data).consoleProgress(false);
         DistributedTrainer trainer = b.build();

@@ -4,14 +4,18 @@ import io.sparkgrad.ingest.block.SampleBlock;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A replica factory that wraps another and misbehaves at one step, for fault tests. Local mode runs the tasks in
  * the test's JVM, so {@link #INJECTED} counts the faults that really happened.
+ *
+ * @param base      the factory whose replicas misbehave
+ * @param mode      what goes wrong
+ * @param step      the global step at which it goes wrong
+ * @param partition the partition that misbehaves, or -1 for all
  */
-public final class FaultInjection implements ReplicaFactory {
+public record FaultInjection(ReplicaFactory base, Mode mode, long step, int partition) implements ReplicaFactory {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,47 +38,36 @@ public final class FaultInjection implements ReplicaFactory {
         HANG_AT_TASK_END
     }
 
-    private final ReplicaFactory base;
-    private final Mode mode;
-    private final long step;
-    private final int partition;
-
-    /**
-     * @param partition the partition that misbehaves, or -1 for all
-     */
-    public FaultInjection(ReplicaFactory base, Mode mode, long step, int partition) {
-        this.base = base;
-        this.mode = mode;
-        this.step = step;
-        this.partition = partition;
-    }
-
     @Override
     public ReplicaModel create(int threads) {
         return new Faulty(base.create(threads));
     }
 
-    /** Sleeps a minute, or until the task is killed (interrupted). */
-    private static void hang(String what) {
-        try {
-            Thread.sleep(60_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("hung " + what + " interrupted", e);
-        }
-    }
-
-    private final class Faulty implements ReplicaModel {
-        private final ReplicaModel inner;
+    private final class Faulty extends ForwardingReplicaModel {
         private long current = -1;
 
         Faulty(ReplicaModel inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         private boolean here() {
+            return current == step && onChosenPartition();
+        }
+
+        private boolean onChosenPartition() {
             TaskContext ctx = TaskContext.get();
-            return current == step && ctx != null && (partition < 0 || ctx.partitionId() == partition);
+            return ctx != null && (partition < 0 || ctx.partitionId() == partition);
+        }
+
+        /** Sleeps for a minute, until the task is killed; {@code what} names it in the exception then. */
+        private void hang(String what) {
+            INJECTED.incrementAndGet();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(what + " interrupted", e);
+            }
         }
 
         @Override
@@ -91,12 +84,10 @@ public final class FaultInjection implements ReplicaFactory {
                 throw new IllegalStateException("injected fault at step " + globalStep + " on partition " + ctx.partitionId());
             }
             if (mode == Mode.HANG) {
-                INJECTED.incrementAndGet();
-                hang("task");
+                hang("hung task");
             }
             if (mode == Mode.HANG_AT_TASK_END && first) {
-                INJECTED.incrementAndGet();
-                ctx.addTaskCompletionListener((TaskCompletionListener) c -> hang("task end"));
+                ctx.addTaskCompletionListener((TaskCompletionListener) c -> hang("hung task end"));
             }
         }
 
@@ -112,43 +103,11 @@ public final class FaultInjection implements ReplicaFactory {
         }
 
         @Override
-        public int numParameters() {
-            return inner.numParameters();
-        }
-
-        @Override
-        public float[] getParameters() {
-            return inner.getParameters();
-        }
-
-        @Override
-        public void setParameters(float[] flat) {
-            inner.setParameters(flat);
-        }
-
-        @Override
-        public void train(boolean training) {
-            inner.train(training);
-        }
-
-        @Override
         public StepStats evaluate(SampleBlock block, int from, int count) {
-            TaskContext ctx = TaskContext.get();
-            if (mode == Mode.HANG_IN_EVALUATION && ctx != null && (partition < 0 || ctx.partitionId() == partition)) {
-                INJECTED.incrementAndGet();
-                hang("evaluation");
+            if (mode == Mode.HANG_IN_EVALUATION && onChosenPartition()) {
+                hang("hung evaluation");
             }
             return inner.evaluate(block, from, count);
-        }
-
-        @Override
-        public List<ParameterSlice> parameterLayout() {
-            return inner.parameterLayout();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }

@@ -182,7 +182,7 @@ class StallTest {
         TrainingException e = assertTimeoutPreemptively(Duration.ofSeconds(50), () -> assertThrows(TrainingException.class, trainer::fit),
                 "the driver waited for the hung task's minute");
         long failedAt = System.nanoTime();
-        assertEquals(1, FaultInjection.INJECTED.get(), "the hang was armed once, at the last step");
+        assertEquals(1, FaultInjection.INJECTED.get(), "one task hung at its end, after the last step");
         assertTrue(e.getMessage().contains("did not finish within 3.0 s (the step timeout) after the epoch's last step (step 4)"),
                 e.getMessage());
         double afterLastStep = (failedAt - lastStepAt.get()) / 1e9;

@@ -7,13 +7,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sparkgrad submit-command}: prints the spark-submit command for a configuration. {@code
@@ -22,13 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "submit-command", mixinStandardHelpOptions = true,
         description = {"Print the spark-submit command that runs the job jar with this configuration "
                 + "(after validating it). Job arguments go after --."})
-final class SubmitArgsCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions options;
-
-    @Spec
-    CommandSpec spec;
-
+final class SubmitArgsCommand extends ConfigPrintingCommand {
     @Option(names = "--jar", required = true, paramLabel = "JAR",
             description = "The job jar: a local path or a URI spark-submit accepts (hdfs://, local://).")
     String jar;
@@ -54,8 +44,7 @@ final class SubmitArgsCommand implements Callable<Integer> {
     List<String> jobArgs = new ArrayList<>();
 
     @Override
-    public Integer call() {
-        LoadedConfig loaded = options.load();
+    void print(LoadedConfig loaded, PrintWriter out) {
         SubmitCommand.Builder builder = SubmitCommand.builder(loaded)
                 .sparkSubmit(sparkSubmit)
                 .jobJar(jar)
@@ -65,7 +54,6 @@ final class SubmitArgsCommand implements Callable<Integer> {
             builder.jvmFlags(JvmFlags.readFile(jvmFlagsFile));
         }
         SubmitCommand command = builder.build();
-        PrintWriter out = spec.commandLine().getOut();
         if (print0) {
             for (String a : command.arguments()) {
                 out.print(a);
@@ -74,7 +62,5 @@ final class SubmitArgsCommand implements Callable<Integer> {
         } else {
             out.println(command.toShellString());
         }
-        out.flush();
-        return 0;
     }
 }

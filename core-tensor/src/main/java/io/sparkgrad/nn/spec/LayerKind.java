@@ -25,6 +25,7 @@ import io.sparkgrad.tensor.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The layers a model spec can name, each with PyTorch's lower-case name and arguments, and what it does with an input
@@ -34,9 +35,9 @@ import java.util.Locale;
  */
 public enum LayerKind {
     /** {@code conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)}: {@code nn.Conv2d}, in_channels inferred. */
-    CONV2D("conv2d", "Conv2d", required("out_channels", ArgType.POSITIVE_INT), required("kernel_size", ArgType.POSITIVE_INT),
-            optional("stride", ArgType.POSITIVE_INT, 1L), optional("padding", ArgType.NON_NEGATIVE_INT, 0L),
-            optional("bias", ArgType.BOOL, true)) {
+    CONV2D("conv2d", "Conv2d", TorchArgs.INPUT_SIZE_AND_FIRST, required("out_channels", ArgType.POSITIVE_INT),
+            required("kernel_size", ArgType.POSITIVE_INT), optional("stride", ArgType.POSITIVE_INT, 1L),
+            optional("padding", ArgType.NON_NEGATIVE_INT, 0L), optional("bias", ArgType.BOOL, true)) {
         @Override
         int[] outputShape(LayerSpec l, int[] in) {
             requireImage(in);
@@ -51,15 +52,10 @@ public enum LayerKind {
             return Conv2d.builder(in[0], l.intArg("out_channels"), l.intArg("kernel_size")).stride(l.intArg("stride"))
                     .padding(l.intArg("padding")).bias(l.boolArg("bias")).generator(init).build();
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.Conv2d(" + in[0] + ", " + l.intArg("out_channels") + ", kernel_size=" + l.intArg("kernel_size") + ", stride="
-                    + l.intArg("stride") + ", padding=" + l.intArg("padding") + (l.boolArg("bias") ? "" : ", bias=False") + ")";
-        }
     },
     /** {@code linear(out_features, bias=true)}: {@code nn.Linear}, in_features inferred from a flat input. */
-    LINEAR("linear", "Linear", required("out_features", ArgType.POSITIVE_INT), optional("bias", ArgType.BOOL, true)) {
+    LINEAR("linear", "Linear", TorchArgs.INPUT_SIZE_AND_FIRST, required("out_features", ArgType.POSITIVE_INT),
+            optional("bias", ArgType.BOOL, true)) {
         @Override
         int[] outputShape(LayerSpec l, int[] in) {
             if (in.length != 1) {
@@ -73,52 +69,25 @@ public enum LayerKind {
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new Linear(in[0], l.intArg("out_features"), l.boolArg("bias"), init);
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.Linear(" + in[0] + ", " + l.intArg("out_features") + (l.boolArg("bias") ? "" : ", bias=False") + ")";
-        }
     },
     /** {@code maxpool2d(kernel_size, stride=kernel_size, padding=0)}: {@code nn.MaxPool2d}. */
     MAXPOOL2D("maxpool2d", "MaxPool2d", required("kernel_size", ArgType.POSITIVE_INT),
             defaultsTo("stride", ArgType.POSITIVE_INT, "kernel_size"), optional("padding", ArgType.NON_NEGATIVE_INT, 0L)) {
         @Override
-        int[] outputShape(LayerSpec l, int[] in) {
-            return pool(l, in);
-        }
-
-        @Override
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new MaxPool2d(l.intArg("kernel_size"), l.intArg("stride"), l.intArg("padding"), 1);
-        }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.MaxPool2d(kernel_size=" + l.intArg("kernel_size") + ", stride=" + l.intArg("stride") + ", padding="
-                    + l.intArg("padding") + ")";
         }
     },
     /** {@code avgpool2d(kernel_size, stride=kernel_size, padding=0)}: {@code nn.AvgPool2d}. */
     AVGPOOL2D("avgpool2d", "AvgPool2d", required("kernel_size", ArgType.POSITIVE_INT),
             defaultsTo("stride", ArgType.POSITIVE_INT, "kernel_size"), optional("padding", ArgType.NON_NEGATIVE_INT, 0L)) {
         @Override
-        int[] outputShape(LayerSpec l, int[] in) {
-            return pool(l, in);
-        }
-
-        @Override
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new AvgPool2d(l.intArg("kernel_size"), l.intArg("stride"), l.intArg("padding"));
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.AvgPool2d(kernel_size=" + l.intArg("kernel_size") + ", stride=" + l.intArg("stride") + ", padding="
-                    + l.intArg("padding") + ")";
-        }
     },
     /** {@code adaptiveavgpool2d(output_size)}: {@code nn.AdaptiveAvgPool2d}, a square output. */
-    ADAPTIVEAVGPOOL2D("adaptiveavgpool2d", "AdaptiveAvgPool2d", required("output_size", ArgType.POSITIVE_INT)) {
+    ADAPTIVEAVGPOOL2D("adaptiveavgpool2d", "AdaptiveAvgPool2d", TorchArgs.FIRST, required("output_size", ArgType.POSITIVE_INT)) {
         @Override
         int[] outputShape(LayerSpec l, int[] in) {
             requireImage(in);
@@ -129,11 +98,6 @@ public enum LayerKind {
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new AdaptiveAvgPool2d(l.intArg("output_size"));
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.AdaptiveAvgPool2d(" + l.intArg("output_size") + ")";
-        }
     },
     /** {@code dropout(p=0.5)}: {@code nn.Dropout}, masks drawn from the dropout generator. */
     DROPOUT("dropout", "Dropout", optional("p", ArgType.PROBABILITY, 0.5)) {
@@ -141,14 +105,9 @@ public enum LayerKind {
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new Dropout((float) l.doubleArg("p"), dropout);
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.Dropout(p=" + ArgType.formatFloat(l.doubleArg("p")) + ")";
-        }
     },
     /** {@code batchnorm2d(eps=1e-05, momentum=0.1)}: {@code nn.BatchNorm2d}, num_features inferred. */
-    BATCHNORM2D("batchnorm2d", "BatchNorm2d", optional("eps", ArgType.POSITIVE_FLOAT, 1e-5),
+    BATCHNORM2D("batchnorm2d", "BatchNorm2d", TorchArgs.INPUT_SIZE, optional("eps", ArgType.POSITIVE_FLOAT, 1e-5),
             optional("momentum", ArgType.PROBABILITY, 0.1)) {
         @Override
         int[] outputShape(LayerSpec l, int[] in) {
@@ -160,15 +119,9 @@ public enum LayerKind {
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new BatchNorm2d(in[0], (float) l.doubleArg("eps"), (float) l.doubleArg("momentum"));
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.BatchNorm2d(" + in[0] + ", eps=" + ArgType.formatFloat(l.doubleArg("eps")) + ", momentum="
-                    + ArgType.formatFloat(l.doubleArg("momentum")) + ")";
-        }
     },
     /** {@code flatten}: {@code nn.Flatten()}, everything but the batch dimension into one. */
-    FLATTEN("flatten", "Flatten") {
+    FLATTEN("flatten", "Flatten", Flatten::new) {
         @Override
         int[] outputShape(LayerSpec l, int[] in) {
             long n = 1;
@@ -180,94 +133,85 @@ public enum LayerKind {
             }
             return new int[] {(int) n};
         }
-
-        @Override
-        Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
-            return new Flatten();
-        }
     },
     /** {@code relu}: {@code nn.ReLU()}. */
-    RELU("relu", "ReLU") {
-        @Override
-        Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
-            return new ReLU();
-        }
-    },
+    RELU("relu", "ReLU", ReLU::new),
     /** {@code sigmoid}: {@code nn.Sigmoid()}. */
-    SIGMOID("sigmoid", "Sigmoid") {
-        @Override
-        Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
-            return new Sigmoid();
-        }
-    },
+    SIGMOID("sigmoid", "Sigmoid", Sigmoid::new),
     /** {@code tanh}: {@code nn.Tanh()}. */
-    TANH("tanh", "Tanh") {
-        @Override
-        Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
-            return new Tanh();
-        }
-    },
+    TANH("tanh", "Tanh", Tanh::new),
     /** {@code leakyrelu(negative_slope=0.01)}: {@code nn.LeakyReLU}. */
     LEAKYRELU("leakyrelu", "LeakyReLU", optional("negative_slope", ArgType.FLOAT, 0.01)) {
         @Override
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new LeakyReLU((float) l.doubleArg("negative_slope"));
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.LeakyReLU(negative_slope=" + ArgType.formatFloat(l.doubleArg("negative_slope")) + ")";
-        }
     },
     /** {@code gelu}: {@code nn.GELU()}, the exact (erf) form. */
-    GELU("gelu", "GELU") {
-        @Override
-        Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
-            return new GELU();
-        }
-    },
+    GELU("gelu", "GELU", GELU::new),
     /** {@code softmax(dim=1)}: {@code nn.Softmax}; dim counts the batch dimension, as in PyTorch. */
     SOFTMAX("softmax", "Softmax", optional("dim", ArgType.INT, 1L)) {
         @Override
-        int[] outputShape(LayerSpec l, int[] in) {
-            return checkDim(l, in);
-        }
-
-        @Override
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new Softmax(l.intArg("dim"));
-        }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.Softmax(dim=" + l.intArg("dim") + ")";
         }
     },
     /** {@code logsoftmax(dim=1)}: {@code nn.LogSoftmax}. */
     LOGSOFTMAX("logsoftmax", "LogSoftmax", optional("dim", ArgType.INT, 1L)) {
         @Override
-        int[] outputShape(LayerSpec l, int[] in) {
-            return checkDim(l, in);
-        }
-
-        @Override
         Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
             return new LogSoftmax(l.intArg("dim"));
         }
-
-        @Override
-        String pytorch(LayerSpec l, int[] in) {
-            return "nn.LogSoftmax(dim=" + l.intArg("dim") + ")";
-        }
     };
+
+    /**
+     * Which arguments a layer's {@code torch.nn} constructor takes by position: the input size the spec infers
+     * ({@code in_channels}, {@code in_features}, {@code num_features}) and the layer's first argument. The rest go by
+     * keyword, a bool only when it is not its default ({@code bias=False}).
+     */
+    enum TorchArgs {
+        /** {@code nn.MaxPool2d(kernel_size=2, stride=2, padding=0)}. */
+        KEYWORDS(false, 0),
+        /** {@code nn.AdaptiveAvgPool2d(1)}. */
+        FIRST(false, 1),
+        /** {@code nn.BatchNorm2d(8, eps=1e-05, momentum=0.1)}. */
+        INPUT_SIZE(true, 0),
+        /** {@code nn.Linear(784, 10)}, {@code nn.Conv2d(1, 16, kernel_size=3, ...)}. */
+        INPUT_SIZE_AND_FIRST(true, 1);
+
+        private final boolean inputSize;
+        private final int positional;
+
+        TorchArgs(boolean inputSize, int positional) {
+            this.inputSize = inputSize;
+            this.positional = positional;
+        }
+    }
 
     private final String specName;
     private final String torchName;
+    private final TorchArgs torchArgs;
     private final List<Param> params;
+    private final Supplier<Module> plain;
+
+    /** A layer without arguments, built by its module's constructor without arguments. */
+    LayerKind(String specName, String torchName, Supplier<Module> plain) {
+        this(specName, torchName, TorchArgs.KEYWORDS, plain);
+    }
 
     LayerKind(String specName, String torchName, Param... params) {
+        this(specName, torchName, TorchArgs.KEYWORDS, null, params);
+    }
+
+    LayerKind(String specName, String torchName, TorchArgs torchArgs, Param... params) {
+        this(specName, torchName, torchArgs, null, params);
+    }
+
+    private LayerKind(String specName, String torchName, TorchArgs torchArgs, Supplier<Module> plain, Param... params) {
         this.specName = specName;
         this.torchName = torchName;
+        this.torchArgs = torchArgs;
+        this.plain = plain;
         this.params = List.of(params);
     }
 
@@ -319,18 +263,45 @@ public enum LayerKind {
 
     /**
      * The shape this layer makes of one sample of shape {@code in}; an {@link IllegalArgumentException} says why it cannot
-     * take that input. Default: the input's shape (elementwise layers).
+     * take that input. Default, by the arguments PyTorch's layers share: a layer with a window ({@code kernel_size},
+     * {@code stride}, {@code padding}) pools each channel with it (maxpool2d, avgpool2d); one with a {@code dim} keeps the
+     * shape after checking the dimension exists (softmax, logsoftmax); any other keeps the shape (elementwise layers).
      */
     int[] outputShape(LayerSpec l, int[] in) {
-        return in.clone();
+        if (hasParam("kernel_size")) {
+            return pool(l, in);
+        }
+        return hasParam("dim") ? checkDim(l, in) : in.clone();
     }
 
-    /** The module for an input of shape {@code in} (already checked by {@link #outputShape}), initial weights from {@code init}. */
-    abstract Module build(LayerSpec l, int[] in, Generator init, Generator dropout);
+    private boolean hasParam(String name) {
+        return params.stream().anyMatch(p -> p.name().equals(name));
+    }
 
-    /** The {@code torch.nn} expression that builds the same module for an input of shape {@code in}. Default: no arguments. */
-    String pytorch(LayerSpec l, int[] in) {
-        return "nn." + torchName + "()";
+    /**
+     * The module for an input of shape {@code in} (already checked by {@link #outputShape}), initial weights from {@code init}.
+     * Default: the module of a layer without arguments.
+     */
+    Module build(LayerSpec l, int[] in, Generator init, Generator dropout) {
+        return plain.get();
+    }
+
+    /** The {@code torch.nn} expression that builds the same module for an input of shape {@code in}, as {@link TorchArgs} says. */
+    final String pytorch(LayerSpec l, int[] in) {
+        List<String> args = new ArrayList<>();
+        if (torchArgs.inputSize) {
+            args.add(Integer.toString(in[0]));
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Param p = params.get(i);
+            Object v = l.args().get(i);
+            if (i < torchArgs.positional) {
+                args.add(ArgType.python(v));
+            } else if (p.type() != ArgType.BOOL || !v.equals(p.defaultValue())) {
+                args.add(p.name() + "=" + ArgType.python(v));
+            }
+        }
+        return "nn." + torchName + "(" + String.join(", ", args) + ")";
     }
 
     // ------------------------------------------------------------------------------------------------ shape rules

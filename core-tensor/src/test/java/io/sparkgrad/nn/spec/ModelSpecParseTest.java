@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The text form of a model spec: canonical text, equivalent spellings, the YAML-list form, and every syntax error. */
 class ModelSpecParseTest {
@@ -75,75 +77,52 @@ class ModelSpecParseTest {
         assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of("flatten", " ")));
     }
 
-    @Test
-    void unknownLayerNamesTheNearestValidOne() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten conv2(16, 3) relu"));
-        assertTrue(e.getMessage().startsWith("layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, "
-                + "linear, maxpool2d"), e.getMessage());
-        var dense = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten lnear(10)"));
-        assertTrue(dense.getMessage().contains("did you mean linear?"), dense.getMessage());
+    /** How a row of {@link #everySpecErrorSaysWhereAndWhatIsWrong} checks the message. */
+    enum Match {
+        IS, STARTS, ENDS, CONTAINS;
+
+        boolean test(String message, String expected) {
+            return switch (this) {
+                case IS -> message.equals(expected);
+                case STARTS -> message.startsWith(expected);
+                case ENDS -> message.endsWith(expected);
+                case CONTAINS -> message.contains(expected);
+            };
+        }
     }
 
-    @Test
-    void unknownKeywordNamesTheNearestArgument() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, strides=2)"));
-        assertEquals("layer 1 conv2d(16, 3, strides=2) (column 15): unknown argument 'strides' for conv2d; did you mean stride? "
-                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", e.getMessage());
-        var none = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu(inplace=true)"));
-        assertTrue(none.getMessage().contains("unknown argument 'inplace' for relu, which takes none"), none.getMessage());
-    }
-
-    @Test
-    void anArgumentGivenTwiceIsAnError() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu conv2d(16, 3, stride=2, stride=1)"));
-        assertEquals("layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice", e.getMessage());
-        var both = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, kernel_size=3)"));
-        assertTrue(both.getMessage().endsWith("argument 'kernel_size' given twice (by position and by name)"), both.getMessage());
-    }
-
-    @Test
-    void anArgumentOfTheWrongTypeNamesTheTypeAndTheValue() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16.5, 3)"));
-        assertEquals("layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5", e.getMessage());
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("dropout(p=1.5)")).getMessage()
-                .endsWith("p must be a float in [0, 1], got 1.5"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(10, bias=1)")).getMessage()
-                .endsWith("bias must be true or false, got 1"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, 3, padding=-1)")).getMessage()
-                .endsWith("padding must be an int >= 0, got -1"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(0)")).getMessage()
-                .endsWith("out_features must be a positive int, got 0"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("dropout(p=true)")).getMessage()
-                .endsWith("p must be a float in [0, 1], got true"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16, (3, 5))")).getMessage()
-                .contains("tuples are not supported"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(99999999999)")).getMessage()
-                .endsWith("out_features must be a positive int, got 99999999999"));
-    }
-
-    @Test
-    void aTrailingSyntaxErrorNamesItsColumn() {
-        var e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("relu linear(10))"));
-        assertEquals("column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)", e.getMessage());
-        var comma = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten, linear(10)"));
-        assertEquals("column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)", comma.getMessage());
-        var open = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten linear(10"));
-        assertEquals("layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text", open.getMessage());
-        var stray = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("flatten linear(10) ) relu"));
-        assertEquals("layer 3 (column 20): expected a layer name, found ')'", stray.getMessage());
-    }
-
-    @Test
-    void missingAndSurplusArgumentsAreErrors() {
-        var missing = assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(16)"));
-        assertEquals("layer 1 conv2d(16) (column 1): missing required argument 'kernel_size': "
-                + "conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)", missing.getMessage());
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear")).getMessage()
-                .contains("missing required argument 'out_features'"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("linear(10, true, 3)")).getMessage()
-                .endsWith("linear takes at most 2 arguments: linear(out_features, bias=true)"));
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("conv2d(out_channels=16, 3)")).getMessage()
-                .endsWith("positional argument follows keyword argument"));
+    /**
+     * Every kind of error: an unknown layer or keyword names the nearest valid one; an argument given twice, of the
+     * wrong type or missing, or too many arguments, say so; a syntax error names its column.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            flatten conv2(16, 3) relu                | STARTS   | layer 2 conv2(16, 3) (column 9): unknown layer 'conv2'; did you mean conv2d? Layers: conv2d, linear, maxpool2d
+            flatten lnear(10)                        | CONTAINS | did you mean linear?
+            conv2d(16, 3, strides=2)                 | IS       | layer 1 conv2d(16, 3, strides=2) (column 15): unknown argument 'strides' for conv2d; did you mean stride? conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)
+            relu(inplace=true)                       | CONTAINS | unknown argument 'inplace' for relu, which takes none
+            relu conv2d(16, 3, stride=2, stride=1)   | IS       | layer 2 conv2d(16, 3, stride=2, stride=1) (column 30): argument 'stride' given twice
+            conv2d(16, 3, kernel_size=3)             | ENDS     | argument 'kernel_size' given twice (by position and by name)
+            conv2d(16.5, 3)                          | IS       | layer 1 conv2d(16.5, 3) (column 8): out_channels must be a positive int, got 16.5
+            dropout(p=1.5)                           | ENDS     | p must be a float in [0, 1], got 1.5
+            linear(10, bias=1)                       | ENDS     | bias must be true or false, got 1
+            conv2d(16, 3, padding=-1)                | ENDS     | padding must be an int >= 0, got -1
+            linear(0)                                | ENDS     | out_features must be a positive int, got 0
+            dropout(p=true)                          | ENDS     | p must be a float in [0, 1], got true
+            conv2d(16, (3, 5))                       | CONTAINS | tuples are not supported
+            linear(99999999999)                      | ENDS     | out_features must be a positive int, got 99999999999
+            conv2d(16)                               | IS       | layer 1 conv2d(16) (column 1): missing required argument 'kernel_size': conv2d(out_channels, kernel_size, stride=1, padding=0, bias=true)
+            linear                                   | CONTAINS | missing required argument 'out_features'
+            linear(10, true, 3)                      | ENDS     | linear takes at most 2 arguments: linear(out_features, bias=true)
+            conv2d(out_channels=16, 3)               | ENDS     | positional argument follows keyword argument
+            relu linear(10))                         | IS       | column 16: unexpected ')' after layer 2 linear(10) (layers are separated by spaces)
+            flatten, linear(10)                      | IS       | column 8: unexpected ',' after layer 1 flatten (layers are separated by spaces)
+            flatten linear(10                        | IS       | layer 2 linear(10 (column 18): expected ',' or ')', found the end of the text
+            flatten linear(10) ) relu                | IS       | layer 3 (column 20): expected a layer name, found ')'
+            """)
+    void everySpecErrorSaysWhereAndWhatIsWrong(String spec, Match match, String expected) {
+        String message = error(spec);
+        assertTrue(match.test(message, expected), () -> "expected a message that " + match + " '" + expected + "', got: " + message);
     }
 
     @Test
@@ -158,9 +137,14 @@ class ModelSpecParseTest {
         }
     }
 
+    /** The message of the error that parsing {@code spec} raises. */
+    private static String error(String spec) {
+        return assertThrows(ModelSpecException.class, () -> ModelSpec.parse(spec)).getMessage();
+    }
+
     @Test
     void anEmptySpecIsAnError() {
-        assertTrue(assertThrows(ModelSpecException.class, () -> ModelSpec.parse("  ")).getMessage().contains("at least one layer"));
+        assertTrue(error("  ").contains("at least one layer"));
         assertThrows(ModelSpecException.class, () -> ModelSpec.parse(List.of()));
     }
 }

@@ -3,6 +3,7 @@ package io.sparkgrad.nn.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,7 @@ class PyTorchExportTest {
     @Test
     void aConvModelBecomesTheSameSequentialWithItsInputSizesWritten() {
         String py = PyTorchExport.toPython(NamedSpec.MNIST_CNN.spec(), new int[] {1, 28, 28}, "runs/x/model.safetensors");
-        assertEquals(List.of(
-                "model = nn.Sequential(",
+        assertEquals(sequential("runs/x/model.safetensors",
                 "    nn.Conv2d(1, 16, kernel_size=5, stride=2, padding=2),  # [16, 14, 14]",
                 "    nn.ReLU(),  # [16, 14, 14]",
                 "    nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1),  # [32, 7, 7]",
@@ -22,10 +22,7 @@ class PyTorchExportTest {
                 "    nn.Flatten(),  # [1568]",
                 "    nn.Linear(1568, 128),  # [128]",
                 "    nn.ReLU(),  # [128]",
-                "    nn.Linear(128, 10),  # [10]",
-                ")",
-                "model.load_state_dict(load_file(\"runs/x/model.safetensors\"), strict=True)",
-                "model.eval()"), moduleBlock(py));
+                "    nn.Linear(128, 10),  # [10]"), moduleBlock(py));
         assertTrue(py.contains("\nimport torch\nfrom torch import nn\nfrom safetensors.torch import load_file\n"), py);
         assertTrue(py.contains("\nINPUT_SHAPE = (1, 28, 28)\n"), py);
         assertTrue(py.contains("#   " + NamedSpec.MNIST_CNN.spec() + "\n"), py);
@@ -36,8 +33,7 @@ class PyTorchExportTest {
         ModelSpec mlp = ModelSpec.parse("linear(128, bias=false) gelu dropout(0.2) linear(64) leakyrelu tanh sigmoid linear(10) "
                 + "logsoftmax");
         String py = PyTorchExport.toPython(mlp, new int[] {784}, "model.safetensors");
-        assertEquals(List.of(
-                "model = nn.Sequential(",
+        assertEquals(sequential("model.safetensors",
                 "    nn.Linear(784, 128, bias=False),  # [128]",
                 "    nn.GELU(),  # [128]",
                 "    nn.Dropout(p=0.2),  # [128]",
@@ -46,10 +42,7 @@ class PyTorchExportTest {
                 "    nn.Tanh(),  # [64]",
                 "    nn.Sigmoid(),  # [64]",
                 "    nn.Linear(64, 10),  # [10]",
-                "    nn.LogSoftmax(dim=1),  # [10]",
-                ")",
-                "model.load_state_dict(load_file(\"model.safetensors\"), strict=True)",
-                "model.eval()"), moduleBlock(py));
+                "    nn.LogSoftmax(dim=1),  # [10]"), moduleBlock(py));
         assertTrue(py.contains("\nINPUT_SHAPE = (784,)\n"), py);
 
         ModelSpec images = ModelSpec.parse("conv2d(8, 3, padding=1, bias=false) batchnorm2d(eps=0.001) relu maxpool2d(2) "
@@ -70,6 +63,17 @@ class PyTorchExportTest {
     void theWeightsFileNameIsAPythonStringLiteral() {
         assertEquals("\"C:\\\\models\\\\a \\\"b\\\".safetensors\"", PyTorchExport.pythonString("C:\\models\\a \"b\".safetensors"));
         assertEquals("\"x\\ny\"", PyTorchExport.pythonString("x\ny"));
+    }
+
+    /** The module block the export writes for these layer lines and weights file, as {@link #moduleBlock} cuts it out. */
+    private static List<String> sequential(String weights, String... layers) {
+        List<String> lines = new ArrayList<>();
+        lines.add("model = nn.Sequential(");
+        lines.addAll(List.of(layers));
+        lines.add(")");
+        lines.add("model.load_state_dict(load_file(\"" + weights + "\"), strict=True)");
+        lines.add("model.eval()");
+        return lines;
     }
 
     /** The lines from {@code model = nn.Sequential(} through {@code model.eval()}. */

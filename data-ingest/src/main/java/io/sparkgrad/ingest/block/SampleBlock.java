@@ -59,4 +59,60 @@ public record SampleBlock(int partition, float[] features, int[] labels, int[] f
             yOut[i] = labels[s];
         }
     }
+
+    /**
+     * Collects a partition's samples one at a time, for a block whose size is known only at the end (rows streamed
+     * from a frame): the arrays double as they fill, and {@link #build()} trims them. For each sample, {@link #next()}
+     * gives where its features go in {@link #features()}, then {@link #add(int)} appends its label.
+     */
+    public static final class Builder {
+        private final int partition;
+        private final int[] featureShape;
+        private final int per;
+        private float[] x;
+        private int[] y;
+        private int n;
+
+        /** A builder for samples of {@code featureShape}, with room for {@code capacity} before it first grows. */
+        public Builder(int partition, int[] featureShape, int capacity) {
+            this.partition = partition;
+            this.featureShape = featureShape.clone();
+            int p = 1;
+            for (int d : featureShape) {
+                p *= d;
+            }
+            this.per = p;
+            this.x = new float[Math.max(1, capacity) * per];
+            this.y = new int[Math.max(1, capacity)];
+        }
+
+        /** Samples added so far. */
+        public int size() {
+            return n;
+        }
+
+        /** Makes room for the next sample; returns the offset in {@link #features()} where its floats go. */
+        public int next() {
+            if (n == y.length) {
+                y = Arrays.copyOf(y, y.length * 2);
+                x = Arrays.copyOf(x, y.length * per);
+            }
+            return n * per;
+        }
+
+        /** The features array, valid until the next {@link #next()}. */
+        public float[] features() {
+            return x;
+        }
+
+        /** Completes the sample whose features were written at {@link #next()}'s offset. */
+        public void add(int label) {
+            y[n++] = label;
+        }
+
+        /** The block of the samples added. */
+        public SampleBlock build() {
+            return new SampleBlock(partition, Arrays.copyOf(x, n * per), Arrays.copyOf(y, n), featureShape.clone());
+        }
+    }
 }

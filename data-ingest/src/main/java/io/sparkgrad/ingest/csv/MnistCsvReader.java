@@ -1,7 +1,7 @@
 package io.sparkgrad.ingest.csv;
 
 import io.sparkgrad.ingest.BadInputException;
-import io.sparkgrad.ingest.image.LabeledImageReader;
+import io.sparkgrad.ingest.image.AbstractLabeledImageReader;
 import io.sparkgrad.ingest.image.Labels;
 import io.sparkgrad.ingest.io.HadoopFiles;
 import java.io.EOFException;
@@ -21,25 +21,21 @@ import org.apache.hadoop.fs.Path;
  * the wrong width, a value that is not an integer, a pixel outside 0-255 or a label outside 0-9 is a
  * {@link BadInputException} naming the file, the line (1-based, counting the header) and the column.
  */
-public final class MnistCsvReader implements LabeledImageReader {
+public final class MnistCsvReader extends AbstractLabeledImageReader {
 
     private final Path path;
     private final Configuration conf;
     private final String name;
-    private final int rows;
-    private final int cols;
     private final int pixels;
     private final int maxLine;
     private final BoundedLineReader in;
     private long line;
-    private long count = -1;
 
     private MnistCsvReader(Path path, Configuration conf, int rows, int cols) throws IOException {
+        super(rows, cols);
         this.path = path;
         this.conf = conf;
         this.name = path.toString();
-        this.rows = rows;
-        this.cols = cols;
         this.pixels = Math.multiplyExact(rows, cols);
         this.maxLine = maxLineChars(pixels);
         this.in = open();
@@ -62,37 +58,28 @@ public final class MnistCsvReader implements LabeledImageReader {
         return new MnistCsvReader(path, conf, rows, cols);
     }
 
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
     /** Rows in the file (not counting a header); counted with a separate pass the first time. */
     @Override
     public long count() throws IOException {
-        if (count < 0) {
-            long n = 0;
-            boolean first = true;
-            try (BoundedLineReader r = open()) {
-                String s;
-                while ((s = readLine(r, n)) != null) {
-                    if (s.isBlank()) {
-                        continue;
-                    }
-                    if (!(first && isHeader(s))) {
-                        n++;
-                    }
-                    first = false;
+        return countOnce(this::countRows);
+    }
+
+    private long countRows() throws IOException {
+        long n = 0;
+        boolean first = true;
+        try (BoundedLineReader r = open()) {
+            String s;
+            while ((s = readLine(r, n)) != null) {
+                if (s.isBlank()) {
+                    continue;
                 }
+                if (!(first && isHeader(s))) {
+                    n++;
+                }
+                first = false;
             }
-            count = n;
         }
-        return count;
+        return n;
     }
 
     @Override
@@ -157,7 +144,7 @@ public final class MnistCsvReader implements LabeledImageReader {
         }
         if (fields != pixels + 1) {
             throw new BadInputException(name, "line " + line, fields + " values, expected " + (pixels + 1)
-                    + " (label + " + pixels + " pixels of " + rows + "x" + cols + " images)");
+                    + " (label + " + pixels + " pixels of " + rows() + "x" + cols() + " images)");
         }
     }
 

@@ -1,7 +1,6 @@
 package io.sparkgrad.ingest.csv;
 
-import io.sparkgrad.ingest.image.LabeledImageWriter;
-import io.sparkgrad.ingest.image.Labels;
+import io.sparkgrad.ingest.image.SingleFileImageWriter;
 import io.sparkgrad.ingest.io.HadoopFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -15,29 +14,25 @@ import org.apache.hadoop.fs.Path;
  * Writes the MNIST CSV layout {@code label,pixel0,...,pixelN-1} (integers), optionally with that header line and
  * gzip-compressed, to any Hadoop file system. {@link #abort()} deletes the partial file.
  */
-public final class MnistCsvWriter implements LabeledImageWriter {
+public final class MnistCsvWriter extends SingleFileImageWriter {
 
-    private final Path path;
-    private final Configuration conf;
-    private final int pixels;
     private final Writer out;
     private final StringBuilder sb = new StringBuilder(1 << 16);
-    private long written;
 
-    private MnistCsvWriter(Path path, Configuration conf, int pixels, boolean header, boolean gzip) throws IOException {
-        this.path = path;
-        this.conf = conf;
-        this.pixels = pixels;
-        this.out = new BufferedWriter(new OutputStreamWriter(HadoopFiles.create(path, conf, gzip), StandardCharsets.US_ASCII), 1 << 16);
-        if (header) {
-            out.write(headerLine(pixels));
-            out.write('\n');
-        }
+    private MnistCsvWriter(Path path, Configuration conf, int pixels, Writer out) {
+        // Rows are numbered from 1 in messages, as a CSV reader counts them.
+        super(path, conf, pixels, 1, out);
+        this.out = out;
     }
 
     /** Creates (or overwrites) {@code path} for images of {@code pixels} pixels. */
     public static MnistCsvWriter create(Path path, Configuration conf, int pixels, boolean header, boolean gzip) throws IOException {
-        return new MnistCsvWriter(path, conf, pixels, header, gzip);
+        Writer out = new BufferedWriter(new OutputStreamWriter(HadoopFiles.create(path, conf, gzip), StandardCharsets.US_ASCII), 1 << 16);
+        if (header) {
+            out.write(headerLine(pixels));
+            out.write('\n');
+        }
+        return new MnistCsvWriter(path, conf, pixels, out);
     }
 
     /** The header line {@code label,pixel0,...,pixel<pixels-1>} (no newline). */
@@ -58,24 +53,10 @@ public final class MnistCsvWriter implements LabeledImageWriter {
     }
 
     @Override
-    public void write(byte[] px, int[] labels, int count) throws IOException {
-        for (int i = 0; i < count; i++) {
-            Labels.check(labels[i], path.toString(), "row " + (written + i + 1) + " being written");
-            sb.setLength(0);
-            appendRow(sb, labels[i], px, i * pixels, pixels);
-            sb.append('\n');
-            out.append(sb);
-        }
-        written += count;
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
-    }
-
-    @Override
-    public void abort() throws IOException {
-        HadoopFiles.discard(out, path, conf);
+    protected void writeRow(int label, byte[] px, int off) throws IOException {
+        sb.setLength(0);
+        appendRow(sb, label, px, off, pixels());
+        sb.append('\n');
+        out.append(sb);
     }
 }

@@ -11,24 +11,23 @@ public enum MnistFile {
     TEST_IMAGES("t10k-images-idx3-ubyte", 10_000, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
     TEST_LABELS("t10k-labels-idx1-ubyte", 10_000, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2");
 
-    private final String fileName;
+    /** The name and checksum, the pair the downloader and the cache check. */
+    private final DownloadTarget target;
     private final int records;
-    private final String sha256;
 
     MnistFile(String fileName, int records, String sha256) {
-        this.fileName = fileName;
+        this.target = new DownloadTarget(fileName, sha256);
         this.records = records;
-        this.sha256 = sha256;
     }
 
     /** The raw (decompressed) file name, e.g. {@code train-images-idx3-ubyte}. */
     public String fileName() {
-        return fileName;
+        return target.name();
     }
 
     /** The name of the gzip-compressed file on the mirrors ({@code fileName() + ".gz"}). */
     public String gzipName() {
-        return fileName + ".gz";
+        return target.name() + ".gz";
     }
 
     /** Records in the official file. */
@@ -38,11 +37,11 @@ public enum MnistFile {
 
     /** SHA-256 (lower-case hex) of the decompressed file. */
     public String sha256() {
-        return sha256;
+        return target.sha256();
     }
 
     /** This file as a checksummed download target. */
     public DownloadTarget target() {
-        return new DownloadTarget(fileName, sha256);
+        return target;
     }
 }

@@ -5,7 +5,7 @@ import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.ingest.idx.IdxHeader;
 import io.sparkgrad.ingest.idx.IdxReader;
 import io.sparkgrad.ingest.idx.IdxType;
-import io.sparkgrad.ingest.image.LabeledImageReader;
+import io.sparkgrad.ingest.image.AbstractLabeledImageReader;
 import io.sparkgrad.ingest.image.Labels;
 import java.io.IOException;
 import java.util.Arrays;
@@ -18,21 +18,25 @@ import org.apache.hadoop.fs.Path;
  * label it reads (0-9). A record range ({@link #range(long, long)}) seeks both files; on raw files nothing
  * before the range is read.
  */
-public final class MnistIdxReader implements LabeledImageReader {
+public final class MnistIdxReader extends AbstractLabeledImageReader {
 
     private final IdxReader images;
     private final IdxReader labels;
-    private final int rows;
-    private final int cols;
     private long end;
     private int[] labelScratch = new int[0];
     /** Records read per call in {@link #readBlock}, and the first allocation for a gzip pair. */
     private static final int BLOCK_CHUNK = 1024;
     private static final int GROWN_FROM = 16 * BLOCK_CHUNK;
 
-    private MnistIdxReader(IdxReader images, IdxReader labels) throws IOException {
+    private MnistIdxReader(IdxReader images, IdxReader labels, int[] imageDims) {
+        super(imageDims[1], imageDims[2]);
         this.images = images;
         this.labels = labels;
+        this.end = images.header().records();
+    }
+
+    /** Checks that the pair holds MNIST-style images and labels of the same count; returns the images' dimensions. */
+    private static int[] checkPair(IdxReader images, IdxReader labels) throws BadInputException {
         String imgName = images.path().toString();
         String labName = labels.path().toString();
         IdxHeader ih = images.header();
@@ -55,9 +59,7 @@ public final class MnistIdxReader implements LabeledImageReader {
             throw new BadInputException(imgName, "byte offset 4", "holds " + ih.records() + " images, but the label file "
                     + labName + " holds " + lh.records() + " labels; the counts must match");
         }
-        this.rows = ih.dims()[1];
-        this.cols = ih.dims()[2];
-        this.end = ih.records();
+        return ih.dims();
     }
 
     /** Opens the pair on the file systems their paths name. Gzip or raw, each found from its bytes. */
@@ -66,7 +68,7 @@ public final class MnistIdxReader implements LabeledImageReader {
         try {
             IdxReader lab = IdxReader.open(labels, conf);
             try {
-                return new MnistIdxReader(img, lab);
+                return new MnistIdxReader(img, lab, checkPair(img, lab));
             } catch (IOException | RuntimeException e) {
                 lab.close();
                 throw e;
@@ -79,8 +81,8 @@ public final class MnistIdxReader implements LabeledImageReader {
 
     /** Throws unless the images are {@code rows x cols} pixels. */
     public MnistIdxReader requireShape(int wantRows, int wantCols) throws BadInputException {
-        if (rows != wantRows || cols != wantCols) {
-            throw new BadInputException(images.path().toString(), "byte offset 8", "images are " + rows + "x" + cols
+        if (rows() != wantRows || cols() != wantCols) {
+            throw new BadInputException(images.path().toString(), "byte offset 8", "images are " + rows() + "x" + cols()
                     + " pixels (dimensions " + Arrays.toString(images.header().dims()) + "), but " + wantRows + "x"
                     + wantCols + " are expected");
         }
@@ -110,16 +112,6 @@ public final class MnistIdxReader implements LabeledImageReader {
     /** The next record to be read. */
     public long nextRecord() {
         return images.nextRecord();
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
     }
 
     /** Records left in the range. */
@@ -165,6 +157,8 @@ public final class MnistIdxReader implements LabeledImageReader {
      * @throws BadInputException when {@code n} records of this size do not fit one Java array
      */
     public SampleBlock readBlock(int partition, int n, float[] table) throws IOException {
+        int rows = rows();
+        int cols = cols();
         long total = (long) n * rows * cols;
         if (n < 0 || total > Integer.MAX_VALUE - 8) {
             throw new BadInputException(images.path().toString(), "record " + nextRecord(), n + " records of " + rows + "x" + cols

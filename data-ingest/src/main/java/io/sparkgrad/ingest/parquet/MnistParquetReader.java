@@ -1,7 +1,7 @@
 package io.sparkgrad.ingest.parquet;
 
 import io.sparkgrad.ingest.BadInputException;
-import io.sparkgrad.ingest.image.LabeledImageReader;
+import io.sparkgrad.ingest.image.AbstractLabeledImageReader;
 import io.sparkgrad.ingest.image.Labels;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,23 +29,19 @@ import org.apache.parquet.schema.Type;
  * The schema must have an int32 {@code label} and a binary {@code image} column (required or optional); an image
  * of the wrong length, a null, or a label outside 0-9 is a {@link BadInputException} naming the file and row.
  */
-public final class MnistParquetReader implements LabeledImageReader {
+public final class MnistParquetReader extends AbstractLabeledImageReader {
 
     private final Configuration conf;
     private final List<Path> files;
-    private final int rows;
-    private final int cols;
     private final int pixels;
     private int fileIndex = -1;
     private ParquetReader<Group> current;
     private long rowInFile;
-    private long count = -1;
 
     private MnistParquetReader(Configuration conf, List<Path> files, int rows, int cols) {
+        super(rows, cols);
         this.conf = conf;
         this.files = files;
-        this.rows = rows;
-        this.cols = cols;
         this.pixels = rows * cols;
     }
 
@@ -116,29 +112,18 @@ public final class MnistParquetReader implements LabeledImageReader {
         }
     }
 
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
     /** Rows in all files, from their footers. */
     @Override
     public long count() throws IOException {
-        if (count < 0) {
+        return countOnce(() -> {
             long n = 0;
             for (Path f : files) {
                 try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f, conf))) {
                     n += r.getRecordCount();
                 }
             }
-            count = n;
-        }
-        return count;
+            return n;
+        });
     }
 
     @Override
@@ -164,7 +149,7 @@ public final class MnistParquetReader implements LabeledImageReader {
             Binary img = g.getBinary(MnistParquet.IMAGE, 0);
             if (img.length() != pixels) {
                 throw new BadInputException(file, where, "image of " + img.length() + " bytes, expected " + pixels
-                        + " (" + rows + "x" + cols + ")");
+                        + " (" + rows() + "x" + cols() + ")");
             }
             img.toByteBuffer().get(px, n * pixels, pixels);
             labels[n] = label;

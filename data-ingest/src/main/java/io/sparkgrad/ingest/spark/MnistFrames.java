@@ -141,17 +141,8 @@ public final class MnistFrames {
         List<org.apache.hadoop.fs.Path> files = MnistParquetReader.partFiles(new Path(path), hconf);
         Dataset<Row> out;
         if (MnistParquetReader.hasBinaryImages(files.get(0), hconf)) {
-            SerializableConfiguration conf = new SerializableConfiguration(hconf);
             List<String> names = files.stream().map(Path::toString).toList();
-            JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                    .parallelize(names, names.size())
-                    .mapPartitions(it -> {
-                        // parallelize(names, names.size()) puts exactly one file in each partition.
-                        MnistParquetReader r = MnistParquetReader.open(new Path(it.next()), conf.get(), rows, cols);
-                        closeWhenTaskEnds(r);
-                        return new ChunkedRowIterator(r);
-                    });
-            out = spark.createDataFrame(rdd, BYTES_SCHEMA);
+            out = perFile(spark, names, (file, conf) -> MnistParquetReader.open(file, conf, rows, cols));
         } else {
             Dataset<Row> df = spark.read().parquet(path);
             imageType(df, path);
@@ -168,17 +159,30 @@ public final class MnistFrames {
     public static Dataset<Row> readCsv(SparkSession spark, String path, int rows, int cols, int partitions) throws IOException {
         Configuration hconf = spark.sparkContext().hadoopConfiguration();
         List<String> files = csvFiles(new Path(path), hconf);
-        SerializableConfiguration conf = new SerializableConfiguration(hconf);
+        Dataset<Row> df = perFile(spark, files, (file, conf) -> MnistCsvReader.open(file, conf, rows, cols));
+        return partitions > 0 && partitions != files.size() ? df.repartition(partitions) : df;
+    }
+
+    /** Opens one file's reader on an executor. */
+    private interface ReaderOpener extends java.io.Serializable {
+        LabeledImageReader open(Path file, Configuration conf) throws IOException;
+    }
+
+    /**
+     * A {@link #BYTES_SCHEMA} frame of {@code files}, one task per file in the given order, each file read in its
+     * order by the reader {@code opener} opens (so errors name the file and its row or line).
+     */
+    private static Dataset<Row> perFile(SparkSession spark, List<String> files, ReaderOpener opener) {
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(files, files.size())
                 .mapPartitions(it -> {
                     // parallelize(files, files.size()) puts exactly one file in each partition.
-                    MnistCsvReader r = MnistCsvReader.open(new Path(it.next()), conf.get(), rows, cols);
+                    LabeledImageReader r = opener.open(new Path(it.next()), conf.get());
                     closeWhenTaskEnds(r);
                     return new ChunkedRowIterator(r);
                 });
-        Dataset<Row> df = spark.createDataFrame(rdd, BYTES_SCHEMA);
-        return partitions > 0 && partitions != files.size() ? df.repartition(partitions) : df;
+        return spark.createDataFrame(rdd, BYTES_SCHEMA);
     }
 
     /** Writes {@code df} as Parquet to {@code path} (a folder of part files), replacing what is there. */

@@ -8,7 +8,6 @@ import io.sparkgrad.ingest.mnist.MnistSubset;
 import io.sparkgrad.ingest.mnist.PixelScaling;
 import io.sparkgrad.ingest.parquet.MnistParquet;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -108,21 +107,17 @@ public final class SampleBlocks {
 
     private static SampleBlock build(int p, Iterator<InternalRow> it, boolean bytes, float[] table, int rows, int cols,
             int pixels) throws BadInputException {
-        float[] x = new float[CHUNK * pixels];
-        int[] y = new int[CHUNK];
-        int n = 0;
+        SampleBlock.Builder block = new SampleBlock.Builder(p, new int[] {1, rows, cols}, CHUNK);
         while (it.hasNext()) {
             InternalRow r = it.next();
-            if (n == y.length) {
-                y = Arrays.copyOf(y, y.length * 2);
-                x = Arrays.copyOf(x, y.length * pixels);
-            }
+            int n = block.size();
             if (r.isNullAt(0) || r.isNullAt(1)) {
                 throw new BadInputException("frame", "partition " + p + ", row " + n, "null label or image");
             }
             int label = r.getInt(0);
             io.sparkgrad.ingest.image.Labels.check(label, "frame", "partition " + p + ", row " + n);
-            int off = n * pixels;
+            int off = block.next();
+            float[] x = block.features();
             if (bytes) {
                 byte[] img = r.getBinary(1);
                 checkLength(img.length, pixels, p, n, rows, cols);
@@ -136,9 +131,9 @@ public final class SampleBlocks {
                     x[off + k] = a.getFloat(k);
                 }
             }
-            y[n++] = label;
+            block.add(label);
         }
-        return new SampleBlock(p, Arrays.copyOf(x, n * pixels), Arrays.copyOf(y, n), new int[] {1, rows, cols});
+        return block.build();
     }
 
     private static void checkLength(int len, int pixels, int p, int n, int rows, int cols) throws BadInputException {

@@ -167,96 +167,106 @@ class ChecksummedDownloaderTest {
         assertEquals(List.of(), listing(cache), "no partial or unverified file is left in the cache");
     }
 
-    /**
-     * A server on its own thread pool (so that a handler that never finishes cannot block the server's stop) that
-     * sends the headers of {@code body}, then calls {@code rest} with the open response stream.
-     */
+    /** How a stalling server sends the rest of the body; {@code release} is counted down when the test is done. */
     private interface Rest {
-        void send(OutputStream os) throws Exception;
+        void send(OutputStream os, CountDownLatch release) throws Exception;
     }
 
-    private static HttpServer stalling(byte[] body, Rest rest, ExecutorService pool) throws IOException {
+    /** A test run against the stalling server's mirror folder {@code base}. */
+    private interface AgainstServer {
+        void run(URI base) throws Exception;
+    }
+
+    /**
+     * Runs {@code test} against a server on its own thread pool (so that a handler that never finishes cannot block
+     * the server's stop) that sends the headers of {@code body}, then calls {@code rest} with the open response
+     * stream; afterwards releases the handler and stops the server.
+     */
+    private static void withStallingServer(byte[] body, Rest rest, AgainstServer test) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newCachedThreadPool();
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         s.setExecutor(pool);
         s.createContext("/", ex -> {
             ex.sendResponseHeaders(200, body.length);
             OutputStream os = ex.getResponseBody();
             try {
-                rest.send(os);
+                rest.send(os, release);
             } catch (Exception e) {
                 // the client went away or the test released the handler
             }
             ex.close();
         });
         s.start();
-        return s;
+        try {
+            test.run(URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/m/"));
+        } finally {
+            release.countDown();
+            s.stop(0);
+            pool.shutdownNow();
+        }
+    }
+
+    /** How a fetch failed, and how long it took to. */
+    private record TimedFailure(DataUnavailableException e, double seconds) {
+    }
+
+    /** Fetches the images from {@code source} alone, with {@code attempts} attempts, and expects it to fail. */
+    private TimedFailure fetchImagesFails(HttpMirrorSource source, int attempts) {
+        long t0 = System.nanoTime();
+        DataUnavailableException e = assertThrows(DataUnavailableException.class,
+                () -> downloader(tmp.resolve("cache")).attempts(attempts).source(source).build().ensure(List.of(imagesTarget)));
+        return new TimedFailure(e, (System.nanoTime() - t0) / 1e9);
     }
 
     @Test
     void aServerThatStallsMidBodyFailsTheFetchWithinTheReadTimeoutNamingTheAddress() throws Exception {
         byte[] gz = TestFiles.gzip(images);
-        CountDownLatch release = new CountDownLatch(1);
-        ExecutorService pool = Executors.newCachedThreadPool();
-        HttpServer s = stalling(gz, os -> {
+        withStallingServer(gz, (os, release) -> {
             os.write(gz, 0, gz.length / 2);
             os.flush();
             release.await(60, TimeUnit.SECONDS);   // then nothing: the connection stays open, the body never ends
-        }, pool);
-        try {
-            URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/m/");
-            HttpMirrorSource source = new HttpMirrorSource(base, true, Duration.ofMillis(700), Duration.ofSeconds(60));
-            long t0 = System.nanoTime();
-            DataUnavailableException e = assertThrows(DataUnavailableException.class,
-                    () -> downloader(tmp.resolve("cache")).attempts(2).source(source).build().ensure(List.of(imagesTarget)));
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds < 20, "two attempts of a 0.7 s read timeout took " + seconds + " s, not the stalled server's minute");
-            String m = e.getMessage();
+        }, base -> {
+            TimedFailure f = fetchImagesFails(new HttpMirrorSource(base, true, Duration.ofMillis(700), Duration.ofSeconds(60)), 2);
+            assertTrue(f.seconds() < 20, "two attempts of a 0.7 s read timeout took " + f.seconds() + " s, not the stalled server's minute");
+            String m = f.e().getMessage();
             assertTrue(m.contains(base + "t10k-images-idx3-ubyte.gz: the server sent nothing for 700 ms after " + gz.length / 2
                     + " bytes (read timeout)"), m);
             assertTrue(m.contains("attempt 2 of 2 failed"), "a stall is retried: " + m);
             assertEquals(List.of(), listing(tmp.resolve("cache")), "no partial file is left");
-        } finally {
-            release.countDown();
-            s.stop(0);
-            pool.shutdownNow();
-        }
+        });
     }
 
     @Test
     void aServerThatTricklesIsCutOffAtTheDeadline() throws Exception {
         byte[] gz = TestFiles.gzip(images);
-        CountDownLatch release = new CountDownLatch(1);
-        ExecutorService pool = Executors.newCachedThreadPool();
-        HttpServer s = stalling(gz, os -> {
+        withStallingServer(gz, (os, release) -> {
             // one byte every 100 ms: never silent for the 2 s read timeout, and far too slow to finish
             for (int i = 0; i < gz.length && !release.await(100, TimeUnit.MILLISECONDS); i++) {
                 os.write(gz[i]);
                 os.flush();
             }
-        }, pool);
-        try {
-            URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/m/");
-            HttpMirrorSource source = new HttpMirrorSource(base, true, Duration.ofSeconds(2), Duration.ofMillis(1500));
-            long t0 = System.nanoTime();
-            DataUnavailableException e = assertThrows(DataUnavailableException.class,
-                    () -> downloader(tmp.resolve("cache")).attempts(1).source(source).build().ensure(List.of(imagesTarget)));
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds >= 1.4 && seconds < 20, "a 1.5 s deadline ended the fetch after " + seconds + " s, not the trickle's hours");
-            assertTrue(e.getMessage().contains(base + "t10k-images-idx3-ubyte.gz: the file did not arrive within the deadline of 1500 ms ("),
-                    e.getMessage());
-        } finally {
-            release.countDown();
-            s.stop(0);
-            pool.shutdownNow();
-        }
+        }, base -> {
+            TimedFailure f = fetchImagesFails(new HttpMirrorSource(base, true, Duration.ofSeconds(2), Duration.ofMillis(1500)), 1);
+            assertTrue(f.seconds() >= 1.4 && f.seconds() < 20, "a 1.5 s deadline ended the fetch after " + f.seconds()
+                    + " s, not the trickle's hours");
+            assertTrue(f.e().getMessage().contains(base + "t10k-images-idx3-ubyte.gz: the file did not arrive within the deadline of 1500 ms ("),
+                    f.e().getMessage());
+        });
     }
 
-    @Test
-    void corruptCachedFileIsReplacedAndStalePartFilesAreRemoved() throws Exception {
+    /** A cache folder holding the training labels with one wrong byte (same length, so only the checksum can tell). */
+    private Path cacheWithCorruptLabels() throws IOException {
         Path cache = Files.createDirectories(tmp.resolve("cache"));
         byte[] wrong = labels.clone();
         wrong[9] = 7;
         Files.write(cache.resolve("train-labels-idx1-ubyte"), wrong);
+        return cache;
+    }
+
+    @Test
+    void corruptCachedFileIsReplacedAndStalePartFilesAreRemoved() throws Exception {
+        Path cache = cacheWithCorruptLabels();
         Files.write(cache.resolve(".train-labels-idx1-ubyte.123.part"), new byte[10]);
         served.put("/a/train-labels-idx1-ubyte.gz", TestFiles.gzip(labels));
         downloader(cache).source(mirror("a")).build().ensure(List.of(labelsTarget));
@@ -266,10 +276,7 @@ class ChecksummedDownloaderTest {
 
     @Test
     void verifyOnlyReportsAChecksumMismatchNamingTheFile() throws Exception {
-        Path cache = Files.createDirectories(tmp.resolve("cache"));
-        byte[] wrong = labels.clone();
-        wrong[9] = 7;
-        Files.write(cache.resolve("train-labels-idx1-ubyte"), wrong);
+        Path cache = cacheWithCorruptLabels();
         BadInputException e = assertThrows(BadInputException.class, () -> downloader(cache).build().verify(List.of(labelsTarget)));
         assertTrue(e.getMessage().contains(cache.resolve("train-labels-idx1-ubyte").toString())
                 && e.getMessage().contains("checksum mismatch") && e.getMessage().contains(labelsTarget.sha256()), e.getMessage());

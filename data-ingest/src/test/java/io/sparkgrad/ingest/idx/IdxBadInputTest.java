@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Each malformed IDX input gives a {@link BadInputException} naming the file, the offset and the problem. */
 class IdxBadInputTest {
@@ -40,20 +42,17 @@ class IdxBadInputTest {
         }
     }
 
-    @Test
-    void wrongMagicNumber() {
+    /** A wrong byte in the magic number: the first two must be 0, the third a known element type. */
+    @ParameterizedTest(name = "byte {0} = {1}: {3}")
+    @CsvSource({
+        "0, 0x12, byte offset 0, wrong magic number 0x12000801",
+        "2, 0x07, byte offset 2, unknown element type 0x07",
+    })
+    void aWrongMagicNumberByteIsNamed(int offset, String value, String location, String problem) {
         byte[] b = labels.clone();
-        b[0] = 0x12;
-        Path p = TestFiles.write(tmp.resolve("magic"), b);
-        assertNames(readAll(p), p, "byte offset 0", "wrong magic number 0x12000801");
-    }
-
-    @Test
-    void unknownElementType() {
-        byte[] b = labels.clone();
-        b[2] = 0x07;
-        Path p = TestFiles.write(tmp.resolve("type"), b);
-        assertNames(readAll(p), p, "byte offset 2", "unknown element type 0x07");
+        b[offset] = Integer.decode(value).byteValue();
+        Path p = TestFiles.write(tmp.resolve("magic-" + offset), b);
+        assertNames(readAll(p), p, location, problem);
     }
 
     @Test

@@ -1,11 +1,10 @@
 package io.sparkgrad.ingest.mnist;
 
-import static io.sparkgrad.ingest.testutil.TestFiles.FIRST_TEST_LABELS;
-import static io.sparkgrad.ingest.testutil.TestFiles.FIRST_TRAIN_LABELS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkgrad.ingest.download.DataUnavailableException;
+import io.sparkgrad.ingest.testutil.TestFiles;
 import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,12 +39,7 @@ class MnistFullSetTest {
 
     @Test
     void officialSplitsHaveTheirSizesAndFirstLabels() throws Exception {
-        MnistSplit train = mnist.train(PixelScaling.NONE);
-        MnistSplit test = mnist.test(PixelScaling.NONE);
-        assertEquals(60_000, train.count());
-        assertEquals(10_000, test.count());
-        assertArrayEquals(FIRST_TRAIN_LABELS, Arrays.copyOf(train.labels(), 10));
-        assertArrayEquals(FIRST_TEST_LABELS, Arrays.copyOf(test.labels(), 10));
+        MnistSplit train = TestFiles.assertOfficialSplits(mnist, 60_000, 10_000);
         int[] perClass = new int[10];
         for (int l : train.labels()) {
             perClass[l]++;

@@ -1,7 +1,5 @@
 package io.sparkgrad.ingest.mnist;
 
-import static io.sparkgrad.ingest.testutil.TestFiles.FIRST_TEST_LABELS;
-import static io.sparkgrad.ingest.testutil.TestFiles.FIRST_TRAIN_LABELS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,12 +19,7 @@ class MnistSubsetTest {
 
     @Test
     void labelsAreTheOfficialOnes() throws Exception {
-        MnistSplit train = mnist.train(PixelScaling.NONE);
-        MnistSplit test = mnist.test(PixelScaling.NONE);
-        assertEquals(300, train.count());
-        assertEquals(200, test.count());
-        assertArrayEquals(FIRST_TRAIN_LABELS, Arrays.copyOf(train.labels(), 10));
-        assertArrayEquals(FIRST_TEST_LABELS, Arrays.copyOf(test.labels(), 10));
+        TestFiles.assertOfficialSplits(mnist, 300, 200);
     }
 
     @Test

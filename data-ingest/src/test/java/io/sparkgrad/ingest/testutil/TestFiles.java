@@ -1,5 +1,11 @@
 package io.sparkgrad.ingest.testutil;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sparkgrad.ingest.mnist.Mnist;
+import io.sparkgrad.ingest.mnist.MnistSplit;
+import io.sparkgrad.ingest.mnist.PixelScaling;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
@@ -18,6 +25,22 @@ public final class TestFiles {
     public static final int[] FIRST_TRAIN_LABELS = {5, 0, 4, 1, 9, 2, 1, 3, 1, 4};
     /** First labels of the official test set. */
     public static final int[] FIRST_TEST_LABELS = {7, 2, 1, 0, 4, 1, 4, 9, 5, 9};
+
+    /**
+     * Asserts that {@code mnist}'s official training and test splits hold {@code trainCount} and {@code testCount}
+     * records and start with the official labels (the full set and its checked-in subset both do).
+     *
+     * @return the training split, unscaled
+     */
+    public static MnistSplit assertOfficialSplits(Mnist mnist, int trainCount, int testCount) throws IOException {
+        MnistSplit train = mnist.train(PixelScaling.NONE);
+        MnistSplit test = mnist.test(PixelScaling.NONE);
+        assertEquals(trainCount, train.count());
+        assertEquals(testCount, test.count());
+        assertArrayEquals(FIRST_TRAIN_LABELS, Arrays.copyOf(train.labels(), 10));
+        assertArrayEquals(FIRST_TEST_LABELS, Arrays.copyOf(test.labels(), 10));
+        return train;
+    }
 
     private TestFiles() {
     }

@@ -30,20 +30,11 @@ import java.util.function.UnaryOperator;
  *             bias.grad.zero_()
  * }</pre>
  */
+@TutorialStage.Info(number = 1, title = "Neural net from scratch (no torch.nn)")
 public final class Stage01FromScratch implements TutorialStage {
     static final int BS = 64;
     static final float LR = 0.5f;
     static final int EPOCHS = 2;
-
-    @Override
-    public int number() {
-        return 1;
-    }
-
-    @Override
-    public String title() {
-        return "Neural net from scratch (no torch.nn)";
-    }
 
     /** The tutorial's hand-written log_softmax. */
     static Tensor logSoftmax(Tensor x) {

@@ -15,18 +15,8 @@ import java.util.function.UnaryOperator;
  * print(loss_func(model(xb), yb), accuracy(model(xb), yb))
  * }</pre>
  */
+@TutorialStage.Info(number = 2, title = "Using torch.nn.functional (F.cross_entropy)")
 public final class Stage02CrossEntropy implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 2;
-    }
-
-    @Override
-    public String title() {
-        return "Using torch.nn.functional (F.cross_entropy)";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         Tensor weights = Tensor.randn(784, 10).div((float) Math.sqrt(784)).requiresGrad(true);

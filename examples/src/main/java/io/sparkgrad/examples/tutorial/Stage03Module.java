@@ -27,6 +27,7 @@ import java.io.PrintStream;
  *                 model.zero_grad()
  * }</pre>
  */
+@TutorialStage.Info(number = 3, title = "Refactor using nn.Module")
 public final class Stage03Module implements TutorialStage {
 
     /** {@code Mnist_Logistic}. */
@@ -43,16 +44,6 @@ public final class Stage03Module implements TutorialStage {
         public Tensor forward(Tensor xb) {
             return xb.matmul(weights).add(bias);
         }
-    }
-
-    @Override
-    public int number() {
-        return 3;
-    }
-
-    @Override
-    public String title() {
-        return "Refactor using nn.Module";
     }
 
     @Override

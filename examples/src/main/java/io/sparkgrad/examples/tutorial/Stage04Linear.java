@@ -16,6 +16,7 @@ import java.io.PrintStream;
  *     def forward(self, xb): return self.lin(xb)
  * }</pre>
  */
+@TutorialStage.Info(number = 4, title = "Refactor using nn.Linear")
 public final class Stage04Linear implements TutorialStage {
 
     /** {@code Mnist_Logistic} with {@code nn.Linear}. */
@@ -30,16 +31,6 @@ public final class Stage04Linear implements TutorialStage {
         public Tensor forward(Tensor xb) {
             return lin.forward(xb);
         }
-    }
-
-    @Override
-    public int number() {
-        return 4;
-    }
-
-    @Override
-    public String title() {
-        return "Refactor using nn.Linear";
     }
 
     @Override

@@ -20,18 +20,8 @@ import java.io.PrintStream;
  *         opt.zero_grad()
  * }</pre>
  */
+@TutorialStage.Info(number = 5, title = "Refactor using torch.optim")
 public final class Stage05Optim implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 5;
-    }
-
-    @Override
-    public String title() {
-        return "Refactor using torch.optim";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         var model = new Stage04Linear.MnistLogistic();

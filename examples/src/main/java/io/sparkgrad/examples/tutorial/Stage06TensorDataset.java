@@ -18,18 +18,8 @@ import java.io.PrintStream;
  *         loss.backward(); opt.step(); opt.zero_grad()
  * }</pre>
  */
+@TutorialStage.Info(number = 6, title = "Refactor using Dataset")
 public final class Stage06TensorDataset implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 6;
-    }
-
-    @Override
-    public String title() {
-        return "Refactor using Dataset";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         var trainDs = new TensorDataset(data.xTrain(), data.yTrain());

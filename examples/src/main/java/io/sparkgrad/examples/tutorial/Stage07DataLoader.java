@@ -18,18 +18,8 @@ import java.io.PrintStream;
  *         loss.backward(); opt.step(); opt.zero_grad()
  * }</pre>
  */
+@TutorialStage.Info(number = 7, title = "Refactor using DataLoader")
 public final class Stage07DataLoader implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 7;
-    }
-
-    @Override
-    public String title() {
-        return "Refactor using DataLoader";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         var trainDs = new TensorDataset(data.xTrain(), data.yTrain());

@@ -24,18 +24,8 @@ import java.io.PrintStream;
  *     print(epoch, valid_loss / len(valid_dl))
  * }</pre>
  */
+@TutorialStage.Info(number = 8, title = "Add validation")
 public final class Stage08Validation implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 8;
-    }
-
-    @Override
-    public String title() {
-        return "Add validation";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         int bs = Stage01FromScratch.BS;

@@ -15,18 +15,8 @@ import java.io.PrintStream;
  * fit(epochs, model, loss_func, opt, train_dl, valid_dl)
  * }</pre>
  */
+@TutorialStage.Info(number = 9, title = "Create fit() and get_data()")
 public final class Stage09FitAndGetData implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 9;
-    }
-
-    @Override
-    public String title() {
-        return "Create fit() and get_data()";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);

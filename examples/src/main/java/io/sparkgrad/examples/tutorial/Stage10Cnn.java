@@ -31,6 +31,7 @@ import java.io.PrintStream;
  * fit(epochs, model, loss_func, opt, train_dl, valid_dl)
  * }</pre>
  */
+@TutorialStage.Info(number = 10, title = "Switch to CNN")
 public final class Stage10Cnn implements TutorialStage {
     static final float LR = 0.1f;
     static final float MOMENTUM = 0.9f;
@@ -56,16 +57,6 @@ public final class Stage10Cnn implements TutorialStage {
             xb = F.avgPool2d(xb, 4);
             return xb.view(-1, xb.size(1));
         }
-    }
-
-    @Override
-    public int number() {
-        return 10;
-    }
-
-    @Override
-    public String title() {
-        return "Switch to CNN";
     }
 
     @Override

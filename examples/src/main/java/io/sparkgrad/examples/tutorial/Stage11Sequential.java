@@ -26,18 +26,8 @@ import java.io.PrintStream;
  * fit(epochs, model, loss_func, opt, train_dl, valid_dl)
  * }</pre>
  */
+@TutorialStage.Info(number = 11, title = "nn.Sequential")
 public final class Stage11Sequential implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 11;
-    }
-
-    @Override
-    public String title() {
-        return "nn.Sequential";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);

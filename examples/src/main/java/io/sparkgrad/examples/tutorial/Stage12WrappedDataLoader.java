@@ -27,6 +27,7 @@ import java.io.PrintStream;
  * )
  * }</pre>
  */
+@TutorialStage.Info(number = 12, title = "Wrapping DataLoader")
 public final class Stage12WrappedDataLoader implements TutorialStage {
 
     /** The tutorial's {@code preprocess(x, y)}. */
@@ -42,16 +43,6 @@ public final class Stage12WrappedDataLoader implements TutorialStage {
                 new Conv2d(16, 10, 3, 2, 1), new ReLU(),
                 new AdaptiveAvgPool2d(1),
                 new Lambda(x -> x.view(x.size(0), -1)));
-    }
-
-    @Override
-    public int number() {
-        return 12;
-    }
-
-    @Override
-    public String title() {
-        return "Wrapping DataLoader";
     }
 
     @Override

@@ -18,18 +18,8 @@ import java.io.PrintStream;
  * fit(epochs, model, loss_func, opt, train_dl, valid_dl)
  * }</pre>
  */
+@TutorialStage.Info(number = 13, title = "Using your GPU")
 public final class Stage13Device implements TutorialStage {
-
-    @Override
-    public int number() {
-        return 13;
-    }
-
-    @Override
-    public String title() {
-        return "Using your GPU";
-    }
-
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
         Device dev = Devices.cudaAvailable() ? Device.cuda(0) : Device.CPU;

@@ -202,16 +202,10 @@ public final class FrameBlocks implements Serializable {
 
     private static SampleBlock block(int p, Iterator<Row> it, FeatureColumn kind, int[] shape, int per, int k, float[] table,
                                      String fCol, String lCol) {
-        float[] x = new float[CHUNK * per];
-        int[] y = new int[CHUNK];
-        int n = 0;
+        SampleBlock.Builder block = new SampleBlock.Builder(p, shape, CHUNK);
         while (it.hasNext()) {
             Row r = it.next();
-            if (n == y.length) {
-                y = Arrays.copyOf(y, y.length * 2);
-                x = Arrays.copyOf(x, y.length * per);
-            }
-            String where = "partition " + p + ", row " + n;
+            String where = "partition " + p + ", row " + block.size();
             if (r.isNullAt(0)) {
                 throw new IllegalArgumentException("features column '" + fCol + "', " + where + ": the value is null");
             }
@@ -220,10 +214,11 @@ public final class FrameBlocks implements Serializable {
             }
             Object v = r.get(0);
             checkLength(kind.length(v), per, shape, fCol, where);
-            kind.copy(v, x, n * per, table);
-            y[n++] = checkLabel(r.getDouble(1), k, lCol, where);
+            int off = block.next();
+            kind.copy(v, block.features(), off, table);
+            block.add(checkLabel(r.getDouble(1), k, lCol, where));
         }
-        return new SampleBlock(p, Arrays.copyOf(x, n * per), Arrays.copyOf(y, n), shape.clone());
+        return block.build();
     }
 
     /** Fails unless a row's {@code length} values fill the sample shape. */

@@ -16,16 +16,15 @@ import java.util.Map;
  * is always promoted. Otherwise it stops. Decisions never wait for other trials, so no worker idles; the price is
  * that early arrivals are judged against few results.
  */
-public final class AshaScheduler implements TrialScheduler {
+public final class AshaScheduler extends EpochBudgetScheduler {
     private final Objective objective;
-    private final int maxEpochs;
     private final int reductionFactor;
     private final int[] rungs;
     private final Map<Integer, List<Double>> recorded = new HashMap<>();
 
     public AshaScheduler(Objective objective, int maxEpochs, int reductionFactor, int graceEpochs) {
+        super(maxEpochs);
         this.objective = objective;
-        this.maxEpochs = maxEpochs;
         this.reductionFactor = reductionFactor;
         List<Integer> r = new ArrayList<>();
         for (long e = graceEpochs; e < maxEpochs; e *= reductionFactor) {
@@ -40,26 +39,18 @@ public final class AshaScheduler implements TrialScheduler {
     }
 
     @Override
-    public int maxEpochs() {
-        return maxEpochs;
-    }
-
-    @Override
     public int nextMilestone(int epochsDone) {
         for (int r : rungs) {
             if (r > epochsDone) {
                 return r;
             }
         }
-        return maxEpochs;
+        return maxEpochs();
     }
 
     @Override
-    public Action onMilestone(int trial, double[] history) {
+    Action decide(int trial, double[] history) {
         int epoch = history.length;
-        if (epoch >= maxEpochs) {
-            return Action.COMPLETE;
-        }
         double score = objective.score(history[epoch - 1]);
         if (Arrays.binarySearch(rungs, epoch) < 0) {
             // Not a rung (a trial that reports off-rung, e.g. after a change of settings): judge nothing.

@@ -1,7 +1,5 @@
 package io.sparkgrad.trainer.sweep;
 
-import io.sparkgrad.tensor.Generator;
-import io.sparkgrad.trainer.plan.Seeds;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,9 +68,6 @@ public final class GridSearcher implements Searcher {
             point.put(gridKeys.get(i), values.get(rest % values.size()));
             rest /= values.size();
         }
-        Generator g = new Generator(Seeds.derive(seed, RandomSearcher.SALT, trial));
-        Map<String, Object> out = new LinkedHashMap<>();
-        space.domains().forEach((k, d) -> out.put(k, point.containsKey(k) ? point.get(k) : d.sample(g)));
-        return out;
+        return RandomSearcher.draw(space, seed, trial, point);
     }
 }

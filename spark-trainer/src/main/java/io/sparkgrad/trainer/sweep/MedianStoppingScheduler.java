@@ -9,43 +9,41 @@ import java.util.Map;
  * trials' running averages (the mean of their first {@code e} epochs' objectives) at the same epoch {@code e}, provided
  * at least {@code minTrials} other trials have reached it.
  */
-public final class MedianStoppingScheduler implements TrialScheduler {
+public final class MedianStoppingScheduler extends EpochBudgetScheduler {
     private final Objective objective;
-    private final int maxEpochs;
     private final int graceEpochs;
     private final int minTrials;
     /** Every trial's scores (larger is better) as reported so far. */
     private final Map<Integer, double[]> histories = new LinkedHashMap<>();
 
     public MedianStoppingScheduler(Objective objective, int maxEpochs, int graceEpochs, int minTrials) {
+        super(maxEpochs);
         this.objective = objective;
-        this.maxEpochs = maxEpochs;
         this.graceEpochs = graceEpochs;
         this.minTrials = minTrials;
     }
 
     @Override
-    public int maxEpochs() {
-        return maxEpochs;
-    }
-
-    @Override
     public int nextMilestone(int epochsDone) {
-        return Math.min(maxEpochs, Math.max(graceEpochs, epochsDone + 1));
+        return Math.min(maxEpochs(), Math.max(graceEpochs, epochsDone + 1));
     }
 
+    /** Every report counts in the others' medians, a completed trial's too. */
     @Override
-    public Action onMilestone(int trial, double[] history) {
-        int epoch = history.length;
-        double[] scores = new double[epoch];
-        double best = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < epoch; i++) {
+    void record(int trial, double[] history) {
+        double[] scores = new double[history.length];
+        for (int i = 0; i < history.length; i++) {
             scores[i] = Double.isNaN(history[i]) ? Double.NEGATIVE_INFINITY : objective.score(history[i]);
-            best = Math.max(best, scores[i]);
         }
         histories.put(trial, scores);
-        if (epoch >= maxEpochs) {
-            return Action.COMPLETE;
+    }
+
+    @Override
+    Action decide(int trial, double[] history) {
+        int epoch = history.length;
+        double best = Double.NEGATIVE_INFINITY;
+        for (double s : histories.get(trial)) {
+            best = Math.max(best, s);
         }
         if (epoch < graceEpochs) {
             return Action.CONTINUE;

@@ -35,9 +35,17 @@ public final class RandomSearcher implements Searcher {
 
     @Override
     public Map<String, Object> config(int trial) {
+        return draw(space, seed, trial, Map.of());
+    }
+
+    /**
+     * Trial {@code trial}'s values of every key of {@code space}, in its order: {@code fixed}'s value where it has the
+     * key, else a draw from the trial's generator (seeded by the sweep seed and the trial), in key order.
+     */
+    static Map<String, Object> draw(SearchSpace space, long seed, int trial, Map<String, Object> fixed) {
         Generator g = new Generator(Seeds.derive(seed, SALT, trial));
         Map<String, Object> out = new LinkedHashMap<>();
-        space.domains().forEach((k, d) -> out.put(k, d.sample(g)));
+        space.domains().forEach((k, d) -> out.put(k, fixed.containsKey(k) ? fixed.get(k) : d.sample(g)));
         return out;
     }
 }

@@ -18,11 +18,15 @@ public interface BenchModel {
     /** Builds the replicas. */
     ReplicaFactory factory();
 
-    /** Floats per sample. */
-    int features();
+    /** Floats per sample: an MNIST image's 784, as every model here takes. */
+    default int features() {
+        return 784;
+    }
 
-    /** Number of classes. */
-    int classes();
+    /** Number of classes: MNIST's 10, as every model here has. */
+    default int classes() {
+        return 10;
+    }
 
     /** The shape of one sample; the default is a flat vector of {@link #features()} floats. */
     default int[] sampleShape() {
@@ -45,16 +49,6 @@ public interface BenchModel {
         @Override
         public ReplicaFactory factory() {
             return ModuleReplica.factory(spec, 1);
-        }
-
-        @Override
-        public int features() {
-            return 784;
-        }
-
-        @Override
-        public int classes() {
-            return 10;
         }
 
         @Override
@@ -93,16 +87,6 @@ public interface BenchModel {
         @Override
         public ReplicaFactory factory() {
             return ArrayMlp.factory(1, 784, hidden, 10);
-        }
-
-        @Override
-        public int features() {
-            return 784;
-        }
-
-        @Override
-        public int classes() {
-            return 10;
         }
     }
 

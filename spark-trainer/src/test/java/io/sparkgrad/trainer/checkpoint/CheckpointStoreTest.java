@@ -76,6 +76,14 @@ class CheckpointStoreTest {
         return new CheckpointStore(ckpt.toUri().toString(), CONF, 5).forRun(run, fp, resume);
     }
 
+    /** Saves the checkpoints of steps 1 to {@code last} through {@code s}; returns it. */
+    private static CheckpointStore saveSteps(CheckpointStore s, long last) {
+        for (long step = 1; step <= last; step++) {
+            s.save(checkpoint(step), LAYOUT);
+        }
+        return s;
+    }
+
     private static List<String> listing(Path p) throws IOException {
         try (Stream<Path> s = Files.walk(p)) {
             return s.map(x -> p.relativize(x) + ":" + (Files.isRegularFile(x) ? x.toFile().length() : -1)).sorted().toList();
@@ -108,10 +116,7 @@ class CheckpointStoreTest {
     @Test
     void aCorruptOrIncompleteNewestCheckpointFallsBackToThePreviousCompleteOne() throws IOException {
         Path ckpt = dir.resolve("ckpt");
-        CheckpointStore s = store(ckpt, "run-a", FP, false);
-        for (long step = 1; step <= 4; step++) {
-            s.save(checkpoint(step), LAYOUT);
-        }
+        saveSteps(store(ckpt, "run-a", FP, false), 4);
         // step 4: one flipped byte in the weights (same length, so only the checksum can tell)
         Path model = folder(ckpt, 4).resolve("model.safetensors");
         byte[] bytes = Files.readAllBytes(model);
@@ -161,10 +166,7 @@ class CheckpointStoreTest {
     @Test
     void aFreshRunInAFolderOfAnotherRunIsRefusedAndDeletesNothing() throws IOException {
         Path ckpt = dir.resolve("ckpt");
-        CheckpointStore a = store(ckpt, "run-a", FP, false);
-        for (long step = 1; step <= 3; step++) {
-            a.save(checkpoint(step), LAYOUT);
-        }
+        saveSteps(store(ckpt, "run-a", FP, false), 3);
         List<String> before = listing(ckpt);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> store(ckpt, "run-b", FP, false));
         assertTrue(e.getMessage().contains("already holds 3 checkpoint(s) of another run (step-000000000003 written by run-a)"), e.getMessage());
@@ -217,10 +219,7 @@ class CheckpointStoreTest {
     @Test
     void onlyTheNewestKeptCompleteCheckpointsSurvivePruning() throws IOException {
         Path ckpt = dir.resolve("ckpt");
-        CheckpointStore s = new CheckpointStore(ckpt.toUri().toString(), CONF, 2).forRun("run-a", FP, false);
-        for (long step = 1; step <= 4; step++) {
-            s.save(checkpoint(step), LAYOUT);
-        }
+        saveSteps(new CheckpointStore(ckpt.toUri().toString(), CONF, 2).forRun("run-a", FP, false), 4);
         try (Stream<Path> l = Files.list(ckpt)) {
             assertEquals(List.of("step-000000000003", "step-000000000004"), l.map(p -> p.getFileName().toString()).sorted().toList());
         }

@@ -6,18 +6,15 @@ import io.sparkgrad.nn.Parameter;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
 import io.sparkgrad.trainer.DistributedTrainer;
-import io.sparkgrad.trainer.LocalSpark;
 import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.ReplicaModel;
 import io.sparkgrad.trainer.SingleProcessReference;
+import io.sparkgrad.trainer.SparkPerClass;
 import io.sparkgrad.trainer.TrainingResult;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -62,19 +59,8 @@ class FieldHoldingModuleTest {
 
     static final ReplicaFactory FACTORY = threads -> new ModuleReplica(new FieldLogistic(INIT_SEED), new Generator(INIT_SEED), threads);
 
-    static SparkSession spark;
-    static JavaSparkContext sc;
-
-    @BeforeAll
-    static void startSpark() {
-        spark = LocalSpark.start("local[2]", "field-holding-module");
-        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        spark.stop();
-    }
+    @RegisterExtension
+    static final SparkPerClass SPARK = new SparkPerClass("local[2]", "field-holding-module");
 
     @Test
     void theReplicaComputesThroughTheFieldsIntoTheFlatGradient() {
@@ -120,7 +106,7 @@ class FieldHoldingModuleTest {
 
         TrainingResult distributed = DistributedTrainer.builder()
                 .replicaFactory(FACTORY).optimizer(opt.driver()).globalBatchSize(BATCH).epochs(EPOCHS).seed(SEED)
-                .workers(SIZES.length).transport(new StagePerStepTransport()).trainingData(DATA.rdd(sc, SIZES, 0))
+                .workers(SIZES.length).transport(new StagePerStepTransport()).trainingData(DATA.rdd(SPARK.sc(), SIZES, 0))
                 .consoleProgress(false).build().fit();
         float[] actual = distributed.parameters();
 

@@ -2,7 +2,7 @@ package io.sparkgrad.trainer.engine;
 
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.kernel.Parallelism;
-import io.sparkgrad.trainer.ParameterSlice;
+import io.sparkgrad.trainer.ForwardingReplicaModel;
 import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.ReplicaModel;
 import io.sparkgrad.trainer.StepStats;
@@ -48,30 +48,9 @@ final class ThreadRecorder {
         };
     }
 
-    private record Recording(ReplicaModel inner) implements ReplicaModel {
-        @Override
-        public int numParameters() {
-            return inner.numParameters();
-        }
-
-        @Override
-        public float[] getParameters() {
-            return inner.getParameters();
-        }
-
-        @Override
-        public void setParameters(float[] flat) {
-            inner.setParameters(flat);
-        }
-
-        @Override
-        public void train(boolean training) {
-            inner.train(training);
-        }
-
-        @Override
-        public void beginStep(long step, long seed) {
-            inner.beginStep(step, seed);
+    private static final class Recording extends ForwardingReplicaModel {
+        Recording(ReplicaModel inner) {
+            super(inner);
         }
 
         @Override
@@ -86,16 +65,6 @@ final class ThreadRecorder {
             StepStats s = inner.evaluate(block, from, count);
             record();
             return s;
-        }
-
-        @Override
-        public List<ParameterSlice> parameterLayout() {
-            return inner.parameterLayout();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
 
         /** Read right after the call: another task of this JVM sets the same count, never another one. */

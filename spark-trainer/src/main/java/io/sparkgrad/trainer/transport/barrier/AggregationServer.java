@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.sparkgrad.trainer.transport.barrier.FrameChannel.closeQuietly;
+
 /**
  * The driver's aggregation server: accepts worker connections, authenticates them with the run's secret and turns
  * their frames into {@link ServerEvent}s on one queue. It holds no training state; the {@link BarrierCoordinator}
@@ -281,23 +283,12 @@ final class AggregationServer implements AutoCloseable {
         events.add(new ServerEvent.Closed(conn, reason));
     }
 
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // Nothing to do about a socket that will not close.
-        }
-    }
-
     /** Stops accepting and closes every connection, authenticated or still in its handshake. */
     @Override
     public void close() {
         closed = true;
-        try {
-            serverSocket.close();
-        } catch (IOException ignored) {
-            // The acceptor thread ends either way.
-        }
+        // The acceptor thread ends either way.
+        closeQuietly(serverSocket);
         for (Socket s : handshaking) {
             closeQuietly(s);
         }

@@ -6,6 +6,7 @@ import io.sparkgrad.trainer.transport.GradientTransport;
 import io.sparkgrad.trainer.transport.StepHandler;
 import io.sparkgrad.trainer.transport.TransportContext;
 import io.sparkgrad.trainer.transport.TransportSession;
+import io.sparkgrad.trainer.transport.WorkerSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
@@ -172,9 +173,8 @@ public final class BarrierTransport implements GradientTransport {
         @Override
         public void runEpoch(EpochSpec spec, float[] params, StepHandler handler) {
             long readTimeout = Math.min(Integer.MAX_VALUE, ctx.stepTimeout().toMillis() * 2 + 30_000);
-            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), channelSecret, security.mode(), ctx.runId(),
-                    ctx.factory(), ctx.seed(), spec.epoch(), ctx.numParameters(), Math.toIntExact(connectTimeout.toMillis()),
-                    (int) readTimeout);
+            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), channelSecret, security.mode(),
+                    WorkerSpec.of(ctx, spec.epoch()), Math.toIntExact(connectTimeout.toMillis()), (int) readTimeout);
             RDD<int[]> reports = ctx.blocks().rdd().barrier().mapPartitions(task, false, REPORT_TAG);
             // The shuffle turns the barrier stage into a shuffle-map stage, which Spark retries as a whole on failure.
             JavaRDD<int[]> gathered = new JavaRDD<>(reports, REPORT_TAG).coalesce(1, true);

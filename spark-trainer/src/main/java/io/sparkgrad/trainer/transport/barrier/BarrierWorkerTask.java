@@ -1,9 +1,9 @@
 package io.sparkgrad.trainer.transport.barrier;
 
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.data.Blocks;
 import io.sparkgrad.trainer.transport.GradientWorker;
+import io.sparkgrad.trainer.transport.WorkerSpec;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.util.TaskInterruptListener;
 import scala.collection.Iterator;
@@ -28,25 +28,17 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
     private final int port;
     private final ChannelSecret secret;
     private final FrameProtection.Mode mode;
-    private final String runId;
-    private final ReplicaFactory factory;
-    private final long seed;
-    private final int epoch;
-    private final int numParameters;
+    private final WorkerSpec worker;
     private final int connectTimeoutMs;
     private final int readTimeoutMs;
 
-    BarrierWorkerTask(String host, int port, ChannelSecret secret, FrameProtection.Mode mode, String runId, ReplicaFactory factory, long seed, int epoch,
-                      int numParameters, int connectTimeoutMs, int readTimeoutMs) {
+    BarrierWorkerTask(String host, int port, ChannelSecret secret, FrameProtection.Mode mode, WorkerSpec worker, int connectTimeoutMs,
+                      int readTimeoutMs) {
         this.host = host;
         this.port = port;
         this.secret = secret;
         this.mode = mode;
-        this.runId = runId;
-        this.factory = factory;
-        this.seed = seed;
-        this.epoch = epoch;
-        this.numParameters = numParameters;
+        this.worker = worker;
         this.connectTimeoutMs = connectTimeoutMs;
         this.readTimeoutMs = readTimeoutMs;
     }
@@ -56,9 +48,10 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int partition = ctx.partitionId();
         SampleBlock block = Blocks.single(CollectionConverters.asJava(it), partition);
+        int numParameters = worker.numParameters();
         WorkerClient client;
         try {
-            client = WorkerClient.connect(host, port, secret.resolve(), mode, partition, ctx.stageAttemptNumber(), epoch, numParameters,
+            client = WorkerClient.connect(host, port, secret.resolve(), mode, partition, ctx.stageAttemptNumber(), worker.epoch(), numParameters,
                     connectTimeoutMs, readTimeoutMs);
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + partition + " could not join the aggregation server at " + host + ":" + port
@@ -68,7 +61,7 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         ctx.addTaskInterruptListener((TaskInterruptListener) (c, reason) -> client.close());
         int steps = 0;
         long step = -1;
-        try (client; GradientWorker worker = GradientWorker.open(runId, factory, ctx.cpus(), block, partition, seed, epoch, numParameters)) {
+        try (client; GradientWorker gradients = worker.open(ctx.cpus(), block, partition)) {
             float[] params = new float[numParameters];
             while (true) {
                 WorkerClient.Command cmd = client.next(params);
@@ -79,7 +72,7 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
                 if (cmd.type() == Wire.ABORT) {
                     throw new IllegalStateException("the driver stopped the run at step " + step + ": " + cmd.message());
                 }
-                GradientWorker.Contribution c = worker.step(params, step, cmd.offset(), cmd.count());
+                GradientWorker.Contribution c = gradients.step(params, step, cmd.offset(), cmd.count());
                 client.sendGradient(step, c.stats(), c.computeNanos(), c.gradSum());
                 steps++;
             }

@@ -1,6 +1,7 @@
 package io.sparkgrad.trainer.transport.barrier;
 
 import java.io.BufferedInputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -183,10 +184,15 @@ final class FrameChannel implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        closeQuietly(socket);
+    }
+
+    /** Closes a socket (or server socket) of the channel, best effort: the other end sees it end either way. */
+    static void closeQuietly(Closeable c) {
         try {
-            socket.close();
+            c.close();
         } catch (IOException ignored) {
-            // Closing is best effort: the peer sees the connection end either way.
+            // Nothing to do about a socket that will not close.
         }
     }
 }

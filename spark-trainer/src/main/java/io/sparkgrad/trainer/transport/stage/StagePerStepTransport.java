@@ -9,6 +9,7 @@ import io.sparkgrad.trainer.transport.GradientTransport;
 import io.sparkgrad.trainer.transport.StepHandler;
 import io.sparkgrad.trainer.transport.TransportContext;
 import io.sparkgrad.trainer.transport.TransportSession;
+import io.sparkgrad.trainer.transport.WorkerSpec;
 import org.apache.spark.broadcast.Broadcast;
 
 import java.util.concurrent.Executors;
@@ -94,8 +95,7 @@ public final class StagePerStepTransport implements GradientTransport {
                 GradientSum sum;
                 try {
                     sum = ctx.blocks()
-                            .mapPartitionsWithIndex(new StepTask(ctx.runId(), ctx.factory(), ctx.seed(), spec.epoch(), globalStep,
-                                    ctx.numParameters(), offsets, counts, weights), true)
+                            .mapPartitionsWithIndex(new StepTask(WorkerSpec.of(ctx, spec.epoch()), globalStep, offsets, counts, weights), true)
                             .treeAggregate(new GradientSum(), GradientSum::merge, GradientSum::merge, treeDepth);
                 } catch (Exception e) {
                     // Spark's job failures are Scala exceptions (checked in Java's eyes), thrown without declaration.

@@ -1,23 +1,20 @@
 package io.sparkgrad.trainer.transport.barrier;
 
-import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.trainer.DistributedTrainer;
-import io.sparkgrad.trainer.LocalSpark;
 import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.SparkPerClass;
 import io.sparkgrad.trainer.TrainingResult;
 import io.sparkgrad.trainer.metrics.MetricSink;
 import io.sparkgrad.trainer.metrics.RunInfo;
 import io.sparkgrad.trainer.metrics.StepMetrics;
+import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.reference.ArrayMlp;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import io.sparkgrad.trainer.transport.GradientTransport;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,19 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AggregationChannelSecurityTest {
 
-    static SparkSession spark;
-    static JavaSparkContext sc;
-
-    @BeforeAll
-    static void startSpark() {
-        spark = LocalSpark.start("local[2]", "security");
-        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stopSpark() {
-        spark.stop();
-    }
+    @RegisterExtension
+    static final SparkPerClass SPARK = new SparkPerClass("local[2]", "security");
 
     /** Probes the server from inside the driver's step loop at one step, while the workers are connected. */
     abstract static class ProbeAtStep implements MetricSink {
@@ -150,7 +136,7 @@ class AggregationChannelSecurityTest {
     @Test
     void strangersAreRefusedAndTheRunIsUnaffected() {
         SyntheticClassification dataSet = new SyntheticClassification(784, 10, 1);
-        JavaRDD<SampleBlock> data = dataSet.rdd(sc, new int[] {100, 140}, 0);
+        JavaRDD<SampleBlock> data = dataSet.rdd(SPARK.sc(), new int[] {100, 140}, 0);
         ReplicaFactory model = ArrayMlp.factory(2, 784, 10);
         TrainingResult quiet = train(model, data, null);
         Attacker attacker = new Attacker();

@@ -1,0 +1,64 @@
+package io.sparkgrad.trainer;
+
+import io.sparkgrad.ingest.block.SampleBlock;
+
+import java.util.List;
+
+/**
+ * A replica that hands every call to another: the base of the test wrappers that change or watch one or two calls
+ * (fault injection, thread recording) and must pass the rest through unchanged.
+ */
+public abstract class ForwardingReplicaModel implements ReplicaModel {
+
+    /** The wrapped replica. */
+    protected final ReplicaModel inner;
+
+    protected ForwardingReplicaModel(ReplicaModel inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public int numParameters() {
+        return inner.numParameters();
+    }
+
+    @Override
+    public float[] getParameters() {
+        return inner.getParameters();
+    }
+
+    @Override
+    public void setParameters(float[] flat) {
+        inner.setParameters(flat);
+    }
+
+    @Override
+    public void train(boolean training) {
+        inner.train(training);
+    }
+
+    @Override
+    public void beginStep(long step, long seed) {
+        inner.beginStep(step, seed);
+    }
+
+    @Override
+    public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
+        return inner.computeGradient(block, order, from, count, gradSumOut);
+    }
+
+    @Override
+    public StepStats evaluate(SampleBlock block, int from, int count) {
+        return inner.evaluate(block, from, count);
+    }
+
+    @Override
+    public List<ParameterSlice> parameterLayout() {
+        return inner.parameterLayout();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
