@@ -268,6 +268,7 @@ public final class LoopbackCluster implements AutoCloseable {
         // serial collector halve their start-up on a busy two-core machine (measured: ~17 s -> ~8 s).
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
+        settings.daemonConf.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
         cmd.add("-cp");
         // The watchdog's classes (this module's jar or classes folder) before Spark's jars.
         String watchdog = Path.of(URI.create(ParentWatchdog.class.getProtectionDomain().getCodeSource()
@@ -381,8 +382,22 @@ public final class LoopbackCluster implements AutoCloseable {
         private String daemonMemory = "256m";
         private Duration startTimeout = Duration.ofSeconds(60);
         private String executorJavaOptions = "";
+        private final Map<String, String> daemonConf = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * A Spark setting for the master and the workers themselves (system properties of their JVMs), for instance
+         * {@code spark.authenticate} and {@code spark.authenticate.secret}, which a standalone cluster's daemons must
+         * share with the applications that use it.
+         */
+        public Builder daemonConf(String key, String value) {
+            if (!key.startsWith("spark.")) {
+                throw new IllegalArgumentException("daemonConf takes Spark settings (spark.*), got " + key);
+            }
+            daemonConf.put(key, value);
+            return this;
         }
 
         /** Number of workers (each starts one executor per application). */

@@ -2,6 +2,7 @@ package io.sparkgrad.trainer;
 
 import io.sparkgrad.ingest.block.SampleBlock;
 import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,7 +33,9 @@ public record FaultInjection(ReplicaFactory base, Mode mode, long step, int part
         /** The task sleeps for a minute (until interrupted). */
         HANG,
         /** Evaluation (not training) sleeps for a minute (until interrupted) on the chosen partition. */
-        HANG_IN_EVALUATION
+        HANG_IN_EVALUATION,
+        /** The task computes the step, then hangs at its end: a completion listener sleeps a minute (until interrupted). */
+        HANG_AT_TASK_END
     }
 
     @Override
@@ -82,6 +85,9 @@ public record FaultInjection(ReplicaFactory base, Mode mode, long step, int part
             }
             if (mode == Mode.HANG) {
                 hang("hung task");
+            }
+            if (mode == Mode.HANG_AT_TASK_END && first) {
+                ctx.addTaskCompletionListener((TaskCompletionListener) c -> hang("hung task end"));
             }
         }
 

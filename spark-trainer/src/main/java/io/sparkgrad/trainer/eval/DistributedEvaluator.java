@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class DistributedEvaluator {
 
+    private static final long RECANCEL_MILLIS = 250;
+
     private final String runId;
     private final ReplicaFactory factory;
     private final int chunk;
@@ -82,10 +84,11 @@ public final class DistributedEvaluator {
         }
         String cancel = group;
         AtomicBoolean timedOut = new AtomicBoolean();
-        CompletableFuture<Void> alarm = CompletableFuture.runAsync(() -> {
+        AtomicBoolean over = new AtomicBoolean();
+        alarm(timeout.toMillis(), over, () -> {
             timedOut.set(true);
             sc.cancelJobGroup(cancel);
-        }, CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        });
         try {
             return run(data, params);
         } catch (Exception e) {
@@ -101,11 +104,24 @@ public final class DistributedEvaluator {
             }
             throw e;
         } finally {
-            alarm.cancel(false);
+            over.set(true);
             if (own) {
                 sc.clearJobGroup();
             }
         }
+    }
+
+    /**
+     * Runs {@code cancel} after {@code delayMillis}, then again every {@value #RECANCEL_MILLIS} ms until {@code over}: a
+     * cancellation reaches only the jobs already submitted, and a busy driver can submit the pass's job after it.
+     */
+    private static void alarm(long delayMillis, AtomicBoolean over, Runnable cancel) {
+        CompletableFuture.runAsync(() -> {
+            if (!over.get()) {
+                cancel.run();
+                alarm(RECANCEL_MILLIS, over, cancel);
+            }
+        }, CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS));
     }
 
     private StepStats run(JavaRDD<SampleBlock> data, float[] params) {

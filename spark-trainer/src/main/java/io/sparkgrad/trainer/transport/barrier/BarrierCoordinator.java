@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +41,8 @@ final class BarrierCoordinator {
     /** A gang normally joins within a second: report the wait after this, then every {@link #WAIT_REPORT_EVERY_NANOS}. */
     private static final long WAIT_REPORT_AFTER_NANOS = 2_000_000_000L;
     private static final long WAIT_REPORT_EVERY_NANOS = 30_000_000_000L;
+    /** How long an abort waits for its ABORT frames to be written before it closes the connections instead. */
+    static final Duration ABORT_WAIT = Duration.ofSeconds(1);
 
     private final AggregationServer server;
     private final BatchPlan plan;
@@ -132,8 +137,9 @@ final class BarrierCoordinator {
                             LOG.info("Sparkgrad: epoch {} is {}", spec.epoch() + 1, m);
                             status.accept(m);
                         }
-                    } else if (!done && now - lastProgress > stepTimeout.toNanos()) {
-                        throw new TrainingException(timeoutMessage());
+                    } else if (now - lastProgress > stepTimeout.toNanos()) {
+                        // After the last step the tasks only report and exit; one that stalls there fails the epoch too.
+                        throw new TrainingException(done ? afterLastStepMessage() : timeoutMessage());
                     }
                 }
             } catch (InterruptedException e) {
@@ -306,13 +312,31 @@ final class BarrierCoordinator {
                     + "once; other jobs hold the slots) for " + (now - gangWaitStart) / 1_000_000_000L + " s";
         }
 
+        /**
+         * Cancels the job, then tells the workers why, waiting at most {@link #ABORT_WAIT} in all: a worker that
+         * stopped reading (its socket full, a write of the weights stuck in it) is closed instead of waited for.
+         */
         void abort(String message) {
-            // Cancel first: telling the workers writes to their sockets, which can block on a stalled peer, and the
-            // job must not outlive the abort because of that.
+            // Cancel first: telling the workers writes to their sockets, and nothing may delay the cancellation.
             job.cancel();
-            for (WorkerConnection c : conns) {
-                if (c != null) {
-                    c.sendAbort(globalStep(), message);
+            Future<?>[] told = new Future<?>[workers];
+            for (int w = 0; w < workers; w++) {
+                if (conns[w] != null) {
+                    told[w] = conns[w].sendAbort(globalStep(), message);
+                }
+            }
+            long deadline = System.nanoTime() + ABORT_WAIT.toNanos();
+            for (int w = 0; w < workers; w++) {
+                if (told[w] == null) {
+                    continue;
+                }
+                try {
+                    told[w].get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    conns[w].close("the abort could not be written within " + ABORT_WAIT.toMillis() + " ms");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    conns[w].close("interrupted while aborting");
                 }
             }
         }
@@ -320,6 +344,11 @@ final class BarrierCoordinator {
         String failureMessage(String what) {
             return "epoch " + (spec.epoch() + 1) + " stopped at step " + globalStep() + ": " + what
                     + (lastFailure != null ? "; last worker failure: " + lastFailure : "");
+        }
+
+        String afterLastStepMessage() {
+            return "epoch " + (spec.epoch() + 1) + ": the barrier tasks did not finish within " + stepTimeout.toMillis() / 1000.0
+                    + " s (the step timeout) after the epoch's last step (step " + (globalStep() - 1) + "); the job was cancelled";
         }
 
         String timeoutMessage() {

@@ -23,8 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The default transport: one barrier stage per epoch, and a per-step exchange with an aggregation server on the
@@ -182,20 +180,15 @@ public final class BarrierTransport implements GradientTransport {
             JavaRDD<int[]> gathered = new JavaRDD<>(reports, REPORT_TAG).coalesce(1, true);
             ctx.spark().setJobDescription(spec.description());
             JavaFutureAction<List<int[]>> job = gathered.collectAsync();
-            coordinator.run(spec, params, handler, JobHandle.of(job));
+            // The coordinator returns once the job has finished; it cancels the epoch's job group (and the job) when
+            // a step, or the tasks' exit after the last step, outlasts the step timeout, and when it is interrupted.
+            coordinator.run(spec, params, handler, JobHandle.of(job, () -> ctx.spark().cancelJobGroup(spec.jobGroup())));
             List<int[]> done;
             try {
-                // The last step is applied; the tasks only have to report and exit. One that stalls now must not hang
-                // the driver: wait a step timeout at most, then cancel.
-                done = job.get(ctx.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                job.cancel(true);
-                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": the barrier tasks did not finish within "
-                        + ctx.stepTimeout().toMillis() / 1000.0 + " s after the epoch's last step; the job was cancelled", e);
+                done = job.get();
             } catch (InterruptedException e) {
-                job.cancel(true);
                 Thread.currentThread().interrupt();
-                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": interrupted after its last step; the job was cancelled", e);
+                throw new TrainingException("epoch " + (spec.epoch() + 1) + ": interrupted after its last step", e);
             } catch (ExecutionException e) {
                 throw new TrainingException("epoch " + (spec.epoch() + 1) + ": the barrier job failed after its last step", e);
             }

@@ -17,6 +17,14 @@ interface JobHandle {
 
     /** A job that a future stands for (Spark's {@code JavaFutureAction}, or threads playing the tasks). */
     static JobHandle of(Future<?> job) {
+        return of(job, () -> { });
+    }
+
+    /**
+     * A job that a future stands for, whose cancellation runs {@code cancelFirst} (say, cancelling the Spark job group
+     * the job runs in) before it cancels the future.
+     */
+    static JobHandle of(Future<?> job, Runnable cancelFirst) {
         return new JobHandle() {
             @Override
             public boolean isDone() {
@@ -40,6 +48,7 @@ interface JobHandle {
 
             @Override
             public void cancel() {
+                cancelFirst.run();
                 job.cancel(true);
             }
         };

@@ -4,8 +4,10 @@ import io.sparkgrad.trainer.StepStats;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -109,15 +111,18 @@ final class WorkerConnection {
         send(Wire.END, step, new byte[0], null, 0);
     }
 
-    void sendAbort(long step, String message) {
-        if (closed.get()) {
-            return;
-        }
-        try {
-            channel.writeMessage(Wire.ABORT, step, identity.worker(), message);
-        } catch (IOException e) {
-            close("could not send abort: " + e.getMessage());
-        }
+    /**
+     * Sends ABORT on the writer thread (after any frame still being written) and returns at once: the caller decides
+     * how long to wait for the returned future, which is done once the frame is written or could not be.
+     */
+    Future<?> sendAbort(long step, String message) {
+        return onWriter(() -> {
+            try {
+                channel.writeMessage(Wire.ABORT, step, identity.worker(), message);
+            } catch (IOException e) {
+                close("could not send abort: " + e.getMessage());
+            }
+        });
     }
 
     private void send(int type, long step, byte[] fixed, byte[] payload, int payloadLen) {
@@ -127,17 +132,23 @@ final class WorkerConnection {
         if (fixed.length + payloadLen <= DIRECT_WRITE_LIMIT) {
             write(type, step, fixed, payload, payloadLen);
         } else {
-            synchronized (this) {
-                if (writer == null) {
-                    writer = Executors.newSingleThreadExecutor(r -> {
-                        Thread t = new Thread(r, "sparkgrad-agg-writer-" + identity.worker());
-                        t.setDaemon(true);
-                        return t;
-                    });
-                }
-                writer.execute(() -> write(type, step, fixed, payload, payloadLen));
-            }
+            onWriter(() -> write(type, step, fixed, payload, payloadLen));
         }
+    }
+
+    /** Runs {@code write} on this connection's writer thread; a closed connection writes nothing. */
+    private synchronized Future<?> onWriter(Runnable write) {
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (writer == null) {
+            writer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "sparkgrad-agg-writer-" + identity.worker());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return writer.submit(write);
     }
 
     private void write(int type, long step, byte[] fixed, byte[] payload, int payloadLen) {
