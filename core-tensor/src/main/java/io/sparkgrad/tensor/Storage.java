@@ -5,8 +5,13 @@ package io.sparkgrad.tensor;
  * that lets autograd detect an in-place change to a value it saved for the backward pass.
  */
 final class Storage {
-    final float[] floats;
+    /** Null once a recycled gradient's array went back to {@link GradBuffers}: stale handles then fail. */
+    float[] floats;
     final int[] ints;
+    /** Drawn from {@link GradBuffers} in a backward pass: its array goes back there when {@link #gradRefs} drops to 0. */
+    boolean recyclable;
+    /** Pending gradients of the running backward pass that use this storage (kept by {@link Backprop}). */
+    int gradRefs;
     private int version;
 
     Storage(float[] floats) {

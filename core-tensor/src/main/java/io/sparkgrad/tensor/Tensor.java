@@ -76,8 +76,22 @@ public class Tensor {
         return of(new float[] {value});
     }
 
+    /** A float tensor of zeros. In a backward pass its memory may be a recycled gradient's ({@link BackwardFn}). */
     public static Tensor zeros(int... shape) {
-        return of(new float[Shape.numel(shape)], shape);
+        return pooled(shape, true);
+    }
+
+    /**
+     * A float tensor whose values the caller will overwrite, as {@code torch.empty}: zeros when freshly allocated, but
+     * in a backward pass its memory may be a recycled gradient's with that pass's numbers in it ({@link BackwardFn}).
+     */
+    public static Tensor empty(int... shape) {
+        return pooled(shape, false);
+    }
+
+    private static Tensor pooled(int[] shape, boolean zero) {
+        int n = Shape.numel(shape);
+        return new Tensor(GradBuffers.current().storage(n, zero), 0, shape.clone(), Shape.contiguousStrides(shape), DType.FLOAT32);
     }
 
     public static Tensor ones(int... shape) {
@@ -198,7 +212,12 @@ public class Tensor {
      */
     public float[] data() {
         requireFloat("data()");
-        return storage.floats;
+        float[] f = storage.floats;
+        if (f == null) {
+            throw new IllegalStateException("this gradient's memory was reused after the backward pass that made it ("
+                    + "shape " + Shape.format(shape) + "); copy a gradient inside the backward rule to keep it");
+        }
+        return f;
     }
 
     /** The backing int array of an int tensor (see {@link #data()}). */
@@ -405,6 +424,8 @@ public class Tensor {
     void accumulateGrad(Tensor g) {
         if (grad == null) {
             grad = g.isContiguous() && g.storage != storage ? g.detach() : g.contiguous().copyDetached();
+            // The leaf keeps it: it is the user's from now on, never recycled.
+            grad.storage.recyclable = false;
             return;
         }
         grad.addInPlaceRaw(g);
