@@ -39,10 +39,11 @@ final class Convolution {
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");
         Tensor bc = bias == null ? null : Dense.of(bias, "conv2d", "bias");
-        float[] out = new float[g.outputSize()];
+        // Tensor.empty: the kernel writes every element, and a chain's activations come back to be reused (Intermediates).
+        Tensor result = Tensor.empty(g.outputShape());
+        float[] out = result.data();
         Conv2dKernel.forward(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
                 bc == null ? 0 : bc.storageOffset(), out, 0, relu);
-        Tensor result = Tensor.of(out, g.outputShape());
         int[] xShape = x.shape();
         int[] wShape = weight.shape();
         String name = relu ? "conv2d_relu" : "conv2d";

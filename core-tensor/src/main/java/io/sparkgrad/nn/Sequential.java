@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Tensor;
 
 import java.util.List;
@@ -48,16 +49,31 @@ public class Sequential extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
+        // x was made by one of the engine's own modules in this chain, so no caller has seen it.
+        boolean internal = false;
         List<Module> modules = children();
         for (int i = 0; i < modules.size(); i++) {
             Module m = modules.get(i);
+            Tensor y;
             if (i + 1 < modules.size() && m.getClass() == Conv2d.class && modules.get(i + 1).getClass() == ReLU.class) {
-                x = ((Conv2d) m).forwardRelu(x);
+                y = ((Conv2d) m).forwardRelu(x);
                 i++;
             } else {
-                x = m.forward(x);
+                y = m.forward(x);
             }
+            boolean engines = isEngines(m);
+            if (internal && engines) {
+                Intermediates.consumed(x, y);
+            }
+            internal = engines && isEngines(modules.get(i));
+            x = y;
         }
         return x;
+    }
+
+    /** One of this package's leaf modules, which keep no reference to their input or output (user code might). */
+    private static boolean isEngines(Module m) {
+        Class<?> c = m.getClass();
+        return c.getPackage() == Sequential.class.getPackage() && c != Lambda.class && !(m instanceof Sequential);
     }
 }

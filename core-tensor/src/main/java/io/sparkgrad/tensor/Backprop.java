@@ -66,6 +66,12 @@ final class Backprop {
                 // After the holds above: a rule may pass its incoming gradient on (or a view of it) as an input's.
                 release(g, buffers);
             }
+            // Every rule that could read them has run: as PyTorch frees the graph's saved tensors after backward().
+            for (Tensor t : order) {
+                if (t.storage().freeAfterBackward) {
+                    buffers.free(t.storage());
+                }
+            }
         } finally {
             buffers.exit();
         }
@@ -83,9 +89,7 @@ final class Backprop {
     private static void release(Tensor g, GradBuffers buffers) {
         Storage s = g.storage();
         if (s.recyclable && --s.gradRefs == 0) {
-            s.recyclable = false;
-            buffers.give(s.floats);
-            s.floats = null;
+            buffers.free(s);
         }
     }
 

@@ -3,21 +3,24 @@ package io.sparkgrad.tensor;
 import java.util.Arrays;
 
 /**
- * The memory of the gradients that flow between operations during one backward pass, recycled across passes so that
- * a warm training step allocates no gradient arrays: PyTorch's caching allocator, limited to the memory whose
- * lifetime the engine knows.
+ * Recycled float arrays, so that a warm training step allocates no activation or gradient arrays: PyTorch's caching
+ * allocator, limited to the memory whose lifetime the engine knows. {@link Tensor#zeros} and {@link Tensor#empty}
+ * (and so the element-wise ops and the forward and backward rules that use them) draw from this thread's free lists,
+ * exact size buckets, before they allocate. Two kinds of arrays come back:
  *
- * <p>While {@link Backprop} runs on a thread, {@link Tensor#zeros} and {@link Tensor#empty} (and so the element-wise
- * ops and the backward rules that use them) draw from this thread's free lists, exact size buckets, and mark the
- * storage {@link Storage#recyclable}. {@code Backprop} counts how many pending gradients use such a storage and,
- * once the last of them has been consumed (handed to its operation's backward rule, or added into a leaf's existing
- * {@code grad}), gives the array back here and poisons the storage, so that a stale handle fails instead of reading
- * another pass's numbers. A storage that becomes a leaf's {@code grad} leaves the scheme. Outside a backward pass
- * nothing is pooled: forward outputs may be kept by the caller, and only reference counting (which Java lacks) could
- * tell when they are free.
+ * <ul>
+ *   <li>the gradients that flow between operations: what is drawn while {@link Backprop} runs is marked
+ *       {@link Storage#recyclable}; {@code Backprop} counts how many pending gradients use such a storage and, once
+ *       the last of them has been consumed (handed to its operation's backward rule, or added into a leaf's existing
+ *       {@code grad}), frees it. A storage that becomes a leaf's {@code grad} leaves the scheme;</li>
+ *   <li>the activations that a module chain made and consumed itself ({@link Intermediates}). Other forward outputs
+ *       never come back: a caller may hold them, and only reference counting (which Java lacks) could tell when it
+ *       lets go.</li>
+ * </ul>
  *
- * <p>Per thread, so that two training loops on two threads (Spark tasks) never share an array; bounded in buckets,
- * arrays per bucket and bytes, so that a thread keeps at most about what one backward pass had live.
+ * A freed storage is poisoned (its array field cleared), so that a stale handle fails instead of reading another
+ * step's numbers. Per thread, so that two training loops on two threads (Spark tasks) never share an array; bounded
+ * in buckets, arrays per bucket and bytes, so that a thread keeps at most about what one training step had live.
  */
 final class GradBuffers {
     /** Distinct array sizes kept (a model's layers, times the batch sizes in use); the least recently used goes first. */
@@ -55,22 +58,30 @@ final class GradBuffers {
     }
 
     /**
-     * A storage of {@code n} floats: during a backward pass a recycled array when one is free (zeroed if
-     * {@code zero}), marked recyclable; otherwise a fresh, zeroed array.
+     * A storage of {@code n} floats: a recycled array when one is free (zeroed if {@code zero}), else a fresh one;
+     * marked recyclable during a backward pass.
      */
     Storage storage(int n, boolean zero) {
-        if (depth == 0 || n == 0) {
-            return new Storage(new float[n]);
-        }
-        float[] a = take(n);
+        float[] a = n == 0 ? null : take(n);
         if (a == null) {
             a = new float[n];
         } else if (zero) {
             Arrays.fill(a, 0f);
         }
         Storage s = new Storage(a);
-        s.recyclable = true;
+        s.recyclable = depth > 0;
         return s;
+    }
+
+    /** Takes {@code s}'s array back and poisons {@code s}: the caller knows that nothing reads it any more. */
+    void free(Storage s) {
+        float[] a = s.floats;
+        s.floats = null;
+        s.recyclable = false;
+        s.freeAfterBackward = false;
+        if (a != null) {
+            give(a);
+        }
     }
 
     private float[] take(int n) {

@@ -12,6 +12,8 @@ final class Storage {
     boolean recyclable;
     /** Pending gradients of the running backward pass that use this storage (kept by {@link Backprop}). */
     int gradRefs;
+    /** An intermediate activation only its graph reads ({@link Intermediates}): freed when a backward pass over it ends. */
+    boolean freeAfterBackward;
     private int version;
 
     Storage(float[] floats) {

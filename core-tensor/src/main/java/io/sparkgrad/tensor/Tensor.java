@@ -214,8 +214,8 @@ public class Tensor {
         requireFloat("data()");
         float[] f = storage.floats;
         if (f == null) {
-            throw new IllegalStateException("this gradient's memory was reused after the backward pass that made it ("
-                    + "shape " + Shape.format(shape) + "); copy a gradient inside the backward rule to keep it");
+            throw new IllegalStateException("this tensor's memory was reused (shape " + Shape.format(shape) + "): it was a "
+                    + "gradient of a finished backward pass, or an intermediate activation freed by one; copy it before then to keep it");
         }
         return f;
     }
