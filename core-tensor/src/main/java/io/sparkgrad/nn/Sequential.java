@@ -4,6 +4,7 @@ import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Tensor;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * A chain of modules, each fed the previous one's output, as {@code torch.nn.Sequential}. The children are named
@@ -71,9 +72,12 @@ public class Sequential extends Module {
         return x;
     }
 
-    /** One of this package's leaf modules, which keep no reference to their input or output (user code might). */
+    /** The engine's leaf modules (all final), which keep no reference to their input or output; user code might. */
+    private static final Set<Class<?>> KEEP_NOTHING = Set.of(Conv2d.class, ReLU.class, LeakyReLU.class, GELU.class,
+            Sigmoid.class, Tanh.class, AdaptiveAvgPool2d.class, AvgPool2d.class, MaxPool2d.class, BatchNorm2d.class,
+            Dropout.class, Flatten.class, Linear.class, LogSoftmax.class, Softmax.class);
+
     private static boolean isEngines(Module m) {
-        Class<?> c = m.getClass();
-        return c.getPackage() == Sequential.class.getPackage() && c != Lambda.class && !(m instanceof Sequential);
+        return KEEP_NOTHING.contains(m.getClass());
     }
 }
