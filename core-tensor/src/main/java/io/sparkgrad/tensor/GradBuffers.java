@@ -18,7 +18,7 @@ import java.util.Arrays;
  *       lets go.</li>
  * </ul>
  *
- * A freed storage is poisoned (its array field cleared), so that a stale handle fails instead of reading another
+ * A freed storage is marked so that a stale handle fails instead of reading another
  * step's numbers. Per thread, so that two training loops on two threads (Spark tasks) never share an array; bounded
  * in buckets, arrays per bucket and bytes, so that a thread keeps at most about what one training step had live.
  */
@@ -75,13 +75,13 @@ final class GradBuffers {
 
     /** Takes {@code s}'s array back and poisons {@code s}: the caller knows that nothing reads it any more. */
     void free(Storage s) {
-        float[] a = s.floats;
-        s.floats = null;
+        if (s.freed) {
+            return;
+        }
+        s.freed = true;
         s.recyclable = false;
         s.freeAfterBackward = false;
-        if (a != null) {
-            give(a);
-        }
+        give(s.floats);
     }
 
     private float[] take(int n) {

@@ -74,7 +74,7 @@ public final class GradFn {
 
     Tensor[] apply(Tensor gradOutput) {
         for (int i = 0; i < saved.length; i++) {
-            if (saved[i].dtype() == DType.FLOAT32 && saved[i].storage().floats == null) {
+            if (saved[i].dtype() == DType.FLOAT32 && saved[i].storage().freed) {
                 throw new IllegalStateException("Trying to backward through the graph a second time (or directly access saved "
                         + "tensors after they have already been freed): " + name + " saved an intermediate activation of a module "
                         + "chain, whose memory is reused once a backward pass through it ends. Run the forward again.");

@@ -18,7 +18,7 @@ public final class Intermediates {
      */
     public static void consumed(Tensor x, Tensor y) {
         Storage s = x.storage();
-        if (x.dtype() != DType.FLOAT32 || s.floats == null || s.recyclable || s == y.storage()) {
+        if (x.dtype() != DType.FLOAT32 || s.freed || s.recyclable || s == y.storage()) {
             return;
         }
         if (y.gradFn() == null) {

@@ -212,12 +212,16 @@ public class Tensor {
      */
     public float[] data() {
         requireFloat("data()");
-        float[] f = storage.floats;
-        if (f == null) {
+        return liveFloats();
+    }
+
+    /** The float array, unless its memory was handed back for reuse. */
+    private float[] liveFloats() {
+        if (storage.freed) {
             throw new IllegalStateException("this tensor's memory was reused (shape " + Shape.format(shape) + "): it was a "
                     + "gradient of a finished backward pass, or an intermediate activation freed by one; copy it before then to keep it");
         }
-        return f;
+        return storage.floats;
     }
 
     /** The backing int array of an int tensor (see {@link #data()}). */
@@ -261,13 +265,13 @@ public class Tensor {
             throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to a scalar (shape "
                     + Shape.format(shape) + ")");
         }
-        return dtype == DType.INT32 ? storage.ints[offset] : storage.floats[offset];
+        return dtype == DType.INT32 ? storage.ints[offset] : liveFloats()[offset];
     }
 
     /** The float element at the given index. */
     public float getFloat(int... index) {
         int p = position(index);
-        return dtype == DType.INT32 ? storage.ints[p] : storage.floats[p];
+        return dtype == DType.INT32 ? storage.ints[p] : liveFloats()[p];
     }
 
     /** The int element at the given index of an int tensor. */
@@ -302,9 +306,9 @@ public class Tensor {
             return out;
         }
         if (isContiguous()) {
-            System.arraycopy(storage.floats, offset, out, 0, out.length);
+            System.arraycopy(liveFloats(), offset, out, 0, out.length);
         } else {
-            Strided.gather(storage.floats, offset, shape, strides, out, 0);
+            Strided.gather(liveFloats(), offset, shape, strides, out, 0);
         }
         return out;
     }
