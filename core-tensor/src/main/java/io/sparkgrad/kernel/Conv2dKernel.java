@@ -175,8 +175,8 @@ public final class Conv2dKernel {
         int sub = subBatch(g, kg, p);
         int chunks = Parallelism.chunks(g.n(), 1);
         // Per-chunk partial sums of the weight and bias gradients, reduced below in chunk order (deterministic).
-        float[] gwPart = gw == null ? null : new float[chunks * wsize];
-        float[] gbPart = gb == null ? null : new float[chunks * g.o()];
+        float[] gwPart = gw == null ? null : Scratch.zeros(Scratch.GRAD_WEIGHT_PARTS, chunks * wsize);
+        float[] gbPart = gb == null ? null : Scratch.zeros(Scratch.GRAD_BIAS_PARTS, chunks * g.o());
         Patches patches = Patches.of(g);
         Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             if (gx != null && !accumulate) {

@@ -148,9 +148,9 @@ final class DirectConv {
         }
     }
 
-    /** The weight as {@code [kg][oPad]} (transposed, zero-padded channels). */
+    /** The weight as {@code [kg][oPad]} (transposed, zero-padded channels), in this thread's scratch. */
     float[] weightByTap(float[] w, int wOff) {
-        float[] wt = new float[kg * oPad];
+        float[] wt = Scratch.zeros(Scratch.WEIGHT_BY_TAP, kg * oPad);
         for (int o = 0; o < g.o(); o++) {
             for (int r = 0; r < kg; r++) {
                 wt[r * oPad + o] = w[wOff + o * kg + r];
@@ -159,10 +159,10 @@ final class DirectConv {
         return wt;
     }
 
-    /** The weight as {@code [o][kh*kw][cPad]} (input channels last, zero-padded). */
+    /** The weight as {@code [o][kh*kw][cPad]} (input channels last, zero-padded), in this thread's scratch. */
     float[] weightByInputChannel(float[] w, int wOff) {
         int taps = g.kh() * g.kw();
-        float[] wc = new float[g.o() * taps * cPad];
+        float[] wc = Scratch.zeros(Scratch.WEIGHT_BY_CHANNEL, g.o() * taps * cPad);
         for (int o = 0; o < g.o(); o++) {
             for (int ci = 0; ci < g.c(); ci++) {
                 for (int t = 0; t < taps; t++) {

@@ -23,7 +23,7 @@ final class DirectConvRunner {
             float[] y, int yOff, boolean relu) {
         DirectConv dc = plan(g);
         float[] wt = dc.weightByTap(w, wOff);
-        float[] biasPad = new float[dc.paddedOutputChannels()];
+        float[] biasPad = Scratch.zeros(Scratch.BIAS_PAD, dc.paddedOutputChannels());
         if (bias != null) {
             System.arraycopy(bias, bOff, biasPad, 0, g.o());
         }
@@ -57,8 +57,8 @@ final class DirectConvRunner {
         int p = g.outH() * g.outW();
         int wsize = g.weightSize();
         int chunks = Parallelism.chunks(g.n(), 1);
-        float[] gwPart = gw == null ? null : new float[chunks * wsize];
-        float[] gbPart = gb == null ? null : new float[chunks * g.o()];
+        float[] gwPart = gw == null ? null : Scratch.zeros(Scratch.GRAD_WEIGHT_PARTS, chunks * wsize);
+        float[] gbPart = gb == null ? null : Scratch.zeros(Scratch.GRAD_BIAS_PARTS, chunks * g.o());
         float[] wc = gx == null ? null : dc.weightByInputChannel(w, wOff);
         Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());

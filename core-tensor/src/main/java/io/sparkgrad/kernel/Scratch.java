@@ -1,5 +1,7 @@
 package io.sparkgrad.kernel;
 
+import java.util.Arrays;
+
 /**
  * Per-thread reusable float buffers, so that kernels allocate nothing per call once warm. Each kernel uses its own
  * slot numbers (the constants below); a buffer returned by {@link #floats} is only valid until the same thread asks
@@ -14,7 +16,14 @@ final class Scratch {
     static final int GRAD_PLANES = 4;
     /** The caller's, not a chunk's: {@link Conv2dKernel#backwardAfterRelu}'s masked output gradient. */
     static final int RELU_GRAD = 5;
-    private static final int SLOTS = 6;
+    /** The caller's, shared with its team for one region: {@link DirectConv}'s re-laid-out weights and padded bias. */
+    static final int WEIGHT_BY_TAP = 6;
+    static final int WEIGHT_BY_CHANNEL = 7;
+    static final int BIAS_PAD = 8;
+    /** The caller's, shared with its team for one region: the per-chunk partial weight and bias gradients. */
+    static final int GRAD_WEIGHT_PARTS = 9;
+    static final int GRAD_BIAS_PARTS = 10;
+    private static final int SLOTS = 11;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
 
@@ -29,6 +38,13 @@ final class Scratch {
             buf = new float[Math.max(size, buf == null ? 0 : Math.min(Integer.MAX_VALUE - 8, buf.length * 3 / 2))];
             slots[slot] = buf;
         }
+        return buf;
+    }
+
+    /** {@link #floats} with its first {@code size} floats zeroed. */
+    static float[] zeros(int slot, int size) {
+        float[] buf = floats(slot, size);
+        Arrays.fill(buf, 0, size, 0f);
         return buf;
     }
 }

@@ -39,10 +39,11 @@ final class Convolution {
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");
         Tensor bc = bias == null ? null : Dense.of(bias, "conv2d", "bias");
-        float[] out = new float[g.outputSize()];
+        // Tensor.empty: the kernel writes every element, and a chain's activations come back to be reused (Intermediates).
+        Tensor result = Tensor.empty(g.outputShape());
+        float[] out = result.data();
         Conv2dKernel.forward(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), bc == null ? null : bc.data(),
                 bc == null ? 0 : bc.storageOffset(), out, 0, relu);
-        Tensor result = Tensor.of(out, g.outputShape());
         int[] xShape = x.shape();
         int[] wShape = weight.shape();
         String name = relu ? "conv2d_relu" : "conv2d";
@@ -50,9 +51,13 @@ final class Convolution {
         Tensor[] saved = relu ? new Tensor[] {x, weight, result} : new Tensor[] {x, weight};
         return GradFn.of(name, x, weight, bias).saving(saved).result(result, gradOut -> {
             Tensor go = Dense.of(gradOut, name + " backward", "output gradient");
-            float[] gx = x.requiresGrad() ? new float[Shape.numel(xShape)] : null;
-            float[] gw = weight.requiresGrad() ? new float[Shape.numel(wShape)] : null;
-            float[] gb = bias != null && bias.requiresGrad() ? new float[g.o()] : null;
+            // Tensor.empty/zeros: the backward pass recycles these once consumed (the kernels overwrite gx).
+            Tensor gxT = x.requiresGrad() ? Tensor.empty(xShape) : null;
+            Tensor gwT = weight.requiresGrad() ? Tensor.zeros(wShape) : null;
+            Tensor gbT = bias != null && bias.requiresGrad() ? Tensor.zeros(g.o()) : null;
+            float[] gx = gxT == null ? null : gxT.data();
+            float[] gw = gwT == null ? null : gwT.data();
+            float[] gb = gbT == null ? null : gbT.data();
             if (relu) {
                 Conv2dKernel.backwardAfterRelu(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), out, 0,
                         go.data(), go.storageOffset(), gx, 0, gw, 0, gb, 0, false);
@@ -60,8 +65,7 @@ final class Convolution {
                 Conv2dKernel.backward(g, xc.data(), xc.storageOffset(), wc.data(), wc.storageOffset(), go.data(),
                         go.storageOffset(), gx, 0, gw, 0, gb, 0, false);
             }
-            return new Tensor[] {gx == null ? null : Tensor.of(gx, xShape), gw == null ? null : Tensor.of(gw, wShape),
-                    gb == null ? null : Tensor.of(gb, g.o())};
+            return new Tensor[] {gxT, gwT, gbT};
         });
     }
 }

@@ -22,6 +22,12 @@ final class Dense {
         return t.isContiguous() ? t : t.detach().contiguous();
     }
 
+    /** The elements of {@code t} in row-major order as floats: its storage when it is exactly that, else a copy. */
+    static float[] rowMajor(Tensor t) {
+        boolean exact = t.dtype() == DType.FLOAT32 && t.isContiguous() && t.storageOffset() == 0 && t.data().length == t.numel();
+        return exact ? t.data() : t.toFloatArray();
+    }
+
     /** A pair (height, width) from one value (both) or two. */
     static int[] pair(int[] v, String op, String name) {
         if (v == null || v.length < 1 || v.length > 2) {

@@ -2,6 +2,7 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.GradFn;
+import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
@@ -97,7 +98,11 @@ public final class F {
         if (logits.dim() != 2) {
             throw new IllegalArgumentException("cross_entropy expects logits [N, C], got " + Shape.format(logits.shape()));
         }
-        return Losses.nllLoss(Losses.logSoftmax(logits, 1), target, reduction);
+        Tensor logp = Losses.logSoftmax(logits, 1);
+        Tensor loss = Losses.nllLoss(logp, target, reduction);
+        // No caller sees logp: its memory is reused once nothing can read it.
+        Intermediates.consumed(logp, loss);
+        return loss;
     }
 
     /** Mean squared error. */

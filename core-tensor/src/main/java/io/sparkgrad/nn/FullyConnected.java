@@ -30,13 +30,14 @@ final class FullyConnected {
         Tensor xc = Dense.of(x, "linear", "input");
         Tensor wc = Dense.of(weight, "linear", "weight");
         Tensor bc = bias == null ? null : Dense.of(bias, "linear", "bias");
-        float[] y = new float[n * out];
+        // Tensor.zeros (not new arrays): a chain's activations and a backward pass's gradients come back for reuse.
+        Tensor result = Tensor.zeros(n, out);
+        float[] y = result.data();
         if (bc != null) {
             BiasKernel.addRows(n, out, bc.data(), bc.storageOffset(), y, 0);
         }
         Gemm.sgemm(false, true, n, out, in, 1f, xc.data(), xc.storageOffset(), in, wc.data(), wc.storageOffset(), in,
                 bc == null ? 0f : 1f, y, 0, out);
-        Tensor result = Tensor.of(y, n, out);
         return GradFn.of("linear", x, weight, bias).saving(x, weight).result(result, gradOut -> {
             Tensor g = Dense.of(gradOut, "linear backward", "output gradient");
             float[] gd = g.data();
@@ -45,19 +46,16 @@ final class FullyConnected {
             Tensor gw = null;
             Tensor gb = null;
             if (x.requiresGrad()) {
-                float[] d = new float[n * in];
-                Gemm.sgemm(false, false, n, in, out, 1f, gd, gOff, out, wc.data(), wc.storageOffset(), in, 0f, d, 0, in);
-                gx = Tensor.of(d, n, in);
+                gx = Tensor.zeros(n, in);
+                Gemm.sgemm(false, false, n, in, out, 1f, gd, gOff, out, wc.data(), wc.storageOffset(), in, 0f, gx.data(), 0, in);
             }
             if (weight.requiresGrad()) {
-                float[] d = new float[out * in];
-                Gemm.sgemm(true, false, out, in, n, 1f, gd, gOff, out, xc.data(), xc.storageOffset(), in, 0f, d, 0, in);
-                gw = Tensor.of(d, out, in);
+                gw = Tensor.zeros(out, in);
+                Gemm.sgemm(true, false, out, in, n, 1f, gd, gOff, out, xc.data(), xc.storageOffset(), in, 0f, gw.data(), 0, in);
             }
             if (bias != null && bias.requiresGrad()) {
-                float[] d = new float[out];
-                BiasKernel.sumRows(n, out, gd, gOff, d, 0, false);
-                gb = Tensor.of(d, out);
+                gb = Tensor.zeros(out);
+                BiasKernel.sumRows(n, out, gd, gOff, gb.data(), 0, false);
             }
             return new Tensor[] {gx, gw, gb};
         });

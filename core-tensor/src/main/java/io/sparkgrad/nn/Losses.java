@@ -17,8 +17,10 @@ final class Losses {
         int outer = split.outer();
         int inner = split.inner();
         int n = split.size();
-        float[] in = x.toFloatArray();
-        float[] out = new float[in.length];
+        float[] in = Dense.rowMajor(x);
+        // Tensor.empty: every element is written, and F.crossEntropy hands it back for reuse (Intermediates).
+        Tensor result = Tensor.empty(shape);
+        float[] out = result.data();
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i;
@@ -36,12 +38,12 @@ final class Losses {
                 }
             }
         }
-        Tensor result = Tensor.of(out, shape);
         int fo = outer;
         int fi = inner;
         return GradFn.of("log_softmax", x).saving(result).result(result, g -> {
-            float[] gd = g.toFloatArray();
-            float[] gx = new float[gd.length];
+            float[] gd = Dense.rowMajor(g);
+            Tensor gxT = Tensor.empty(shape);
+            float[] gx = gxT.data();
             for (int o = 0; o < fo; o++) {
                 for (int i = 0; i < fi; i++) {
                     int base = o * n * fi + i;
@@ -55,7 +57,7 @@ final class Losses {
                     }
                 }
             }
-            return new Tensor[] {Tensor.of(gx, shape)};
+            return new Tensor[] {gxT};
         });
     }
 
@@ -68,7 +70,7 @@ final class Losses {
         int n = logp.size(0);
         int c = logp.size(1);
         int[] t = target.toIntArray();
-        float[] lp = logp.toFloatArray();
+        float[] lp = Dense.rowMajor(logp);
         float[] per = new float[n];
         double total = 0;
         for (int i = 0; i < n; i++) {
@@ -85,7 +87,8 @@ final class Losses {
         };
         int[] shape = logp.shape();
         return GradFn.of("nll_loss", logp).result(result, g -> {
-            float[] gx = new float[n * c];
+            Tensor gxT = Tensor.zeros(shape);
+            float[] gx = gxT.data();
             float[] gd = g.toFloatArray();
             for (int i = 0; i < n; i++) {
                 float gi = switch (reduction) {
@@ -95,7 +98,7 @@ final class Losses {
                 };
                 gx[i * c + t[i]] = -gi;
             }
-            return new Tensor[] {Tensor.of(gx, shape)};
+            return new Tensor[] {gxT};
         });
     }
 

@@ -70,9 +70,9 @@ final class Pooling {
         AdaptiveAvgPool2dKernel.forward(xShape[0], xShape[1], h, w, outH, outW, xc.data(), xc.storageOffset(), out, 0);
         return GradFn.of("adaptive_avg_pool2d", x).result(Tensor.of(out, outShape), gradOut -> {
             Tensor go = Dense.of(gradOut, "adaptive_avg_pool2d backward", "output gradient");
-            float[] gx = new float[Shape.numel(xShape)];
-            AdaptiveAvgPool2dKernel.backward(xShape[0], xShape[1], h, w, outH, outW, go.data(), go.storageOffset(), gx, 0, false);
-            return new Tensor[] {Tensor.of(gx, xShape)};
+            Tensor gx = Tensor.zeros(xShape);
+            AdaptiveAvgPool2dKernel.backward(xShape[0], xShape[1], h, w, outH, outW, go.data(), go.storageOffset(), gx.data(), 0, false);
+            return new Tensor[] {gx};
         });
     }
 

@@ -1,8 +1,10 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Tensor;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * A chain of modules, each fed the previous one's output, as {@code torch.nn.Sequential}. The children are named
@@ -48,16 +50,34 @@ public class Sequential extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
+        // x was made by one of the engine's own modules in this chain, so no caller has seen it.
+        boolean internal = false;
         List<Module> modules = children();
         for (int i = 0; i < modules.size(); i++) {
             Module m = modules.get(i);
+            Tensor y;
             if (i + 1 < modules.size() && m.getClass() == Conv2d.class && modules.get(i + 1).getClass() == ReLU.class) {
-                x = ((Conv2d) m).forwardRelu(x);
+                y = ((Conv2d) m).forwardRelu(x);
                 i++;
             } else {
-                x = m.forward(x);
+                y = m.forward(x);
             }
+            boolean engines = isEngines(m);
+            if (internal && engines) {
+                Intermediates.consumed(x, y);
+            }
+            internal = engines && isEngines(modules.get(i));
+            x = y;
         }
         return x;
+    }
+
+    /** The engine's leaf modules (all final), which keep no reference to their input or output; user code might. */
+    private static final Set<Class<?>> KEEP_NOTHING = Set.of(Conv2d.class, ReLU.class, LeakyReLU.class, GELU.class,
+            Sigmoid.class, Tanh.class, AdaptiveAvgPool2d.class, AvgPool2d.class, MaxPool2d.class, BatchNorm2d.class,
+            Dropout.class, Flatten.class, Linear.class, LogSoftmax.class, Softmax.class);
+
+    private static boolean isEngines(Module m) {
+        return KEEP_NOTHING.contains(m.getClass());
     }
 }

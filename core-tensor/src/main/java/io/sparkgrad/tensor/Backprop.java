@@ -29,6 +29,8 @@ final class Backprop {
         List<Tensor> order = topologicalOrder(root);
         Map<Tensor, Tensor> pending = new IdentityHashMap<>();
         pending.put(root, upstream);
+        GradBuffers buffers = GradBuffers.current();
+        buffers.enter();
         try (var ignored = Tensor.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
@@ -39,6 +41,7 @@ final class Backprop {
                 GradFn fn = t.gradFn();
                 if (fn == null) {
                     t.accumulateGrad(g);
+                    release(g, buffers);
                     continue;
                 }
                 Tensor[] inputs = fn.inputs();
@@ -48,10 +51,45 @@ final class Backprop {
                     if (in == null || grads[k] == null || !in.requiresGrad()) {
                         continue;
                     }
+                    hold(grads[k]);
                     Tensor sofar = pending.get(in);
-                    pending.put(in, sofar == null ? grads[k] : sofar.add(grads[k]));
+                    if (sofar == null) {
+                        pending.put(in, grads[k]);
+                    } else {
+                        Tensor sum = sofar.add(grads[k]);
+                        hold(sum);
+                        pending.put(in, sum);
+                        release(sofar, buffers);
+                        release(grads[k], buffers);
+                    }
+                }
+                // After the holds above: a rule may pass its incoming gradient on (or a view of it) as an input's.
+                release(g, buffers);
+            }
+            // Every rule that could read them has run: as PyTorch frees the graph's saved tensors after backward().
+            for (Tensor t : order) {
+                if (t.storage().freeAfterBackward) {
+                    buffers.free(t.storage());
                 }
             }
+        } finally {
+            buffers.exit();
+        }
+    }
+
+    /** Counts one more pending gradient on a recyclable storage. */
+    private static void hold(Tensor g) {
+        Storage s = g.storage();
+        if (s.recyclable) {
+            s.gradRefs++;
+        }
+    }
+
+    /** Drops one pending gradient's use of its storage; the last use of a recyclable one hands its array back. */
+    private static void release(Tensor g, GradBuffers buffers) {
+        Storage s = g.storage();
+        if (s.recyclable && --s.gradRefs == 0) {
+            buffers.free(s);
         }
     }
 

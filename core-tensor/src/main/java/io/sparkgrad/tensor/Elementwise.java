@@ -30,9 +30,9 @@ final class Elementwise {
         a.requireFloat(BINARY_NAMES[op]);
         b.requireFloat(BINARY_NAMES[op]);
         int[] shape = Shape.broadcast(a.shape(), b.shape());
-        float[] out = new float[Shape.numel(shape)];
-        compute(op, a, b, shape, out);
-        Tensor result = Tensor.of(out, shape);
+        // Tensor.empty: in a backward pass the output may reuse a consumed gradient's memory (every element is written).
+        Tensor result = Tensor.empty(shape);
+        compute(op, a, b, shape, result.data());
         int[] as = a.shape();
         int[] bs = b.shape();
         GradFn fn = GradFn.of(BINARY_NAMES[op], a, b);
@@ -119,11 +119,11 @@ final class Elementwise {
     static Tensor affine(Tensor x, float scale, float shift) {
         x.requireFloat("affine");
         float[] in = contiguousData(x);
-        float[] out = new float[in.length];
+        Tensor result = Tensor.empty(x.shape());
+        float[] out = result.data();
         for (int i = 0; i < out.length; i++) {
             out[i] = scale * in[i] + shift;
         }
-        Tensor result = Tensor.of(out, x.shape());
         String name = shift != 0f ? "add_scalar" : scale == -1f ? "neg" : "mul_scalar";
         return GradFn.of(name, x).result(result, g -> new Tensor[] {scale == 1f ? g : g.mul(scale)});
     }
@@ -131,7 +131,8 @@ final class Elementwise {
     static Tensor unary(int op, Tensor x) {
         x.requireFloat("unary op");
         float[] in = contiguousData(x);
-        float[] out = new float[in.length];
+        Tensor result = Tensor.empty(x.shape());
+        float[] out = result.data();
         switch (op) {
             case EXP -> {
                 for (int i = 0; i < out.length; i++) {
@@ -166,7 +167,6 @@ final class Elementwise {
             }
             default -> throw new IllegalArgumentException("unknown unary op " + op);
         }
-        Tensor result = Tensor.of(out, x.shape());
         return switch (op) {
             case EXP -> GradFn.of("exp", x).saving(result).result(result, g -> new Tensor[] {g.mul(result)});
             case LOG -> GradFn.of("log", x).saving(x).result(result, g -> new Tensor[] {g.div(x)});
@@ -184,20 +184,21 @@ final class Elementwise {
     static Tensor pow(Tensor x, float p) {
         x.requireFloat("pow");
         float[] in = contiguousData(x);
-        float[] out = new float[in.length];
+        Tensor result = Tensor.empty(x.shape());
+        float[] out = result.data();
         for (int i = 0; i < out.length; i++) {
             out[i] = p == 2f ? in[i] * in[i] : (float) Math.pow(in[i], p);
         }
-        Tensor result = Tensor.of(out, x.shape());
         return GradFn.of("pow", x).saving(x).result(result, g -> new Tensor[] {g.mul(x.pow(p - 1f).mul(p))});
     }
 
     /** g where {@code positive > 0}, else 0: the ReLU backward. */
     private static Tensor mask(Tensor g, Tensor positive) {
         float[] gd = contiguousData(g);
-        float[] out = new float[gd.length];
+        Tensor result = Tensor.empty(g.shape());
+        float[] out = result.data();
         ReluKernel.backward(contiguousData(positive), 0, gd, 0, out, 0, out.length, false);
-        return Tensor.of(out, g.shape());
+        return result;
     }
 
     private static Tensor sign(Tensor x) {

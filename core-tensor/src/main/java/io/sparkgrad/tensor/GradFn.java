@@ -74,6 +74,11 @@ public final class GradFn {
 
     Tensor[] apply(Tensor gradOutput) {
         for (int i = 0; i < saved.length; i++) {
+            if (saved[i].dtype() == DType.FLOAT32 && saved[i].storage().freed) {
+                throw new IllegalStateException("Trying to backward through the graph a second time (or directly access saved "
+                        + "tensors after they have already been freed): " + name + " saved an intermediate activation of a module "
+                        + "chain, whose memory is reused once a backward pass through it ends. Run the forward again.");
+            }
             int now = saved[i].storage().version();
             if (now != savedVersions[i]) {
                 throw new IllegalStateException("one of the variables needed for gradient computation has been modified by an "

@@ -76,8 +76,22 @@ public class Tensor {
         return of(new float[] {value});
     }
 
+    /** A float tensor of zeros. In a backward pass its memory may be a recycled gradient's ({@link BackwardFn}). */
     public static Tensor zeros(int... shape) {
-        return of(new float[Shape.numel(shape)], shape);
+        return pooled(shape, true);
+    }
+
+    /**
+     * A float tensor whose values the caller will overwrite, as {@code torch.empty}: zeros when freshly allocated, but
+     * in a backward pass its memory may be a recycled gradient's with that pass's numbers in it ({@link BackwardFn}).
+     */
+    public static Tensor empty(int... shape) {
+        return pooled(shape, false);
+    }
+
+    private static Tensor pooled(int[] shape, boolean zero) {
+        int n = Shape.numel(shape);
+        return new Tensor(GradBuffers.current().storage(n, zero), 0, shape.clone(), Shape.contiguousStrides(shape), DType.FLOAT32);
     }
 
     public static Tensor ones(int... shape) {
@@ -198,6 +212,15 @@ public class Tensor {
      */
     public float[] data() {
         requireFloat("data()");
+        return liveFloats();
+    }
+
+    /** The float array, unless its memory was handed back for reuse. */
+    private float[] liveFloats() {
+        if (storage.freed) {
+            throw new IllegalStateException("this tensor's memory was reused (shape " + Shape.format(shape) + "): it was a "
+                    + "gradient of a finished backward pass, or an intermediate activation freed by one; copy it before then to keep it");
+        }
         return storage.floats;
     }
 
@@ -242,13 +265,13 @@ public class Tensor {
             throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to a scalar (shape "
                     + Shape.format(shape) + ")");
         }
-        return dtype == DType.INT32 ? storage.ints[offset] : storage.floats[offset];
+        return dtype == DType.INT32 ? storage.ints[offset] : liveFloats()[offset];
     }
 
     /** The float element at the given index. */
     public float getFloat(int... index) {
         int p = position(index);
-        return dtype == DType.INT32 ? storage.ints[p] : storage.floats[p];
+        return dtype == DType.INT32 ? storage.ints[p] : liveFloats()[p];
     }
 
     /** The int element at the given index of an int tensor. */
@@ -283,9 +306,9 @@ public class Tensor {
             return out;
         }
         if (isContiguous()) {
-            System.arraycopy(storage.floats, offset, out, 0, out.length);
+            System.arraycopy(liveFloats(), offset, out, 0, out.length);
         } else {
-            Strided.gather(storage.floats, offset, shape, strides, out, 0);
+            Strided.gather(liveFloats(), offset, shape, strides, out, 0);
         }
         return out;
     }
@@ -405,6 +428,8 @@ public class Tensor {
     void accumulateGrad(Tensor g) {
         if (grad == null) {
             grad = g.isContiguous() && g.storage != storage ? g.detach() : g.contiguous().copyDetached();
+            // The leaf keeps it: it is the user's from now on, never recycled.
+            grad.storage.recyclable = false;
             return;
         }
         grad.addInPlaceRaw(g);

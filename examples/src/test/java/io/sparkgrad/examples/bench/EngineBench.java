@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
  *
  * <pre>RESULT model=&lt;logistic|cnn&gt; batch=&lt;n&gt; threads=&lt;n&gt; train_samples_per_s=&lt;x&gt; eval_samples_per_s=&lt;y&gt; alloc_bytes_per_sample=&lt;z&gt;</pre>
  *
- * {@code alloc_bytes_per_sample} is what the timed training epochs allocate on the calling thread (the one that
- * runs autograd; at 1 thread all of it), per training sample.
+ * {@code alloc_bytes_per_sample} is what the timed training epochs allocate, per training sample, on every live
+ * thread: the calling thread (autograd, the optimizer) and the intra-op worker team.
  *
  * Run: {@code bin/bench engine [--threads 1,2] [--repeats 3]}.
  */
@@ -119,10 +119,10 @@ public final class EngineBench implements Callable<Integer> {
                 (double) allocated / trained);
     }
 
-    /** Bytes allocated so far by the calling thread (HotSpot's per-thread counter). */
+    /** Bytes allocated so far by all live threads (the caller and the intra-op team, which outlive an epoch). */
     private static long allocatedBytes() {
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        return mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+        return Arrays.stream(mx.getThreadAllocatedBytes(mx.getAllThreadIds())).map(b -> Math.max(b, 0)).sum();
     }
 
     private static void trainEpoch(Module model, Optimizer opt, Tensor x, Tensor y, int batch, int n) {
