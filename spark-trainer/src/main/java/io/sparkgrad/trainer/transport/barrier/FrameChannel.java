@@ -54,10 +54,6 @@ final class FrameChannel implements AutoCloseable {
         protection = p;
     }
 
-    FrameProtection.Mode mode() {
-        return protection == null ? null : protection.mode();
-    }
-
     void readFully(byte[] b, int len) throws IOException {
         in.readFully(b, 0, len);
     }
