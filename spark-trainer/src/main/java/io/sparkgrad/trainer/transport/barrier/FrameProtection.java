@@ -84,25 +84,40 @@ final class FrameProtection {
     }
 
     /**
-     * Seals a frame: {@code frame[0, HEADER_BYTES)} is the header (its length field already counts the tags),
-     * {@code frame[HEADER_BYTES, HEADER_BYTES + bodyLength)} the body. Returns the protection's own buffer holding the
-     * sealed frame, {@code HEADER_BYTES + bodyLength + tagBytes(bodyLength)} bytes from 0.
+     * Seals a frame straight from its parts, without first copying them together: {@code header} (its length field
+     * already counts the tags, {@link Wire#HEADER_BYTES} bytes), and a body that is {@code fixed[0, fixedLen)}
+     * followed by {@code payload[0, payloadLen)}. Returns the protection's own buffer holding the sealed frame,
+     * {@code HEADER_BYTES + bodyLength + tagBytes(bodyLength)} bytes from 0; it stays valid until the next call.
      */
-    byte[] seal(byte[] frame, int bodyLength) {
+    byte[] seal(byte[] header, byte[] fixed, int fixedLen, byte[] payload, int payloadLen) {
+        int bodyLength = fixedLen + payloadLen;
         int total = Wire.HEADER_BYTES + bodyLength + tagBytes(bodyLength);
         if (sealed.length < total) {
             sealed = new byte[total];
         }
-        System.arraycopy(frame, 0, sealed, 0, Wire.HEADER_BYTES);
+        System.arraycopy(header, 0, sealed, 0, Wire.HEADER_BYTES);
         try {
             int records = records(bodyLength);
+            int out = Wire.HEADER_BYTES;
             for (int r = 0; r < records; r++) {
-                int off = r * RECORD_BYTES;
-                int len = Math.min(RECORD_BYTES, bodyLength - off);
+                int from = r * RECORD_BYTES;
+                int to = Math.min(bodyLength, from + RECORD_BYTES);
                 send.init(Cipher.ENCRYPT_MODE, sendKey, nonce(sendCounter));
                 sendCounter = next(sendCounter);
-                send.updateAAD(frame, 0, Wire.HEADER_BYTES);
-                send.doFinal(frame, Wire.HEADER_BYTES + off, len, sealed, Wire.HEADER_BYTES + off + r * TAG_BYTES);
+                send.updateAAD(header, 0, Wire.HEADER_BYTES);
+                // The record's part of the fixed fields, then its part of the payload; GCM streams across the two.
+                int fixedEnd = Math.min(to, fixedLen);
+                if (from < fixedEnd) {
+                    out += send.update(fixed, from, fixedEnd - from, sealed, out);
+                }
+                int payloadFrom = Math.max(from, fixedLen) - fixedLen;
+                int payloadTo = Math.max(to, fixedLen) - fixedLen;
+                out += payloadTo > payloadFrom
+                        ? send.doFinal(payload, payloadFrom, payloadTo - payloadFrom, sealed, out)
+                        : send.doFinal(sealed, out);
+            }
+            if (out != total) {
+                throw new IllegalStateException("AES-GCM sealed " + out + " bytes of a " + total + "-byte frame");
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM failed to seal a frame", e);
