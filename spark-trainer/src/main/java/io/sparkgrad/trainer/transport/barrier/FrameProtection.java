@@ -8,13 +8,14 @@ import java.security.GeneralSecurityException;
 
 /**
  * Protects one direction pair of an authenticated connection, frame by frame, with AES-256-GCM: every frame's body
- * is encrypted in records of at most {@value #RECORD_BYTES} bytes, as TLS does, each sealed with its own 96-bit nonce
+ * is encrypted in records of at most {@value #RECORD_BYTES} bytes, each sealed with its own 96-bit nonce
  * {@code 0:4 || counter:8} (the counter counts records in this direction, from 0, and is never sent or reused) and
  * the frame's header (length, type, step, worker) as additional authenticated data, and followed by its 16-byte tag.
  * So a frame that is injected, altered, replayed, reordered or taken from another connection fails to open, and no
  * weight or gradient can be read off the wire. The keys are per connection and per direction
- * ({@link Handshake#deriveKeys}). Records keep every cipher call small: the JDK's AES-GCM runs at a fraction of its
- * speed on multi-megabyte calls.
+ * ({@link Handshake#deriveKeys}). Records keep every cipher call bounded; 64 KiB rather than TLS's 16 KiB because
+ * each record pays a fixed cost (the JDK builds a new GCM engine per {@code init}): seal and open of a 4 MB frame
+ * took a median 1.83 ms in 16 KiB records and 1.60 ms in 64 KiB ones (larger records gained under 4% more).
  *
  * <p>This is the only frame protection: AES-GCM costs less than an HMAC-SHA256 over the same bytes in this JVM, so
  * there is no cheaper authenticated-only mode to choose. The handshake announces {@link Wire#PROTECTION_AES_GCM} and
@@ -35,8 +36,8 @@ final class FrameProtection {
     }
 
     static final int TAG_BYTES = 16;
-    /** Plaintext bytes per record (TLS's record size); every cipher call stays this small. */
-    static final int RECORD_BYTES = 16 * 1024;
+    /** Plaintext bytes per record; every cipher call stays this small. */
+    static final int RECORD_BYTES = 64 * 1024;
 
     private long sendCounter;
     private long receiveCounter;

@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  *                  mac = HMAC-SHA256(secret, "sparkgrad-server" clientNonce serverNonce protection status), zeros when refused
  * frames (after the handshake; keys per connection and direction, see Handshake.deriveKeys and FrameProtection)
  *   length:int (bytes after this field)  type:int  step:long  worker:int  sealed body
- *   sealed body: the body in records of up to 16 KiB, each AES-256-GCM(key, nonce = 0:int counter:long,
+ *   sealed body: the body in records of up to 64 KiB, each AES-256-GCM(key, nonce = 0:int counter:long,
  *                aad = header) followed by its 16-byte tag (counter: the record's number in its direction, from 0,
  *                never sent)
  *   PARAMS   (driver)  offset:int count:int n:int  n floats     weights of the step and the worker's slice of it

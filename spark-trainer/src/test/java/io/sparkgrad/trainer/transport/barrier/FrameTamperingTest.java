@@ -281,11 +281,12 @@ class FrameTamperingTest {
 
     @Test
     void largeEncryptedFramesTravelInRecordsAndATamperedLaterRecordIsRefused() throws Exception {
-        int big = 10_000; // 40 KB of gradient: three 16 KiB records
+        int big = 40_000; // 160 KB of gradient: three 64 KiB records
         float[] g = new float[big];
         for (int i = 0; i < big; i++) {
             g[i] = 0.001f * i - 3f;
         }
+        assertEquals(3, FrameProtection.records(Wire.GRADIENT_FIXED + 4L * big), "the frame spans three records");
         server = new AggregationServer("127.0.0.1", secret, 2, big, Duration.ofSeconds(5));
         int third = Wire.HEADER_BYTES + 2 * (FrameProtection.RECORD_BYTES + FrameProtection.TAG_BYTES) + 100;
         try (Relay relay = new Relay(server.address(), (i, f) -> {
