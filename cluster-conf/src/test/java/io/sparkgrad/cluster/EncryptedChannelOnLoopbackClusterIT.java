@@ -46,13 +46,15 @@ import org.junit.jupiter.api.Test;
  * The barrier channel keyed from Spark's secret across JVMs: a standalone cluster (master and two workers, each a JVM,
  * executors JVMs of their own) started with {@code spark.authenticate}, a shared secret and network encryption, and
  * this JVM as the driver with the same settings. Every executor derives the channel key from the secret its worker
- * handed it, nothing of it travels in the tasks, and the channel is encrypted (AES-GCM): the run completes, its server
- * announces AES-GCM, and its weights equal the stage-per-step transport's (which rides on Spark's own channels) bit
+ * handed it, nothing of it travels in the tasks, and the channel is encrypted (AES-GCM, as every barrier channel is):
+ * the run completes, its server announces AES-GCM under protocol version 3, and its weights equal the stage-per-step transport's (which rides on Spark's own channels) bit
  * for bit.
  */
 class EncryptedChannelOnLoopbackClusterIT {
-    /** The wire code the aggregation server announces in its greeting for AES-GCM frames (1 is HMAC-SHA256). */
+    /** The wire code the aggregation server announces in its greeting for AES-GCM frames, the only one version 3 allows. */
     static final int AES_GCM_WIRE_CODE = 2;
+    /** The channel protocol version that pins AES-GCM (version 2 also had an HMAC-only mode, code 1). */
+    static final int PROTOCOL_VERSION = 3;
     static final Map<String, String> SECURITY = Map.of(
             "spark.authenticate", "true",
             "spark.authenticate.secret", HexFormat.of().formatHex(new SecureRandom().generateSeed(16)),
@@ -117,6 +119,7 @@ class EncryptedChannelOnLoopbackClusterIT {
     /** Reads the greeting of the run's aggregation server at its second step: the frame protection it announces. */
     static final class GreetingProbe implements MetricSink {
         InetSocketAddress server;
+        volatile int announcedVersion = -1;
         volatile int announcedMode = -1;
 
         @Override
@@ -133,7 +136,9 @@ class EncryptedChannelOnLoopbackClusterIT {
                     byte[] hello = new byte[12];
                     new DataInputStream(s.getInputStream()).readFully(hello);
                     // Greeting: magic, version, frame protection, then the server's nonce; little-endian.
-                    announcedMode = ByteBuffer.wrap(hello).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
+                    ByteBuffer h = ByteBuffer.wrap(hello).order(ByteOrder.LITTLE_ENDIAN);
+                    announcedVersion = h.getInt(4);
+                    announcedMode = h.getInt(8);
                 } catch (IOException e) {
                     throw new IllegalStateException("could not read the aggregation server's greeting at " + server, e);
                 }
@@ -158,6 +163,7 @@ class EncryptedChannelOnLoopbackClusterIT {
         long t0 = System.nanoTime();
         TrainingResult barrier = train(new BarrierTransport(), probe);
         System.err.println("EncryptedChannelOnLoopbackClusterIT: barrier run took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertEquals(PROTOCOL_VERSION, probe.announcedVersion, "the aggregation server speaks the AES-GCM-only protocol");
         assertEquals(AES_GCM_WIRE_CODE, probe.announcedMode, "the aggregation server announced AES-GCM frames");
         assertEquals(2, cluster.executors().size(), "two executor JVMs: " + cluster.executors());
         assertFalse(taskExecutors.isEmpty() || taskExecutors.contains("driver"), "tasks ran on the executors only: " + taskExecutors);

@@ -59,9 +59,8 @@ import picocli.CommandLine.ParameterException;
  * {@code single-threads} (2: engine threads of the single-process baseline), {@code models} (small,large; also
  * medium), {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
  * {@code probe-params} (3930,1003300: parameter counts for the Spark-free loopback round trip of the barrier channel,
- * {@link LoopbackProbe}; empty to skip), {@code probe-channel} (hmac: the probe's frame protection, hmac and/or
- * aes-gcm), {@code secure} (false: true runs Spark with spark.authenticate and spark.network.crypto.enabled, so the
- * barrier channel is encrypted). The main job's model:
+ * {@link LoopbackProbe}, whose frames are AES-GCM encrypted like every run's; empty to skip), {@code secure} (false: true
+ * runs Spark with spark.authenticate and spark.network.crypto.enabled, so the barrier channel is keyed from Spark's secret). The main job's model:
  * {@code bin/bench trainer --models=small --small-model='io.sparkgrad.trainer.bench.BenchModel$MnistCnn'}.
  */
 @Command(name = "bench trainer", mixinStandardHelpOptions = true,
@@ -115,12 +114,8 @@ public final class TrainerBench implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     String probeParams;
 
-    @Option(names = "--probe-channel", split = ",", defaultValue = "hmac",
-            description = "Frame protection of the loopback probe: hmac and/or aes-gcm (default ${DEFAULT-VALUE}).")
-    List<String> probeChannel;
-
     @Option(names = "--secure", defaultValue = "false", arity = "0..1",
-            description = "Run Spark with spark.authenticate and spark.network.crypto.enabled, so the barrier channel is encrypted "
+            description = "Run Spark with spark.authenticate and spark.network.crypto.enabled, so the barrier channel is keyed from Spark's secret "
                     + "(default ${DEFAULT-VALUE}).")
     boolean secure;
 
@@ -159,14 +154,9 @@ public final class TrainerBench implements Callable<Integer> {
         if (!probeParams.isEmpty()) {
             for (int p : ints(probeParams)) {
                 for (int w : workers) {
-                    for (String ch : probeChannel) {
-                        if (!ch.equals("hmac") && !ch.equals("aes-gcm")) {
-                            throw new ParameterException(new CommandLine(this), "--probe-channel: unknown protection '" + ch + "'; allowed: hmac, aes-gcm");
-                        }
-                        LoopbackProbe.Result r = LoopbackProbe.measure(w, p, 400, ch.equals("aes-gcm"));
-                        System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) channel=%s workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
-                                ch, w, p, r.p50Millis(), r.p95Millis());
-                    }
+                    LoopbackProbe.Result r = LoopbackProbe.measure(w, p, 400);
+                    System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) channel=aes-gcm workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
+                            w, p, r.p50Millis(), r.p95Millis());
                 }
             }
         }

@@ -44,7 +44,6 @@ final class AggregationServer implements AutoCloseable {
 
     private final ServerSocket serverSocket;
     private final byte[] secret;
-    private final FrameProtection.Mode mode;
     private final int workers;
     private final int numParameters;
     private final int handshakeTimeoutMs;
@@ -60,24 +59,21 @@ final class AggregationServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
 
-    /** On any free port of {@code bindHost}, frames authenticated with HMAC-SHA256 (tests and the probe). */
+    /** On any free port of {@code bindHost} (tests and the probe). */
     AggregationServer(String bindHost, byte[] secret, int workers, int numParameters, Duration handshakeTimeout) throws IOException {
-        this(bind(bindHost, ChannelPorts.ANY), secret, FrameProtection.Mode.HMAC_SHA256, workers, numParameters, handshakeTimeout);
+        this(bind(bindHost, ChannelPorts.ANY), secret, workers, numParameters, handshakeTimeout);
     }
 
     /**
      * @param bound            the listening socket ({@link #bind}); the server owns it from here on
      * @param secret           the run's secret
-     * @param mode             how frames are protected after the handshake
      * @param workers          number of workers; a client must claim an index below it
      * @param numParameters    floats per gradient frame
      * @param handshakeTimeout how long an unauthenticated client may take to prove itself, all reads together
      */
-    AggregationServer(ServerSocket bound, byte[] secret, FrameProtection.Mode mode, int workers, int numParameters,
-                      Duration handshakeTimeout) {
+    AggregationServer(ServerSocket bound, byte[] secret, int workers, int numParameters, Duration handshakeTimeout) {
         this.serverSocket = bound;
         this.secret = secret.clone();
-        this.mode = mode;
         this.workers = workers;
         this.numParameters = numParameters;
         this.handshakeTimeoutMs = Math.toIntExact(Math.max(1, handshakeTimeout.toMillis()));
@@ -119,10 +115,6 @@ final class AggregationServer implements AutoCloseable {
     /** The bound address. */
     InetSocketAddress address() {
         return (InetSocketAddress) serverSocket.getLocalSocketAddress();
-    }
-
-    FrameProtection.Mode mode() {
-        return mode;
     }
 
     BlockingQueue<ServerEvent> events() {
@@ -228,7 +220,7 @@ final class AggregationServer implements AutoCloseable {
             // The per-read timeout only bounds a read; the deadline above bounds the whole handshake.
             s.setSoTimeout(handshakeTimeoutMs);
             ch = new FrameChannel(s);
-            id = Handshake.accept(ch, secret, mode, workers);
+            id = Handshake.accept(ch, secret, workers);
             if (!state.compareAndSet(0, 1)) {
                 throw new IOException("handshake deadline passed");
             }

@@ -33,9 +33,9 @@ import java.util.concurrent.ExecutionException;
  * the weights and its slice of the global batch and sends back its gradient sum as little-endian floats. The
  * driver sums in a fixed order, steps the optimizer and replies with the new weights.
  *
- * <p>The channel follows Spark's security settings ({@link ChannelSecurity}): every frame is authenticated with a
- * sequence number, and encrypted with AES-GCM where Spark encrypts its own traffic; with {@code spark.authenticate}
- * the channel secret is derived from Spark's secret. On a cluster without {@code spark.authenticate} a run logs a
+ * <p>Every frame on the channel is encrypted and authenticated with AES-GCM under per-connection keys, records bound to
+ * a counter ({@link FrameProtection}); with {@code spark.authenticate} the channel secret is derived from Spark's
+ * secret ({@link ChannelSecurity}). On a cluster without {@code spark.authenticate} a run logs a
  * warning at its start. The server listens on any free port, or on {@link #withChannelPort a fixed port or range}. Spark's
  * {@code BarrierTaskContext.barrier()} is never called: it sleep-polls for about a second, longer than a step.
  *
@@ -155,13 +155,8 @@ public final class BarrierTransport implements GradientTransport {
             this.channelSecret = security.newSecret();
             String master = ctx.spark().master();
             security.warning(master).ifPresent(LOG::warn);
-            String note = security.cleartextNote(master);
-            if (note != null) {
-                LOG.info(note);
-            }
             try {
-                this.server = new AggregationServer(AggregationServer.bind(bind, channelPorts), channelSecret.resolve(), security.mode(),
-                        workers, ctx.numParameters(), handshakeTimeout);
+                this.server = new AggregationServer(AggregationServer.bind(bind, channelPorts), channelSecret.resolve(), workers, ctx.numParameters(), handshakeTimeout);
             } catch (IOException e) {
                 throw new UncheckedIOException("could not start the aggregation server on " + bind + " (spark.driver.bindAddress), "
                         + "port " + channelPorts + ": " + e.getMessage(), e);
@@ -173,7 +168,7 @@ public final class BarrierTransport implements GradientTransport {
         @Override
         public void runEpoch(EpochSpec spec, float[] params, StepHandler handler) {
             long readTimeout = Math.min(Integer.MAX_VALUE, ctx.stepTimeout().toMillis() * 2 + 30_000);
-            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), channelSecret, security.mode(),
+            BarrierWorkerTask task = new BarrierWorkerTask(advertisedHost, server.address().getPort(), channelSecret,
                     WorkerSpec.of(ctx, spec.epoch()), Math.toIntExact(connectTimeout.toMillis()), (int) readTimeout);
             RDD<int[]> reports = ctx.blocks().rdd().barrier().mapPartitions(task, false, REPORT_TAG);
             // The shuffle turns the barrier stage into a shuffle-map stage, which Spark retries as a whole on failure.

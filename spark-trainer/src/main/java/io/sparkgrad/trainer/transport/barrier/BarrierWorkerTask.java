@@ -27,17 +27,15 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
     private final String host;
     private final int port;
     private final ChannelSecret secret;
-    private final FrameProtection.Mode mode;
     private final WorkerSpec worker;
     private final int connectTimeoutMs;
     private final int readTimeoutMs;
 
-    BarrierWorkerTask(String host, int port, ChannelSecret secret, FrameProtection.Mode mode, WorkerSpec worker, int connectTimeoutMs,
+    BarrierWorkerTask(String host, int port, ChannelSecret secret, WorkerSpec worker, int connectTimeoutMs,
                       int readTimeoutMs) {
         this.host = host;
         this.port = port;
         this.secret = secret;
-        this.mode = mode;
         this.worker = worker;
         this.connectTimeoutMs = connectTimeoutMs;
         this.readTimeoutMs = readTimeoutMs;
@@ -51,7 +49,7 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         int numParameters = worker.numParameters();
         WorkerClient client;
         try {
-            client = WorkerClient.connect(host, port, secret.resolve(), mode, partition, ctx.stageAttemptNumber(), worker.epoch(), numParameters,
+            client = WorkerClient.connect(host, port, secret.resolve(), partition, ctx.stageAttemptNumber(), worker.epoch(), numParameters,
                     connectTimeoutMs, readTimeoutMs);
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + partition + " could not join the aggregation server at " + host + ":" + port

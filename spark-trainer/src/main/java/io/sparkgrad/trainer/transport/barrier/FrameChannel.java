@@ -26,7 +26,7 @@ final class FrameChannel implements AutoCloseable {
     private final OutputStream out;
     private final byte[] headerIn = new byte[Wire.HEADER_BYTES];
     private byte[] received = new byte[64];
-    private byte[] outgoing = new byte[256];
+    private final byte[] headerOut = new byte[Wire.HEADER_BYTES];
     private ByteBuffer body = Wire.le(new byte[0]);
     private FrameProtection protection;
     private volatile boolean closed;
@@ -52,10 +52,6 @@ final class FrameChannel implements AutoCloseable {
             throw new IllegalStateException("the channel is already protected");
         }
         protection = p;
-    }
-
-    FrameProtection.Mode mode() {
-        return protection == null ? null : protection.mode();
     }
 
     void readFully(byte[] b, int len) throws IOException {
@@ -144,7 +140,10 @@ final class FrameChannel implements AutoCloseable {
         out.flush();
     }
 
-    /** Writes a sealed frame: a header, a fixed body part and an optional bulk payload. */
+    /**
+     * Writes a sealed frame: a header, a fixed body part and an optional bulk payload. The parts are encrypted
+     * straight into the protection's buffer, so a frame costs no copy of its payload before the socket's own.
+     */
     synchronized void writeFrame(int type, long step, int worker, byte[] fixed, int fixedLen, byte[] payload, int payloadLen)
             throws IOException {
         FrameProtection p = protection;
@@ -153,18 +152,9 @@ final class FrameChannel implements AutoCloseable {
         }
         int bodyLength = fixedLen + payloadLen;
         int tags = p.tagBytes(bodyLength);
-        int total = Wire.HEADER_BYTES + bodyLength + tags;
-        if (outgoing.length < total) {
-            outgoing = new byte[total];
-        }
-        ByteBuffer b = Wire.le(outgoing);
-        b.putInt(Wire.HEADER_AFTER_LENGTH + bodyLength + tags).putInt(type).putLong(step).putInt(worker);
-        b.put(fixed, 0, fixedLen);
-        if (payloadLen > 0) {
-            System.arraycopy(payload, 0, outgoing, Wire.HEADER_BYTES + fixedLen, payloadLen);
-        }
-        byte[] sealed = p.seal(outgoing, bodyLength);
-        out.write(sealed, 0, total);
+        Wire.le(headerOut).putInt(Wire.HEADER_AFTER_LENGTH + bodyLength + tags).putInt(type).putLong(step).putInt(worker);
+        byte[] sealed = p.seal(headerOut, fixed, fixedLen, payload, payloadLen);
+        out.write(sealed, 0, Wire.HEADER_BYTES + bodyLength + tags);
         out.flush();
     }
 

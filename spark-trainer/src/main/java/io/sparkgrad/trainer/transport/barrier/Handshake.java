@@ -12,7 +12,8 @@ import java.security.SecureRandom;
 /**
  * Mutual HMAC-SHA256 challenge-response over fresh nonces: each side proves it holds the run's secret without
  * sending it, and neither accepts a recorded handshake (the other side's nonce changes every time). Both MACs cover
- * the server's announced {@link FrameProtection.Mode}, so a man in the middle cannot downgrade it. Once both proofs
+ * the protocol version's pinned frame protection ({@link Wire#PROTECTION_AES_GCM}), which the client also checks in
+ * the server's greeting, so nothing on the path can strip or swap it. Once both proofs
  * check out, each side derives the connection's two frame keys from the secret and both nonces
  * ({@link #deriveKeys}) and switches the channel to protected frames.
  */
@@ -51,10 +52,10 @@ final class Handshake {
      * Server side. Refuses (sends status refused, then throws) a client whose proof is wrong or whose worker index
      * is outside {@code [0, workers)}.
      */
-    static Identity accept(FrameChannel ch, byte[] secret, FrameProtection.Mode mode, int workers) throws IOException {
+    static Identity accept(FrameChannel ch, byte[] secret, int workers) throws IOException {
         byte[] serverNonce = nonce();
         byte[] hello = new byte[Wire.HELLO_BYTES];
-        Wire.le(hello).putInt(Wire.MAGIC).putInt(Wire.VERSION).putInt(mode.wireCode).put(serverNonce);
+        Wire.le(hello).putInt(Wire.MAGIC).putInt(Wire.VERSION).putInt(Wire.PROTECTION_AES_GCM).put(serverNonce);
         ch.writeRaw(hello, hello.length);
 
         byte[] auth = new byte[Wire.AUTH_BYTES];
@@ -71,12 +72,12 @@ final class Handshake {
         a.get(clientNonce);
         byte[] mac = new byte[Wire.MAC_BYTES];
         a.get(mac);
-        byte[] expected = clientMac(secret, serverNonce, clientNonce, mode, worker, attempt, epoch);
+        byte[] expected = clientMac(secret, serverNonce, clientNonce, worker, attempt, epoch);
         boolean ok = MessageDigest.isEqual(mac, expected) && worker >= 0 && worker < workers && attempt >= 0 && epoch >= 0;
         byte[] result = new byte[Wire.RESULT_BYTES];
         ByteBuffer r = Wire.le(result).putInt(Wire.MAGIC).putInt(ok ? Wire.STATUS_ACCEPTED : Wire.STATUS_REFUSED);
         if (ok) {
-            r.put(serverMac(secret, clientNonce, serverNonce, mode, Wire.STATUS_ACCEPTED));
+            r.put(serverMac(secret, clientNonce, serverNonce, Wire.STATUS_ACCEPTED));
         }
         ch.writeRaw(result, result.length);
         if (!ok) {
@@ -84,16 +85,16 @@ final class Handshake {
                     + (MessageDigest.isEqual(mac, expected) ? "worker index " + worker + " outside [0, " + workers + ")" : "wrong authentication code"));
         }
         Identity id = new Identity(worker, attempt, epoch);
-        byte[][] keys = deriveKeys(secret, serverNonce, clientNonce, mode, id);
-        ch.protect(FrameProtection.create(mode, keys[1], keys[0]));
+        byte[][] keys = deriveKeys(secret, serverNonce, clientNonce, id);
+        ch.protect(FrameProtection.create(keys[1], keys[0]));
         return id;
     }
 
     /**
-     * Client side; throws if the server refuses, cannot prove it holds the secret, or announces another protection
-     * mode than {@code mode} (which the worker got from the driver with its task).
+     * Client side; throws if the server refuses, cannot prove it holds the secret, or announces another frame
+     * protection than AES-GCM (a downgrade: the client never sends frames any other way).
      */
-    static void connect(FrameChannel ch, byte[] secret, FrameProtection.Mode mode, int worker, int attempt, int epoch) throws IOException {
+    static void connect(FrameChannel ch, byte[] secret, int worker, int attempt, int epoch) throws IOException {
         byte[] hello = new byte[Wire.HELLO_BYTES];
         try {
             ch.readFully(hello, hello.length);
@@ -108,16 +109,17 @@ final class Handshake {
                     + Integer.toHexString(magic) + ", version " + version + ")");
         }
         int announced = h.getInt();
-        if (announced != mode.wireCode) {
-            throw new ProtocolException("the aggregation server at " + ch.peer() + " announces frame protection "
-                    + FrameProtection.Mode.ofWire(announced) + " (code " + announced + ") but the run uses " + mode);
+        if (announced != Wire.PROTECTION_AES_GCM) {
+            throw new ProtocolException("the aggregation server at " + ch.peer() + " announces frame protection code "
+                    + announced + ", but this protocol encrypts every frame with AES-GCM (code " + Wire.PROTECTION_AES_GCM
+                    + "): refusing a downgrade");
         }
         byte[] serverNonce = new byte[Wire.NONCE_BYTES];
         h.get(serverNonce);
         byte[] clientNonce = nonce();
         byte[] auth = new byte[Wire.AUTH_BYTES];
         Wire.le(auth).putInt(Wire.MAGIC).putInt(worker).putInt(attempt).putInt(epoch).put(clientNonce)
-                .put(clientMac(secret, serverNonce, clientNonce, mode, worker, attempt, epoch));
+                .put(clientMac(secret, serverNonce, clientNonce, worker, attempt, epoch));
         ch.writeRaw(auth, auth.length);
 
         byte[] result = new byte[Wire.RESULT_BYTES];
@@ -133,27 +135,27 @@ final class Handshake {
         }
         byte[] mac = new byte[Wire.MAC_BYTES];
         r.get(mac);
-        if (!MessageDigest.isEqual(mac, serverMac(secret, clientNonce, serverNonce, mode, Wire.STATUS_ACCEPTED))) {
+        if (!MessageDigest.isEqual(mac, serverMac(secret, clientNonce, serverNonce, Wire.STATUS_ACCEPTED))) {
             throw new ProtocolException("the server at " + ch.peer() + " could not prove it holds the run's secret");
         }
-        byte[][] keys = deriveKeys(secret, serverNonce, clientNonce, mode, new Identity(worker, attempt, epoch));
-        ch.protect(FrameProtection.create(mode, keys[0], keys[1]));
+        byte[][] keys = deriveKeys(secret, serverNonce, clientNonce, new Identity(worker, attempt, epoch));
+        ch.protect(FrameProtection.create(keys[0], keys[1]));
     }
 
     /**
      * The connection's frame keys, HKDF-SHA256 style: {@code prk = HMAC(serverNonce || clientNonce, secret)}, then one
-     * key per direction, {@code HMAC(prk, label || mode || worker || attempt || epoch || 0x01)}. Fresh nonces make
+     * key per direction, {@code HMAC(prk, label || protection || worker || attempt || epoch || 0x01)}. Fresh nonces make
      * every connection's keys new, so a frame recorded on one connection fails on any other.
      *
      * @return {@code {worker->driver key, driver->worker key}}, 32 bytes each
      */
-    static byte[][] deriveKeys(byte[] secret, byte[] serverNonce, byte[] clientNonce, FrameProtection.Mode mode, Identity id) {
+    static byte[][] deriveKeys(byte[] secret, byte[] serverNonce, byte[] clientNonce, Identity id) {
         byte[] salt = new byte[2 * Wire.NONCE_BYTES];
         System.arraycopy(serverNonce, 0, salt, 0, Wire.NONCE_BYTES);
         System.arraycopy(clientNonce, 0, salt, Wire.NONCE_BYTES, Wire.NONCE_BYTES);
         byte[] prk = hmac(salt, secret);
         byte[] info = new byte[17];
-        Wire.le(info).putInt(mode.wireCode).putInt(id.worker()).putInt(id.stageAttempt()).putInt(id.epoch()).put((byte) 1);
+        Wire.le(info).putInt(Wire.PROTECTION_AES_GCM).putInt(id.worker()).putInt(id.stageAttempt()).putInt(id.epoch()).put((byte) 1);
         return new byte[][] {hmac(prk, TO_DRIVER_LABEL, info), hmac(prk, TO_WORKER_LABEL, info)};
     }
 
@@ -163,16 +165,16 @@ final class Handshake {
         return n;
     }
 
-    private static byte[] clientMac(byte[] secret, byte[] serverNonce, byte[] clientNonce, FrameProtection.Mode mode, int worker,
+    private static byte[] clientMac(byte[] secret, byte[] serverNonce, byte[] clientNonce, int worker,
                                     int attempt, int epoch) {
         byte[] ids = new byte[16];
-        Wire.le(ids).putInt(mode.wireCode).putInt(worker).putInt(attempt).putInt(epoch);
+        Wire.le(ids).putInt(Wire.PROTECTION_AES_GCM).putInt(worker).putInt(attempt).putInt(epoch);
         return hmac(secret, CLIENT_LABEL, serverNonce, clientNonce, ids);
     }
 
-    private static byte[] serverMac(byte[] secret, byte[] clientNonce, byte[] serverNonce, FrameProtection.Mode mode, int status) {
+    private static byte[] serverMac(byte[] secret, byte[] clientNonce, byte[] serverNonce, int status) {
         byte[] s = new byte[8];
-        Wire.le(s).putInt(mode.wireCode).putInt(status);
+        Wire.le(s).putInt(Wire.PROTECTION_AES_GCM).putInt(status);
         return hmac(secret, SERVER_LABEL, clientNonce, serverNonce, s);
     }
 

@@ -8,17 +8,16 @@ import java.nio.ByteOrder;
  *
  * <pre>
  * handshake (fixed sizes, server speaks first)
- *   server HELLO   magic:int  version:int  mode:int (1 HMAC-SHA256, 2 AES-GCM)  serverNonce:32
+ *   server HELLO   magic:int  version:int (3)  protection:int (2 = AES-GCM, the only one)  serverNonce:32
  *   client AUTH    magic:int  worker:int  stageAttempt:int  epoch:int  clientNonce:32  mac:32
- *                  mac = HMAC-SHA256(secret, "sparkgrad-client" serverNonce clientNonce mode worker stageAttempt epoch)
+ *                  mac = HMAC-SHA256(secret, "sparkgrad-client" serverNonce clientNonce protection worker stageAttempt epoch)
  *   server RESULT  magic:int  status:int (0 accepted, 1 refused)  mac:32
- *                  mac = HMAC-SHA256(secret, "sparkgrad-server" clientNonce serverNonce mode status), zeros when refused
+ *                  mac = HMAC-SHA256(secret, "sparkgrad-server" clientNonce serverNonce protection status), zeros when refused
  * frames (after the handshake; keys per connection and direction, see Handshake.deriveKeys and FrameProtection)
- *   length:int (bytes after this field)  type:int  step:long  worker:int  body  tag
- *   mode 1: body in clear, tag = HMAC-SHA256(key, counter:long header body), 32 bytes
- *   mode 2: body in records of up to 16 KiB, each AES-256-GCM(key, nonce = 0:int counter:long, aad = header)
- *           followed by its 16-byte tag
- *   (counter: the frame's (mode 1) or record's (mode 2) number in its direction, from 0, never sent)
+ *   length:int (bytes after this field)  type:int  step:long  worker:int  sealed body
+ *   sealed body: the body in records of up to 64 KiB, each AES-256-GCM(key, nonce = 0:int counter:long,
+ *                aad = header) followed by its 16-byte tag (counter: the record's number in its direction, from 0,
+ *                never sent)
  *   PARAMS   (driver)  offset:int count:int n:int  n floats     weights of the step and the worker's slice of it
  *   END      (driver)  -                                        the epoch is complete
  *   ABORT    (driver)  len:int utf8                             the run stopped; the message says why
@@ -27,13 +26,19 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * The secret never crosses this channel; both sides prove they hold it with fresh nonces, so a recorded
- * handshake cannot be replayed. Every frame after it is authenticated (and, where Spark encrypts its own traffic,
- * encrypted), so no frame can be injected, altered, replayed or reordered.
+ * handshake cannot be replayed. Every frame after it is encrypted and authenticated, so no frame can be read,
+ * injected, altered, replayed or reordered.
  */
 final class Wire {
 
     static final int MAGIC = 0x31475053; // "SPG1" read as little-endian bytes
-    static final int VERSION = 2;
+    /** Version 3: AES-GCM is the only frame protection (version 2 also had an HMAC-only mode). */
+    static final int VERSION = 3;
+    /**
+     * The frame protection the server announces in its HELLO and both handshake MACs cover: AES-256-GCM, the only
+     * one. A client refuses any other code, so nothing on the path can strip or swap it.
+     */
+    static final int PROTECTION_AES_GCM = 2;
     static final int NONCE_BYTES = 32;
     static final int MAC_BYTES = 32;
     static final int HELLO_BYTES = 4 + 4 + 4 + NONCE_BYTES;

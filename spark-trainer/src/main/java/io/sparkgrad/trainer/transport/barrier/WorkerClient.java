@@ -37,23 +37,15 @@ final class WorkerClient implements AutoCloseable {
         this.numParameters = numParameters;
     }
 
-    /** Connects and authenticates, frames protected with HMAC-SHA256 (tests and the probe). */
-    static WorkerClient connect(String host, int port, byte[] secret, int worker, int stageAttempt, int epoch, int numParameters,
-                                int connectTimeoutMs, int readTimeoutMs) throws IOException {
-        return connect(host, port, secret, FrameProtection.Mode.HMAC_SHA256, worker, stageAttempt, epoch, numParameters,
-                connectTimeoutMs, readTimeoutMs);
-    }
-
     /**
      * Connects and authenticates. A server that closes the connection before its greeting is over its limit of
      * unauthenticated connections (someone may be flooding it): the client tries again, with growing pauses, until
      * {@code connectTimeoutMs} has passed.
      *
-     * @param mode          the frame protection the driver chose for the run; the server must announce the same
      * @param readTimeoutMs how long to wait for the driver's next command before giving up on it
      */
-    static WorkerClient connect(String host, int port, byte[] secret, FrameProtection.Mode mode, int worker, int stageAttempt,
-                                int epoch, int numParameters, int connectTimeoutMs, int readTimeoutMs) throws IOException {
+    static WorkerClient connect(String host, int port, byte[] secret, int worker, int stageAttempt, int epoch, int numParameters,
+                                int connectTimeoutMs, int readTimeoutMs) throws IOException {
         long deadline = System.nanoTime() + connectTimeoutMs * 1_000_000L;
         long pause = 20;
         while (true) {
@@ -62,7 +54,7 @@ final class WorkerClient implements AutoCloseable {
                 s.connect(new InetSocketAddress(host, port), connectTimeoutMs);
                 s.setSoTimeout(readTimeoutMs);
                 FrameChannel ch = new FrameChannel(s);
-                Handshake.connect(ch, secret, mode, worker, stageAttempt, epoch);
+                Handshake.connect(ch, secret, worker, stageAttempt, epoch);
                 return new WorkerClient(ch, worker, numParameters);
             } catch (Handshake.NoGreeting e) {
                 s.close();

@@ -498,7 +498,7 @@ class BarrierCoordinatorTest extends LoopbackServerTest {
             }
         };
         flaky.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
-        server = new AggregationServer(flaky, secret, FrameProtection.Mode.HMAC_SHA256, WORKERS, N, Duration.ofSeconds(2));
+        server = new AggregationServer(flaky, secret, WORKERS, N, Duration.ofSeconds(2));
         List<Long> applied = new ArrayList<>();
         assertArrayEquals(reference(), runEpoch(gang(-1, -1, new CopyOnWriteArrayList<>()), applied, Duration.ofSeconds(20)), 0f);
         assertEquals(3, server.acceptFailures());

@@ -3,8 +3,6 @@ package io.sparkgrad.trainer.transport.barrier;
 import io.sparkgrad.trainer.StepStats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -31,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A man in the middle between an authenticated worker and the aggregation server: a relay that parses the
  * worker's frames and replays, alters, injects or reorders them, and records every byte it forwards. Whatever it
  * does, the server accepts only the worker's own frames, in order, once; a tampered frame closes the connection
- * naming the worker and never becomes a contribution. With encryption on, the gradient cannot be read off the wire.
+ * naming the worker and never becomes a contribution. Every frame is encrypted, so the gradient cannot be read off
+ * the wire, and a server announcing any other frame protection is refused.
  */
 class FrameTamperingTest {
 
@@ -117,12 +116,12 @@ class FrameTamperingTest {
         }
     }
 
-    void start(FrameProtection.Mode mode) throws IOException {
-        server = new AggregationServer(AggregationServer.bind("127.0.0.1", ChannelPorts.ANY), secret, mode, 2, N, Duration.ofSeconds(5));
+    void start() throws IOException {
+        server = new AggregationServer("127.0.0.1", secret, 2, N, Duration.ofSeconds(5));
     }
 
-    WorkerClient connectVia(Relay relay, FrameProtection.Mode mode) throws IOException {
-        return WorkerClient.connect("127.0.0.1", relay.port(), secret, mode, 0, 0, 0, N, 2000, 10_000);
+    WorkerClient connectVia(Relay relay) throws IOException {
+        return WorkerClient.connect("127.0.0.1", relay.port(), secret, 0, 0, 0, N, 2000, 10_000);
     }
 
     static float[] knownGradient(float scale) {
@@ -154,12 +153,11 @@ class FrameTamperingTest {
         assertTrue(server.events().isEmpty(), "nothing after the close: " + server.events());
     }
 
-    @ParameterizedTest
-    @EnumSource(FrameProtection.Mode.class)
-    void aReplayedFrameIsRefusedAfterTheOriginalCounted(FrameProtection.Mode mode) throws Exception {
-        start(mode);
+    @Test
+    void aReplayedFrameIsRefusedAfterTheOriginalCounted() throws Exception {
+        start();
         float[] g = knownGradient(1);
-        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(f, f)); WorkerClient c = connectVia(relay, mode)) {
+        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(f, f)); WorkerClient c = connectVia(relay)) {
             sendGradient(c, 0, g);
             assertInstanceOf(ServerEvent.Joined.class, next());
             ServerEvent.Contribution first = assertInstanceOf(ServerEvent.Contribution.class, next());
@@ -173,9 +171,9 @@ class FrameTamperingTest {
     }
 
     /** The worker sends gradients for steps 0 .. {@code gradients - 1} through a tampering relay. */
-    void assertTamperingRefused(FrameProtection.Mode mode, Tamper tamper, int gradients) throws Exception {
-        start(mode);
-        try (Relay relay = new Relay(server.address(), tamper); WorkerClient c = connectVia(relay, mode)) {
+    void assertTamperingRefused(Tamper tamper, int gradients) throws Exception {
+        start();
+        try (Relay relay = new Relay(server.address(), tamper); WorkerClient c = connectVia(relay)) {
             for (int step = 0; step < gradients; step++) {
                 sendGradient(c, step, knownGradient(step + 1));
             }
@@ -191,35 +189,31 @@ class FrameTamperingTest {
         };
     }
 
-    @ParameterizedTest
-    @EnumSource(FrameProtection.Mode.class)
-    void aFlippedPayloadByteIsRefused(FrameProtection.Mode mode) throws Exception {
-        assertTamperingRefused(mode, alter(t -> t[Wire.HEADER_BYTES + Wire.GRADIENT_FIXED + 9] ^= 0x01), 1);
+    @Test
+    void aFlippedPayloadByteIsRefused() throws Exception {
+        assertTamperingRefused(alter(t -> t[Wire.HEADER_BYTES + Wire.GRADIENT_FIXED + 9] ^= 0x01), 1);
     }
 
-    @ParameterizedTest
-    @EnumSource(FrameProtection.Mode.class)
-    void anAlteredHeaderIsRefused(FrameProtection.Mode mode) throws Exception {
-        assertTamperingRefused(mode, alter(t -> Wire.le(t).putLong(8, 3)), 1); // step 0 -> step 3
+    @Test
+    void anAlteredHeaderIsRefused() throws Exception {
+        assertTamperingRefused(alter(t -> Wire.le(t).putLong(8, 3)), 1); // step 0 -> step 3
     }
 
-    @ParameterizedTest
-    @EnumSource(FrameProtection.Mode.class)
-    void anInjectedFrameIsRefused(FrameProtection.Mode mode) throws Exception {
-        int tag = mode == FrameProtection.Mode.AES_GCM ? FrameProtection.AesGcm.TAG_BYTES : Wire.MAC_BYTES;
+    @Test
+    void anInjectedFrameIsRefused() throws Exception {
+        int tag = FrameProtection.TAG_BYTES;
         // A well-formed gradient frame for step 0 with a body of the attacker's choice and a tag guessed at random.
         byte[] forged = new byte[Wire.HEADER_BYTES + Wire.GRADIENT_FIXED + 4 * N + tag];
         new Random(5).nextBytes(forged);
         Wire.le(forged).putInt(forged.length - 4).putInt(Wire.GRADIENT).putLong(0).putInt(0);
-        assertTamperingRefused(mode, (i, f) -> i == 0 ? List.of(forged, f) : List.of(f), 1);
+        assertTamperingRefused((i, f) -> i == 0 ? List.of(forged, f) : List.of(f), 1);
     }
 
-    @ParameterizedTest
-    @EnumSource(FrameProtection.Mode.class)
-    void aFrameFromAnotherConnectionIsRefused(FrameProtection.Mode mode) throws Exception {
-        start(mode);
+    @Test
+    void aFrameFromAnotherConnectionIsRefused() throws Exception {
+        start();
         byte[] captured;
-        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(f)); WorkerClient c = connectVia(relay, mode)) {
+        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(f)); WorkerClient c = connectVia(relay)) {
             sendGradient(c, 0, knownGradient(1));
             assertInstanceOf(ServerEvent.Joined.class, next());
             ServerEvent.Contribution ok = assertInstanceOf(ServerEvent.Contribution.class, next());
@@ -229,17 +223,16 @@ class FrameTamperingTest {
             assertInstanceOf(ServerEvent.Closed.class, next());
         }
         // The same worker, a new connection: its first frame is swapped for the one captured on the first.
-        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(captured)); WorkerClient c = connectVia(relay, mode)) {
+        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(captured)); WorkerClient c = connectVia(relay)) {
             sendGradient(c, 0, knownGradient(1));
             assertClosedForTampering();
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(FrameProtection.Mode.class)
-    void reorderedFramesAreRefused(FrameProtection.Mode mode) throws Exception {
+    @Test
+    void reorderedFramesAreRefused() throws Exception {
         List<byte[]> held = new ArrayList<>();
-        assertTamperingRefused(mode, (i, f) -> {
+        assertTamperingRefused((i, f) -> {
             if (i == 0) {
                 held.add(f);
                 return List.of();
@@ -267,45 +260,35 @@ class FrameTamperingTest {
     }
 
     @Test
-    void withEncryptionTheGradientCannotBeReadOffTheWire() throws Exception {
+    void theGradientCannotBeReadOffTheWire() throws Exception {
         float[] g = knownGradient(1);
         byte[] clear = plaintext(g);
-        for (FrameProtection.Mode mode : FrameProtection.Mode.values()) {
-            if (server != null) {
-                server.close();
-            }
-            start(mode);
-            byte[] wire;
-            try (Relay relay = new Relay(server.address(), (i, f) -> List.of(f)); WorkerClient c = connectVia(relay, mode)) {
-                sendGradient(c, 0, g);
-                assertInstanceOf(ServerEvent.Joined.class, next());
-                ServerEvent.Contribution got = assertInstanceOf(ServerEvent.Contribution.class, next());
-                assertArrayEquals(g, got.grad(), 0f, mode + ": the server reads the exact gradient");
-                got.connection().consumed();
-                wire = relay.forwardedBytes();
-            }
-            boolean anyWindow = false;
-            for (int k = 0; k + 8 <= clear.length; k += 4) {
-                anyWindow |= contains(wire, clear, k, 8);
-            }
-            if (mode == FrameProtection.Mode.AES_GCM) {
-                assertFalse(anyWindow, "no two consecutive gradient floats appear on an encrypted wire");
-            } else {
-                assertTrue(contains(wire, clear, 0, clear.length), "the check can see a cleartext gradient (HMAC mode sends it readable)");
-            }
+        start();
+        byte[] wire;
+        try (Relay relay = new Relay(server.address(), (i, f) -> List.of(f)); WorkerClient c = connectVia(relay)) {
+            sendGradient(c, 0, g);
+            assertInstanceOf(ServerEvent.Joined.class, next());
+            ServerEvent.Contribution got = assertInstanceOf(ServerEvent.Contribution.class, next());
+            assertArrayEquals(g, got.grad(), 0f, "the server reads the exact gradient");
+            got.connection().consumed();
+            wire = relay.forwardedBytes();
+        }
+        assertTrue(wire.length >= Wire.AUTH_BYTES + Wire.HEADER_BYTES + clear.length, "the relay saw the whole frame");
+        for (int k = 0; k + 8 <= clear.length; k += 4) {
+            assertFalse(contains(wire, clear, k, 8), "gradient floats " + k / 4 + ".." + (k / 4 + 1) + " appear on the wire");
         }
     }
 
     @Test
     void largeEncryptedFramesTravelInRecordsAndATamperedLaterRecordIsRefused() throws Exception {
-        int big = 10_000; // 40 KB of gradient: three 16 KiB records
+        int big = 40_000; // 160 KB of gradient: three 64 KiB records
         float[] g = new float[big];
         for (int i = 0; i < big; i++) {
             g[i] = 0.001f * i - 3f;
         }
-        FrameProtection.Mode mode = FrameProtection.Mode.AES_GCM;
-        server = new AggregationServer(AggregationServer.bind("127.0.0.1", ChannelPorts.ANY), secret, mode, 2, big, Duration.ofSeconds(5));
-        int third = Wire.HEADER_BYTES + 2 * (FrameProtection.AesGcm.RECORD_BYTES + FrameProtection.AesGcm.TAG_BYTES) + 100;
+        assertEquals(3, FrameProtection.records(Wire.GRADIENT_FIXED + 4L * big), "the frame spans three records");
+        server = new AggregationServer("127.0.0.1", secret, 2, big, Duration.ofSeconds(5));
+        int third = Wire.HEADER_BYTES + 2 * (FrameProtection.RECORD_BYTES + FrameProtection.TAG_BYTES) + 100;
         try (Relay relay = new Relay(server.address(), (i, f) -> {
             if (i == 0) {
                 return List.of(f);
@@ -313,7 +296,7 @@ class FrameTamperingTest {
             byte[] t = f.clone();
             t[third] ^= 0x40;
             return List.of(t);
-        }); WorkerClient c = WorkerClient.connect("127.0.0.1", relay.port(), secret, mode, 0, 0, 0, big, 2000, 10_000)) {
+        }); WorkerClient c = WorkerClient.connect("127.0.0.1", relay.port(), secret, 0, 0, 0, big, 2000, 10_000)) {
             c.sendGradient(0, new StepStats(1, 0, 2), 0, g);
             assertInstanceOf(ServerEvent.Joined.class, next());
             ServerEvent.Contribution ok = assertInstanceOf(ServerEvent.Contribution.class, next());
@@ -325,36 +308,63 @@ class FrameTamperingTest {
         }
     }
 
-    @Test
-    void aWorkerExpectingEncryptionRefusesAServerThatDoesNotOfferIt() throws Exception {
-        start(FrameProtection.Mode.HMAC_SHA256);
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                () -> WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, FrameProtection.Mode.AES_GCM, 0, 0, 0, N, 2000, 2000));
-        assertTrue(e.getMessage().contains("announces frame protection HMAC_SHA256") && e.getMessage().contains("the run uses AES_GCM"),
-                e.getMessage());
-    }
-
-    @Test
-    void aHandshakeWhoseModeWasRewrittenOnTheWayFails() throws Exception {
-        // A relay that rewrites the server's announced mode (a downgrade attempt against a worker that expects it):
-        // the proofs cover the mode, so the server refuses the worker's proof.
-        start(FrameProtection.Mode.AES_GCM);
+    /**
+     * A relay that rewrites the server's greeting on the way to the worker, then passes everything else through.
+     * Returns the worker's connect failure.
+     */
+    IOException connectThroughRewrittenGreeting(java.util.function.Consumer<java.nio.ByteBuffer> rewrite) throws Exception {
+        start();
         try (ServerSocket listen = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> relay = CompletableFuture.runAsync(() -> {
                 try (Socket w = listen.accept(); Socket d = new Socket("127.0.0.1", server.address().getPort())) {
                     byte[] hello = d.getInputStream().readNBytes(Wire.HELLO_BYTES);
-                    Wire.le(hello).putInt(8, FrameProtection.Mode.HMAC_SHA256.wireCode);
+                    rewrite.accept(Wire.le(hello));
                     w.getOutputStream().write(hello);
-                    d.getOutputStream().write(w.getInputStream().readNBytes(Wire.AUTH_BYTES));
+                    byte[] auth = w.getInputStream().readNBytes(Wire.AUTH_BYTES);
+                    if (auth.length < Wire.AUTH_BYTES) {
+                        return; // the worker refused the greeting and hung up
+                    }
+                    d.getOutputStream().write(auth);
                     d.getInputStream().transferTo(w.getOutputStream());
                 } catch (IOException ignored) {
                     // Closed.
                 }
             });
             IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                    () -> WorkerClient.connect("127.0.0.1", listen.getLocalPort(), secret, FrameProtection.Mode.HMAC_SHA256, 0, 0, 0, N, 2000, 2000));
-            assertTrue(e.getMessage().contains("refused worker 0"), e.getMessage());
+                    () -> WorkerClient.connect("127.0.0.1", listen.getLocalPort(), secret, 0, 0, 0, N, 2000, 2000));
             relay.get(5, TimeUnit.SECONDS);
+            return e;
         }
+    }
+
+    @Test
+    void aWorkerRefusesAGreetingThatStripsOrSwapsTheFrameProtection() throws Exception {
+        // 1 was the old HMAC-only code, 0 "none": a downgrade the worker refuses before it sends its proof.
+        for (int code : new int[] {0, 1, 3}) {
+            IOException e = connectThroughRewrittenGreeting(h -> h.putInt(8, code));
+            assertTrue(e.getMessage().contains("announces frame protection code " + code) && e.getMessage().contains("refusing a downgrade"),
+                    e.getMessage());
+            server.close();
+        }
+        server = null;
+    }
+
+    @Test
+    void aWorkerRefusesAnotherProtocolVersion() throws Exception {
+        IOException e = connectThroughRewrittenGreeting(h -> h.putInt(4, Wire.VERSION - 1));
+        assertTrue(e.getMessage().contains("does not speak this protocol") && e.getMessage().contains("version " + (Wire.VERSION - 1)),
+                e.getMessage());
+    }
+
+    @Test
+    void everyConnectionAndDirectionHasItsOwnKey() {
+        byte[] server = new byte[Wire.NONCE_BYTES];
+        byte[] client = new byte[Wire.NONCE_BYTES];
+        Handshake.Identity id = new Handshake.Identity(0, 0, 0);
+        byte[][] keys = Handshake.deriveKeys(secret, server, client, id);
+        assertFalse(java.util.Arrays.equals(keys[0], keys[1]), "each direction has its own key");
+        client[0] = 1;
+        assertFalse(java.util.Arrays.equals(keys[0], Handshake.deriveKeys(secret, server, client, id)[0]),
+                "another client nonce, another key");
     }
 }

@@ -41,25 +41,16 @@ public final class LoopbackProbe {
      * @param steps      measured steps (after as many warm-up steps)
      */
     public static Result measure(int workers, int parameters, int steps) {
-        return measure(workers, parameters, steps, false);
-    }
-
-    /**
-     * @param encrypted frames encrypted with AES-GCM (as where Spark encrypts its traffic) instead of authenticated
-     *                  with HMAC-SHA256
-     */
-    public static Result measure(int workers, int parameters, int steps, boolean encrypted) {
-        FrameProtection.Mode mode = encrypted ? FrameProtection.Mode.AES_GCM : FrameProtection.Mode.HMAC_SHA256;
         byte[] secret = Handshake.newSecret();
         int[] sizes = new int[workers];
         Arrays.fill(sizes, 2 * steps);
         BatchPlan plan = BatchPlan.of(sizes, workers);
-        try (AggregationServer server = new AggregationServer(AggregationServer.bind("127.0.0.1", ChannelPorts.ANY), secret, mode, workers,
-                parameters, Duration.ofSeconds(10))) {
+        try (AggregationServer server = new AggregationServer("127.0.0.1", secret, workers, parameters,
+                Duration.ofSeconds(10))) {
             List<CompletableFuture<Void>> tasks = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 int k = w;
-                tasks.add(CompletableFuture.runAsync(() -> answer(server, secret, mode, k, parameters)));
+                tasks.add(CompletableFuture.runAsync(() -> answer(server, secret, k, parameters)));
             }
             CompletableFuture<Void> all = CompletableFuture.allOf(tasks.toArray(new CompletableFuture[0]));
             float[] params = new float[parameters];
@@ -88,8 +79,8 @@ public final class LoopbackProbe {
         }
     }
 
-    private static void answer(AggregationServer server, byte[] secret, FrameProtection.Mode mode, int worker, int parameters) {
-        try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, mode, worker, 0, 0, parameters,
+    private static void answer(AggregationServer server, byte[] secret, int worker, int parameters) {
+        try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, worker, 0, 0, parameters,
                 10_000, 60_000)) {
             float[] params = new float[parameters];
             float[] grad = new float[parameters];
