@@ -6,6 +6,8 @@ from the command to its RESULT line (the process's exit is reported too). For ou
 went, from the moment each console line appeared: JVM and command line, Spark's start, data, the trainer's set-up,
 each epoch, the test pass and outputs, and the stop. Before the pairs one run of ours builds the project when needed
 and creates the class-data sharing archive (bin/lib/java-run.sh), so every timed run finds both.
+Run it on a quiet machine: the twin's threads wait for each other, and on a busy one it slows far more than the JVM
+(544 s against ours' 100 s once, at a load average of 8 on 2 cores), so the ratio says nothing there.
 Prints '#' lines per run and at the end
   RESULT mainjob_ratio=<median ours / median twin> ours_s=<median> twin_s=<median> ours_rss_mb=<max>
          twin_rss_mb=<max> rss_ratio=<x> ours_acc=<min> twin_acc=<min> pairs=<n> load=<1-min load average at the end>
