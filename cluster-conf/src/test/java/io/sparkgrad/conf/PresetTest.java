@@ -34,9 +34,12 @@ class PresetTest {
         JobConfig c = load(Preset.LOCAL);
         assertEquals("local[*]", c.spark().master());
         assertEquals(DeployMode.CLIENT, c.spark().deployMode());
-        assertEquals(Map.of(), c.spark().conf());
-        assertEquals(Map.of("spark.driver.extraJavaOptions", "-Da=1 -Db=2", "spark.executor.extraJavaOptions",
-                "-Da=1 -Db=2"), SparkSettings.resolve(c, FLAGS), "local mode derives nothing but the JVM flags");
+        assertEquals(Map.of("spark.ui.enabled", "false"), c.spark().conf(), "an embedded run starts without the web UI");
+        assertEquals(Map.of("spark.ui.enabled", "false", "spark.driver.extraJavaOptions", "-Da=1 -Db=2",
+                "spark.executor.extraJavaOptions", "-Da=1 -Db=2"), SparkSettings.resolve(c, FLAGS),
+                "local mode derives nothing but the JVM flags");
+        assertEquals("true", load(Preset.LOCAL, "spark.conf.spark.ui.enabled=true").spark().conf().get("spark.ui.enabled"),
+                "the user turns the UI back on");
     }
 
     @Test
