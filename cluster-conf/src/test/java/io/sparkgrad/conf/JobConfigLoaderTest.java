@@ -131,7 +131,9 @@ class JobConfigLoaderTest {
     void aSparkSettingKeyKeepsItsDotsAndValueVerbatim() {
         JobConfig c = new JobConfigLoader()
                 .set("spark.conf.spark.driver.extraJavaOptions=-Dx=1 -Dy=a=b").load().config();
-        assertEquals(Map.of("spark.driver.extraJavaOptions", "-Dx=1 -Dy=a=b"), c.spark().conf());
+        // The local preset's own setting (the web UI off) stays beside it.
+        assertEquals(Map.of("spark.driver.extraJavaOptions", "-Dx=1 -Dy=a=b", "spark.ui.enabled", "false"),
+                c.spark().conf());
     }
 
     @Test

@@ -185,6 +185,7 @@ class SubmitCommandTest {
                 "client", "--name", "sparkgrad", "--class", MAIN,
                 "--conf", "spark.driver.extraJavaOptions=" + JvmFlags.joined(),
                 "--conf", "spark.executor.extraJavaOptions=" + JvmFlags.joined(),
+                "--conf", "spark.ui.enabled=false", // the local preset's
                 "job.jar", "--preset", "local"));
         assertEquals(expected, argv);
     }
