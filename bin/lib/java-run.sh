@@ -41,8 +41,9 @@ sparkgrad_jvm_flags() {
 
 # sparkgrad_cds_archive CLASSPATH NAME: the class-data sharing archive of command NAME on CLASSPATH (jars only), a
 # file under examples/target/cds/ named by NAME and a hash of the java binary and of every jar's path, size and time,
-# so a rebuilt jar or another JDK gets a new one (each command its own: `sparkgrad config` loads no Spark). The main job loads ~15,000 classes (Spark, Scala, Hadoop) from ~200 jars; mapped from
-# the archive instead of parsed and verified, Spark's start takes seconds less.
+# so a rebuilt jar or another JDK gets a new one (each command its own: `sparkgrad config` loads no Spark). The main
+# job loads ~15,000 classes (Spark, Scala, Hadoop) from ~200 jars; mapped from the archive instead of parsed and
+# verified, Spark's start takes seconds less.
 sparkgrad_cds_archive() {
   local java_bin key
   java_bin="$(readlink -f "$(command -v "${JAVA:-java}")")"
