@@ -7,6 +7,7 @@ import io.sparkgrad.ingest.mnist.MnistIdxReader;
 import io.sparkgrad.ingest.mnist.MnistSubset;
 import io.sparkgrad.ingest.spark.SampleBlocks;
 import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.DriverOptimizer;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -69,7 +71,7 @@ final class DataParallelSegment {
             FileSystem fs = dir.getFileSystem(conf);
             TrainingResult r = DistributedTrainer.builder()
                     .replicaFactory(replicas(c.modelSpec(), c.seed()))
-                    .optimizer(optimizer(c))
+                    .optimizer(optimizer(c, seg.toEpoch()))
                     .modelSpec(c.modelSpec().toString())
                     .globalBatchSize(c.globalBatchSize()).epochs(seg.toEpoch()).seed(c.seed()).workers(workers)
                     .trainingData(train).validationData(validation)
@@ -114,8 +116,59 @@ final class DataParallelSegment {
         };
     }
 
-    /** The driver-side optimizer of {@code optimizer.*}, with the engine's defaults for what the keys do not set. */
-    static DriverOptimizer optimizer(TrialConfig c) {
+    /**
+     * The driver-side optimizer of {@code optimizer.*} for a fit to epoch {@code toEpoch}, with the engine's defaults for
+     * what the keys do not set. A cosine schedule spans the trial's planned epochs, not the fit's: the trainer sizes a
+     * whole-run schedule to the fit ({@code toEpoch} epochs), so it is given the plan's length instead.
+     */
+    static DriverOptimizer optimizer(TrialConfig c, int toEpoch) {
+        EngineOptimizer o = updateRule(c);
+        return c.schedule().equals("constant") ? o : new OverPlannedEpochs(o.withCosineAnnealingOverRun(0), toEpoch, c.epochs());
+    }
+
+    /**
+     * A whole-run schedule sized to {@code plannedEpochs} when the trainer sizes it to a fit of {@code fitEpochs}: the
+     * trainer's run is {@code fitEpochs} epochs of equal steps, so the plan is {@code totalSteps / fitEpochs} times
+     * {@code plannedEpochs} steps. Until sized, it is the unsized optimizer (which refuses to step).
+     */
+    private record OverPlannedEpochs(DriverOptimizer unsized, int fitEpochs, int plannedEpochs) implements DriverOptimizer {
+        @Override
+        public DriverOptimizer forRun(long totalSteps) {
+            return unsized.forRun(totalSteps / fitEpochs * plannedEpochs);
+        }
+
+        @Override
+        public DriverOptimizer copy() {
+            return new OverPlannedEpochs(unsized.copy(), fitEpochs, plannedEpochs);
+        }
+
+        @Override
+        public void step(float[] params, float[] meanGrad) {
+            unsized.step(params, meanGrad);
+        }
+
+        @Override
+        public OptimizerState state() {
+            return unsized.state();
+        }
+
+        @Override
+        public void restore(OptimizerState state) {
+            unsized.restore(state);
+        }
+
+        @Override
+        public String name() {
+            return unsized.name();
+        }
+
+        @Override
+        public Map<String, Object> config() {
+            return unsized.config();
+        }
+    }
+
+    private static EngineOptimizer updateRule(TrialConfig c) {
         return switch (c.optimizer()) {
             case "sgd" -> EngineOptimizer.sgd(c.lr(), c.momentum(), 0, c.weightDecay(), false);
             case "adam" -> EngineOptimizer.adam(c.lr(), 0.9, 0.999, 1e-8, c.weightDecay());

@@ -236,7 +236,7 @@ public final class Sweep {
         int from = t.epochs().size();
         TrialConfig tc;
         try {
-            tc = TrialConfig.of(t.params(), config.seed());
+            tc = config.trialConfig(t.params());
         } catch (SweepConfigException e) {
             t.apply(new SegmentResult(t.id(), from, List.of(), null, e.getMessage(), 0));
             t.status(TrialStatus.FAILED);

@@ -227,6 +227,16 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         }
     }
 
+    /**
+     * A trial's effective configuration: its sampled {@code params} over the defaults, seeded by this sweep, planned
+     * for the scheduler's {@code maxEpochs} unless it sets {@code training.epochs}.
+     *
+     * @throws SweepConfigException naming the key of a value a trial cannot take
+     */
+    public TrialConfig trialConfig(Map<String, Object> params) {
+        return TrialConfig.of(params, seed, scheduler.maxEpochs());
+    }
+
     /** The searcher this file asks for. */
     public Searcher searcher() {
         return search.equals("grid") ? new GridSearcher(space, trials, seed) : new RandomSearcher(space, trials, seed);

@@ -62,7 +62,7 @@ final class SweepReport {
         table.coalesce(1).write().mode("overwrite").parquet(new Path(out, "trials.parquet").toString());
         writeText(fs, new Path(out, "trials.csv"), csv(schema, rows));
         if (best != null) {
-            TrialConfig tc = TrialConfig.of(best.params(), config.seed());
+            TrialConfig tc = config.trialConfig(best.params());
             ModelSpec spec = tc.modelSpec();
             Sequential model = spec.build(new Generator(0), new Generator(0), TrialData.INPUT_SHAPE);
             model.loadStateDict(TrialTrainer.weights(new Path(best.checkpoint()), conf), true);

@@ -16,10 +16,15 @@ import java.util.TreeMap;
  *
  * @param model           a named model ({@code mnist-cnn}) or a layer-list spec ({@code flatten linear(10)})
  * @param optimizer       {@code sgd}, {@code adam} or {@code adamw}
- * @param lr              learning rate
+ * @param lr              learning rate (the base rate of the schedule)
+ * @param schedule        {@code constant}, or {@code cosine}: annealed to 0 along a cosine, per step, over
+ *                        {@code epochs} epochs (PyTorch's {@code CosineAnnealingLR} stepped after every batch)
  * @param momentum        SGD's momentum (unused by Adam)
  * @param weightDecay     L2 penalty (SGD, Adam) or decoupled decay (AdamW)
  * @param globalBatchSize training batch size
+ * @param epochs          the epochs the trial is planned for (the sweep's {@code scheduler.maxEpochs} unless set), which
+ *                        a schedule spans: a trial stopped or paused early has followed the same schedule as one
+ *                        trained to the end, so a promoted trial continues it exactly
  * @param seed            initial weights, data order and dropout all derive from it
  * @param dataDir         the MNIST folder, any Hadoop path
  * @param split           {@code tutorial} (train 0-49,999, validate 50,000-59,999) or {@code official} (train, test)
@@ -27,8 +32,8 @@ import java.util.TreeMap;
  * @param validationLimit at most this many validation images (0: all)
  * @param scaling         pixel scaling
  */
-public record TrialConfig(String model, String optimizer, double lr, double momentum, double weightDecay, int globalBatchSize,
-                          long seed, String dataDir, String split, int trainLimit, int validationLimit, PixelScaling scaling)
+public record TrialConfig(String model, String optimizer, double lr, String schedule, double momentum, double weightDecay,
+                          int globalBatchSize, int epochs, long seed, String dataDir, String split, int trainLimit, int validationLimit, PixelScaling scaling)
         implements Serializable {
 
     /** Every key a trial understands, with its default (the seed's default is the sweep's seed). */
@@ -39,9 +44,11 @@ public record TrialConfig(String model, String optimizer, double lr, double mome
         d.put("model", "mnist-cnn");
         d.put("optimizer.name", "sgd");
         d.put("optimizer.lr", 0.01);
+        d.put("optimizer.schedule", "constant");
         d.put("optimizer.momentum", 0.9);
         d.put("optimizer.weightDecay", 0.0);
         d.put("training.globalBatchSize", 64L);
+        d.put("training.epochs", 0L);
         d.put("training.seed", 0L);
         d.put("data.dir", "");
         d.put("data.split", "tutorial");
@@ -53,24 +60,38 @@ public record TrialConfig(String model, String optimizer, double lr, double mome
 
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
     static final List<String> SPLITS = List.of("tutorial", "official");
+    static final List<String> SCHEDULES = List.of("constant", "cosine");
 
     /**
-     * The configuration of {@code values} over the defaults; {@code training.seed} defaults to {@code sweepSeed}.
+     * The configuration of {@code values} over the defaults; {@code training.seed} defaults to {@code sweepSeed} and
+     * {@code training.epochs} to {@code plannedEpochs} (the sweep's {@code scheduler.maxEpochs}).
      *
-     * @throws SweepConfigException naming the key: unknown key, wrong type, value out of range or not allowed
+     * @throws SweepConfigException naming the key: unknown key, wrong type, value out of range or not allowed, or a
+     *                              schedule without a planned length
      */
-    public static TrialConfig of(Map<String, Object> values, long sweepSeed) {
+    public static TrialConfig of(Map<String, Object> values, long sweepSeed, int plannedEpochs) {
         Map<String, Object> v = new LinkedHashMap<>(DEFAULTS);
         v.put("training.seed", sweepSeed);
+        v.put("training.epochs", (long) plannedEpochs);
         values.forEach((k, x) -> {
             checkValue(k, x);
             v.put(k, x);
         });
-        return new TrialConfig(str(v, "model"), str(v, "optimizer.name").toLowerCase(Locale.ROOT), num(v, "optimizer.lr"),
-                num(v, "optimizer.momentum"), num(v, "optimizer.weightDecay"), (int) integer(v, "training.globalBatchSize"),
+        String schedule = str(v, "optimizer.schedule").toLowerCase(Locale.ROOT);
+        int epochs = (int) integer(v, "training.epochs");
+        if (!schedule.equals("constant") && epochs < 1) {
+            throw new SweepConfigException("optimizer.schedule " + schedule + " spans training.epochs, which must be at least 1, got " + epochs);
+        }
+        return new TrialConfig(str(v, "model"), str(v, "optimizer.name").toLowerCase(Locale.ROOT), num(v, "optimizer.lr"), schedule,
+                num(v, "optimizer.momentum"), num(v, "optimizer.weightDecay"), (int) integer(v, "training.globalBatchSize"), epochs,
                 integer(v, "training.seed"), str(v, "data.dir"), str(v, "data.split").toLowerCase(Locale.ROOT),
                 (int) integer(v, "data.trainLimit"), (int) integer(v, "data.validationLimit"),
                 PixelScaling.valueOf(str(v, "data.scaling").toUpperCase(Locale.ROOT)));
+    }
+
+    /** As {@link #of(Map, long, int)} for a trial with no planned length (a schedule then needs {@code training.epochs}). */
+    public static TrialConfig of(Map<String, Object> values, long sweepSeed) {
+        return of(values, sweepSeed, 0);
     }
 
     /**
@@ -97,6 +118,7 @@ public record TrialConfig(String model, String optimizer, double lr, double mome
                     }
                 }
                 case "optimizer.name" -> allowed(key, s, OPTIMIZERS);
+                case "optimizer.schedule" -> allowed(key, s, SCHEDULES);
                 case "data.split" -> allowed(key, s, SPLITS);
                 case "data.scaling" -> allowed(key, s, java.util.Arrays.stream(PixelScaling.values())
                         .map(p -> p.name().toLowerCase(Locale.ROOT)).toList());
@@ -118,7 +140,7 @@ public record TrialConfig(String model, String optimizer, double lr, double mome
                     throw new SweepConfigException(key + " must be at least 1, got " + value);
                 }
             }
-            case "optimizer.momentum", "optimizer.weightDecay", "data.trainLimit", "data.validationLimit" -> {
+            case "optimizer.momentum", "optimizer.weightDecay", "training.epochs", "data.trainLimit", "data.validationLimit" -> {
                 if (d < 0) {
                     throw new SweepConfigException(key + " must not be negative, got " + value);
                 }
@@ -138,9 +160,11 @@ public record TrialConfig(String model, String optimizer, double lr, double mome
         m.put("model", model);
         m.put("optimizer.name", optimizer);
         m.put("optimizer.lr", lr);
+        m.put("optimizer.schedule", schedule);
         m.put("optimizer.momentum", momentum);
         m.put("optimizer.weightDecay", weightDecay);
         m.put("training.globalBatchSize", (long) globalBatchSize);
+        m.put("training.epochs", (long) epochs);
         m.put("training.seed", seed);
         m.put("data.dir", dataDir);
         m.put("data.split", split);

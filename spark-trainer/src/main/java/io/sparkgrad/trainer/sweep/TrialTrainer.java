@@ -14,6 +14,8 @@ import io.sparkgrad.optim.AdamW;
 import io.sparkgrad.optim.Optimizer;
 import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.optim.SGD;
+import io.sparkgrad.optim.lr.CosineAnnealingLR;
+import io.sparkgrad.optim.lr.LRScheduler;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
 import io.sparkgrad.trainer.plan.Seeds;
@@ -33,8 +35,12 @@ import org.apache.hadoop.fs.Path;
  * <p>Everything random is a pure function of the trial's seed: the initial weights come from
  * {@code Generator(derive(seed, INIT))}; epoch {@code e}'s data order from {@code Generator(derive(seed, ORDER, e))};
  * the dropout generator is reseeded to {@code derive(seed, DROPOUT, e)} when epoch {@code e} starts. So the random
- * state at an epoch boundary is fully described by (seed, epoch), and a checkpoint (weights, optimizer state, epoch)
- * continues exactly the trajectory an uninterrupted run takes.
+ * state at an epoch boundary is fully described by (seed, epoch), and a checkpoint (weights, optimizer state, the
+ * learning-rate schedule's position, epoch) continues exactly the trajectory an uninterrupted run takes.
+ *
+ * <p>A {@code cosine} schedule steps after every batch and spans the trial's planned epochs
+ * ({@link TrialConfig#epochs()}), whatever segment of them is trained now: the rate at a batch depends only on its
+ * position in the plan.
  */
 public final class TrialTrainer {
     static final long INIT = 0x494E4954L;
@@ -46,6 +52,9 @@ public final class TrialTrainer {
     static final String EPOCH = "sparkgrad.sweep.epoch";
     static final String SEED = "sparkgrad.sweep.seed";
     static final String SPEC = "sparkgrad.spec";
+    static final String SCHEDULE_STEPS = "sparkgrad.sweep.schedule.steps";
+    static final String SCHEDULE_BASE_LR = "sparkgrad.sweep.schedule.baseLr";
+    static final String SCHEDULE_LAST_LR = "sparkgrad.sweep.schedule.lastLr";
     private static final String MODEL = "model.";
     private static final String OPTIM = "optim.";
 
@@ -54,6 +63,10 @@ public final class TrialTrainer {
     private final Sequential model;
     private final Generator dropout = new Generator(0);
     private final Optimizer optimizer;
+    /** The learning-rate schedule, made when the first epoch knows its steps; null for a constant rate. */
+    private LRScheduler schedule;
+    /** A checkpoint's schedule position, loaded into the schedule when it is made. */
+    private LRScheduler.State restoredSchedule;
     private int epoch;
 
     /** A fresh trial at epoch 0. */
@@ -97,6 +110,7 @@ public final class TrialTrainer {
         dropout.setSeed(Seeds.derive(config.seed(), DROPOUT, e));
         DataLoader loader = DataLoader.builder(train).batchSize(config.globalBatchSize()).shuffle(true)
                 .generator(new Generator(Seeds.derive(config.seed(), Seeds.ORDER, e))).build();
+        makeSchedule(loader.size());
         double sum = 0;
         long n = 0;
         int b = 0;
@@ -111,12 +125,36 @@ public final class TrialTrainer {
             loss.backward();
             optimizer.step();
             optimizer.zeroGrad();
+            if (schedule != null) {
+                schedule.step();
+            }
             int count = batch.x().size(0);
             sum += (double) value * count;
             n += count;
         }
         epoch = e;
         return sum / n;
+    }
+
+    /** Makes the schedule once, over the planned epochs of {@code batchesPerEpoch} steps each. */
+    private void makeSchedule(int batchesPerEpoch) {
+        if (schedule != null || config.schedule().equals("constant")) {
+            return;
+        }
+        long steps = (long) config.epochs() * batchesPerEpoch;
+        if (steps > Integer.MAX_VALUE) {
+            throw new TrialFailedException("optimizer.schedule " + config.schedule() + " over " + config.epochs() + " epochs of "
+                    + batchesPerEpoch + " batches has more than " + Integer.MAX_VALUE + " steps");
+        }
+        schedule = new CosineAnnealingLR(optimizer, (int) steps);
+        if (restoredSchedule != null) {
+            schedule.loadStateDict(restoredSchedule);
+        }
+    }
+
+    /** The learning rate the next batch trains with. */
+    public double lr() {
+        return optimizer.lr();
     }
 
     /** Validation loss (mean cross-entropy) and accuracy: {@code {loss, accuracy}}. */
@@ -166,6 +204,12 @@ public final class TrialTrainer {
         metadata.put(EPOCH, Integer.toString(epoch));
         metadata.put(SEED, Long.toString(config.seed()));
         metadata.put(SPEC, spec.toString());
+        if (schedule != null) {
+            LRScheduler.State st = schedule.stateDict();
+            metadata.put(SCHEDULE_STEPS, Integer.toString(st.lastEpoch()));
+            metadata.put(SCHEDULE_BASE_LR, Double.toString(st.baseLr()));
+            metadata.put(SCHEDULE_LAST_LR, Double.toString(st.lastLr()));
+        }
         state.metadata().forEach((k, v) -> metadata.put(OPTIM + k, v));
         FileSystem fs = path.getFileSystem(conf);
         Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");
@@ -207,6 +251,15 @@ public final class TrialTrainer {
         t.model.loadStateDict(weights, true);
         t.optimizer.loadStateDict(OptimizerState.fromTensors(optim, optimMeta));
         t.epoch = Integer.parseInt(md.get(EPOCH));
+        boolean scheduled = !config.schedule().equals("constant");
+        if (scheduled != md.containsKey(SCHEDULE_STEPS)) {
+            throw new IOException(path + (scheduled ? " has no learning-rate schedule, but optimizer.schedule is " + config.schedule()
+                    : " was written with a learning-rate schedule, but optimizer.schedule is constant"));
+        }
+        if (scheduled) {
+            t.restoredSchedule = new LRScheduler.State(CosineAnnealingLR.class.getSimpleName(), Integer.parseInt(md.get(SCHEDULE_STEPS)),
+                    Double.parseDouble(md.get(SCHEDULE_BASE_LR)), Double.parseDouble(md.get(SCHEDULE_LAST_LR)));
+        }
         return t;
     }
 

@@ -93,6 +93,30 @@ class SweepDataParallelTest {
     }
 
     @Test
+    void aCosineScheduleSpansTheTrialsPlannedEpochsAcrossSegments(@TempDir Path dir) throws Exception {
+        Map<String, Object> params = new HashMap<>(asha.trials().get(0).params());
+        params.put("optimizer.schedule", "cosine");
+        TrialConfig tc = TrialConfig.of(params, 7, 3);
+        SerializableConfiguration conf = new SerializableConfiguration(new Configuration());
+        String paused = dir.resolve("paused").resolve("epoch-003.safetensors").toUri().toString();
+        SegmentResult first = DataParallelSegment.run(spark, new TrialSegment(0, tc, 0, 1, null, paused, conf), 2, "to rung 1");
+        SegmentResult rest = DataParallelSegment.run(spark, new TrialSegment(0, tc, 1, 3, null, paused, conf), 2, "promoted");
+        String ckpt = dir.resolve("whole").resolve("epoch-003.safetensors").toUri().toString();
+        SegmentResult whole = DataParallelSegment.run(spark, new TrialSegment(0, tc, 0, 3, null, ckpt, conf), 2, "uninterrupted");
+        assertNull(first.error());
+        assertNull(rest.error());
+        assertNull(whole.error());
+        List<EpochResult> segmented = new ArrayList<>(first.epochs());
+        segmented.addAll(rest.epochs());
+        assertEquals(whole.epochs().stream().map(e -> List.of(e.epoch(), e.trainLoss(), e.valLoss())).toList(),
+                segmented.stream().map(e -> List.of(e.epoch(), e.trainLoss(), e.valLoss())).toList());
+        SweepSparkTest.assertSameWeights(whole.checkpoint(), rest.checkpoint());
+        // The schedule is applied: the constant-rate trial's first epoch ends elsewhere.
+        double constant = asha.trials().get(0).epochs().get(1).trainLoss();
+        assertTrue(constant != whole.epochs().get(1).trainLoss(), "epoch 2 with and without the schedule: " + constant);
+    }
+
+    @Test
     void aResumedSweepContinuesFromEachTrialsNewestCheckpoint(@TempDir Path dir) throws Exception {
         // A finished sweep, resumed, trains nothing and reports the same table.
         SweepResult again = Sweep.builder(spark, SweepConfig.parse(ASHA)).output(ran.out().toUri().toString()).resume(true).console(null)

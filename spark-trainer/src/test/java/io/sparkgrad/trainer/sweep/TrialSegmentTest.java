@@ -16,6 +16,8 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A trial trained in segments, each restored from the previous one's checkpoint, takes exactly the trajectory of an
@@ -26,7 +28,13 @@ class TrialSegmentTest {
     static final String SUBSET = SweepSparkTest.SUBSET;
 
     static TrialConfig config(long seed, String optimizer) {
+        return config(seed, optimizer, "constant");
+    }
+
+    /** A trial planned for 3 epochs. */
+    static TrialConfig config(long seed, String optimizer, String schedule) {
         Map<String, Object> v = new LinkedHashMap<>();
+        v.put("optimizer.schedule", schedule);
         v.put("model", "conv2d(4, 3, stride=2, padding=1) batchnorm2d relu flatten dropout(0.3) linear(10)");
         v.put("optimizer.name", optimizer);
         v.put("optimizer.lr", 0.003);
@@ -34,13 +42,14 @@ class TrialSegmentTest {
         v.put("training.globalBatchSize", 50L);
         v.put("data.dir", SUBSET);
         v.put("data.split", "official");
-        return TrialConfig.of(v, seed);
+        return TrialConfig.of(v, seed, 3);
     }
 
-    @Test
-    void segmentsRestoredFromCheckpointsEqualAnUninterruptedRunBitForBit(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"constant", "cosine"})
+    void segmentsRestoredFromCheckpointsEqualAnUninterruptedRunBitForBit(String schedule, @TempDir Path dir) throws Exception {
         SerializableConfiguration conf = new SerializableConfiguration(new Configuration());
-        TrialConfig c = config(3, "adamw");
+        TrialConfig c = config(3, "adamw", schedule);
         String e1 = dir.resolve("e1.safetensors").toUri().toString();
         String e3 = dir.resolve("e3.safetensors").toUri().toString();
         String whole = dir.resolve("whole.safetensors").toUri().toString();
@@ -63,10 +72,42 @@ class TrialSegmentTest {
             assertArrayEquals(y.get(k).toFloatArray(), x.get(k).toFloatArray(), k);
         }
         // The seed matters (so the equality above is not trivially true) and a checkpoint is bound to its seed.
-        SegmentResult other = new TrialSegment(0, config(4, "adamw"), 0, 1, null, dir.resolve("o.safetensors").toUri().toString(), conf).run(1);
+        SegmentResult other = new TrialSegment(0, config(4, "adamw", schedule), 0, 1, null, dir.resolve("o.safetensors").toUri().toString(),
+                conf).run(1);
         assertNotEquals(a.epochs().get(0).trainLoss(), other.epochs().get(0).trainLoss());
-        assertThrows(UncheckedIOException.class, () -> new TrialSegment(0, config(4, "adamw"), 1, 2, e1,
+        assertThrows(UncheckedIOException.class, () -> new TrialSegment(0, config(4, "adamw", schedule), 1, 2, e1,
                 dir.resolve("x.safetensors").toUri().toString(), conf).run(1));
+        // A checkpoint is bound to its schedule too: the other schedule's trial refuses to continue it.
+        TrialConfig otherSchedule = config(3, "adamw", schedule.equals("cosine") ? "constant" : "cosine");
+        UncheckedIOException refused = assertThrows(UncheckedIOException.class, () -> new TrialSegment(0, otherSchedule, 1, 2, e1,
+                dir.resolve("y.safetensors").toUri().toString(), conf).run(1));
+        assertTrue(refused.getMessage().contains("optimizer.schedule"), refused.getMessage());
+    }
+
+    @Test
+    void aCosineScheduleSpansThePlannedEpochsWhateverIsTrainedNow() {
+        TrialConfig cosine = config(3, "sgd", "cosine");
+        TrialData data = TrialData.of(cosine, new Configuration());
+        int batches = (data.train().size() + 49) / 50;
+        TrialTrainer t = new TrialTrainer(cosine);
+        assertEquals(0.003, t.lr());
+        t.trainEpoch(data.train());
+        // After one of three planned epochs: the closed form at step `batches` of 3 * batches (up to the chained form's rounding).
+        assertEquals(0.003 * (1 + Math.cos(Math.PI / 3)) / 2, t.lr(), 1e-12);
+        t.trainEpoch(data.train());
+        t.trainEpoch(data.train());
+        assertEquals(0, t.lr(), 1e-12);
+        assertTrue(batches > 1, "the subset has several batches per epoch");
+        // A constant rate stays; a schedule needs a planned length.
+        TrialTrainer constant = new TrialTrainer(config(3, "sgd", "constant"));
+        constant.trainEpoch(data.train());
+        assertEquals(0.003, constant.lr());
+        SweepConfigException e = assertThrows(SweepConfigException.class,
+                () -> TrialConfig.of(Map.of("optimizer.schedule", "cosine"), 1));
+        assertTrue(e.getMessage().contains("training.epochs"), e.getMessage());
+        SweepConfigException bad = assertThrows(SweepConfigException.class,
+                () -> TrialConfig.of(Map.of("optimizer.schedule", "onecycle"), 1, 3));
+        assertTrue(bad.getMessage().contains("allowed: constant, cosine"), bad.getMessage());
     }
 
     @Test
