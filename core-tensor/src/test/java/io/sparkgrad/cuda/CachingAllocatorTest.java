@@ -5,46 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CachingAllocatorTest {
-
-    /** A device of {@code capacity} bytes that hands out fresh addresses and checks every free. */
-    private static final class FakeDevice implements RawDeviceMemory {
-        final long capacity;
-        final Map<Long, Long> blocks = new HashMap<>();
-        long used;
-        long next = 0x7000_0000L;
-        int allocations;
-
-        FakeDevice(long capacity) {
-            this.capacity = capacity;
-        }
-
-        @Override
-        public long allocate(long bytes) {
-            if (used + bytes > capacity) {
-                return 0;
-            }
-            allocations++;
-            used += bytes;
-            long a = next;
-            next += bytes + 256;
-            blocks.put(a, bytes);
-            return a;
-        }
-
-        @Override
-        public void free(long address) {
-            Long size = blocks.remove(address);
-            if (size == null) {
-                throw new AssertionError("driver free of unknown block 0x" + Long.toHexString(address));
-            }
-            used -= size;
-        }
-    }
 
     @Test
     void sizeClassesRoundSmallTo512AndLargeTo2MiB() {
@@ -59,7 +22,7 @@ class CachingAllocatorTest {
 
     @Test
     void aFreedBlockIsReusedForTheSameClassOnly() {
-        var dev = new FakeDevice(1L << 30);
+        var dev = new FakeDeviceMemory(1L << 30);
         try (var alloc = new CachingAllocator("cuda:0", dev, Long.MAX_VALUE)) {
             long a = alloc.allocate(1000);
             alloc.free(a);
@@ -77,7 +40,7 @@ class CachingAllocatorTest {
 
     @Test
     void aTrainingLoopAllocatesFromTheDriverOnlyInItsFirstStepAndPeakIsTracked() {
-        var dev = new FakeDevice(1L << 30);
+        var dev = new FakeDeviceMemory(1L << 30);
         try (var alloc = new CachingAllocator("cuda:0", dev, Long.MAX_VALUE)) {
             long[] sizes = {64 * 784 * 4, 64 * 10 * 4, 7840 * 4, 40, 3 << 20};
             for (int step = 0; step < 50; step++) {
@@ -104,7 +67,7 @@ class CachingAllocatorTest {
 
     @Test
     void closingTheRunReturnsEverythingSo100RunsStayFlat() {
-        var dev = new FakeDevice(64L << 20);
+        var dev = new FakeDeviceMemory(64L << 20);
         for (int run = 0; run < 100; run++) {
             var alloc = new CachingAllocator("cuda:0", dev, Long.MAX_VALUE);
             long kept = alloc.allocate(3 << 20);      // still in use when the run ends
@@ -119,7 +82,7 @@ class CachingAllocatorTest {
 
     @Test
     void outOfMemoryReleasesTheCacheAndRetriesThenFailsWithTheNumbers() {
-        var dev = new FakeDevice(8L << 20);
+        var dev = new FakeDeviceMemory(8L << 20);
         try (var alloc = new CachingAllocator("cuda:1", dev, Long.MAX_VALUE)) {
             alloc.free(alloc.allocate(4L << 20));
             alloc.free(alloc.allocate(2L << 20));
@@ -135,7 +98,7 @@ class CachingAllocatorTest {
 
     @Test
     void aRunsLimitCapsWhatItHoldsFromTheDriver() {
-        var dev = new FakeDevice(1L << 30);
+        var dev = new FakeDeviceMemory(1L << 30);
         try (var alloc = new CachingAllocator("cuda:0", dev, 4L << 20)) {
             alloc.allocate(2L << 20);
             alloc.free(alloc.allocate(2L << 20));
@@ -148,7 +111,7 @@ class CachingAllocatorTest {
 
     @Test
     void freeingAnUnknownOrTwiceFreedBlockIsAnError() {
-        try (var alloc = new CachingAllocator("cuda:0", new FakeDevice(1 << 20), Long.MAX_VALUE)) {
+        try (var alloc = new CachingAllocator("cuda:0", new FakeDeviceMemory(1 << 20), Long.MAX_VALUE)) {
             long a = alloc.allocate(100);
             alloc.free(a);
             var e = assertThrows(IllegalArgumentException.class, () -> alloc.free(a));
