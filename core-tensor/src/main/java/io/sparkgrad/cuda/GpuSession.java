@@ -103,6 +103,14 @@ public final class GpuSession implements KernelLauncher, AutoCloseable {
         synchronize();
     }
 
+    /** Queues a copy of int32 {@code host} (labels) into the device block at {@code address}. */
+    public void copyIn(int[] host, long address) {
+        makeCurrent();
+        check(JCudaDriver.cuMemcpyHtoDAsync(pointer(address), Pointer.to(host), (long) host.length * Integer.BYTES, stream),
+                "cuMemcpyHtoDAsync");
+        synchronize();
+    }
+
     /** Copies {@code host.length} floats from {@code address} into {@code host}, after all queued work. */
     public void copyOut(long address, float[] host) {
         makeCurrent();
