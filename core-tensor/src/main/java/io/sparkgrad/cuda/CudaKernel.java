@@ -9,40 +9,39 @@ import java.util.Locale;
  * a kernel does not take; {@link #checkArgs} checks each launch against it.
  */
 public enum CudaKernel {
-    FILL_F32("elementwise", "pfi"),
-    UNARY_F32("elementwise", "ppii"),
-    UNARY_BACKWARD_F32("elementwise", "ppppii"),
-    BINARY_F32("elementwise", "pppii"),
-    AFFINE_F32("elementwise", "ppiff"),
-    AXPY_F32("elementwise", "fppi"),
-    BIAS_ADD_F32("elementwise", "pppiii"),
-    DROPOUT_F32("elementwise", "pppifi"),
-    SUM_ROWS_F32("reduce", "ppii"),
-    SUM_COLS_F32("reduce", "ppii"),
-    SUM_CHANNELS_F32("reduce", "ppiii"),
-    ARGMAX_ROWS_F32("reduce", "ppii"),
-    COUNT_EQUAL_I32("reduce", "pppi"),
-    SOFTMAX_ROWS_F32("softmax", "ppiii"),
-    SOFTMAX_BACKWARD_ROWS_F32("softmax", "pppiii"),
-    NLL_ROWS_F32("softmax", "pppii"),
-    CROSS_ENTROPY_BACKWARD_F32("softmax", "ppppii"),
-    SGEMM_F32("sgemm", "iiiiifpipifpi"),
-    IM2COL_F32("conv", "ppiiiiiiiiiiii"),
-    COL2IM_F32("conv", "ppiiiiiiiiiiii"),
-    SWAP01_F32("conv", "ppiii"),
-    MAXPOOL2D_F32("pool", "pppiiiiiiiiiii"),
-    MAXPOOL2D_BACKWARD_F32("pool", "pppiiiiiiiiiii"),
-    AVGPOOL2D_F32("pool", "ppiiiiiiiiiii"),
-    AVGPOOL2D_BACKWARD_F32("pool", "ppiiiiiiiiiii"),
-    SGD_F32("optim", "pppiffffii"),
-    ADAM_F32("optim", "ppppiffffffffifi");
+    FILL_F32("elementwise:pfi"),
+    UNARY_F32("elementwise:ppii"),
+    UNARY_BACKWARD_F32("elementwise:ppppii"),
+    BINARY_F32("elementwise:pppii"),
+    AFFINE_F32("elementwise:ppiff"),
+    AXPY_F32("elementwise:fppi"),
+    BIAS_ADD_F32("elementwise:pppiii"),
+    DROPOUT_F32("elementwise:pppifi"),
+    SUM_ROWS_F32("reduce:ppii"),
+    SUM_COLS_F32("reduce:ppii"),
+    SUM_CHANNELS_F32("reduce:ppiii"),
+    ARGMAX_ROWS_F32("reduce:ppii"),
+    COUNT_EQUAL_I32("reduce:pppi"),
+    SOFTMAX_ROWS_F32("softmax:ppiii"),
+    SOFTMAX_BACKWARD_ROWS_F32("softmax:pppiii"),
+    NLL_ROWS_F32("softmax:pppii"),
+    CROSS_ENTROPY_BACKWARD_F32("softmax:ppppii"),
+    SGEMM_F32("sgemm:iiiiifpipifpi"),
+    IM2COL_F32("conv:ppiiiiiiiiiiii"),
+    COL2IM_F32("conv:ppiiiiiiiiiiii"),
+    SWAP01_F32("conv:ppiii"),
+    MAXPOOL2D_F32("pool:pppiiiiiiiiiii"),
+    MAXPOOL2D_BACKWARD_F32("pool:pppiiiiiiiiiii"),
+    AVGPOOL2D_F32("pool:ppiiiiiiiiiii"),
+    AVGPOOL2D_BACKWARD_F32("pool:ppiiiiiiiiiii"),
+    SGD_F32("optim:pppiffffii"),
+    ADAM_F32("optim:ppppiffffffffifi");
 
-    private final String module;
-    private final String params;
+    /** {@code module:params}, e.g. {@code elementwise:pfi}. */
+    private final String signature;
 
-    CudaKernel(String module, String params) {
-        this.module = module;
-        this.params = params;
+    CudaKernel(String signature) {
+        this.signature = signature;
     }
 
     /** The PTX entry name: the kernel's C name. */
@@ -52,12 +51,12 @@ public enum CudaKernel {
 
     /** The PTX resource it lives in, {@code io/sparkgrad/cuda/ptx/<module>.ptx}. */
     public String module() {
-        return module;
+        return signature.substring(0, signature.indexOf(':'));
     }
 
     /** One letter per parameter: {@code p} pointer, {@code i} int, {@code f} float. */
     public String params() {
-        return params;
+        return signature.substring(signature.indexOf(':') + 1);
     }
 
     /**
@@ -65,6 +64,7 @@ public enum CudaKernel {
      * for {@code i}, a {@link Float} for {@code f}. A wrong launch would otherwise read garbage on the GPU, silently.
      */
     public void checkArgs(Object... args) {
+        String params = params();
         if (args.length != params.length()) {
             throw new IllegalArgumentException(entry() + " takes " + params.length() + " arguments (" + params + "), got "
                     + args.length);

@@ -150,8 +150,8 @@ public final class GpuSession implements KernelLauncher, AutoCloseable {
         CUmodule module = new CUmodule();
         int rc = JCudaDriver.cuModuleLoadData(module, ptx);
         if (rc == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION) {
-            throw new CudaException("the NVIDIA driver cannot read " + name + ".ptx (PTX ISA 8.0, needs a CUDA 12.0+ driver; "
-                    + "this one supports CUDA " + CudaStatus.versionText(CudaDetection.status().driverVersion()) + ")", rc);
+            throw new IllegalStateException("the NVIDIA driver cannot read " + name + ".ptx (PTX ISA 8.0, needs a CUDA 12.0+ "
+                    + "driver; this one supports CUDA " + CudaStatus.versionText(CudaDetection.status().driverVersion()) + ")");
         }
         check(rc, "cuModuleLoadData(" + name + ".ptx)");
         return module;
@@ -181,7 +181,7 @@ public final class GpuSession implements KernelLauncher, AutoCloseable {
 
     static void check(int rc, String what) {
         if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaException(what + " failed with " + CUresult.stringFor(rc) + " (" + rc + ")", rc);
+            throw new IllegalStateException(what + " failed with " + CUresult.stringFor(rc) + " (" + rc + ")");
         }
     }
 

@@ -97,21 +97,31 @@ class GpuOpsAgainstCpuTest {
         close("both", want, ops.matmul(up(a.t().contiguous()), true, up(b.t().contiguous()), true), 1e-5f);
     }
 
+    /** Runs the backward pass of {@code y} with a random output gradient, which it returns. */
+    private Tensor backward(Tensor y) {
+        Tensor gy = randn(y.shape());
+        y.mul(gy).sum().backward();
+        return gy;
+    }
+
+    private static void sameGrads(String op, Tensor x, Tensor w, Tensor b, DeviceArray gx, DeviceArray gw, DeviceArray gb) {
+        close(op + " gx", x.grad(), gx, 1e-5f);
+        close(op + " gw", w.grad(), gw, 1e-5f);
+        close(op + " gb", b.grad(), gb, 1e-5f);
+    }
+
     @Test
     void linearForwardAndGradients() {
         Tensor x = randn(64, 784).requiresGrad(true);
         Tensor w = randn(10, 784).requiresGrad(true);
         Tensor b = randn(10).requiresGrad(true);
-        Tensor gy = randn(64, 10);
         Tensor y = F.linear(x, w, b);
-        y.mul(gy).sum().backward();
+        Tensor gy = backward(y);
         DeviceArray dx = up(x);
         DeviceArray dw = up(w);
         close("linear", y, ops.linear(dx, dw, up(b)), 1e-5f);
         var g = ops.linearBackward(dx, dw, up(gy), true);
-        close("gx", x.grad(), g.gx(), 1e-5f);
-        close("gw", w.grad(), g.gw(), 1e-5f);
-        close("gb", b.grad(), g.gb(), 1e-5f);
+        sameGrads("linear", x, w, b, g.gx(), g.gw(), g.gb());
     }
 
     @Test
@@ -120,24 +130,20 @@ class GpuOpsAgainstCpuTest {
         Tensor w = randn(16, 3, 3, 3).requiresGrad(true);
         Tensor b = randn(16).requiresGrad(true);
         Tensor y = F.conv2d(x, w, b, 2, 1);
-        Tensor gy = randn(y.shape());
-        y.mul(gy).sum().backward();
+        Tensor gy = backward(y);
+        Window win = Window.square(3, 2, 1);
         DeviceArray dx = up(x);
         DeviceArray dw = up(w);
-        Window win = Window.square(3, 2, 1);
         close("conv2d", y, ops.conv2d(dx, dw, up(b), win), 1e-5f);
         var g = ops.conv2dBackward(dx, dw, up(gy), win, true);
-        close("conv gx", x.grad(), g.gx(), 1e-5f);
-        close("conv gw", w.grad(), g.gw(), 1e-5f);
-        close("conv gb", b.grad(), g.gb(), 1e-5f);
+        sameGrads("conv2d", x, w, b, g.gx(), g.gw(), g.gb());
     }
 
     @Test
     void poolingForwardAndGradients() {
         Tensor x = randn(4, 5, 9, 9).requiresGrad(true);
         Tensor y = F.maxPool2d(x, 3, 2, 1, 1);
-        Tensor gy = randn(y.shape());
-        y.mul(gy).sum().backward();
+        Tensor gy = backward(y);
         Window win = Window.square(3, 2, 1);
         var max = ops.maxPool2d(up(x), win);
         close("max_pool2d", y, max.y(), 0f);
@@ -145,11 +151,9 @@ class GpuOpsAgainstCpuTest {
 
         Tensor x2 = randn(4, 5, 8, 8).requiresGrad(true);
         Tensor y2 = F.avgPool2d(x2, 2, 2, 0);
-        Tensor gy2 = randn(y2.shape());
-        y2.mul(gy2).sum().backward();
-        Window w2 = Window.square(2, 2, 0);
-        close("avg_pool2d", y2, ops.avgPool2d(up(x2), w2), 1e-6f);
-        close("avg_pool2d gx", x2.grad(), ops.avgPool2dBackward(up(gy2), x2.shape(), w2), 1e-6f);
+        Tensor gy2 = backward(y2);
+        close("avg_pool2d", y2, ops.avgPool2d(up(x2), Window.square(2, 2, 0)), 1e-6f);
+        close("avg_pool2d gx", x2.grad(), ops.avgPool2dBackward(up(gy2), x2.shape(), Window.square(2, 2, 0)), 1e-6f);
     }
 
     @Test
