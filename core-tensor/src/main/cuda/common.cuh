@@ -3,6 +3,12 @@
 // most 2^31-1 elements, as on the CPU backend.
 #pragma once
 
+// Dynamic shared memory (the launch's sharedBytes). A macro so that the CPU emulator of the tests
+// (src/test/cuda/emulate.h, which defines SPARKGRAD_EMULATE) can give each emulated block its buffer.
+#ifndef SPARKGRAD_EMULATE
+#define DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
+
 // Grid-stride loop: the host caps the grid (io.sparkgrad.cuda.LaunchGeometry), so any n is covered.
 #define FOR_EACH(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
 

@@ -3,7 +3,7 @@
 
 // y[r] = sum over c of x[r, c]; one block per row (blockDim.x a power of two).
 extern "C" __global__ void sum_rows_f32(const float* x, float* y, int rows, int cols) {
-    extern __shared__ float shared[];
+    DYNAMIC_SHARED(float, shared);
     for (int r = blockIdx.x; r < rows; r += gridDim.x) {
         const float* row = x + (size_t) r * cols;
         float s = 0.0f;
@@ -30,7 +30,7 @@ extern "C" __global__ void sum_cols_f32(const float* x, float* y, int rows, int 
 
 // y[c] = sum over o and s of x[o, c, s] for x of [outer, channels, inner]: Conv2d's bias gradient. One block per channel.
 extern "C" __global__ void sum_channels_f32(const float* x, float* y, int outer, int channels, int inner) {
-    extern __shared__ float shared[];
+    DYNAMIC_SHARED(float, shared);
     for (int c = blockIdx.x; c < channels; c += gridDim.x) {
         float s = 0.0f;
         int n = outer * inner;
@@ -47,7 +47,7 @@ extern "C" __global__ void sum_channels_f32(const float* x, float* y, int outer,
 
 // idx[r] = the first c with the largest x[r, c] (as torch.argmax); one block per row.
 extern "C" __global__ void argmax_rows_f32(const float* x, int* idx, int rows, int cols) {
-    extern __shared__ float shared[];
+    DYNAMIC_SHARED(float, shared);
     for (int r = blockIdx.x; r < rows; r += gridDim.x) {
         const float* row = x + (size_t) r * cols;
         float best = -INFINITY;
@@ -72,7 +72,7 @@ extern "C" __global__ void argmax_rows_f32(const float* x, int* idx, int rows, i
 
 // correct[0] = number of r with idx[r] == target[r]; one block.
 extern "C" __global__ void count_equal_i32(const int* idx, const int* target, float* correct, int n) {
-    extern __shared__ float shared[];
+    DYNAMIC_SHARED(float, shared);
     float s = 0.0f;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         s += idx[i] == target[i] ? 1.0f : 0.0f;

@@ -3,7 +3,7 @@
 
 // One block per row; log != 0 gives log_softmax. Subtracts the row maximum first, as PyTorch does.
 extern "C" __global__ void softmax_rows_f32(const float* x, float* y, int rows, int cols, int log) {
-    extern __shared__ float shared[];
+    DYNAMIC_SHARED(float, shared);
     for (int r = blockIdx.x; r < rows; r += gridDim.x) {
         const float* in = x + (size_t) r * cols;
         float* out = y + (size_t) r * cols;
@@ -26,7 +26,7 @@ extern "C" __global__ void softmax_rows_f32(const float* x, float* y, int rows, 
 
 // From the forward output y and its gradient gy: softmax gx = y * (gy - sum(gy * y)); log_softmax gx = gy - exp(y) * sum(gy).
 extern "C" __global__ void softmax_backward_rows_f32(const float* y, const float* gy, float* gx, int rows, int cols, int log) {
-    extern __shared__ float shared[];
+    DYNAMIC_SHARED(float, shared);
     for (int r = blockIdx.x; r < rows; r += gridDim.x) {
         size_t base = (size_t) r * cols;
         float s = 0.0f;
