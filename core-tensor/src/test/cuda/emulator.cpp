@@ -117,24 +117,21 @@ int main() {
             in >> address;
             std::free(reinterpret_cast<void*>(address));
             out << "ok";
-        } else if (cmd == "W") {
+        } else if (cmd == "W" || cmd == "R") {
             std::uintptr_t address;
             long long n;
             in >> address >> n;
-            auto* p = reinterpret_cast<std::uint32_t*>(address);
+            auto* words = reinterpret_cast<std::uint32_t*>(address);
             for (long long i = 0; i < n; i++) {
                 long long bits;
-                in >> bits;
-                p[i] = static_cast<std::uint32_t>(bits);
+                if (cmd == "R") {
+                    out << (i ? " " : "") << words[i];
+                } else if (in >> bits) {
+                    words[i] = static_cast<std::uint32_t>(bits);
+                }
             }
-            out << "ok";
-        } else if (cmd == "R") {
-            std::uintptr_t address;
-            long long n;
-            in >> address >> n;
-            auto* p = reinterpret_cast<std::uint32_t*>(address);
-            for (long long i = 0; i < n; i++) {
-                out << (i ? " " : "") << p[i];
+            if (cmd == "W") {
+                out << "ok";
             }
         } else if (cmd == "L") {
             std::string name;

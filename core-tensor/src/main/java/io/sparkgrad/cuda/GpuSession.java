@@ -34,7 +34,7 @@ import jcuda.driver.JCudaDriver;
  *
  * <p><b>Memory.</b> A {@link CachingAllocator} per session, capped at the session's share of the GPU, returned at close.
  */
-public final class GpuSession implements KernelLauncher, AutoCloseable {
+public final class GpuSession implements KernelLauncher, DeviceCopies, AutoCloseable {
     private static final String PTX = "/io/sparkgrad/cuda/ptx/";
 
     private final int index;
@@ -94,24 +94,24 @@ public final class GpuSession implements KernelLauncher, AutoCloseable {
                 launch.sharedBytes(), stream, Pointer.to(params), null), "cuLaunchKernel(" + kernel.entry() + ")");
     }
 
-    /** Queues a copy of {@code host} into the device block at {@code address}. */
+    @Override
     public void copyIn(float[] host, long address) {
+        copyIn(Pointer.to(host), (long) host.length * Float.BYTES, address);
+    }
+
+    @Override
+    public void copyIn(int[] host, long address) {
+        copyIn(Pointer.to(host), (long) host.length * Integer.BYTES, address);
+    }
+
+    private void copyIn(Pointer host, long bytes, long address) {
         makeCurrent();
-        check(JCudaDriver.cuMemcpyHtoDAsync(pointer(address), Pointer.to(host), (long) host.length * Float.BYTES, stream),
-                "cuMemcpyHtoDAsync");
+        check(JCudaDriver.cuMemcpyHtoDAsync(pointer(address), host, bytes, stream), "cuMemcpyHtoDAsync");
         // The host array must not change before the copy ran: wait (copies are at the edges, once a step).
         synchronize();
     }
 
-    /** Queues a copy of int32 {@code host} (labels) into the device block at {@code address}. */
-    public void copyIn(int[] host, long address) {
-        makeCurrent();
-        check(JCudaDriver.cuMemcpyHtoDAsync(pointer(address), Pointer.to(host), (long) host.length * Integer.BYTES, stream),
-                "cuMemcpyHtoDAsync");
-        synchronize();
-    }
-
-    /** Copies {@code host.length} floats from {@code address} into {@code host}, after all queued work. */
+    @Override
     public void copyOut(long address, float[] host) {
         makeCurrent();
         check(JCudaDriver.cuMemcpyDtoHAsync(Pointer.to(host), pointer(address), (long) host.length * Float.BYTES, stream),

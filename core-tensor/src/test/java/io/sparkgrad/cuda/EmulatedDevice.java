@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * through the same {@link KernelLauncher} and {@link RawDeviceMemory} seams as {@link GpuSession}, so {@link CudaOps}'
  * host logic and the kernels' own code run together on machines without a GPU. Needs g++ (C++20).
  */
-final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, AutoCloseable {
+final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, DeviceCopies, AutoCloseable {
     private static final Path BINARY = Path.of("target/cuda-emulator");
     private final Process process;
     private final Writer in;
@@ -94,7 +94,8 @@ final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, AutoClose
         call(b.toString());
     }
 
-    void copyIn(float[] host, long address) {
+    @Override
+    public void copyIn(float[] host, long address) {
         int[] bits = new int[host.length];
         for (int i = 0; i < host.length; i++) {
             bits[i] = Float.floatToRawIntBits(host[i]);
@@ -102,7 +103,8 @@ final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, AutoClose
         copyIn(bits, address);
     }
 
-    void copyIn(int[] host, long address) {
+    @Override
+    public void copyIn(int[] host, long address) {
         StringBuilder b = new StringBuilder("W ").append(Long.toUnsignedString(address)).append(' ').append(host.length);
         for (int v : host) {
             b.append(' ').append(Integer.toUnsignedString(v));
@@ -110,7 +112,8 @@ final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, AutoClose
         call(b.toString());
     }
 
-    void copyOut(long address, float[] host) {
+    @Override
+    public void copyOut(long address, float[] host) {
         String[] bits = call("R " + Long.toUnsignedString(address) + " " + host.length).split(" ");
         for (int i = 0; i < host.length; i++) {
             host[i] = Float.intBitsToFloat(Integer.parseUnsignedInt(bits[i]));

@@ -1,7 +1,5 @@
 package io.sparkgrad.cuda;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -16,10 +14,11 @@ class EmulatedOpsAgainstCpuTest extends OpsAgainstCpuContract {
 
     @BeforeAll
     void startEmulator() throws Exception {
-        if (onPath("g++")) {
+        if (PtxResourcesTest.onPath("g++")) {
             device = EmulatedDevice.start();
             memory = new CachingAllocator("emulated", device, Long.MAX_VALUE);
             ops = new CudaOps(device, memory);
+            copies = device;
         }
     }
 
@@ -31,32 +30,8 @@ class EmulatedOpsAgainstCpuTest extends OpsAgainstCpuContract {
         }
     }
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     @Override
     String noDeviceReason() {
         return "g++ is not on the PATH: the CUDA emulator cannot be built";
-    }
-
-    @Override
-    void copyIn(float[] host, long address) {
-        device.copyIn(host, address);
-    }
-
-    @Override
-    void copyIn(int[] host, long address) {
-        device.copyIn(host, address);
-    }
-
-    @Override
-    void copyOut(long address, float[] host) {
-        device.copyOut(address, host);
     }
 }

@@ -24,6 +24,7 @@ class GpuOpsAgainstCpuTest extends OpsAgainstCpuContract {
         if (CudaDetection.status().available()) {
             gpu = GpuSession.open(0, Long.MAX_VALUE);
             ops = new CudaOps(gpu, gpu.allocator());
+            copies = gpu;
         }
     }
 
@@ -39,20 +40,6 @@ class GpuOpsAgainstCpuTest extends OpsAgainstCpuContract {
         return "no GPU: " + CudaDetection.status().reason();
     }
 
-    @Override
-    void copyIn(float[] host, long address) {
-        gpu.copyIn(host, address);
-    }
-
-    @Override
-    void copyIn(int[] host, long address) {
-        gpu.copyIn(host, address);
-    }
-
-    @Override
-    void copyOut(long address, float[] host) {
-        gpu.copyOut(address, host);
-    }
 
     /** 100 runs one after the other in one JVM, each with its own session: device memory in use does not grow. */
     @Test

@@ -23,17 +23,12 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class OpsAgainstCpuContract {
-    /** The ops on the subclass' device; null where it has none. */
+    /** The ops on the subclass' device, and its copies; null where it has none. */
     CudaOps ops;
+    DeviceCopies copies;
     private final Generator gen = new Generator(7);
 
     abstract String noDeviceReason();
-
-    abstract void copyIn(float[] host, long address);
-
-    abstract void copyIn(int[] host, long address);
-
-    abstract void copyOut(long address, float[] host);
 
     /** Per test, so that each one is reported as skipped where there is no device. */
     @BeforeEach
@@ -43,19 +38,19 @@ abstract class OpsAgainstCpuContract {
 
     private DeviceArray up(Tensor t) {
         DeviceArray d = ops.empty(t.shape());
-        copyIn(t.toFloatArray(), d.address());
+        copies.copyIn(t.toFloatArray(), d.address());
         return d;
     }
 
     private DeviceArray upInts(int[] values) {
         DeviceArray d = ops.empty(values.length);
-        copyIn(values, d.address());
+        copies.copyIn(values, d.address());
         return d;
     }
 
     final float[] down(DeviceArray d) {
         float[] host = new float[d.numel()];
-        copyOut(d.address(), host);
+        copies.copyOut(d.address(), host);
         return host;
     }
 
