@@ -18,7 +18,7 @@
  *       {@link io.sparkgrad.cuda.CachingAllocator} capped at the run's share of the GPU and emptied when the run ends.</li>
  * </ul>
  *
- * <p>Not yet: tensors whose storage lives on the device ({@code Tensor.to(cuda)}, {@code Module.to(cuda)}), so the
+ * <p>What is checked where, with and without a GPU: {@code docs/gpu.md}. Not yet: tensors whose storage lives on the device ({@code Tensor.to(cuda)}, {@code Module.to(cuda)}), so the
  * engine's autograd does not call these ops yet; see issue 14.
  */
 package io.sparkgrad.cuda;
