@@ -1,61 +1,49 @@
 package io.sparkgrad.tensor;
 
+import io.sparkgrad.cuda.CudaDetection;
+import io.sparkgrad.cuda.CudaStatus;
+
 /**
- * Which devices this process can use. The CUDA backend (JCuda) is optional: it is probed once, lazily, and its
- * absence is a normal answer with a reason, never an exception (loading JCuda's natives without a driver throws
- * {@code UnsatisfiedLinkError} once and {@code NoClassDefFoundError} forever after, so the answer is cached).
+ * Which devices this process can use. The CUDA backend (JCuda, {@code io.sparkgrad.cuda}) is optional: it is probed
+ * once, lazily, when someone asks ({@link CudaDetection}), and its absence is a normal answer with a reason, never an
+ * exception. A CPU run never asks, so it never loads a JCuda class. Asking for CUDA where it is unusable is an error
+ * naming the reason: there is no silent fallback to the CPU.
  */
 public final class Devices {
-    private static volatile String unavailableReason;
-    private static volatile boolean probed;
+    /**
+     * Whether tensors can live on a CUDA device in this build. The driver-level backend (detection, kernels as PTX,
+     * the caching allocator, contexts and streams) exists, but {@link Tensor}'s storage is still host memory only.
+     */
+    static final boolean CUDA_TENSORS_WIRED = false;
 
     private Devices() {
     }
 
-    /** True when a CUDA device and the GPU backend are usable. */
+    /** True when a CUDA device and the GPU backend are usable for tensors. */
     public static boolean cudaAvailable() {
-        probe();
-        return unavailableReason == null;
+        return cudaUnavailableReason() == null;
     }
 
-    /** Why CUDA is not usable (null when it is). */
+    /** Why CUDA is not usable for tensors (null when it is). */
     public static String cudaUnavailableReason() {
-        probe();
-        return unavailableReason;
+        CudaStatus status = CudaDetection.status();
+        if (!status.available()) {
+            return status.reason();
+        }
+        return CUDA_TENSORS_WIRED ? null : "a CUDA device is present (" + status.deviceCount() + " device(s), driver for CUDA "
+                + CudaStatus.versionText(status.driverVersion()) + "), but tensors on cuda are not wired into this build "
+                + "yet: the engine runs on the CPU only";
     }
 
-    private static synchronized void probe() {
-        if (probed) {
+    /** Fails with a clear message unless {@code device} can hold tensors. A CPU device never probes CUDA. */
+    public static void require(Device device) {
+        if (device.kind() != Device.Kind.CUDA) {
             return;
         }
-        probed = true;
-        try {
-            Class<?> jcuda = Class.forName("jcuda.runtime.JCuda");
-            int[] count = new int[1];
-            Object rc = jcuda.getMethod("cudaGetDeviceCount", int[].class).invoke(null, (Object) count);
-            if (rc instanceof Integer code && code != 0) {
-                unavailableReason = "cudaGetDeviceCount failed with CUDA error " + code + " (no driver or no GPU)";
-            } else if (count[0] == 0) {
-                unavailableReason = "no CUDA device found";
-            } else {
-                unavailableReason = "a CUDA device is present, but Sparkgrad's GPU kernels are not part of this build";
-            }
-        } catch (ClassNotFoundException e) {
-            unavailableReason = "the GPU backend (JCuda) is not on the classpath";
-        } catch (ReflectiveOperationException | LinkageError e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            unavailableReason = "the GPU backend could not be loaded: " + cause;
-        }
-    }
-
-    /** Fails with a clear message unless {@code device} can hold tensors. */
-    public static void require(Device device) {
-        if (device.kind() == Device.Kind.CUDA && !cudaAvailable()) {
-            throw new IllegalStateException("cannot use device " + device + ": " + cudaUnavailableReason()
-                    + ". Use Device.CPU, or check Devices.cudaAvailable() first.");
-        }
-        if (device.kind() == Device.Kind.CUDA) {
-            throw new IllegalStateException("cannot use device " + device + ": " + cudaUnavailableReason());
+        CudaDetection.status().requireDevice(device.index());
+        String reason = cudaUnavailableReason();
+        if (reason != null) {
+            throw new IllegalStateException("cannot use device " + device + ": " + reason + ". Use Device.CPU.");
         }
     }
 }

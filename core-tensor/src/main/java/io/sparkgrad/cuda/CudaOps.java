@@ -1,0 +1,458 @@
+package io.sparkgrad.cuda;
+
+import io.sparkgrad.kernel.AdamKernel;
+import java.util.Arrays;
+
+/**
+ * The GPU side of every op, as host logic: shape checks, output allocation, and the sequence of kernel launches with
+ * their geometry and arguments. It runs on a {@link GpuSession} on a GPU, and on a recording launcher in tests, which is
+ * how this logic is checked on machines without one. Outputs come from the session's {@link CachingAllocator}; the
+ * caller frees them. All arrays are contiguous row-major float32, except targets and pooling indices (int32).
+ */
+public final class CudaOps {
+
+    /** Codes of {@code unary_f32} (elementwise.cu lists them in this order). */
+    public enum Unary { NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, ABS }
+
+    /** Codes of {@code binary_f32}. */
+    public enum Binary { ADD, SUB, MUL, DIV, MAX, MIN }
+
+    private final KernelLauncher gpu;
+    private final CachingAllocator memory;
+
+    public CudaOps(KernelLauncher gpu, CachingAllocator memory) {
+        this.gpu = gpu;
+        this.memory = memory;
+    }
+
+    /** An uninitialised array of {@code shape}. */
+    public DeviceArray empty(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return new DeviceArray(memory.allocate(Math.max(1, n) * Float.BYTES), shape);
+    }
+
+    public void free(DeviceArray... arrays) {
+        for (DeviceArray a : arrays) {
+            if (a != null) {
+                memory.free(a.address());
+            }
+        }
+    }
+
+    public void fill(DeviceArray a, float value) {
+        gpu.launch(CudaKernel.FILL_F32, Launch.elementwise(a.numel()), a.address(), value, a.numel());
+    }
+
+    // ---- elementwise
+
+    public DeviceArray unary(Unary op, DeviceArray x) {
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.UNARY_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), op.ordinal());
+        return y;
+    }
+
+    /** The gradient of {@link #unary} from its input {@code x}, output {@code y} and the output's gradient. */
+    public DeviceArray unaryBackward(Unary op, DeviceArray x, DeviceArray y, DeviceArray gy) {
+        sameShape("unary backward " + op, x, gy);
+        sameShape("unary backward " + op, x, y);
+        DeviceArray gx = empty(x.shape());
+        gpu.launch(CudaKernel.UNARY_BACKWARD_F32, Launch.elementwise(x.numel()), x.address(), y.address(), gy.address(),
+                gx.address(), x.numel(), op.ordinal());
+        return gx;
+    }
+
+    /** {@code a op b} for arrays of one shape (the host expands broadcasts, which the training ops do not need). */
+    public DeviceArray binary(Binary op, DeviceArray a, DeviceArray b) {
+        sameShape(op.name().toLowerCase(java.util.Locale.ROOT), a, b);
+        DeviceArray y = empty(a.shape());
+        gpu.launch(CudaKernel.BINARY_F32, Launch.elementwise(a.numel()), a.address(), b.address(), y.address(), a.numel(),
+                op.ordinal());
+        return y;
+    }
+
+    /** {@code x * scale + shift}: a scalar add, sub, mul or div. */
+    public DeviceArray affine(DeviceArray x, float scale, float shift) {
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.AFFINE_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), scale, shift);
+        return y;
+    }
+
+    /** {@code y += alpha * x}, in place: gradient accumulation. */
+    public void axpy(float alpha, DeviceArray x, DeviceArray y) {
+        sameShape("axpy", x, y);
+        gpu.launch(CudaKernel.AXPY_F32, Launch.elementwise(x.numel()), alpha, x.address(), y.address(), x.numel());
+    }
+
+    /** Inverted dropout: {@code y = x * mask}, the mask 0 or {@code 1/(1-p)}, drawn from {@code seed}. */
+    public record Dropout(DeviceArray y, DeviceArray mask) {
+    }
+
+    public Dropout dropout(DeviceArray x, float p, int seed) {
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        DeviceArray y = empty(x.shape());
+        DeviceArray mask = empty(x.shape());
+        gpu.launch(CudaKernel.DROPOUT_F32, Launch.elementwise(x.numel()), x.address(), y.address(), mask.address(), x.numel(),
+                p, seed);
+        return new Dropout(y, mask);
+    }
+
+    // ---- matmul, linear
+
+    /**
+     * {@code op(a) @ op(b)}: {@code a} is {@code [M, K]} ({@code [K, M]} when {@code transA}), {@code b} is {@code [K, N]}
+     * ({@code [N, K]} when {@code transB}); the result is {@code [M, N]}.
+     */
+    public DeviceArray matmul(DeviceArray a, boolean transA, DeviceArray b, boolean transB) {
+        need2d("matmul", a);
+        need2d("matmul", b);
+        int m = transA ? a.size(1) : a.size(0);
+        int k = transA ? a.size(0) : a.size(1);
+        int kb = transB ? b.size(1) : b.size(0);
+        int n = transB ? b.size(0) : b.size(1);
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: shapes " + Arrays.toString(a.shape()) + (transA ? "^T" : "") + " and "
+                    + Arrays.toString(b.shape()) + (transB ? "^T" : "") + " cannot be multiplied (" + k + " != " + kb + ")");
+        }
+        DeviceArray c = empty(m, n);
+        gemm(transA, transB, m, n, k, a.address(), a.size(1), b.address(), b.size(1), c.address());
+        return c;
+    }
+
+    private void gemm(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long c) {
+        gpu.launch(CudaKernel.SGEMM_F32, Launch.gemm(m, n), transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1f, a, lda, b, ldb, 0f,
+                c, n);
+    }
+
+    /** {@code x @ w^T + bias}: x {@code [B, in]}, w {@code [out, in]}, bias {@code [out]} or null; result {@code [B, out]}. */
+    public DeviceArray linear(DeviceArray x, DeviceArray w, DeviceArray bias) {
+        DeviceArray y = matmul(x, false, w, true);
+        if (bias != null) {
+            biasAdd(y, bias, y.size(0), y.size(1), 1);
+        }
+        return y;
+    }
+
+    /** Gradients of {@link #linear}; {@code gb} is null without a bias. */
+    public record LinearGrads(DeviceArray gx, DeviceArray gw, DeviceArray gb) {
+    }
+
+    public LinearGrads linearBackward(DeviceArray x, DeviceArray w, DeviceArray gy, boolean bias) {
+        DeviceArray gx = matmul(gy, false, w, false);   // [B, out] @ [out, in]
+        DeviceArray gw = matmul(gy, true, x, false);    // [B, out]^T @ [B, in]
+        DeviceArray gb = null;
+        if (bias) {
+            gb = empty(gy.size(1));
+            gpu.launch(CudaKernel.SUM_COLS_F32, Launch.elementwise(gy.size(1)), gy.address(), gb.address(), gy.size(0), gy.size(1));
+        }
+        return new LinearGrads(gx, gw, gb);
+    }
+
+    private void biasAdd(DeviceArray y, DeviceArray bias, int outer, int channels, int inner) {
+        if (bias.dim() != 1 || bias.size(0) != channels) {
+            throw new IllegalArgumentException("bias of shape " + Arrays.toString(bias.shape()) + " does not fit output "
+                    + Arrays.toString(y.shape()) + ": expected [" + channels + "]");
+        }
+        gpu.launch(CudaKernel.BIAS_ADD_F32, Launch.elementwise(y.numel()), y.address(), bias.address(), y.address(), outer,
+                channels, inner);
+    }
+
+    // ---- conv2d
+
+    /** A 2-D window's geometry: kernel, stride and padding per axis, and the output size for an input. */
+    public record Window(int kH, int kW, int sH, int sW, int pH, int pW) {
+        public Window {
+            if (kH < 1 || kW < 1 || sH < 1 || sW < 1 || pH < 0 || pW < 0) {
+                throw new IllegalArgumentException("bad window: kernel " + kH + "x" + kW + ", stride " + sH + "x" + sW
+                        + ", padding " + pH + "x" + pW);
+            }
+        }
+
+        public static Window square(int kernel, int stride, int padding) {
+            return new Window(kernel, kernel, stride, stride, padding, padding);
+        }
+
+        int outH(String op, int h) {
+            return out(op, h, kH, sH, pH);
+        }
+
+        int outW(String op, int w) {
+            return out(op, w, kW, sW, pW);
+        }
+
+        private static int out(String op, int in, int k, int s, int p) {
+            int o = (in + 2 * p - k) / s + 1;
+            if (in + 2 * p < k) {
+                throw new IllegalArgumentException(op + ": kernel " + k + " is larger than the padded input " + (in + 2 * p));
+            }
+            return o;
+        }
+
+        Object[] args() {
+            return new Object[] {kH, kW, sH, sW, pH, pW};
+        }
+    }
+
+    /**
+     * {@code conv2d(x, w, bias)}: x {@code [N, C, H, W]}, w {@code [OC, C, kH, kW]} (the window's kernel), bias {@code [OC]}
+     * or null; result {@code [N, OC, OH, OW]}. One im2col of the whole batch and one GEMM, then a permute to NCHW.
+     */
+    public DeviceArray conv2d(DeviceArray x, DeviceArray w, DeviceArray bias, Window win) {
+        ConvShape s = convShape(x, w, win);
+        DeviceArray col = im2col(x, s, win);
+        DeviceArray out = empty(s.oc, s.n * s.plane());                       // [OC, N*OH*OW]
+        gemm(false, false, s.oc, s.n * s.plane(), s.ckk(), w.address(), s.ckk(), col.address(), s.n * s.plane(), out.address());
+        DeviceArray y = empty(s.n, s.oc, s.oh, s.ow);
+        gpu.launch(CudaKernel.SWAP01_F32, Launch.elementwise(y.numel()), out.address(), y.address(), s.oc, s.n, s.plane());
+        free(col, out);
+        if (bias != null) {
+            biasAdd(y, bias, s.n, s.oc, s.plane());
+        }
+        return y;
+    }
+
+    /** Gradients of {@link #conv2d}; {@code gb} is null without a bias. */
+    public record ConvGrads(DeviceArray gx, DeviceArray gw, DeviceArray gb) {
+    }
+
+    public ConvGrads conv2dBackward(DeviceArray x, DeviceArray w, DeviceArray gy, Window win, boolean bias) {
+        ConvShape s = convShape(x, w, win);
+        int[] want = {s.n, s.oc, s.oh, s.ow};
+        if (!Arrays.equals(gy.shape(), want)) {
+            throw new IllegalArgumentException("conv2d backward: gradient of shape " + Arrays.toString(gy.shape())
+                    + " for an output of shape " + Arrays.toString(want));
+        }
+        int cols = s.n * s.plane();
+        DeviceArray gOut = empty(s.oc, cols);                                  // [OC, N*OH*OW]
+        gpu.launch(CudaKernel.SWAP01_F32, Launch.elementwise(gy.numel()), gy.address(), gOut.address(), s.n, s.oc, s.plane());
+        DeviceArray col = im2col(x, s, win);
+        DeviceArray gw = empty(w.shape());
+        gemm(false, true, s.oc, s.ckk(), cols, gOut.address(), cols, col.address(), cols, gw.address());
+        DeviceArray gcol = col;                                                // reuse: same shape [C*kH*kW, N*OH*OW]
+        gemm(true, false, s.ckk(), cols, s.oc, w.address(), s.ckk(), gOut.address(), cols, gcol.address());
+        DeviceArray gx = empty(x.shape());
+        Object[] geometry = concat(new Object[] {gcol.address(), gx.address(), s.n, s.c, s.h, s.w}, win.args(),
+                new Object[] {s.oh, s.ow});
+        gpu.launch(CudaKernel.COL2IM_F32, Launch.elementwise(x.numel()), geometry);
+        DeviceArray gb = null;
+        if (bias) {
+            gb = empty(s.oc);
+            gpu.launch(CudaKernel.SUM_CHANNELS_F32, Launch.perRow(s.oc, s.n * s.plane()), gy.address(), gb.address(), s.n, s.oc,
+                    s.plane());
+        }
+        free(gOut, gcol);
+        return new ConvGrads(gx, gw, gb);
+    }
+
+    private record ConvShape(int n, int c, int h, int w, int oc, int kh, int kw, int oh, int ow) {
+        int plane() {
+            return oh * ow;
+        }
+
+        int ckk() {
+            return c * kh * kw;
+        }
+    }
+
+    private static ConvShape convShape(DeviceArray x, DeviceArray w, Window win) {
+        if (x.dim() != 4 || w.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: input " + Arrays.toString(x.shape()) + " and weight "
+                    + Arrays.toString(w.shape()) + " must both be 4-D ([N, C, H, W] and [OC, C, kH, kW])");
+        }
+        if (w.size(1) != x.size(1) || w.size(2) != win.kH() || w.size(3) != win.kW()) {
+            throw new IllegalArgumentException("conv2d: weight " + Arrays.toString(w.shape()) + " does not fit input "
+                    + Arrays.toString(x.shape()) + " with kernel " + win.kH() + "x" + win.kW());
+        }
+        return new ConvShape(x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), win.kH(), win.kW(),
+                win.outH("conv2d", x.size(2)), win.outW("conv2d", x.size(3)));
+    }
+
+    private DeviceArray im2col(DeviceArray x, ConvShape s, Window win) {
+        DeviceArray col = empty(s.ckk(), s.n * s.plane());
+        gpu.launch(CudaKernel.IM2COL_F32, Launch.elementwise(col.numel()), concat(new Object[] {x.address(), col.address(), s.n,
+                s.c, s.h, s.w}, win.args(), new Object[] {s.oh, s.ow}));
+        return col;
+    }
+
+    // ---- pooling
+
+    /** Max pooling's output and, per output, the flat {@code h*W+w} of its maximum in its plane (int32). */
+    public record MaxPool(DeviceArray y, DeviceArray indices) {
+    }
+
+    public MaxPool maxPool2d(DeviceArray x, Window win) {
+        int[] o = poolOut("max_pool2d", x.shape(), win);
+        DeviceArray y = empty(o);
+        DeviceArray idx = empty(o);
+        gpu.launch(CudaKernel.MAXPOOL2D_F32, Launch.elementwise(y.numel()), concat(new Object[] {x.address(), y.address(),
+                idx.address(), o[0] * o[1], x.size(2), x.size(3), o[2], o[3]}, win.args()));
+        return new MaxPool(y, idx);
+    }
+
+    public DeviceArray maxPool2dBackward(DeviceArray gy, DeviceArray indices, int[] xShape, Window win) {
+        DeviceArray gx = poolBackwardInto(gy, xShape, win, "max_pool2d");
+        gpu.launch(CudaKernel.MAXPOOL2D_BACKWARD_F32, Launch.elementwise(gx.numel()), concat(new Object[] {gy.address(),
+                indices.address(), gx.address(), xShape[0] * xShape[1], xShape[2], xShape[3], gy.size(2), gy.size(3)}, win.args()));
+        return gx;
+    }
+
+    /** Average pooling, padding counted in the divisor (PyTorch's default). */
+    public DeviceArray avgPool2d(DeviceArray x, Window win) {
+        int[] o = poolOut("avg_pool2d", x.shape(), win);
+        DeviceArray y = empty(o);
+        gpu.launch(CudaKernel.AVGPOOL2D_F32, Launch.elementwise(y.numel()), concat(new Object[] {x.address(), y.address(),
+                o[0] * o[1], x.size(2), x.size(3), o[2], o[3]}, win.args()));
+        return y;
+    }
+
+    public DeviceArray avgPool2dBackward(DeviceArray gy, int[] xShape, Window win) {
+        DeviceArray gx = poolBackwardInto(gy, xShape, win, "avg_pool2d");
+        gpu.launch(CudaKernel.AVGPOOL2D_BACKWARD_F32, Launch.elementwise(gx.numel()), concat(new Object[] {gy.address(),
+                gx.address(), xShape[0] * xShape[1], xShape[2], xShape[3], gy.size(2), gy.size(3)}, win.args()));
+        return gx;
+    }
+
+    private static int[] poolOut(String op, int[] x, Window win) {
+        if (x.length != 4) {
+            throw new IllegalArgumentException(op + ": input " + Arrays.toString(x) + " must be [N, C, H, W]");
+        }
+        return new int[] {x[0], x[1], win.outH(op, x[2]), win.outW(op, x[3])};
+    }
+
+    private DeviceArray poolBackwardInto(DeviceArray gy, int[] xShape, Window win, String op) {
+        int[] want = poolOut(op, xShape, win);
+        if (!Arrays.equals(gy.shape(), want)) {
+            throw new IllegalArgumentException(op + " backward: gradient of shape " + Arrays.toString(gy.shape())
+                    + " for an output of shape " + Arrays.toString(want));
+        }
+        return empty(xShape);
+    }
+
+    // ---- softmax, losses, reductions
+
+    /** softmax ({@code log} false) or log_softmax over the last dimension of a 2-D array. */
+    public DeviceArray softmax(DeviceArray x, boolean log) {
+        need2d(log ? "log_softmax" : "softmax", x);
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.SOFTMAX_ROWS_F32, Launch.perRow(x.size(0), x.size(1)), x.address(), y.address(), x.size(0),
+                x.size(1), log ? 1 : 0);
+        return y;
+    }
+
+    /** The gradient of {@link #softmax} from its output {@code y} and the output's gradient. */
+    public DeviceArray softmaxBackward(DeviceArray y, DeviceArray gy, boolean log) {
+        sameShape(log ? "log_softmax backward" : "softmax backward", y, gy);
+        need2d("softmax backward", y);
+        DeviceArray gx = empty(y.shape());
+        gpu.launch(CudaKernel.SOFTMAX_BACKWARD_ROWS_F32, Launch.perRow(y.size(0), y.size(1)), y.address(), gy.address(),
+                gx.address(), y.size(0), y.size(1), log ? 1 : 0);
+        return gx;
+    }
+
+    /**
+     * Cross-entropy of logits {@code [B, C]} and int32 targets {@code [B]}: the log-probabilities (kept for backward),
+     * the per-sample losses {@code [B]} and their sum {@code [1]} (workers send sums). A target outside {@code [0, C)}
+     * makes that sample's loss NaN, which the caller must check when it copies the sum out.
+     */
+    public record CrossEntropy(DeviceArray logp, DeviceArray losses, DeviceArray lossSum) {
+    }
+
+    public CrossEntropy crossEntropy(DeviceArray logits, DeviceArray target) {
+        need2d("cross_entropy", logits);
+        if (target.dim() != 1 || target.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException("cross_entropy: target " + Arrays.toString(target.shape()) + " does not fit input "
+                    + Arrays.toString(logits.shape()) + ": expected [" + logits.size(0) + "]");
+        }
+        DeviceArray logp = softmax(logits, true);
+        DeviceArray losses = empty(logits.size(0));
+        gpu.launch(CudaKernel.NLL_ROWS_F32, Launch.elementwise(logits.size(0)), logp.address(), target.address(),
+                losses.address(), logits.size(0), logits.size(1));
+        return new CrossEntropy(logp, losses, sum(losses));
+    }
+
+    /** The gradient of cross-entropy for logits: {@code (softmax - onehot) * scale[0]}, {@code scale} a device scalar. */
+    public DeviceArray crossEntropyBackward(DeviceArray logp, DeviceArray target, DeviceArray scale) {
+        DeviceArray g = empty(logp.shape());
+        gpu.launch(CudaKernel.CROSS_ENTROPY_BACKWARD_F32, Launch.elementwise(logp.numel()), logp.address(), target.address(),
+                scale.address(), g.address(), logp.size(0), logp.size(1));
+        return g;
+    }
+
+    /** The sum of all elements, as {@code [1]}: one block in a fixed order, so the same on every run. */
+    public DeviceArray sum(DeviceArray x) {
+        DeviceArray s = empty(1);
+        gpu.launch(CudaKernel.SUM_ROWS_F32, Launch.perRow(1, x.numel()), x.address(), s.address(), 1, x.numel());
+        return s;
+    }
+
+    /** How many rows of {@code logits [B, C]} have their argmax at the int32 target, as a float {@code [1]}. */
+    public DeviceArray correct(DeviceArray logits, DeviceArray target) {
+        need2d("accuracy", logits);
+        DeviceArray idx = empty(logits.size(0));
+        gpu.launch(CudaKernel.ARGMAX_ROWS_F32, Launch.perRow(logits.size(0), logits.size(1)), logits.address(), idx.address(),
+                logits.size(0), logits.size(1));
+        DeviceArray count = empty(1);
+        gpu.launch(CudaKernel.COUNT_EQUAL_I32, Launch.perRow(1, logits.size(0)), idx.address(), target.address(),
+                count.address(), logits.size(0));
+        free(idx);
+        return count;
+    }
+
+    // ---- optimizer steps over flat buffers
+
+    /** One SGD step over {@code n} parameters (PyTorch's rule; {@code firstStep} starts the momentum buffer). */
+    public void sgdStep(DeviceArray p, DeviceArray g, DeviceArray momentumBuffer, float lr, float momentum, float dampening,
+                        float weightDecay, boolean nesterov, boolean firstStep) {
+        sameShape("sgd", p, g);
+        if (momentum != 0f) {
+            sameShape("sgd momentum buffer", p, momentumBuffer);
+        }
+        // Without momentum the kernel never reads the buffer, but a launch takes no null pointer: pass the gradient.
+        long buf = momentum != 0f ? momentumBuffer.address() : g.address();
+        gpu.launch(CudaKernel.SGD_F32, Launch.elementwise(p.numel()), p.address(), g.address(), buf, p.numel(), lr, momentum,
+                dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0);
+    }
+
+    /** One Adam or AdamW step with the CPU kernel's constants ({@link AdamKernel.Step}); amsgrad stays on the CPU. */
+    public void adamStep(DeviceArray p, DeviceArray g, DeviceArray m, DeviceArray v, AdamKernel.Step s) {
+        sameShape("adam", p, g);
+        sameShape("adam exp_avg", p, m);
+        sameShape("adam exp_avg_sq", p, v);
+        gpu.launch(CudaKernel.ADAM_F32, Launch.elementwise(p.numel()), p.address(), g.address(), m.address(), v.address(),
+                p.numel(), s.stepSize(), s.bc2Sqrt(), s.beta1(), s.beta2(), s.oneMinusBeta1(), s.oneMinusBeta2(), s.eps(), s.l2(),
+                s.decoupled() ? 1 : 0, s.decay(), s.maximize() ? 1 : 0);
+    }
+
+    // ---- checks
+
+    private static void sameShape(String op, DeviceArray a, DeviceArray b) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(op + ": shapes " + Arrays.toString(a.shape()) + " and "
+                    + Arrays.toString(b.shape()) + " differ");
+        }
+    }
+
+    private static void need2d(String op, DeviceArray a) {
+        if (a.dim() != 2) {
+            throw new IllegalArgumentException(op + ": expected a 2-D array, got shape " + Arrays.toString(a.shape()));
+        }
+    }
+
+    private static Object[] concat(Object[]... parts) {
+        int n = 0;
+        for (Object[] p : parts) {
+            n += p.length;
+        }
+        Object[] all = new Object[n];
+        int at = 0;
+        for (Object[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+}
