@@ -40,8 +40,14 @@ final class DirectConvRunner {
         });
     }
 
-    static void backward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy, int gyOff,
-            float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate) {
+    /**
+     * The gradients of {@code conv2d}, or with {@code relu} given (the forward's output of a fused ReLU) those of
+     * {@code relu(conv2d)}: the mask is applied while the output gradient is transposed, and the bias gradient is
+     * summed from the transposed gradient, so neither takes a pass of its own.
+     */
+    static void backward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] relu, int reluOff,
+            float[] gy, int gyOff, float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff,
+            boolean accumulate) {
         if (g.n() == 0) {
             if (!accumulate) {
                 if (gw != null) {
@@ -54,7 +60,6 @@ final class DirectConvRunner {
             return;
         }
         DirectConv dc = plan(g);
-        int p = g.outH() * g.outW();
         int wsize = g.weightSize();
         int chunks = Parallelism.chunks(g.n(), 1);
         float[] gwPart = gw == null ? null : Scratch.zeros(Scratch.GRAD_WEIGHT_PARTS, chunks * wsize);
@@ -73,19 +78,10 @@ final class DirectConvRunner {
             float[] gplane = gx == null ? null : Scratch.floats(Scratch.GRAD_PLANES, dc.gradPlaneFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
-                if (gwPart != null || gx != null) {
-                    dc.transposeGradOutput(gy, gyOff, b0, sb, gyT);
-                }
+                dc.transposeGradOutput(gy, gyOff, relu, reluOff, b0, sb, gyT, gbPart, chunk * g.o(), tile);
                 if (gwPart != null) {
                     dc.fillPlanes(x, xOff, b0, sb, planes);
                     dc.gradWeight(planes, sb, gyT, gwPart, chunk * wsize, tile);
-                }
-                if (gbPart != null) {
-                    for (int s = 0; s < sb; s++) {
-                        for (int oc = 0; oc < g.o(); oc++) {
-                            gbPart[chunk * g.o() + oc] += BiasKernel.sum(gy, gyOff + ((b0 + s) * g.o() + oc) * p, p);
-                        }
-                    }
                 }
                 if (gx != null) {
                     dc.gradInput(gyT, b0, sb, wc, rows, gplane, gx, gxOff, accumulate);
