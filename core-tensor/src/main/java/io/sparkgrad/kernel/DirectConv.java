@@ -46,6 +46,8 @@ final class DirectConv {
     private final int cPad;
     /** Samples per sub-batch (at most; the last one of a thread may be shorter). */
     final int sub;
+    /** {@link #planes()}. */
+    private final ThreadLocal<float[]> ownPlanes = new ThreadLocal<>();
     /** Offset of tap r = (ci * kh + ki) * kw + kj inside one sample's planes, padded to a multiple of T. */
     private final int[] tapOff;
     /** Offset of output position q (in one sample's plane 0), padded to a multiple of T. */
@@ -149,27 +151,17 @@ final class DirectConv {
     }
 
     /**
-     * Zeroes the border rows and columns of the first {@code samples} samples' planes; {@link #fillPlanes} only
-     * ever writes interiors, so this is needed once per call rather than a fill of the whole buffer.
+     * This thread's planes for this layer, room for {@link #sub} samples, with zero borders: they are zeroed once, when
+     * the buffer is made, since {@link #fillPlanes} only ever writes interiors and nothing else writes these buffers
+     * (a shared scratch buffer needed its borders cleared on every call, a few percent of a small CNN's forward).
      */
-    void clearBorders(float[] planes, int samples) {
-        int ph = g.padH();
-        int pw = g.padW();
-        if (ph == 0 && pw == 0) {
-            return;
+    float[] planes() {
+        float[] buf = ownPlanes.get();
+        if (buf == null) {
+            buf = new float[planeFloats(sub)];
+            ownPlanes.set(buf);
         }
-        for (int pl = 0; pl < samples * g.c(); pl++) {
-            int base = pl * plane;
-            java.util.Arrays.fill(planes, base, base + ph * wp, 0f);
-            java.util.Arrays.fill(planes, base + (hp - ph) * wp, base + plane, 0f);
-            for (int r = ph; r < hp - ph; r++) {
-                int row = base + r * wp;
-                for (int k = 0; k < pw; k++) {
-                    planes[row + k] = 0f;
-                    planes[row + wp - 1 - k] = 0f;
-                }
-            }
-        }
+        return buf;
     }
 
     /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */

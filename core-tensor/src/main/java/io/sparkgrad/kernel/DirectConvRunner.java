@@ -28,9 +28,7 @@ final class DirectConvRunner {
             System.arraycopy(bias, bOff, biasPad, 0, g.o());
         }
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            int most = Math.min(dc.sub, s1 - s0);
-            float[] planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
-            dc.clearBorders(planes, most);
+            float[] planes = dc.planes();
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
@@ -68,11 +66,7 @@ final class DirectConvRunner {
         Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             int most = Math.min(dc.sub, s1 - s0);
-            float[] planes = null;
-            if (gwPart != null) {
-                planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
-                dc.clearBorders(planes, most);
-            }
+            float[] planes = gwPart == null ? null : dc.planes();
             float[] gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(most));
             float[] rows = gx == null ? null : Scratch.floats(Scratch.COL, dc.gradRowFloats(most));
             float[] gplane = gx == null ? null : Scratch.floats(Scratch.GRAD_PLANES, dc.gradPlaneFloats());
