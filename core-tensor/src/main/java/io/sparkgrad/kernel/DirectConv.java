@@ -59,6 +59,14 @@ final class DirectConv {
      */
     private final int[] gatherStart;
     private final int[] gatherSrc;
+    /**
+     * Index maps of the vector gathers that transpose between NCHW and channels-last ({@code FloatVector.fromArray}
+     * with a map is one AVX-512 gather; a scalar loop through a stride cost 2-3x as much): {@code laneStride} is
+     * {@code 0, cPad, 2 cPad, ...} (one channel across L pixels of a channels-last buffer), {@code channelStride}
+     * {@code 0, P, 2 P, ...} (L channels at one position of NCHW output planes).
+     */
+    private final int[] laneStride;
+    private final int[] channelStride;
 
     DirectConv(Conv2dGeometry g) {
         if (g.groups() != 1) {
@@ -117,6 +125,12 @@ final class DirectConv {
         }
         for (int i = 0; i < hw; i++) {
             gatherStart[i + 1] += gatherStart[i];
+        }
+        this.laneStride = new int[L];
+        this.channelStride = new int[L];
+        for (int l = 0; l < L; l++) {
+            laneStride[l] = l * cPad;
+            channelStride[l] = l * p;
         }
         this.gatherSrc = new int[gatherStart[hw]];
         int[] next = java.util.Arrays.copyOf(gatherStart, hw);
@@ -294,6 +308,17 @@ final class DirectConv {
             srcOff = 0;
         }
         for (int s = 0; s < sb; s++) {
+            if (o == oPad) {
+                // Whole vectors: each position's channels are one gather (lanes p apart), stored at once.
+                int from = srcOff + s * o * p;
+                for (int ob = 0; ob < o; ob += L) {
+                    for (int q = 0; q < p; q++) {
+                        FloatVector.fromArray(S, src, from + ob * p + q, channelStride, 0)
+                                .intoArray(gyT, (s * p + q) * oPad + ob);
+                    }
+                }
+                continue;
+            }
             for (int oc = 0; oc < o; oc++) {
                 int from = srcOff + (s * o + oc) * p;
                 int dst = s * p * oPad + oc;
@@ -504,14 +529,22 @@ final class DirectConv {
                 }
             }
             int gxSample = gxOff + (b0 + s) * c * hw;
+            int whole = hw / L * L;
             for (int ci = 0; ci < c; ci++) {
                 int to = gxSample + ci * hw;
                 if (accumulate) {
-                    for (int pix = 0; pix < hw; pix++) {
+                    for (int pix = 0; pix < whole; pix += L) {
+                        FloatVector.fromArray(S, gplane, pix * cPad + ci, laneStride, 0)
+                                .add(FloatVector.fromArray(S, gx, to + pix)).intoArray(gx, to + pix);
+                    }
+                    for (int pix = whole; pix < hw; pix++) {
                         gx[to + pix] += gplane[pix * cPad + ci];
                     }
                 } else {
-                    for (int pix = 0; pix < hw; pix++) {
+                    for (int pix = 0; pix < whole; pix += L) {
+                        FloatVector.fromArray(S, gplane, pix * cPad + ci, laneStride, 0).intoArray(gx, to + pix);
+                    }
+                    for (int pix = whole; pix < hw; pix++) {
                         gx[to + pix] = gplane[pix * cPad + ci];
                     }
                 }
