@@ -338,28 +338,24 @@ final class DirectConv {
     }
 
     /**
-     * {@code gbAcc[gbOff + o] += sum over r < rows of gyT[r * oPad + o]}, whole vectors along the channels, in four
-     * independent sums (one would wait out each add's latency).
+     * {@code gbAcc[gbOff + o] += sum over r < rows of gyT[r * oPad + o]}, whole vectors along the channels, rows taken
+     * in pairs into two independent sums (one would wait out each add's latency).
      */
     private void sumPositions(float[] gyT, int rows, float[] gbAcc, int gbOff, float[] tile) {
         int o = g.o();
         for (int ob = 0; ob < oPad; ob += L) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            int r = 0;
-            for (; r + 3 < rows; r += 4) {
-                int at = r * oPad + ob;
-                a0 = a0.add(FloatVector.fromArray(S, gyT, at));
-                a1 = a1.add(FloatVector.fromArray(S, gyT, at + oPad));
-                a2 = a2.add(FloatVector.fromArray(S, gyT, at + 2 * oPad));
-                a3 = a3.add(FloatVector.fromArray(S, gyT, at + 3 * oPad));
+            FloatVector even = FloatVector.zero(S);
+            FloatVector odd = FloatVector.zero(S);
+            for (int r = 1; r < rows; r += 2) {
+                even = even.add(FloatVector.fromArray(S, gyT, (r - 1) * oPad + ob));
+                odd = odd.add(FloatVector.fromArray(S, gyT, r * oPad + ob));
             }
-            for (; r < rows; r++) {
-                a0 = a0.add(FloatVector.fromArray(S, gyT, r * oPad + ob));
+            even.add(odd).intoArray(tile, 0);
+            if ((rows & 1) != 0) {
+                // The last row of an odd count, through memory (a vector merged from two paths may be boxed by C2).
+                FloatVector.fromArray(S, tile, 0).add(FloatVector.fromArray(S, gyT, (rows - 1) * oPad + ob))
+                        .intoArray(tile, 0);
             }
-            a0.add(a1).add(a2.add(a3)).intoArray(tile, 0);
             int lanes = Math.min(L, o - ob);
             for (int l = 0; l < lanes; l++) {
                 gbAcc[gbOff + ob + l] += tile[l];
