@@ -131,6 +131,18 @@ public final class Conv2dKernel {
      */
     public static void backward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy, int gyOff,
             float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate) {
+        checkBackward(g, x, xOff, w, wOff, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff);
+        if (useDirect(g)) {
+            DirectConvRunner.backward(g, x, xOff, w, wOff, null, 0, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff,
+                    accumulate);
+        } else {
+            backwardIm2col(g, x, xOff, w, wOff, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff, accumulate);
+        }
+    }
+
+    /** The range checks of {@link #backward}'s arrays. */
+    private static void checkBackward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy,
+            int gyOff, float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff) {
         Checks.range("conv2d backward", "grad_output", gy, gyOff, g.outputSize());
         if (gw != null) {
             Checks.range("conv2d backward", "input", x, xOff, g.inputSize());
@@ -141,17 +153,13 @@ public final class Conv2dKernel {
             Checks.range("conv2d backward", "grad_input", gx, gxOff, g.inputSize());
         }
         Checks.optionalRange("conv2d backward", "grad_bias", gb, gbOff, g.o());
-        if (useDirect(g)) {
-            DirectConvRunner.backward(g, x, xOff, w, wOff, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff, accumulate);
-        } else {
-            backwardIm2col(g, x, xOff, w, wOff, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff, accumulate);
-        }
     }
 
     /**
      * The backward of {@code y = relu(conv2d(x, w) + bias)} (the forward with {@code relu} set): the incoming gradient
-     * masked where {@code y > 0}, then {@link #backward}. The masked gradient lives in a per-thread scratch buffer,
-     * not a fresh array: it is the largest temporary of a small CNN's backward pass.
+     * masked where {@code y > 0}, then {@link #backward}. The direct path masks while it re-lays the gradient out;
+     * the others mask into a per-thread scratch buffer, not a fresh array: it is the largest temporary of a small
+     * CNN's backward pass.
      *
      * @param y the forward's output {@code [n, o, outH, outW]} at {@code yOff}
      */
@@ -160,6 +168,12 @@ public final class Conv2dKernel {
         int size = g.outputSize();
         Checks.range("conv2d backward", "output", y, yOff, size);
         Checks.range("conv2d backward", "grad_output", gy, gyOff, size);
+        if (useDirect(g)) {
+            checkBackward(g, x, xOff, w, wOff, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff);
+            DirectConvRunner.backward(g, x, xOff, w, wOff, y, yOff, gy, gyOff, gx, gxOff, gw, gwOff, gb, gbOff,
+                    accumulate);
+            return;
+        }
         float[] masked = Scratch.floats(Scratch.RELU_GRAD, size);
         ReluKernel.backward(y, yOff, gy, gyOff, masked, 0, size, false);
         backward(g, x, xOff, w, wOff, masked, 0, gx, gxOff, gw, gwOff, gb, gbOff, accumulate);

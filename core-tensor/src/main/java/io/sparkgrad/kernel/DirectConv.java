@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>weight gradient: lanes over output channels, 8 taps per register tile, summed over every position of the
  *       thread's samples, with the output gradient transposed once per sub-batch to {@code [position][channel]};
  *   <li>input gradient: one GEMM gives, per output position and tap, the vector over input channels to add back;
- *       the adds go into a channels-last plane (whole vectors), which is then transposed into NCHW.
+ *       each input pixel gathers and sums its (position, tap) vectors once, channels-last, then a transpose gives
+ *       NCHW.
  * </ul>
  *
  * <p>Why: at the MNIST CNN's sizes (7x7 and 4x4 outputs, 16 channels) im2col, packing and col2im are element-wise
@@ -45,12 +46,27 @@ final class DirectConv {
     private final int cPad;
     /** Samples per sub-batch (at most; the last one of a thread may be shorter). */
     final int sub;
-    /** Offset of tap (ki, kj) inside one plane, without the channel. */
-    private final int[] tapPix;
+    /** {@link #planes()}. */
+    private final ThreadLocal<float[]> ownPlanes = new ThreadLocal<>();
     /** Offset of tap r = (ci * kh + ki) * kw + kj inside one sample's planes, padded to a multiple of T. */
     private final int[] tapOff;
     /** Offset of output position q (in one sample's plane 0), padded to a multiple of T. */
     private final int[] posOff;
+    /**
+     * The input gradient as a gather: input pixel {@code i} (row-major, unpadded) sums the rows
+     * {@code gatherSrc[gatherStart[i] .. gatherStart[i + 1])}, each the offset {@code q * taps * cPad + t * cPad} of
+     * an (output position, tap) pair that reads that pixel.
+     */
+    private final int[] gatherStart;
+    private final int[] gatherSrc;
+    /**
+     * Index maps of the vector gathers that transpose between NCHW and channels-last ({@code FloatVector.fromArray}
+     * with a map is one AVX-512 gather; a scalar loop through a stride cost 2-3x as much): {@code laneStride} is
+     * {@code 0, cPad, 2 cPad, ...} (one channel across L pixels of a channels-last buffer), {@code channelStride}
+     * {@code 0, P, 2 P, ...} (L channels at one position of NCHW output planes).
+     */
+    private final int[] laneStride;
+    private final int[] channelStride;
 
     DirectConv(Conv2dGeometry g) {
         if (g.groups() != 1) {
@@ -76,7 +92,8 @@ final class DirectConv {
                 }
             }
         }
-        this.tapPix = new int[g.kh() * g.kw()];
+        // Offset of tap (ki, kj) inside one plane, without the channel.
+        int[] tapPix = new int[g.kh() * g.kw()];
         for (int ki = 0; ki < g.kh(); ki++) {
             for (int kj = 0; kj < g.kw(); kj++) {
                 tapPix[ki * g.kw() + kj] = ki * g.dilationH() * wp + kj * g.dilationW();
@@ -86,6 +103,43 @@ final class DirectConv {
         for (int oh = 0; oh < g.outH(); oh++) {
             for (int ow = 0; ow < outW; ow++) {
                 posOff[oh * outW + ow] = oh * g.strideH() * wp + ow * g.strideW();
+            }
+        }
+        int taps = g.kh() * g.kw();
+        int hw = g.h() * g.w();
+        this.gatherStart = new int[hw + 1];
+        int[] pixelOf = new int[plane];
+        java.util.Arrays.fill(pixelOf, -1);
+        for (int ih = 0; ih < g.h(); ih++) {
+            for (int iw = 0; iw < g.w(); iw++) {
+                pixelOf[(ih + g.padH()) * wp + iw + g.padW()] = ih * g.w() + iw;
+            }
+        }
+        for (int q = 0; q < p; q++) {
+            for (int t = 0; t < taps; t++) {
+                int pix = pixelOf[posOff[q] + tapPix[t]];
+                if (pix >= 0) {
+                    gatherStart[pix + 1]++;
+                }
+            }
+        }
+        for (int i = 0; i < hw; i++) {
+            gatherStart[i + 1] += gatherStart[i];
+        }
+        this.laneStride = new int[L];
+        this.channelStride = new int[L];
+        for (int l = 0; l < L; l++) {
+            laneStride[l] = l * cPad;
+            channelStride[l] = l * p;
+        }
+        this.gatherSrc = new int[gatherStart[hw]];
+        int[] next = java.util.Arrays.copyOf(gatherStart, hw);
+        for (int q = 0; q < p; q++) {
+            for (int t = 0; t < taps; t++) {
+                int pix = pixelOf[posOff[q] + tapPix[t]];
+                if (pix >= 0) {
+                    gatherSrc[next[pix]++] = (q * taps + t) * cPad;
+                }
             }
         }
     }
@@ -111,27 +165,17 @@ final class DirectConv {
     }
 
     /**
-     * Zeroes the border rows and columns of the first {@code samples} samples' planes; {@link #fillPlanes} only
-     * ever writes interiors, so this is needed once per call rather than a fill of the whole buffer.
+     * This thread's planes for this layer, room for {@link #sub} samples, with zero borders: they are zeroed once, when
+     * the buffer is made, since {@link #fillPlanes} only ever writes interiors and nothing else writes these buffers
+     * (a shared scratch buffer needed its borders cleared on every call, a few percent of a small CNN's forward).
      */
-    void clearBorders(float[] planes, int samples) {
-        int ph = g.padH();
-        int pw = g.padW();
-        if (ph == 0 && pw == 0) {
-            return;
+    float[] planes() {
+        float[] buf = ownPlanes.get();
+        if (buf == null) {
+            buf = new float[planeFloats(sub)];
+            ownPlanes.set(buf);
         }
-        for (int pl = 0; pl < samples * g.c(); pl++) {
-            int base = pl * plane;
-            java.util.Arrays.fill(planes, base, base + ph * wp, 0f);
-            java.util.Arrays.fill(planes, base + (hp - ph) * wp, base + plane, 0f);
-            for (int r = ph; r < hp - ph; r++) {
-                int row = base + r * wp;
-                for (int k = 0; k < pw; k++) {
-                    planes[row + k] = 0f;
-                    planes[row + wp - 1 - k] = 0f;
-                }
-            }
-        }
+        return buf;
     }
 
     /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */
@@ -241,21 +285,80 @@ final class DirectConv {
         }
     }
 
-    /** Transposes the output gradient of samples {@code [b0, b0 + sb)} to {@code gyT[(s * P + q) * oPad + o]}. */
-    void transposeGradOutput(float[] gy, int gyOff, int b0, int sb, float[] gyT) {
+    /**
+     * Transposes the output gradient of samples {@code [b0, b0 + sb)} to {@code gyT[(s * P + q) * oPad + o]},
+     * masked where the forward's ReLU output {@code relu} is not positive when that is given (the fused ReLU's
+     * backward, without a separate pass over the gradient), and adds the per-channel sums of what it wrote (the bias
+     * gradient) into {@code gbAcc[gbOff + o]} when that is given.
+     *
+     * @param relu the forward's output, laid out like {@code gy}, or null for no mask
+     * @param gbAcc bias gradient partial sums, or null
+     * @param tile scratch of at least {@code T * L} floats
+     */
+    void transposeGradOutput(float[] gy, int gyOff, float[] relu, int reluOff, int b0, int sb, float[] gyT,
+            float[] gbAcc, int gbOff, float[] tile) {
         int o = g.o();
+        float[] src = gy;
+        int srcOff = gyOff + b0 * o * p;
+        if (relu != null) {
+            // Masked as whole vectors first (the sub-batch is contiguous), into a buffer that stays in cache: a mask
+            // per element inside the transposing loop below cost more than this extra pass.
+            src = Scratch.floats(Scratch.RELU_GRAD, sb * o * p);
+            VectorElementwise.reluBackward(relu, reluOff + b0 * o * p, gy, srcOff, src, 0, sb * o * p, false);
+            srcOff = 0;
+        }
         for (int s = 0; s < sb; s++) {
+            if (o == oPad) {
+                // Whole vectors: each position's channels are one gather (lanes p apart), stored at once.
+                int from = srcOff + s * o * p;
+                for (int ob = 0; ob < o; ob += L) {
+                    for (int q = 0; q < p; q++) {
+                        FloatVector.fromArray(S, src, from + ob * p + q, channelStride, 0)
+                                .intoArray(gyT, (s * p + q) * oPad + ob);
+                    }
+                }
+                continue;
+            }
             for (int oc = 0; oc < o; oc++) {
-                int src = gyOff + ((b0 + s) * o + oc) * p;
+                int from = srcOff + (s * o + oc) * p;
                 int dst = s * p * oPad + oc;
                 for (int q = 0; q < p; q++) {
-                    gyT[dst + q * oPad] = gy[src + q];
+                    gyT[dst + q * oPad] = src[from + q];
                 }
             }
             if (o < oPad) {
                 for (int q = 0; q < p; q++) {
                     java.util.Arrays.fill(gyT, (s * p + q) * oPad + o, (s * p + q + 1) * oPad, 0f);
                 }
+            }
+        }
+        if (gbAcc != null) {
+            sumPositions(gyT, sb * p, gbAcc, gbOff, tile);
+        }
+    }
+
+    /**
+     * {@code gbAcc[gbOff + o] += sum over r < rows of gyT[r * oPad + o]}, whole vectors along the channels, rows taken
+     * in pairs into two independent sums (one would wait out each add's latency).
+     */
+    private void sumPositions(float[] gyT, int rows, float[] gbAcc, int gbOff, float[] tile) {
+        int o = g.o();
+        for (int ob = 0; ob < oPad; ob += L) {
+            FloatVector even = FloatVector.zero(S);
+            FloatVector odd = FloatVector.zero(S);
+            for (int r = 1; r < rows; r += 2) {
+                even = even.add(FloatVector.fromArray(S, gyT, (r - 1) * oPad + ob));
+                odd = odd.add(FloatVector.fromArray(S, gyT, r * oPad + ob));
+            }
+            even.add(odd).intoArray(tile, 0);
+            if ((rows & 1) != 0) {
+                // The last row of an odd count, through memory (a vector merged from two paths may be boxed by C2).
+                FloatVector.fromArray(S, tile, 0).add(FloatVector.fromArray(S, gyT, (rows - 1) * oPad + ob))
+                        .intoArray(tile, 0);
+            }
+            int lanes = Math.min(L, o - ob);
+            for (int l = 0; l < lanes; l++) {
+                gbAcc[gbOff + ob + l] += tile[l];
             }
         }
     }
@@ -343,9 +446,9 @@ final class DirectConv {
         return Math.min(samples, rowSamples()) * p * g.kh() * g.kw() * cPad;
     }
 
-    /** Floats of one sample's channels-last zero-bordered input-gradient plane. */
+    /** Floats of one sample's channels-last input gradient. */
     int gradPlaneFloats() {
-        return plane * cPad;
+        return g.h() * g.w() * cPad;
     }
 
     /** {@code tile[0, L) = sum over the sub-batch's positions of gy[position, ob..] * x[position + tap]}. */
@@ -382,11 +485,13 @@ final class DirectConv {
     }
 
     /**
-     * {@code gx (+)= conv_transpose(gy, w)} for samples {@code [b0, b0 + sb)}, as one GEMM and a vector
-     * scatter-add: {@code rows[position][tap][ci] = sum over o of gyT[position][o] * w[o][tap][ci]} (k is only the
-     * output channel count, but the rows come out channels-last, so each (position, tap) adds whole vectors into a
-     * channels-last plane), then the plane's interior is transposed back into NCHW. An earlier per-pixel gather
-     * needed four loads per multiply-add and ran about 2x slower.
+     * {@code gx (+)= conv_transpose(gy, w)} for samples {@code [b0, b0 + sb)}, as one GEMM and a vector gather:
+     * {@code rows[position][tap][ci] = sum over o of gyT[position][o] * w[o][tap][ci]} (k is only the output channel
+     * count, but the rows come out channels-last), then each input pixel sums, as whole vectors along the channels,
+     * the rows of the (position, tap) pairs that read it ({@link #gatherSrc}) and is written once into a
+     * channels-last buffer, which is transposed into NCHW. An earlier per-pixel gather straight from the weights needed
+     * four loads per multiply-add and ran about 2x slower; a scatter-add of every row into a zeroed plane did 2-4x the
+     * memory operations of this gather, each a read-modify-write.
      *
      * @param gyT {@link #transposeGradOutput} of the same samples
      * @param wc {@link #weightByInputChannel}
@@ -398,10 +503,7 @@ final class DirectConv {
         int c = g.c();
         int taps = g.kh() * g.kw();
         int n = taps * cPad;
-        int h = g.h();
-        int w = g.w();
-        int hw = h * w;
-        int planeFloats = plane * cPad;
+        int hw = g.h() * g.w();
         int piece = rowSamples();
         for (int s = 0; s < sb; s++) {
             int local = s % piece;
@@ -410,32 +512,36 @@ final class DirectConv {
                 Gemm.sgemmInner(false, false, count * p, n, g.o(), 1f, gyT, s * p * oPad, oPad, wc, 0, n, 0f, rows,
                         0, n);
             }
-            java.util.Arrays.fill(gplane, 0, planeFloats, 0f);
-            for (int q = 0; q < p; q++) {
-                int rowBase = (local * p + q) * n;
-                int pos = posOff[q];
-                for (int t = 0; t < taps; t++) {
-                    int dst = (pos + tapPix[t]) * cPad;
-                    int src = rowBase + t * cPad;
-                    for (int cb = 0; cb < cPad; cb += L) {
-                        FloatVector.fromArray(S, gplane, dst + cb).add(FloatVector.fromArray(S, rows, src + cb))
-                                .intoArray(gplane, dst + cb);
+            int rowBase = local * p * n;
+            for (int pix = 0; pix < hw; pix++) {
+                int k0 = gatherStart[pix];
+                int k1 = gatherStart[pix + 1];
+                for (int cb = 0; cb < cPad; cb += L) {
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int k = k0; k < k1; k++) {
+                        acc = acc.add(FloatVector.fromArray(S, rows, rowBase + gatherSrc[k] + cb));
                     }
+                    acc.intoArray(gplane, pix * cPad + cb);
                 }
             }
             int gxSample = gxOff + (b0 + s) * c * hw;
-            for (int ih = 0; ih < h; ih++) {
-                for (int iw = 0; iw < w; iw++) {
-                    int from = ((ih + g.padH()) * wp + iw + g.padW()) * cPad;
-                    int to = gxSample + ih * w + iw;
-                    if (accumulate) {
-                        for (int ci = 0; ci < c; ci++) {
-                            gx[to + ci * hw] += gplane[from + ci];
-                        }
-                    } else {
-                        for (int ci = 0; ci < c; ci++) {
-                            gx[to + ci * hw] = gplane[from + ci];
-                        }
+            int whole = hw / L * L;
+            for (int ci = 0; ci < c; ci++) {
+                int to = gxSample + ci * hw;
+                if (accumulate) {
+                    for (int pix = 0; pix < whole; pix += L) {
+                        FloatVector.fromArray(S, gplane, pix * cPad + ci, laneStride, 0)
+                                .add(FloatVector.fromArray(S, gx, to + pix)).intoArray(gx, to + pix);
+                    }
+                    for (int pix = whole; pix < hw; pix++) {
+                        gx[to + pix] += gplane[pix * cPad + ci];
+                    }
+                } else {
+                    for (int pix = 0; pix < whole; pix += L) {
+                        FloatVector.fromArray(S, gplane, pix * cPad + ci, laneStride, 0).intoArray(gx, to + pix);
+                    }
+                    for (int pix = whole; pix < hw; pix++) {
+                        gx[to + pix] = gplane[pix * cPad + ci];
                     }
                 }
             }

@@ -28,9 +28,7 @@ final class DirectConvRunner {
             System.arraycopy(bias, bOff, biasPad, 0, g.o());
         }
         Parallelism.parallelFor(g.n(), 1, (chunk, s0, s1) -> {
-            int most = Math.min(dc.sub, s1 - s0);
-            float[] planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
-            dc.clearBorders(planes, most);
+            float[] planes = dc.planes();
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
@@ -40,8 +38,14 @@ final class DirectConvRunner {
         });
     }
 
-    static void backward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] gy, int gyOff,
-            float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff, boolean accumulate) {
+    /**
+     * The gradients of {@code conv2d}, or with {@code relu} given (the forward's output of a fused ReLU) those of
+     * {@code relu(conv2d)}: the mask is applied while the output gradient is transposed, and the bias gradient is
+     * summed from the transposed gradient, so neither takes a pass of its own.
+     */
+    static void backward(Conv2dGeometry g, float[] x, int xOff, float[] w, int wOff, float[] relu, int reluOff,
+            float[] gy, int gyOff, float[] gx, int gxOff, float[] gw, int gwOff, float[] gb, int gbOff,
+            boolean accumulate) {
         if (g.n() == 0) {
             if (!accumulate) {
                 if (gw != null) {
@@ -54,7 +58,6 @@ final class DirectConvRunner {
             return;
         }
         DirectConv dc = plan(g);
-        int p = g.outH() * g.outW();
         int wsize = g.weightSize();
         int chunks = Parallelism.chunks(g.n(), 1);
         float[] gwPart = gw == null ? null : Scratch.zeros(Scratch.GRAD_WEIGHT_PARTS, chunks * wsize);
@@ -63,29 +66,16 @@ final class DirectConvRunner {
         Parallelism.parallelForChunks(g.n(), chunks, (chunk, s0, s1) -> {
             float[] tile = Scratch.floats(Scratch.OUT, DirectConv.tileFloats());
             int most = Math.min(dc.sub, s1 - s0);
-            float[] planes = null;
-            if (gwPart != null) {
-                planes = Scratch.floats(Scratch.PLANES, dc.planeFloats(most));
-                dc.clearBorders(planes, most);
-            }
+            float[] planes = gwPart == null ? null : dc.planes();
             float[] gyT = Scratch.floats(Scratch.GRAD_OUT, dc.gradOutputFloats(most));
             float[] rows = gx == null ? null : Scratch.floats(Scratch.COL, dc.gradRowFloats(most));
             float[] gplane = gx == null ? null : Scratch.floats(Scratch.GRAD_PLANES, dc.gradPlaneFloats());
             for (int b0 = s0; b0 < s1; b0 += dc.sub) {
                 int sb = Math.min(dc.sub, s1 - b0);
-                if (gwPart != null || gx != null) {
-                    dc.transposeGradOutput(gy, gyOff, b0, sb, gyT);
-                }
+                dc.transposeGradOutput(gy, gyOff, relu, reluOff, b0, sb, gyT, gbPart, chunk * g.o(), tile);
                 if (gwPart != null) {
                     dc.fillPlanes(x, xOff, b0, sb, planes);
                     dc.gradWeight(planes, sb, gyT, gwPart, chunk * wsize, tile);
-                }
-                if (gbPart != null) {
-                    for (int s = 0; s < sb; s++) {
-                        for (int oc = 0; oc < g.o(); oc++) {
-                            gbPart[chunk * g.o() + oc] += BiasKernel.sum(gy, gyOff + ((b0 + s) * g.o() + oc) * p, p);
-                        }
-                    }
                 }
                 if (gx != null) {
                     dc.gradInput(gyT, b0, sb, wc, rows, gplane, gx, gxOff, accumulate);

@@ -18,6 +18,8 @@ import java.util.Arrays;
  */
 final class Patches {
 
+    private static final boolean VECTOR = Gemm.vectorModulePresent();
+
     private final Conv2dGeometry g;
     private final boolean padded;
     private final int hp;
@@ -126,7 +128,8 @@ final class Patches {
                 for (int t = 0; t < taps; t++) {
                     int dst = (ci * taps + t) * cols + s * p;
                     int tb = t * p;
-                    for (int q = 0; q < p; q++) {
+                    int q = VECTOR ? VectorElementwise.gather(src, base, tab, tb, col, dst, p) : 0;
+                    for (; q < p; q++) {
                         col[dst + q] = src[base + tab[tb + q]];
                     }
                 }

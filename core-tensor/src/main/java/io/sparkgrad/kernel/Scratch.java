@@ -14,7 +14,10 @@ final class Scratch {
     static final int GRAD_OUT = 2;
     static final int PLANES = 3;
     static final int GRAD_PLANES = 4;
-    /** The caller's, not a chunk's: {@link Conv2dKernel#backwardAfterRelu}'s masked output gradient. */
+    /**
+     * {@link Conv2dKernel#backwardAfterRelu}'s masked output gradient: the caller's on the im2col path, each chunk's
+     * (a sub-batch's worth) on the direct path.
+     */
     static final int RELU_GRAD = 5;
     /** The caller's, shared with its team for one region: {@link DirectConv}'s re-laid-out weights and padded bias. */
     static final int WEIGHT_BY_TAP = 6;

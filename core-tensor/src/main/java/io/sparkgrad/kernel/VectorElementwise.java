@@ -56,6 +56,19 @@ final class VectorElementwise {
     }
 
     /**
+     * {@code dst[dOff + i] = src[sOff + map[mOff + i]]} for the whole vectors of {@code i < len}, each one gather
+     * (a scalar loop through an index table stores one element per load); returns how many elements it did (the rest
+     * is the caller's scalar tail).
+     */
+    static int gather(float[] src, int sOff, int[] map, int mOff, float[] dst, int dOff, int len) {
+        int bound = S.loopBound(len);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, src, sOff, map, mOff + i).intoArray(dst, dOff + i);
+        }
+        return bound;
+    }
+
+    /**
      * {@link AdamKernel#scalar}'s loop over whole vectors, the same operations in the same order; returns how many
      * elements it did (the rest is the caller's scalar tail).
      */

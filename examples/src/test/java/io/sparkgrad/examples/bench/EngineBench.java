@@ -34,14 +34,19 @@ import picocli.CommandLine.Option;
  *
  * <pre>RESULT model=&lt;logistic|cnn&gt; batch=&lt;n&gt; threads=&lt;n&gt; train_samples_per_s=&lt;x&gt; eval_samples_per_s=&lt;y&gt; alloc_bytes_per_sample=&lt;z&gt;</pre>
  *
- * {@code alloc_bytes_per_sample} is what the timed training epochs allocate, per training sample, on every live
- * thread: the calling thread (autograd, the optimizer) and the intra-op worker team.
+ * {@code eval_samples_per_s} is a pass in eval mode without gradients at batch {@value #EVAL_BATCH} whatever the
+ * training batch, as PyTorch's twin runs its validation pass ({@code ../shared/anchors/pytorch/bench.py}), so that
+ * {@code compare-engine} compares the same workload. {@code alloc_bytes_per_sample} is what the timed training epochs
+ * allocate, per training sample, on every live thread: the calling thread (autograd, the optimizer) and the
+ * intra-op worker team.
  *
  * Run: {@code bin/bench engine [--threads 1,2] [--repeats 3]}.
  */
 @Command(name = "bench engine", mixinStandardHelpOptions = true, description = "Training and evaluation throughput of the engine.")
 public final class EngineBench implements Callable<Integer> {
     private static final int SAMPLES = 50_000;
+    /** The batch of the evaluation pass: that of PyTorch's validation pass in the twin benchmark. */
+    static final int EVAL_BATCH = 128;
 
     @Option(names = "--threads", split = ",", description = "intra-op thread counts to measure (default: 1 and all cores)")
     List<Integer> threads;
@@ -97,7 +102,7 @@ public final class EngineBench implements Callable<Integer> {
         Optimizer opt = c.momentum() > 0 ? SGD.momentum(model.parameters(), c.lr(), c.momentum()) : new SGD(model.parameters(), c.lr());
         int warm = Math.min(input.size(0), Math.max(c.batch() * 20, 10_000));
         trainEpoch(model, opt, input, y, c.batch(), warm);
-        evalEpoch(model, input, y, c.batch(), warm);
+        evalEpoch(model, input, y, EVAL_BATCH, warm);
         double[] train = new double[repeats];
         double[] eval = new double[repeats];
         int n = input.size(0);
@@ -108,10 +113,10 @@ public final class EngineBench implements Callable<Integer> {
             trainEpoch(model, opt, input, y, c.batch(), n);
             long t1 = System.nanoTime();
             allocated += allocatedBytes() - a0;
-            evalEpoch(model, input, y, c.batch(), n);
+            evalEpoch(model, input, y, EVAL_BATCH, n);
             long t2 = System.nanoTime();
             train[r] = n / ((t1 - t0) / 1e9);
-            eval[r] = n / ((t2 - t1) / 1e9);
+            eval[r] = (double) (n / EVAL_BATCH * EVAL_BATCH) / ((t2 - t1) / 1e9);
         }
         long trained = (long) repeats * (n / c.batch() * c.batch());
         System.out.printf("RESULT model=%s batch=%d threads=%d train_samples_per_s=%.0f eval_samples_per_s=%.0f"
