@@ -13,6 +13,7 @@ import io.sparkgrad.trainer.sweep.Domain;
 import io.sparkgrad.trainer.sweep.Objective;
 import io.sparkgrad.trainer.sweep.SchedulerSpec;
 import io.sparkgrad.trainer.sweep.SweepConfig;
+import io.sparkgrad.trainer.sweep.TrialConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -191,17 +192,24 @@ class SweepCommandTest {
     @Test
     void theExampleSweepFileIsTheMnistCnnRecipe() throws Exception {
         SweepConfig c = SweepConfig.parse(Files.readString(io.sparkgrad.conf.RepoFiles.root().resolve("examples/sweeps/mnist-cnn.yaml")));
+        assertEquals(24, c.trials());
         assertEquals(new SchedulerSpec("asha", 9, 3, 1, 3), c.scheduler());
         assertEquals(2, c.parallelism());
         assertEquals("trial-per-task", c.mode());
         assertEquals(new Objective("val_accuracy", true), c.objective());
-        assertEquals(List.of("model", "optimizer.name", "optimizer.lr", "optimizer.momentum", "training.globalBatchSize", "data.split",
+        assertEquals(List.of("model", "optimizer.name", "optimizer.lr", "optimizer.schedule", "training.globalBatchSize", "data.split",
                 "data.scaling"), List.copyOf(c.space().domains().keySet()));
-        assertEquals(new Domain.Choice(List.of("sgd", "adam")), c.space().domains().get("optimizer.name"));
-        assertEquals(new Domain.Choice(List.of(32L, 64L, 128L)), c.space().domains().get("training.globalBatchSize"));
-        assertTrue(c.space().domains().get("optimizer.lr") instanceof Domain.LogUniform);
+        assertEquals(new Domain.Fixed("adam"), c.space().domains().get("optimizer.name"));
+        assertEquals(new Domain.LogUniform(1e-3, 1e-2), c.space().domains().get("optimizer.lr"));
+        assertEquals(new Domain.Choice(List.of(64L, 128L)), c.space().domains().get("training.globalBatchSize"));
+        // The schedule spans the scheduler's 9 epochs: every trial is planned for them.
+        TrialConfig trial = c.trialConfig(c.searcher().config(0));
+        assertEquals("cosine", trial.schedule());
+        assertEquals(9, trial.epochs());
         Domain.Choice models = (Domain.Choice) c.space().domains().get("model");
-        assertEquals("mnist-cnn", models.values().get(0));
         assertEquals(2, models.values().size());
+        for (Object m : models.values()) {
+            assertTrue(m.toString().startsWith("conv2d(16, 3, padding=1) batchnorm2d relu maxpool2d(2)"), m.toString());
+        }
     }
 }
