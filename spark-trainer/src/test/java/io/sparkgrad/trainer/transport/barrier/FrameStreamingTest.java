@@ -1,6 +1,6 @@
 package io.sparkgrad.trainer.transport.barrier;
 
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,14 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FrameStreamingTest {
 
     private final byte[] secret = Handshake.newSecret();
+    @AutoClose
     private AggregationServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     ServerEvent next() throws InterruptedException {
         ServerEvent ev = server.events().poll(10, TimeUnit.SECONDS);
