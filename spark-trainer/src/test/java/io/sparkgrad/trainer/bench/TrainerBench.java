@@ -15,6 +15,7 @@ import io.sparkgrad.trainer.plan.EpochOrder;
 import io.sparkgrad.trainer.reference.SyntheticClassification;
 import io.sparkgrad.trainer.transport.GradientTransport;
 import io.sparkgrad.trainer.transport.barrier.BarrierTransport;
+import io.sparkgrad.trainer.transport.barrier.CipherProbe;
 import io.sparkgrad.trainer.transport.barrier.LoopbackProbe;
 import io.sparkgrad.trainer.transport.stage.StagePerStepTransport;
 import org.apache.spark.SparkConf;
@@ -59,7 +60,8 @@ import picocli.CommandLine.ParameterException;
  * {@code single-threads} (2: engine threads of the single-process baseline), {@code models} (small,large; also
  * medium), {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
  * {@code probe-params} (3930,1003300: parameter counts for the Spark-free loopback round trip of the barrier channel,
- * {@link LoopbackProbe}, whose frames are AES-GCM encrypted like every run's; empty to skip), {@code secure} (false: true
+ * {@link LoopbackProbe}, whose frames are AES-GCM encrypted like every run's, and the channel's AES-GCM alone on a frame
+ * of that size, {@link CipherProbe}; empty to skip), {@code secure} (false: true
  * runs Spark with spark.authenticate and spark.network.crypto.enabled, so the barrier channel is keyed from Spark's secret). The main job's model:
  * {@code bin/bench trainer --models=small --small-model='io.sparkgrad.trainer.bench.BenchModel$MnistCnn'}.
  */
@@ -158,6 +160,10 @@ public final class TrainerBench implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "# loopback barrier round trip (no Spark, no compute) channel=aes-gcm workers=%d parameters=%d ms_p50=%.3f ms_p95=%.3f%n",
                             w, p, r.p50Millis(), r.p95Millis());
                 }
+                int bytes = 4 * p + 36; // a gradient frame body: 36 bytes of fixed fields, then the floats
+                CipherProbe.Result c = CipherProbe.measure(bytes, 30);
+                System.out.printf(Locale.ROOT, "# aes-gcm records of the channel (no socket) frame_bytes=%d seal_ms=%.3f open_ms=%.3f seal_gb_s=%.2f open_gb_s=%.2f%n",
+                        bytes, c.sealMillis(), c.openMillis(), bytes / (c.sealMillis() * 1e6), bytes / (c.openMillis() * 1e6));
             }
         }
         System.out.printf(Locale.ROOT, "# master=%s cores=%d java=%s%n", master, Runtime.getRuntime().availableProcessors(),

@@ -86,7 +86,12 @@ final class BarrierCoordinator {
         int step;
         boolean done;
         int attempt = -1;
-        byte[] payload;
+        /**
+         * The step's weights as the workers get them: the caller's array, then whatever the handler returns. The
+         * writer threads read it while they seal the frames, so it changes only after every live connection's
+         * weights frame is written ({@link #applyStep}).
+         */
+        float[] weights;
         long lastProgress = System.nanoTime();
         long lastSumDone = -1;
         String lastFailure;
@@ -101,7 +106,7 @@ final class BarrierCoordinator {
             this.job = job;
             this.step = spec.firstStep();
             this.done = step >= plan.steps();
-            this.payload = Wire.encodeFloats(params, numParameters);
+            this.weights = params;
         }
 
         long globalStep() {
@@ -163,7 +168,7 @@ final class BarrierCoordinator {
             }
         }
 
-        void handle(ServerEvent ev) {
+        void handle(ServerEvent ev) throws InterruptedException {
             WorkerConnection c = ev.connection();
             if (ev instanceof ServerEvent.Joined) {
                 join(c);
@@ -217,7 +222,7 @@ final class BarrierCoordinator {
             }
         }
 
-        void contribute(ServerEvent.Contribution con) {
+        void contribute(ServerEvent.Contribution con) throws InterruptedException {
             WorkerConnection c = con.connection();
             int w = c.worker();
             if (conns[w] != c) {
@@ -241,7 +246,7 @@ final class BarrierCoordinator {
             }
         }
 
-        void applyStep() {
+        void applyStep() throws InterruptedException {
             GradientSum sum = new GradientSum();
             for (int w = 0; w < workers; w++) {
                 ServerEvent.Contribution con = pending[w];
@@ -251,6 +256,13 @@ final class BarrierCoordinator {
             long now = System.nanoTime();
             long cycle = lastSumDone < 0 ? -1 : now - lastSumDone;
             lastSumDone = now;
+            // The handler updates the weights in place: every worker has read them whole (it sent its gradient), so
+            // this only makes the end of each writer's frame visible before the array changes.
+            for (WorkerConnection c : conns) {
+                if (c != null) {
+                    c.awaitWeightsWritten(stepTimeout);
+                }
+            }
             float[] next = handler.onStep(new AggregatedStep(spec.epoch(), step, globalStep(), r.gradSum(), r.stats(),
                     r.maxComputeNanos(), cycle));
             for (int w = 0; w < workers; w++) {
@@ -268,8 +280,7 @@ final class BarrierCoordinator {
                     }
                 }
             } else {
-                // A fresh payload per step: a writer thread may still hold the last one for a slow peer.
-                payload = Wire.encodeFloats(next, numParameters);
+                weights = next;
                 for (WorkerConnection c : conns) {
                     if (c != null) {
                         sendParams(c);
@@ -280,7 +291,7 @@ final class BarrierCoordinator {
 
         void sendParams(WorkerConnection c) {
             int w = c.worker();
-            c.sendParams(globalStep(), plan.offset(step, w), plan.count(step, w), payload, numParameters);
+            c.sendParams(globalStep(), plan.offset(step, w), plan.count(step, w), weights, numParameters);
         }
 
         void drop(int w) {

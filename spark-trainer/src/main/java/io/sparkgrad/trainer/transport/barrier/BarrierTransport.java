@@ -155,6 +155,9 @@ public final class BarrierTransport implements GradientTransport {
             this.channelSecret = security.newSecret();
             String master = ctx.spark().master();
             security.warning(master).ifPresent(LOG::warn);
+            // The first epoch's frames would otherwise run the JDK's GCM code uncompiled (in local mode the executors
+            // share this JVM, so this warms their end too).
+            CipherWarmUp.startOnce();
             try {
                 this.server = new AggregationServer(AggregationServer.bind(bind, channelPorts), channelSecret.resolve(), workers, ctx.numParameters(), handshakeTimeout);
             } catch (IOException e) {

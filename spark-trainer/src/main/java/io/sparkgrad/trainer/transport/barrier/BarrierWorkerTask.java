@@ -47,6 +47,8 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         int partition = ctx.partitionId();
         SampleBlock block = Blocks.single(CollectionConverters.asJava(it), partition);
         int numParameters = worker.numParameters();
+        // Once per executor JVM (where the driver shares it, its session has started it already): compiles the cipher code.
+        CipherWarmUp.startOnce();
         WorkerClient client;
         try {
             client = WorkerClient.connect(host, port, secret.resolve(), partition, ctx.stageAttemptNumber(), worker.epoch(), numParameters,

@@ -29,7 +29,6 @@ final class WorkerClient implements AutoCloseable {
     private final int worker;
     private final int numParameters;
     private final byte[] fixed = new byte[Wire.GRADIENT_FIXED];
-    private byte[] payload = new byte[0];
 
     private WorkerClient(FrameChannel channel, int worker, int numParameters) {
         this.channel = channel;
@@ -112,16 +111,11 @@ final class WorkerClient implements AutoCloseable {
         }
     }
 
-    /** Sends one step's gradient sum and stats as one frame. */
+    /** Sends one step's gradient sum and stats as one frame, encoded record by record as it is sealed and written. */
     void sendGradient(long step, StepStats stats, long computeNanos, float[] grad) throws IOException {
-        int bytes = 4 * numParameters;
-        if (payload.length != bytes) {
-            payload = new byte[bytes];
-        }
-        Wire.le(payload).asFloatBuffer().put(grad, 0, numParameters);
         Wire.le(fixed).putDouble(stats.lossSum()).putLong(stats.correct()).putLong(stats.count()).putLong(computeNanos)
                 .putInt(numParameters);
-        channel.writeFrame(Wire.GRADIENT, step, worker, fixed, Wire.GRADIENT_FIXED, payload, bytes);
+        channel.writeFrame(Wire.GRADIENT, step, worker, fixed, Wire.GRADIENT_FIXED, FrameChannel.floats(grad, numParameters));
     }
 
     /** Reports an exception to the driver, best effort. */

@@ -4,11 +4,15 @@ import io.sparkgrad.trainer.StepStats;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -30,6 +34,8 @@ final class WorkerConnection {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closeReason;
     private ExecutorService writer;
+    /** The last weights frame, until {@link #awaitWeightsWritten} saw it written. */
+    private volatile Future<?> weightsInFlight;
 
     WorkerConnection(FrameChannel channel, Handshake.Identity identity, int numParameters) {
         this.channel = channel;
@@ -101,14 +107,39 @@ final class WorkerConnection {
         mayRead.release();
     }
 
-    void sendParams(long step, int offset, int count, byte[] payload, int n) {
+    /**
+     * Sends a step's weights, {@code weights[0, n)}, and the worker's slice. A large frame is written by the writer
+     * thread, which reads {@code weights} while it seals the records: the caller must not change the array before
+     * {@link #awaitWeightsWritten} has returned.
+     */
+    void sendParams(long step, int offset, int count, float[] weights, int n) {
         byte[] fixed = new byte[Wire.PARAMS_FIXED];
         Wire.le(fixed).putInt(offset).putInt(count).putInt(n);
-        send(Wire.PARAMS, step, fixed, payload, 4 * n);
+        weightsInFlight = send(Wire.PARAMS, step, fixed, FrameChannel.floats(weights, n));
+    }
+
+    /**
+     * Waits until the last weights frame is written (or could not be), so its array may change. A worker that has
+     * sent its gradient for the step has read the whole frame, so this returns at once unless the peer misbehaves;
+     * a write still stuck after {@code timeout} closes the connection (its writer then fails at its next record).
+     */
+    void awaitWeightsWritten(Duration timeout) throws InterruptedException {
+        Future<?> f = weightsInFlight;
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            weightsInFlight = null;
+        } catch (TimeoutException e) {
+            close("the step's weights were still not written after " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            close("writing the weights failed: " + e.getCause());
+        }
     }
 
     void sendEnd(long step) {
-        send(Wire.END, step, new byte[0], null, 0);
+        send(Wire.END, step, new byte[0], FrameChannel.bytes(new byte[0], 0));
     }
 
     /**
@@ -125,15 +156,16 @@ final class WorkerConnection {
         });
     }
 
-    private void send(int type, long step, byte[] fixed, byte[] payload, int payloadLen) {
+    /** Writes a small frame at once, a large one on the writer thread; the future is done once it is written. */
+    private Future<?> send(int type, long step, byte[] fixed, FrameChannel.Payload payload) {
         if (closed.get()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        if (fixed.length + payloadLen <= DIRECT_WRITE_LIMIT) {
-            write(type, step, fixed, payload, payloadLen);
-        } else {
-            onWriter(() -> write(type, step, fixed, payload, payloadLen));
+        if (fixed.length + payload.bytes() <= DIRECT_WRITE_LIMIT) {
+            write(type, step, fixed, payload);
+            return CompletableFuture.completedFuture(null);
         }
+        return onWriter(() -> write(type, step, fixed, payload));
     }
 
     /** Runs {@code write} on this connection's writer thread; a closed connection writes nothing. */
@@ -151,9 +183,9 @@ final class WorkerConnection {
         return writer.submit(write);
     }
 
-    private void write(int type, long step, byte[] fixed, byte[] payload, int payloadLen) {
+    private void write(int type, long step, byte[] fixed, FrameChannel.Payload payload) {
         try {
-            channel.writeFrame(type, step, identity.worker(), fixed, fixed.length, payload, payloadLen);
+            channel.writeFrame(type, step, identity.worker(), fixed, fixed.length, payload);
         } catch (IOException e) {
             // The reader thread sees the broken socket too and reports it as a Closed event.
             close("write failed: " + e.getMessage());
