@@ -69,6 +69,8 @@ public final class MnistJob {
         out.flush();
 
         JobResult result;
+        // Compiles the engine's kernels while Spark starts (embedded master only): the first epoch runs them compiled.
+        KernelWarmUp warmUp = KernelWarmUp.early(config);
         try (JobSpark spark = JobSpark.start(config)) {
             spark.checkSlots(config);
             Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
@@ -84,6 +86,7 @@ public final class MnistJob {
             JobData data = JobData.load(spark.session(), config.data(), config.model(), partitions, t.seed(),
                     line -> out.println("  " + line));
             JobModel model = data.model();
+            warmUp = warmUp.orStart(config, model);
             out.println("Data:");
             out.println(data.summary());
             out.println("Model: " + model);
@@ -111,6 +114,7 @@ public final class MnistJob {
                     .metricSink(metrics.lines(STEP_LINES_EVERY))
                     .metricSink(metrics.publisher())
                     .build();
+            warmUp.stop();
             TrainingResult trained = trainer.fit();
 
             out.println("Evaluating on the test set ...");
@@ -133,6 +137,8 @@ public final class MnistJob {
                     + OutputFiles.display(config.output().checkpointDir(), hadoop));
             result = new JobResult(test.accuracy(), test.meanLoss(), trained.history().size(), 0, shown, test.confusion(),
                     trained.history());
+        } finally {
+            warmUp.stop();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         result = new JobResult(result.testAccuracy(), result.testLoss(), result.epochs(), seconds, result.output(),

@@ -1,0 +1,90 @@
+package io.sparkgrad.job;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.conf.JobConfig;
+import io.sparkgrad.conf.JobConfigLoader;
+import io.sparkgrad.conf.Preset;
+import org.junit.jupiter.api.Test;
+
+/** The job's JIT warm-up: when it runs, that it trains a replica in the background, and that it stops when asked. */
+class KernelWarmUpTest {
+
+    @Test
+    void onlyAnEmbeddedMasterRunsTheWorkersInThisJvm() {
+        for (String m : new String[] {"local", "local[2]", "local[*]"}) {
+            assertTrue(KernelWarmUp.embedded(m), m);
+        }
+        for (String m : new String[] {"local-cluster[2,1,1024]", "spark://a:7077", "yarn", "k8s://https://a:6443", null}) {
+            assertFalse(KernelWarmUp.embedded(m), String.valueOf(m));
+        }
+    }
+
+    @Test
+    void aClusterJobGetsNoWarmUp() {
+        JobConfig c = new JobConfigLoader().preset(Preset.STANDALONE).set("spark.master=spark://a:7077").load().config();
+        assertSame(KernelWarmUp.NONE, KernelWarmUp.early(c));
+    }
+
+    @Test
+    void aDataFrameWithoutAnInputShapeWaitsForTheDataThenStarts() {
+        JobConfig c = new JobConfigLoader().set("data.format=parquet").set("data.train=/nowhere/train.parquet")
+                .set("data.test=/nowhere/test.parquet").load().config();
+        KernelWarmUp early = KernelWarmUp.early(c);
+        assertSame(KernelWarmUp.NONE, early, "the sample shape comes from the data");
+        JobModel model = JobModel.of(c.model().spec(), new int[] {1, 28, 28}, "m", "model.layers");
+        try (KernelWarmUp late = early.orStart(c, model)) {
+            assertTrue(late.running() || late.steps() > 0);
+            assertSame(late, late.orStart(c, model), "one warm-up per job");
+        }
+    }
+
+    @Test
+    void theEmbeddedMnistJobWarmsUpInTheBackgroundUntilStopped() throws Exception {
+        JobConfig c = new JobConfigLoader().set("training.globalBatchSize=16").load().config();
+        KernelWarmUp w = KernelWarmUp.early(c);
+        try {
+            assertTrue(w.running(), "the built-in MNIST's shape is known before Spark starts");
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (w.steps() < 2 && w.running() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(w.steps() >= 2, "gradient steps on the job's model: " + w.steps());
+        } finally {
+            w.stop();
+        }
+        assertFalse(w.running(), "stop() waits for the thread to end");
+        int steps = w.steps();
+        Thread.sleep(50);
+        assertEquals(steps, w.steps());
+    }
+
+    @Test
+    void aZeroStepBudgetTurnsTheWarmUpOff() {
+        String old = System.getProperty(KernelWarmUp.STEPS_PROPERTY);
+        System.setProperty(KernelWarmUp.STEPS_PROPERTY, "0");
+        try {
+            assertSame(KernelWarmUp.NONE, KernelWarmUp.early(new JobConfigLoader().load().config()));
+        } finally {
+            if (old == null) {
+                System.clearProperty(KernelWarmUp.STEPS_PROPERTY);
+            } else {
+                System.setProperty(KernelWarmUp.STEPS_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void everyAesGcmRoundSealsAndOpensItsRecord() {
+        AesGcmWarmUp gcm = AesGcmWarmUp.create();
+        // Every record length and split of the rotation, twice (a reused nonce or a bad tag would throw).
+        for (int r = 0; r < 48; r++) {
+            int round = r;
+            assertDoesNotThrow(() -> gcm.round(round), "round " + r);
+        }
+    }
+}
