@@ -69,8 +69,9 @@ public final class MnistJob {
         out.flush();
 
         JobResult result;
-        // Compiles the engine's kernels while Spark starts (embedded master only): the first epoch runs them compiled.
-        KernelWarmUp warmUp = KernelWarmUp.early(config);
+        // Compiles the engine's kernels and AES-GCM while Spark starts and the trainer sets up (embedded master only), so
+        // that the first epochs run them compiled; it ends when training starts (a metric sink) or at the latest here.
+        JitWarmUp warmUp = JitWarmUp.early(config);
         try (JobSpark spark = JobSpark.start(config)) {
             spark.checkSlots(config);
             Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
@@ -113,8 +114,8 @@ public final class MnistJob {
                     .metricSink(new ConsoleProgress(out, out == System.out && System.console() != null))
                     .metricSink(metrics.lines(STEP_LINES_EVERY))
                     .metricSink(metrics.publisher())
+                    .metricSink(warmUp)
                     .build();
-            warmUp.stop();
             TrainingResult trained = trainer.fit();
 
             out.println("Evaluating on the test set ...");

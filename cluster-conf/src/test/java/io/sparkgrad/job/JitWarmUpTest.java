@@ -12,41 +12,41 @@ import io.sparkgrad.conf.Preset;
 import org.junit.jupiter.api.Test;
 
 /** The job's JIT warm-up: when it runs, that it trains a replica in the background, and that it stops when asked. */
-class KernelWarmUpTest {
+class JitWarmUpTest {
 
     @Test
     void onlyAnEmbeddedMasterRunsTheWorkersInThisJvm() {
         for (String m : new String[] {"local", "local[2]", "local[*]"}) {
-            assertTrue(KernelWarmUp.embedded(m), m);
+            assertTrue(JitWarmUp.embedded(m), m);
         }
         for (String m : new String[] {"local-cluster[2,1,1024]", "spark://a:7077", "yarn", "k8s://https://a:6443", null}) {
-            assertFalse(KernelWarmUp.embedded(m), String.valueOf(m));
+            assertFalse(JitWarmUp.embedded(m), String.valueOf(m));
         }
     }
 
     @Test
     void aClusterJobGetsNoWarmUp() {
         JobConfig c = new JobConfigLoader().preset(Preset.STANDALONE).set("spark.master=spark://a:7077").load().config();
-        assertSame(KernelWarmUp.NONE, KernelWarmUp.early(c));
+        assertSame(JitWarmUp.NONE, JitWarmUp.early(c));
     }
 
     @Test
     void aDataFrameWithoutAnInputShapeWaitsForTheDataThenStarts() {
         JobConfig c = new JobConfigLoader().set("data.format=parquet").set("data.train=/nowhere/train.parquet")
                 .set("data.test=/nowhere/test.parquet").load().config();
-        KernelWarmUp early = KernelWarmUp.early(c);
-        assertSame(KernelWarmUp.NONE, early, "the sample shape comes from the data");
+        JitWarmUp early = JitWarmUp.early(c);
+        assertSame(JitWarmUp.NONE, early, "the sample shape comes from the data");
         JobModel model = JobModel.of(c.model().spec(), new int[] {1, 28, 28}, "m", "model.layers");
-        try (KernelWarmUp late = early.orStart(c, model)) {
+        try (JitWarmUp late = early.orStart(c, model)) {
             assertTrue(late.running() || late.steps() > 0);
             assertSame(late, late.orStart(c, model), "one warm-up per job");
         }
     }
 
     @Test
-    void theEmbeddedMnistJobWarmsUpInTheBackgroundUntilStopped() throws Exception {
+    void theEmbeddedMnistJobWarmsUpInTheBackgroundUntilTrainingStarts() throws Exception {
         JobConfig c = new JobConfigLoader().set("training.globalBatchSize=16").load().config();
-        KernelWarmUp w = KernelWarmUp.early(c);
+        JitWarmUp w = JitWarmUp.early(c);
         try {
             assertTrue(w.running(), "the built-in MNIST's shape is known before Spark starts");
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -55,9 +55,9 @@ class KernelWarmUpTest {
             }
             assertTrue(w.steps() >= 2, "gradient steps on the job's model: " + w.steps());
         } finally {
-            w.stop();
+            w.onStart(null); // the trainer's start, the warm-up being one of its metric sinks
         }
-        assertFalse(w.running(), "stop() waits for the thread to end");
+        assertFalse(w.running(), "the start of training waits for the warm-up's thread to end");
         int steps = w.steps();
         Thread.sleep(50);
         assertEquals(steps, w.steps());
@@ -65,15 +65,15 @@ class KernelWarmUpTest {
 
     @Test
     void aZeroStepBudgetTurnsTheWarmUpOff() {
-        String old = System.getProperty(KernelWarmUp.STEPS_PROPERTY);
-        System.setProperty(KernelWarmUp.STEPS_PROPERTY, "0");
+        String old = System.getProperty(JitWarmUp.STEPS_PROPERTY);
+        System.setProperty(JitWarmUp.STEPS_PROPERTY, "0");
         try {
-            assertSame(KernelWarmUp.NONE, KernelWarmUp.early(new JobConfigLoader().load().config()));
+            assertSame(JitWarmUp.NONE, JitWarmUp.early(new JobConfigLoader().load().config()));
         } finally {
             if (old == null) {
-                System.clearProperty(KernelWarmUp.STEPS_PROPERTY);
+                System.clearProperty(JitWarmUp.STEPS_PROPERTY);
             } else {
-                System.setProperty(KernelWarmUp.STEPS_PROPERTY, old);
+                System.setProperty(JitWarmUp.STEPS_PROPERTY, old);
             }
         }
     }

@@ -5,43 +5,52 @@ import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.TrainingConfig;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.trainer.ReplicaModel;
+import io.sparkgrad.trainer.metrics.MetricSink;
+import io.sparkgrad.trainer.metrics.RunInfo;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a throwaway replica of the job's model on synthetic samples in a background thread while Spark starts, so
- * that the JIT has compiled the engine's hot kernels (the convolutions' and GEMM's Vector API loops, which run many
- * times slower interpreted or in C1) before the first epoch needs them. With an embedded master the gradient
- * workers are threads of this JVM and find the kernels compiled; on a cluster only the driver would, so the job
- * warms up only for an embedded ({@code local[...]}) master.
+ * Trains a throwaway replica of the job's model on synthetic samples in a background thread while Spark starts, and
+ * seals and opens throwaway AES-GCM records ({@link AesGcmWarmUp}), so that the JIT has compiled the engine's hot
+ * kernels (the convolutions' and GEMM's Vector API loops, which run many times slower interpreted or in C1) and the
+ * JDK's GCM (which the barrier channel seals every frame with) before the first epoch needs them. Without it the
+ * first epoch of the MNIST job spends about as much CPU again as a warm one in kernels and GCM not yet compiled, and
+ * the second still in GCM. With an embedded master the gradient workers are threads of this JVM and find the code
+ * compiled; on a cluster only the driver would, so the job warms up only for an embedded ({@code local[...]}) master.
  *
  * <p>The warm-up touches nothing the run uses: its replica, samples and generator are its own, and it stops, at the
- * latest, when {@link #stop()} is called (before training starts) or after {@code maxSteps} steps. Its results are
+ * latest, when {@link #stop()} is called or the run starts its first epoch (it is one of the trainer's metric sinks),
+ * or after {@code maxSteps} steps. Its results are
  * thrown away; only the compiled code stays. The JVM property {@value #STEPS_PROPERTY} sets {@code maxSteps}
  * (default {@value #DEFAULT_STEPS}; 0 turns the warm-up off).
  */
-final class KernelWarmUp implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(KernelWarmUp.class);
+final class JitWarmUp implements MetricSink {
+    private static final Logger LOG = LoggerFactory.getLogger(JitWarmUp.class);
     /** The JVM property that caps the warm-up's gradient steps (0: no warm-up). */
     static final String STEPS_PROPERTY = "sparkgrad.warmUpSteps";
     /** Enough steps for C2 to compile the MNIST CNN's kernels at batch 32; a compiled step takes about a millisecond. */
     static final int DEFAULT_STEPS = 400;
+    /** Steps without a faster one after which the kernels count as compiled. */
+    private static final int PATIENCE = 100;
+    /** AES-GCM records sealed and opened in all (C2 compiles GCM after a few thousand calls). */
+    private static final int GCM_ROUNDS = 1600;
     /** Samples in the synthetic block (the steps draw their batches from it). */
     private static final int SAMPLES = 256;
     /** A warm-up that does nothing. */
-    static final KernelWarmUp NONE = new KernelWarmUp();
+    static final JitWarmUp NONE = new JitWarmUp();
 
     private final Thread thread;
     private volatile boolean stopped;
     private volatile int steps;
 
-    private KernelWarmUp() {
+    private JitWarmUp() {
         thread = null;
     }
 
-    private KernelWarmUp(JobModel model, int batch, int maxSteps) {
+    private JitWarmUp(JobModel model, int batch, int maxSteps) {
         thread = new Thread(() -> run(model, batch, maxSteps), "sparkgrad-warm-up");
         thread.setDaemon(true);
     }
@@ -51,7 +60,7 @@ final class KernelWarmUp implements AutoCloseable {
      * before the data is read ({@code model.inputShape}, or the built-in MNIST's {@code [1, 28, 28]}); else
      * {@link #NONE} (then {@link #orStart} may start one once the data has given the shape).
      */
-    static KernelWarmUp early(JobConfig config) {
+    static JitWarmUp early(JobConfig config) {
         int[] shape = config.model().inputShapeArray();
         if (shape == null && !config.data().readsFrames() && DataConfig.isMnist(config.data().train())) {
             shape = new int[] {1, 28, 28};
@@ -69,11 +78,11 @@ final class KernelWarmUp implements AutoCloseable {
     }
 
     /** This warm-up, or when it is {@link #NONE} and the master is embedded, a new one for {@code model}, started. */
-    KernelWarmUp orStart(JobConfig config, JobModel model) {
+    JitWarmUp orStart(JobConfig config, JobModel model) {
         return thread != null || !embedded(master(config)) ? this : start(model, config.training());
     }
 
-    private static KernelWarmUp start(JobModel model, TrainingConfig t) {
+    private static JitWarmUp start(JobModel model, TrainingConfig t) {
         int maxSteps = Integer.getInteger(STEPS_PROPERTY, DEFAULT_STEPS);
         if (maxSteps <= 0) {
             return NONE;
@@ -94,8 +103,8 @@ final class KernelWarmUp implements AutoCloseable {
      * @param batch    samples per gradient step, as one worker computes them (the global batch over the workers)
      * @param maxSteps gradient steps at most
      */
-    static KernelWarmUp start(JobModel model, int batch, int maxSteps) {
-        KernelWarmUp w = new KernelWarmUp(model, Math.max(1, Math.min(batch, SAMPLES)), maxSteps);
+    static JitWarmUp start(JobModel model, int batch, int maxSteps) {
+        JitWarmUp w = new JitWarmUp(model, Math.max(1, Math.min(batch, SAMPLES)), maxSteps);
         w.thread.start();
         return w;
     }
@@ -128,6 +137,12 @@ final class KernelWarmUp implements AutoCloseable {
         }
     }
 
+    /** Training starts: the warm-up ends, so that it takes no CPU from the gradient workers. */
+    @Override
+    public void onStart(RunInfo info) {
+        stop();
+    }
+
     @Override
     public void close() {
         stop();
@@ -144,20 +159,30 @@ final class KernelWarmUp implements AutoCloseable {
             float[] grad = new float[replica.numParameters()];
             replica.train(true);
             AesGcmWarmUp gcm = AesGcmWarmUp.create();
+            // Steps until maxSteps, or until the step time has not improved for PATIENCE steps (the kernels are
+            // compiled: more steps would only take CPU from Spark's start); a GCM record after each step.
+            long best = Long.MAX_VALUE;
+            int sinceBest = 0;
             int n = 0;
-            for (; n < maxSteps && !stopped; n++) {
+            for (; n < maxSteps && sinceBest < PATIENCE && !stopped; n++) {
+                long s0 = System.nanoTime();
                 replica.beginStep(n, n);
                 replica.computeGradient(block, order, (n * batch) % (block.size() - batch + 1), batch, grad);
+                long took = System.nanoTime() - s0;
                 steps = n + 1;
+                if (took < best * 0.95) {
+                    best = took;
+                    sinceBest = 0;
+                } else {
+                    sinceBest++;
+                }
                 gcm.round(n);
             }
-            for (int r = n; r < 4 * maxSteps && !stopped; r++) {
+            for (int r = n; r < GCM_ROUNDS && !stopped; r++) {
                 gcm.round(r);
             }
-            if (System.getenv("SPARKGRAD_WARMUP_DEBUG") != null) {
-                System.err.println("warm-up: " + n + " steps, " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            }
-            LOG.debug("Sparkgrad: kernel warm-up ran {} steps in {} ms", n, (System.nanoTime() - t0) / 1_000_000);
+            LOG.debug("Sparkgrad: warm-up ran {} gradient steps and {} AES-GCM records in {} ms", n, Math.max(n, GCM_ROUNDS),
+                    (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException | Error e) {
             // A warm-up only saves time: whatever breaks here, the run itself will meet and report.
             LOG.debug("Sparkgrad: kernel warm-up stopped: {}", e.toString());
