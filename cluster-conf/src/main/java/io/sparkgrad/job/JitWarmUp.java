@@ -61,6 +61,11 @@ final class JitWarmUp implements MetricSink {
      * {@link #NONE} (then {@link #orStart} may start one once the data has given the shape).
      */
     static JitWarmUp early(JobConfig config) {
+        return early(config, Integer.getInteger(STEPS_PROPERTY, DEFAULT_STEPS));
+    }
+
+    /** {@link #early(JobConfig)} with at most {@code maxSteps} gradient steps (0: none, and so no warm-up). */
+    static JitWarmUp early(JobConfig config, int maxSteps) {
         int[] shape = config.model().inputShapeArray();
         if (shape == null && !config.data().readsFrames() && DataConfig.isMnist(config.data().train())) {
             shape = new int[] {1, 28, 28};
@@ -74,16 +79,16 @@ final class JitWarmUp implements MetricSink {
         } catch (IllegalArgumentException e) {
             return NONE; // the job reports the model's problem with the data's shape in its message
         }
-        return start(model, config.training());
+        return start(model, config.training(), maxSteps);
     }
 
     /** This warm-up, or when it is {@link #NONE} and the master is embedded, a new one for {@code model}, started. */
     JitWarmUp orStart(JobConfig config, JobModel model) {
-        return thread != null || !embedded(master(config)) ? this : start(model, config.training());
+        return thread != null || !embedded(master(config)) ? this
+                : start(model, config.training(), Integer.getInteger(STEPS_PROPERTY, DEFAULT_STEPS));
     }
 
-    private static JitWarmUp start(JobModel model, TrainingConfig t) {
-        int maxSteps = Integer.getInteger(STEPS_PROPERTY, DEFAULT_STEPS);
+    private static JitWarmUp start(JobModel model, TrainingConfig t, int maxSteps) {
         if (maxSteps <= 0) {
             return NONE;
         }
