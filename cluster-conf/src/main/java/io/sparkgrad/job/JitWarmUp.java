@@ -183,12 +183,13 @@ final class JitWarmUp implements MetricSink {
                 }
                 gcm.round(n);
             }
-            for (int r = n; r < GCM_ROUNDS && !stopped; r++) {
+            int r = n;
+            for (; r < GCM_ROUNDS && !stopped; r++) {
                 gcm.round(r);
             }
-            LOG.debug("Sparkgrad: warm-up ran {} gradient steps and {} AES-GCM records in {} ms", n, Math.max(n, GCM_ROUNDS),
+            LOG.debug("Sparkgrad: warm-up ran {} gradient steps and {} AES-GCM records in {} ms", n, r,
                     (System.nanoTime() - t0) / 1_000_000);
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException | LinkageError e) {
             // A warm-up only saves time: whatever breaks here, the run itself will meet and report.
             LOG.debug("Sparkgrad: kernel warm-up stopped: {}", e.toString());
         }
