@@ -13,19 +13,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a throwaway replica of the job's model on synthetic samples in a background thread while Spark starts, and
- * seals and opens throwaway AES-GCM records ({@link AesGcmWarmUp}), so that the JIT has compiled the engine's hot
- * kernels (the convolutions' and GEMM's Vector API loops, which run many times slower interpreted or in C1) and the
- * JDK's GCM (which the barrier channel seals every frame with) before the first epoch needs them. Without it the
- * first epoch of the MNIST job spends about as much CPU again as a warm one in kernels and GCM not yet compiled, and
- * the second still in GCM. With an embedded master the gradient workers are threads of this JVM and find the code
- * compiled; on a cluster only the driver would, so the job warms up only for an embedded ({@code local[...]}) master.
+ * Trains a throwaway replica of the job's model on synthetic samples in a background thread while the job loads its
+ * data and the trainer sets up, and seals and opens throwaway AES-GCM records ({@link AesGcmWarmUp}), so that the JIT
+ * has compiled the engine's hot kernels (the convolutions' and GEMM's Vector API loops, which run many times slower
+ * interpreted or in C1) and the JDK's GCM (which the barrier channel seals every frame with) before the first epoch
+ * needs them. Without it the first epoch of the MNIST job spends about twice the CPU of a warm one (JFR samples:
+ * kernels not yet compiled, and GCM before its intrinsics), and sometimes the second too, in GCM recompiled after a
+ * deoptimisation. With an embedded master the gradient workers are threads of this JVM and find the code compiled; on
+ * a cluster only the driver would, so the job warms up only for an embedded ({@code local[...]}) master.
  *
  * <p>The warm-up touches nothing the run uses: its replica, samples and generator are its own, and it stops, at the
  * latest, when {@link #stop()} is called or the run starts its first epoch (it is one of the trainer's metric sinks),
- * or after {@code maxSteps} steps. Its results are
- * thrown away; only the compiled code stays. The JVM property {@value #STEPS_PROPERTY} sets {@code maxSteps}
- * (default {@value #DEFAULT_STEPS}; 0 turns the warm-up off).
+ * or after {@code maxSteps} steps. Its results are thrown away; only the compiled code stays. The JVM property
+ * {@value #STEPS_PROPERTY} sets {@code maxSteps} (default {@value #DEFAULT_STEPS}; 0 turns the warm-up off).
  */
 final class JitWarmUp implements MetricSink {
     private static final Logger LOG = LoggerFactory.getLogger(JitWarmUp.class);
