@@ -14,12 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a throwaway replica of the job's model on synthetic samples in a background thread while the job loads its
- * data and the trainer sets up, and seals and opens throwaway AES-GCM records ({@link AesGcmWarmUp}), so that the JIT
- * has compiled the engine's hot kernels (the convolutions' and GEMM's Vector API loops, which run many times slower
- * interpreted or in C1) and the JDK's GCM (which the barrier channel seals every frame with) before the first epoch
- * needs them. Without it the first epoch of the MNIST job spends about twice the CPU of a warm one (JFR samples:
- * kernels not yet compiled, and GCM before its intrinsics), and sometimes the second too, in GCM recompiled after a
- * deoptimisation. With an embedded master the gradient workers are threads of this JVM and find the code compiled; on
+ * data and the trainer sets up, so that the JIT has compiled the engine's hot kernels (the convolutions' and GEMM's
+ * Vector API loops, which run many times slower interpreted or in C1) before the first epoch needs them. Without it the
+ * first epoch of the MNIST job spends about twice the CPU of a warm one (JFR samples: half in kernels not yet compiled,
+ * half in the JDK's AES-GCM before its intrinsics, which the barrier transport warms up for itself when its session
+ * starts). With an embedded master the gradient workers are threads of this JVM and find the code compiled; on
  * a cluster only the driver would, so the job warms up only for an embedded ({@code local[...]}) master.
  *
  * <p>The warm-up touches nothing the run uses: its replica, samples and generator are its own, and it stops, at the
@@ -35,8 +34,6 @@ final class JitWarmUp implements MetricSink {
     static final int DEFAULT_STEPS = 400;
     /** Steps without a faster one after which the kernels count as compiled. */
     private static final int PATIENCE = 100;
-    /** AES-GCM records sealed and opened in all (C2 compiles GCM after a few thousand calls). */
-    private static final int GCM_ROUNDS = 1600;
     /** Samples in the synthetic block (the steps draw their batches from it). */
     private static final int SAMPLES = 256;
     /** A warm-up that does nothing. */
@@ -163,9 +160,8 @@ final class JitWarmUp implements MetricSink {
             }
             float[] grad = new float[replica.numParameters()];
             replica.train(true);
-            AesGcmWarmUp gcm = AesGcmWarmUp.create();
             // Steps until maxSteps, or until the step time has not improved for PATIENCE steps (the kernels are
-            // compiled: more steps would only take CPU from Spark's start); a GCM record after each step.
+            // compiled: more steps would only take CPU from Spark's start).
             long best = Long.MAX_VALUE;
             int sinceBest = 0;
             int n = 0;
@@ -181,13 +177,8 @@ final class JitWarmUp implements MetricSink {
                 } else {
                     sinceBest++;
                 }
-                gcm.round(n);
             }
-            int r = n;
-            for (; r < GCM_ROUNDS && !stopped; r++) {
-                gcm.round(r);
-            }
-            LOG.debug("Sparkgrad: warm-up ran {} gradient steps and {} AES-GCM records in {} ms", n, r,
+            LOG.debug("Sparkgrad: warm-up ran {} gradient steps in {} ms", n,
                     (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException | LinkageError e) {
             // A warm-up only saves time: whatever breaks here, the run itself will meet and report.

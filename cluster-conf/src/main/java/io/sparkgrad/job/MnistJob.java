@@ -71,7 +71,7 @@ public final class MnistJob {
         JobResult result;
         JitWarmUp warmUp = JitWarmUp.NONE;
         try (JobSpark spark = JobSpark.start(config)) {
-            // Compiles the engine's kernels and AES-GCM while the data loads and the trainer sets up (embedded master
+            // Compiles the engine's kernels while the data loads and the trainer sets up (embedded master
             // only), so that the first epochs run them compiled; it ends when training starts (a metric sink) or at the
             // latest below. Not during Spark's start: beside a warm-up Spark took 23-32 s to start on a loaded machine
             // against 6-18 s without (its own methods probably wait behind the kernels' in the JIT's queue).

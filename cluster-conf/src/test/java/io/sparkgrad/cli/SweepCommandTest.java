@@ -192,7 +192,7 @@ class SweepCommandTest {
     @Test
     void theExampleSweepFileIsTheMnistCnnRecipe() throws Exception {
         SweepConfig c = SweepConfig.parse(Files.readString(io.sparkgrad.conf.RepoFiles.root().resolve("examples/sweeps/mnist-cnn.yaml")));
-        assertEquals(24, c.trials());
+        assertEquals(16, c.trials());
         assertEquals(new SchedulerSpec("asha", 9, 3, 1, 3), c.scheduler());
         assertEquals(2, c.parallelism());
         assertEquals("trial-per-task", c.mode());
