@@ -30,8 +30,13 @@ final class JitWarmUp implements MetricSink {
     private static final Logger LOG = LoggerFactory.getLogger(JitWarmUp.class);
     /** The JVM property that caps the warm-up's gradient steps (0: no warm-up). */
     static final String STEPS_PROPERTY = "sparkgrad.warmUpSteps";
-    /** Enough steps for C2 to compile the MNIST CNN's kernels at batch 32; a compiled step takes about a millisecond. */
-    static final int DEFAULT_STEPS = 400;
+    /**
+     * Off by default: on the 2-core AMD EPYC, quiet, the main job took 29.9 and 31.1 s with a 400-step warm-up against
+     * 26.3 and 24.5 s without (interleaved, 2026-12-07): on two cores the warm-up's thread takes CPU from Spark's
+     * start and the data load that the first epoch would have spent compiling anyway. {@value #STEPS_PROPERTY}{@code
+     * =400} (enough for C2 to compile the MNIST CNN's kernels at batch 32) turns it on, for machines with cores to spare.
+     */
+    static final int DEFAULT_STEPS = 0;
     /** Steps without a faster one after which the kernels count as compiled. */
     private static final int PATIENCE = 100;
     /** Samples in the synthetic block (the steps draw their batches from it). */

@@ -8,10 +8,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.JobConfigLoader;
 import io.sparkgrad.conf.Preset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The job's JIT warm-up: when it runs, that it trains a replica in the background, and that it stops when asked. */
 class JitWarmUpTest {
+
+    /** The warm-up is off by default; these tests turn it on as a user would. */
+    @BeforeEach
+    void turnOn() {
+        System.setProperty(JitWarmUp.STEPS_PROPERTY, "400");
+    }
+
+    @AfterEach
+    void reset() {
+        System.clearProperty(JitWarmUp.STEPS_PROPERTY);
+    }
+
+    @Test
+    void theWarmUpIsOffUnlessTurnedOn() {
+        System.clearProperty(JitWarmUp.STEPS_PROPERTY);
+        assertSame(JitWarmUp.NONE, JitWarmUp.early(new JobConfigLoader().load().config()));
+    }
 
     @Test
     void onlyAnEmbeddedMasterRunsTheWorkersInThisJvm() {
