@@ -73,32 +73,21 @@ class EncryptedChannelOnLoopbackClusterIT {
         SECURITY.forEach(b::daemonConf);
         cluster = b.start();
         System.err.println("EncryptedChannelOnLoopbackClusterIT: cluster up in " + cluster.startupTime().toMillis() + " ms");
-        try {
-            SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf().setAppName("encrypted-channel"));
-            cluster.sparkConf().forEach(conf::set);
-            SECURITY.forEach(conf::set);
-            spark = SparkSession.builder().config(conf).getOrCreate();
-            jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            spark.sparkContext().addSparkListener(new SparkListener() {
-                @Override
-                public void onTaskEnd(SparkListenerTaskEnd end) {
-                    taskExecutors.add(end.taskInfo().executorId());
-                }
-            });
-            cluster.awaitExecutors(jsc.sc().applicationId(), 2, Duration.ofSeconds(90));
-        } catch (RuntimeException | InterruptedException e) {
-            stop();
-            throw e;
-        }
+        SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf().setAppName("encrypted-channel"));
+        SECURITY.forEach(conf::set);
+        spark = cluster.startSession(conf);
+        jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        spark.sparkContext().addSparkListener(new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                taskExecutors.add(end.taskInfo().executorId());
+            }
+        });
     }
 
     @AfterAll
     static void stop() {
-        try (LoopbackCluster c = cluster) {
-            if (spark != null) {
-                spark.stop();
-            }
-        }
+        LoopbackCluster.stop(cluster, spark);
     }
 
     /** Partition {@code p}'s samples: 28x28 images of noise with labels, made on the executor. */

@@ -189,6 +189,32 @@ public final class LoopbackCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A driver in this JVM on this cluster: {@code conf} plus {@link #sparkConf()}, returned once every worker's
+     * executor has registered. When that fails, the session and the cluster are stopped.
+     */
+    public org.apache.spark.sql.SparkSession startSession(org.apache.spark.SparkConf conf) throws InterruptedException {
+        sparkConf().forEach(conf::set);
+        org.apache.spark.sql.SparkSession session = null;
+        try {
+            session = org.apache.spark.sql.SparkSession.builder().config(conf).getOrCreate();
+            awaitExecutors(session.sparkContext().applicationId(), settings.workers, Duration.ofSeconds(90));
+            return session;
+        } catch (RuntimeException | InterruptedException e) {
+            stop(this, session);
+            throw e;
+        }
+    }
+
+    /** Stops a driver's {@code session} on {@code cluster} (when there is one), then the cluster (when there is one). */
+    public static void stop(LoopbackCluster cluster, org.apache.spark.sql.SparkSession session) {
+        try (LoopbackCluster c = cluster) {
+            if (session != null) {
+                session.stop();
+            }
+        }
+    }
+
     /** Stops every process of the cluster (executors first) and deletes its files. Safe to call twice. */
     @Override
     public synchronized void close() {

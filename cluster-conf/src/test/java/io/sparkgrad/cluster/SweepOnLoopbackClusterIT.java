@@ -76,24 +76,12 @@ class SweepOnLoopbackClusterIT {
     static void start() throws InterruptedException {
         cluster = LoopbackCluster.builder().workers(2).coresPerWorker(1).memoryPerWorker("1g").startTimeout(Duration.ofSeconds(120)).start();
         System.err.println("SweepOnLoopbackClusterIT: cluster up in " + cluster.startupTime().toMillis() + " ms");
-        try {
-            SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf().setAppName("sweep-on-cluster"));
-            cluster.sparkConf().forEach(conf::set);
-            spark = SparkSession.builder().config(conf).getOrCreate();
-            cluster.awaitExecutors(spark.sparkContext().applicationId(), 2, Duration.ofSeconds(90));
-        } catch (RuntimeException | InterruptedException e) {
-            stop();
-            throw e;
-        }
+        spark = cluster.startSession(SparkgradKryoRegistrator.configure(new SparkConf().setAppName("sweep-on-cluster")));
     }
 
     @AfterAll
     static void stop() {
-        try (LoopbackCluster c = cluster) {
-            if (spark != null) {
-                spark.stop();
-            }
-        }
+        LoopbackCluster.stop(cluster, spark);
     }
 
     static SweepResult sweep(Path out) throws Exception {

@@ -102,8 +102,24 @@ public final class EngineOptimizer implements DriverOptimizer {
      * @throws IllegalArgumentException when this optimizer already has a schedule, or {@code etaMin} is invalid
      */
     public EngineOptimizer withCosineAnnealingOverRun(double etaMin) {
+        return withCosineAnnealingOverPlan(1, 1, etaMin);
+    }
+
+    /**
+     * As {@link #withCosineAnnealingOverRun}, for a run of {@code runEpochs} epochs that trains part of a plan of
+     * {@code plannedEpochs} epochs (a sweep's trial trained rung by rung): the schedule spans the plan, {@code tMax} =
+     * {@code plannedEpochs} times the run's steps per epoch, so each part continues the same schedule.
+     *
+     * @throws IllegalArgumentException when an epoch count is below 1, or as {@link #withCosineAnnealingOverRun}
+     */
+    public EngineOptimizer withCosineAnnealingOverPlan(int runEpochs, int plannedEpochs, double etaMin) {
+        if (runEpochs < 1 || plannedEpochs < 1) {
+            throw new IllegalArgumentException("a schedule over a plan needs at least 1 run and 1 planned epoch, got " + runEpochs
+                    + " and " + plannedEpochs);
+        }
         withCosineAnnealing(1, etaMin); // checks the schedule's values now, with the scheduler's own messages
-        return new EngineOptimizer(name, withSchedule(RUN_LENGTH, etaMin), build, null, tMax -> withCosineAnnealing(tMax, etaMin));
+        return new EngineOptimizer(name, withSchedule(RUN_LENGTH, etaMin), build, null,
+                tMax -> withCosineAnnealing(Math.toIntExact((long) tMax / runEpochs * plannedEpochs), etaMin));
     }
 
     /** This configuration plus a cosine schedule's, refused when it has a schedule already. */

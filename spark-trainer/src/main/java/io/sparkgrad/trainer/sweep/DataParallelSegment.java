@@ -7,7 +7,6 @@ import io.sparkgrad.ingest.mnist.MnistIdxReader;
 import io.sparkgrad.ingest.mnist.MnistSubset;
 import io.sparkgrad.ingest.spark.SampleBlocks;
 import io.sparkgrad.nn.spec.ModelSpec;
-import io.sparkgrad.optim.OptimizerState;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.DriverOptimizer;
@@ -22,7 +21,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -123,49 +121,7 @@ final class DataParallelSegment {
      */
     static DriverOptimizer optimizer(TrialConfig c, int toEpoch) {
         EngineOptimizer o = updateRule(c);
-        return c.schedule().equals("constant") ? o : new OverPlannedEpochs(o.withCosineAnnealingOverRun(0), toEpoch, c.epochs());
-    }
-
-    /**
-     * A whole-run schedule sized to {@code plannedEpochs} when the trainer sizes it to a fit of {@code fitEpochs}: the
-     * trainer's run is {@code fitEpochs} epochs of equal steps, so the plan is {@code totalSteps / fitEpochs} times
-     * {@code plannedEpochs} steps. Until sized, it is the unsized optimizer (which refuses to step).
-     */
-    private record OverPlannedEpochs(DriverOptimizer unsized, int fitEpochs, int plannedEpochs) implements DriverOptimizer {
-        @Override
-        public DriverOptimizer forRun(long totalSteps) {
-            return unsized.forRun(totalSteps / fitEpochs * plannedEpochs);
-        }
-
-        @Override
-        public DriverOptimizer copy() {
-            return new OverPlannedEpochs(unsized.copy(), fitEpochs, plannedEpochs);
-        }
-
-        @Override
-        public void step(float[] params, float[] meanGrad) {
-            unsized.step(params, meanGrad);
-        }
-
-        @Override
-        public OptimizerState state() {
-            return unsized.state();
-        }
-
-        @Override
-        public void restore(OptimizerState state) {
-            unsized.restore(state);
-        }
-
-        @Override
-        public String name() {
-            return unsized.name();
-        }
-
-        @Override
-        public Map<String, Object> config() {
-            return unsized.config();
-        }
+        return c.schedule().equals("constant") ? o : o.withCosineAnnealingOverPlan(toEpoch, c.epochs(), 0);
     }
 
     private static EngineOptimizer updateRule(TrialConfig c) {
