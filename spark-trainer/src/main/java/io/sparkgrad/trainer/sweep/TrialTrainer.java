@@ -152,6 +152,17 @@ public final class TrialTrainer {
         }
     }
 
+    /** The schedule's position, also before the first epoch has made the schedule; null for a constant rate. */
+    private LRScheduler.State scheduleState() {
+        if (schedule != null) {
+            return schedule.stateDict();
+        }
+        if (restoredSchedule != null || config.schedule().equals("constant")) {
+            return restoredSchedule;
+        }
+        return new LRScheduler.State(CosineAnnealingLR.class.getSimpleName(), 0, optimizer.lr(), optimizer.lr());
+    }
+
     /** The learning rate the next batch trains with. */
     public double lr() {
         return optimizer.lr();
@@ -204,8 +215,8 @@ public final class TrialTrainer {
         metadata.put(EPOCH, Integer.toString(epoch));
         metadata.put(SEED, Long.toString(config.seed()));
         metadata.put(SPEC, spec.toString());
-        if (schedule != null) {
-            LRScheduler.State st = schedule.stateDict();
+        LRScheduler.State st = scheduleState();
+        if (st != null) {
             metadata.put(SCHEDULE_STEPS, Integer.toString(st.lastEpoch()));
             metadata.put(SCHEDULE_BASE_LR, Double.toString(st.baseLr()));
             metadata.put(SCHEDULE_LAST_LR, Double.toString(st.lastLr()));

@@ -85,7 +85,7 @@ class TrialSegmentTest {
     }
 
     @Test
-    void aCosineScheduleSpansThePlannedEpochsWhateverIsTrainedNow() {
+    void aCosineScheduleSpansThePlannedEpochsWhateverIsTrainedNow(@TempDir Path dir) throws Exception {
         TrialConfig cosine = config(3, "sgd", "cosine");
         TrialData data = TrialData.of(cosine, new Configuration());
         int batches = (data.train().size() + 49) / 50;
@@ -94,6 +94,12 @@ class TrialSegmentTest {
         t.trainEpoch(data.train());
         // After one of three planned epochs: the closed form at step `batches` of 3 * batches (up to the chained form's rounding).
         assertEquals(0.003 * (1 + Math.cos(Math.PI / 3)) / 2, t.lr(), 1e-12);
+        // A checkpoint of a trial that has not trained yet holds the schedule at its start.
+        org.apache.hadoop.fs.Path untrained = new org.apache.hadoop.fs.Path(dir.resolve("e0.safetensors").toUri());
+        new TrialTrainer(cosine).save(untrained, new Configuration());
+        TrialTrainer restored = TrialTrainer.restore(cosine, untrained, new Configuration());
+        restored.trainEpoch(data.train());
+        assertEquals(t.lr(), restored.lr());
         t.trainEpoch(data.train());
         t.trainEpoch(data.train());
         assertEquals(0, t.lr(), 1e-12);
