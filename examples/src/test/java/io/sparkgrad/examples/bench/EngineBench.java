@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  * <pre>RESULT model=&lt;logistic|cnn&gt; batch=&lt;n&gt; threads=&lt;n&gt; train_samples_per_s=&lt;x&gt; eval_samples_per_s=&lt;y&gt; alloc_bytes_per_sample=&lt;z&gt;</pre>
  *
  * {@code eval_samples_per_s} is a pass in eval mode without gradients at batch {@value #EVAL_BATCH} whatever the
- * training batch, as PyTorch's twin runs its validation pass ({@code ../shared/anchors/pytorch/bench.py}), so that
+ * training batch, as the PyTorch side of {@code compare-engine} ({@code bench.py}) runs its validation pass, so that
  * {@code compare-engine} compares the same workload. {@code alloc_bytes_per_sample} is what the timed training epochs
  * allocate, per training sample, on every live thread: the calling thread (autograd, the optimizer) and the
  * intra-op worker team.
