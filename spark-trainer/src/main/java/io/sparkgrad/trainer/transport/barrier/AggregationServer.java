@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -51,7 +52,8 @@ final class AggregationServer implements AutoCloseable {
     private final AtomicInteger handshakesInFlight = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> handshakesBySource = new ConcurrentHashMap<>();
     private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
-    private final Set<WorkerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<WorkerLink> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong inProcessJoins = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong acceptFailures = new AtomicLong();
     private final RefusalLog refusalLog = new RefusalLog(TimeUnit.SECONDS.toNanos(REFUSAL_LOG_SECONDS), System::nanoTime, LOG::warn);
@@ -216,6 +218,8 @@ final class AggregationServer implements AutoCloseable {
         }, handshakeTimeoutMs, TimeUnit.MILLISECONDS);
         FrameChannel ch = null;
         Handshake.Identity id;
+        // The first frames would otherwise run the JDK's GCM code uncompiled (once per JVM; in-memory joins need none).
+        CipherWarmUp.startOnce();
         try {
             // The per-read timeout only bounds a read; the deadline above bounds the whole handshake.
             s.setSoTimeout(handshakeTimeoutMs);
@@ -275,6 +279,54 @@ final class AggregationServer implements AutoCloseable {
         events.add(new ServerEvent.Closed(conn, reason));
     }
 
+    /**
+     * Lets tasks that run in this JVM join in memory ({@link InProcessLink}) instead of over a socket: registers the
+     * server with {@link InProcessEndpoints} until it closes.
+     */
+    void acceptInProcess() {
+        InProcessEndpoints.register(this);
+    }
+
+    /** Whether {@code candidate} is this server's secret (constant time). */
+    boolean holdsSecret(byte[] candidate) {
+        return MessageDigest.isEqual(secret, candidate);
+    }
+
+    /**
+     * Joins a worker whose task runs in this JVM and holds the run's secret ({@link InProcessEndpoints#find} checked
+     * it): the coordinator gets a {@link ServerEvent.Joined} as for a socket, and the task its end of the link.
+     *
+     * @throws IOException when the server is closed or the identity is out of range, as a handshake would refuse it
+     */
+    DriverLink joinInProcess(int worker, int stageAttempt, int epoch, int readTimeoutMs) throws IOException {
+        if (worker < 0 || worker >= workers || stageAttempt < 0 || epoch < 0) {
+            throw new ProtocolException("in-process join refused: worker " + worker + " (of " + workers + "), stage attempt "
+                    + stageAttempt + ", epoch " + epoch);
+        }
+        InProcessLink[] self = new InProcessLink[1];
+        InProcessLink link = new InProcessLink(new Handshake.Identity(worker, stageAttempt, epoch), numParameters, events,
+                readTimeoutMs, () -> connections.remove(self[0]));
+        self[0] = link;
+        connections.add(link);
+        if (closed) {
+            link.close("aggregation server closed");
+            throw new java.net.SocketException("the aggregation server is closed");
+        }
+        inProcessJoins.incrementAndGet();
+        events.add(new ServerEvent.Joined(link));
+        return link.workerSide();
+    }
+
+    /** Workers that joined in memory so far (tests and diagnostics). */
+    long inProcessJoins() {
+        return inProcessJoins.get();
+    }
+
+    /** The port it listens on. */
+    int port() {
+        return serverSocket.getLocalPort();
+    }
+
     /** Stops accepting and closes every connection, authenticated or still in its handshake. */
     @Override
     public void close() {
@@ -284,7 +336,8 @@ final class AggregationServer implements AutoCloseable {
         for (Socket s : handshaking) {
             closeQuietly(s);
         }
-        for (WorkerConnection c : connections) {
+        InProcessEndpoints.unregister(this);
+        for (WorkerLink c : connections) {
             c.close("aggregation server closed");
         }
         deadlines.shutdownNow();

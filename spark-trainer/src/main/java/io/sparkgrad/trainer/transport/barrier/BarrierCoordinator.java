@@ -80,7 +80,7 @@ final class BarrierCoordinator {
         final StepHandler handler;
         final JobHandle job;
         final int workers = plan.workers();
-        final WorkerConnection[] conns = new WorkerConnection[workers];
+        final WorkerLink[] conns = new WorkerLink[workers];
         final ServerEvent.Contribution[] pending = new ServerEvent.Contribution[workers];
         int pendingCount;
         int step;
@@ -160,7 +160,7 @@ final class BarrierCoordinator {
                         c.connection().consumed();
                     }
                 }
-                for (WorkerConnection c : conns) {
+                for (WorkerLink c : conns) {
                     if (c != null) {
                         c.close("epoch over");
                     }
@@ -169,7 +169,7 @@ final class BarrierCoordinator {
         }
 
         void handle(ServerEvent ev) throws InterruptedException {
-            WorkerConnection c = ev.connection();
+            WorkerLink c = ev.connection();
             if (ev instanceof ServerEvent.Joined) {
                 join(c);
             } else if (ev instanceof ServerEvent.Contribution con) {
@@ -194,7 +194,7 @@ final class BarrierCoordinator {
             }
         }
 
-        void join(WorkerConnection c) {
+        void join(WorkerLink c) {
             if (c.epoch() != spec.epoch() || c.stageAttempt() < attempt) {
                 c.close("stale task: epoch " + c.epoch() + " stage attempt " + c.stageAttempt() + " while the driver runs epoch "
                         + spec.epoch() + " attempt " + attempt);
@@ -223,7 +223,7 @@ final class BarrierCoordinator {
         }
 
         void contribute(ServerEvent.Contribution con) throws InterruptedException {
-            WorkerConnection c = con.connection();
+            WorkerLink c = con.connection();
             int w = c.worker();
             if (conns[w] != c) {
                 c.consumed();
@@ -258,7 +258,7 @@ final class BarrierCoordinator {
             lastSumDone = now;
             // The handler updates the weights in place: every worker has read them whole (it sent its gradient), so
             // this only makes the end of each writer's frame visible before the array changes.
-            for (WorkerConnection c : conns) {
+            for (WorkerLink c : conns) {
                 if (c != null) {
                     c.awaitWeightsWritten(stepTimeout);
                 }
@@ -274,14 +274,14 @@ final class BarrierCoordinator {
             lastProgress = System.nanoTime();
             if (step >= plan.steps()) {
                 done = true;
-                for (WorkerConnection c : conns) {
+                for (WorkerLink c : conns) {
                     if (c != null) {
                         c.sendEnd(globalStep());
                     }
                 }
             } else {
                 weights = next;
-                for (WorkerConnection c : conns) {
+                for (WorkerLink c : conns) {
                     if (c != null) {
                         sendParams(c);
                     }
@@ -289,7 +289,7 @@ final class BarrierCoordinator {
             }
         }
 
-        void sendParams(WorkerConnection c) {
+        void sendParams(WorkerLink c) {
             int w = c.worker();
             c.sendParams(globalStep(), plan.offset(step, w), plan.count(step, w), weights, numParameters);
         }

@@ -33,6 +33,10 @@ import java.util.concurrent.ExecutionException;
  * the weights and its slice of the global batch and sends back its gradient sum as little-endian floats. The
  * driver sums in a fixed order, steps the optimizer and replies with the new weights.
  *
+ * <p>In local mode the tasks run in the driver's JVM: they find the server there, prove they hold the secret, and
+ * exchange in memory ({@link InProcessLink}), the same protocol without a socket or frames
+ * ({@link #withInProcessExchange}). Tasks in other JVMs always use the socket.
+ *
  * <p>Every frame on the channel is encrypted and authenticated with AES-GCM under per-connection keys, records bound to
  * a counter ({@link FrameProtection}); with {@code spark.authenticate} the channel secret is derived from Spark's
  * secret ({@link ChannelSecurity}). On a cluster without {@code spark.authenticate} a run logs a
@@ -55,6 +59,7 @@ public final class BarrierTransport implements GradientTransport {
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final ChannelPorts channelPorts;
+    private final boolean inProcess;
 
     /** With a 30 s connect timeout, a 10 s handshake deadline and any free port. */
     public BarrierTransport() {
@@ -67,10 +72,10 @@ public final class BarrierTransport implements GradientTransport {
      *                         whole handshake)
      */
     public BarrierTransport(Duration connectTimeout, Duration handshakeTimeout) {
-        this(connectTimeout, handshakeTimeout, ChannelPorts.ANY);
+        this(connectTimeout, handshakeTimeout, ChannelPorts.ANY, true);
     }
 
-    private BarrierTransport(Duration connectTimeout, Duration handshakeTimeout, ChannelPorts channelPorts) {
+    private BarrierTransport(Duration connectTimeout, Duration handshakeTimeout, ChannelPorts channelPorts, boolean inProcess) {
         if (connectTimeout.isNegative() || connectTimeout.isZero() || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("barrier transport timeouts must be positive, got connect=" + connectTimeout
                     + " handshake=" + handshakeTimeout);
@@ -78,6 +83,7 @@ public final class BarrierTransport implements GradientTransport {
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
         this.channelPorts = channelPorts;
+        this.inProcess = inProcess;
     }
 
     /**
@@ -93,7 +99,21 @@ public final class BarrierTransport implements GradientTransport {
 
     /** This transport with its aggregation server on {@code ports}. */
     public BarrierTransport withChannelPorts(ChannelPorts ports) {
-        return new BarrierTransport(connectTimeout, handshakeTimeout, java.util.Objects.requireNonNull(ports, "ports"));
+        return new BarrierTransport(connectTimeout, handshakeTimeout, java.util.Objects.requireNonNull(ports, "ports"), inProcess);
+    }
+
+    /**
+     * This transport with the in-memory exchange on or off (on by default). When on, a task that runs in the driver's
+     * JVM (local mode) joins the aggregation server in memory: the same protocol and the same results, without the
+     * socket, the frames and their encryption. Off makes every task use the socket, as on a cluster.
+     */
+    public BarrierTransport withInProcessExchange(boolean on) {
+        return new BarrierTransport(connectTimeout, handshakeTimeout, channelPorts, on);
+    }
+
+    /** Whether tasks in the driver's JVM exchange in memory. */
+    public boolean inProcessExchange() {
+        return inProcess;
     }
 
     /** Where the aggregation server may listen. */
@@ -155,11 +175,11 @@ public final class BarrierTransport implements GradientTransport {
             this.channelSecret = security.newSecret();
             String master = ctx.spark().master();
             security.warning(master).ifPresent(LOG::warn);
-            // The first epoch's frames would otherwise run the JDK's GCM code uncompiled (in local mode the executors
-            // share this JVM, so this warms their end too).
-            CipherWarmUp.startOnce();
             try {
                 this.server = new AggregationServer(AggregationServer.bind(bind, channelPorts), channelSecret.resolve(), workers, ctx.numParameters(), handshakeTimeout);
+                if (inProcess) {
+                    server.acceptInProcess();
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("could not start the aggregation server on " + bind + " (spark.driver.bindAddress), "
                         + "port " + channelPorts + ": " + e.getMessage(), e);
@@ -199,6 +219,11 @@ public final class BarrierTransport implements GradientTransport {
         @Override
         public Optional<InetSocketAddress> endpoint() {
             return Optional.of(new InetSocketAddress(advertisedHost, server.address().getPort()));
+        }
+
+        /** Workers that joined in memory so far (tests and diagnostics). */
+        long inProcessJoins() {
+            return server.inProcessJoins();
         }
 
         /** Connections the server refused so far (tests and diagnostics). */

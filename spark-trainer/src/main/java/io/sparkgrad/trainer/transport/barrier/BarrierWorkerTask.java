@@ -16,7 +16,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * One barrier task's whole epoch on an executor: connect to the driver's aggregation server, then for every step
+ * One barrier task's whole epoch on an executor: join the driver's aggregation server (over its socket, or in memory
+ * when the task runs in the driver's JVM), then for every step
  * load the weights, compute the gradient sum of this worker's slice and send it, until the driver says END.
  * Returns one record {@code [partition, steps computed]}.
  */
@@ -47,12 +48,9 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         int partition = ctx.partitionId();
         SampleBlock block = Blocks.single(CollectionConverters.asJava(it), partition);
         int numParameters = worker.numParameters();
-        // Once per executor JVM (where the driver shares it, its session has started it already): compiles the cipher code.
-        CipherWarmUp.startOnce();
-        WorkerClient client;
+        DriverLink client;
         try {
-            client = WorkerClient.connect(host, port, secret.resolve(), partition, ctx.stageAttemptNumber(), worker.epoch(), numParameters,
-                    connectTimeoutMs, readTimeoutMs);
+            client = join(partition, ctx.stageAttemptNumber());
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + partition + " could not join the aggregation server at " + host + ":" + port
                     + " (is the driver reachable from the executors on spark.driver.host?): " + e.getMessage(), e);
@@ -64,7 +62,7 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
         try (client; GradientWorker gradients = worker.open(ctx.cpus(), block, partition)) {
             float[] params = new float[numParameters];
             while (true) {
-                WorkerClient.Command cmd = client.next(params);
+                DriverLink.Command cmd = client.next(params);
                 step = cmd.step();
                 if (cmd.type() == Wire.END) {
                     break;
@@ -84,6 +82,22 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
             throw e;
         }
         return CollectionConverters.asScala(List.of(new int[] {partition, steps}).iterator());
+    }
+
+    /**
+     * In memory when this task runs in the driver's JVM (local mode) and the server there takes such joins; otherwise
+     * over the authenticated, encrypted socket.
+     */
+    private DriverLink join(int partition, int stageAttempt) throws IOException {
+        byte[] key = secret.resolve();
+        var local = InProcessEndpoints.find(port, key);
+        if (local.isPresent()) {
+            return local.get().joinInProcess(partition, stageAttempt, worker.epoch(), readTimeoutMs);
+        }
+        // Once per executor JVM: compiles the cipher code while the handshake runs.
+        CipherWarmUp.startOnce();
+        return WorkerClient.connect(host, port, key, partition, stageAttempt, worker.epoch(), worker.numParameters(),
+                connectTimeoutMs, readTimeoutMs);
     }
 
     private static String describe(Throwable e) {

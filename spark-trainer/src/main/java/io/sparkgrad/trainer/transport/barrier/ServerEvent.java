@@ -6,25 +6,26 @@ import io.sparkgrad.trainer.StepStats;
 sealed interface ServerEvent {
 
     /** The connection that produced the event. */
-    WorkerConnection connection();
+    WorkerLink connection();
 
     /** A worker authenticated. */
-    record Joined(WorkerConnection connection) implements ServerEvent {
+    record Joined(WorkerLink connection) implements ServerEvent {
     }
 
     /**
-     * A worker's gradient sum for a step; {@code grad} is the connection's receive buffer, which the connection does
-     * not overwrite until the coordinator calls {@link WorkerConnection#consumed()}.
+     * A worker's gradient sum for a step; {@code grad} is the link's buffer (a socket's receive buffer, or an in-memory
+     * worker's own array), which the coordinator may sum into and which is not overwritten until it calls
+     * {@link WorkerLink#consumed()}.
      */
-    record Contribution(WorkerConnection connection, long step, StepStats stats, long computeNanos, float[] grad)
+    record Contribution(WorkerLink connection, long step, StepStats stats, long computeNanos, float[] grad)
             implements ServerEvent {
     }
 
     /** A worker reported its exception. */
-    record WorkerFailed(WorkerConnection connection, long step, String message) implements ServerEvent {
+    record WorkerFailed(WorkerLink connection, long step, String message) implements ServerEvent {
     }
 
     /** The connection ended (normally after END, or because the worker died or broke the protocol). */
-    record Closed(WorkerConnection connection, String reason) implements ServerEvent {
+    record Closed(WorkerLink connection, String reason) implements ServerEvent {
     }
 }

@@ -11,19 +11,7 @@ import java.nio.ByteBuffer;
  * A worker's end of the aggregation channel: connect and authenticate, then read the driver's commands and send
  * gradient sums. Used on the executors by the barrier task; public to this package only.
  */
-final class WorkerClient implements AutoCloseable {
-
-    /**
-     * A driver command as read.
-     *
-     * @param type   {@link Wire#PARAMS}, {@link Wire#END} or {@link Wire#ABORT}
-     * @param step   the run's step number
-     * @param offset the worker's first position in its epoch order (PARAMS)
-     * @param count  the worker's number of samples for the step (PARAMS)
-     * @param message the driver's reason (ABORT)
-     */
-    record Command(int type, long step, int offset, int count, String message) {
-    }
+final class WorkerClient implements DriverLink {
 
     private final FrameChannel channel;
     private final int worker;
@@ -81,8 +69,8 @@ final class WorkerClient implements AutoCloseable {
         return channel;
     }
 
-    /** Reads the next command; for PARAMS the weights land in {@code params}. */
-    Command next(float[] params) throws IOException {
+    @Override
+    public Command next(float[] params) throws IOException {
         int maxBody = Math.max(Wire.PARAMS_FIXED + 4 * numParameters, 4 + Wire.MAX_MESSAGE_BYTES);
         FrameChannel.Header h = channel.readHeader(maxBody);
         if (h.worker() != worker) {
@@ -112,14 +100,15 @@ final class WorkerClient implements AutoCloseable {
     }
 
     /** Sends one step's gradient sum and stats as one frame, encoded record by record as it is sealed and written. */
-    void sendGradient(long step, StepStats stats, long computeNanos, float[] grad) throws IOException {
+    @Override
+    public void sendGradient(long step, StepStats stats, long computeNanos, float[] grad) throws IOException {
         Wire.le(fixed).putDouble(stats.lossSum()).putLong(stats.correct()).putLong(stats.count()).putLong(computeNanos)
                 .putInt(numParameters);
         channel.writeFrame(Wire.GRADIENT, step, worker, fixed, Wire.GRADIENT_FIXED, FrameChannel.floats(grad, numParameters));
     }
 
-    /** Reports an exception to the driver, best effort. */
-    void sendError(long step, String message) {
+    @Override
+    public void sendError(long step, String message) {
         try {
             channel.writeMessage(Wire.ERROR, step, worker, message);
         } catch (IOException ignored) {

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #sendAbort}. Frames above a few kilobytes are written by a per-connection writer thread, so a worker that
  * stops reading can never block the coordinator (and big weights go to several workers in parallel).
  */
-final class WorkerConnection {
+final class WorkerConnection implements WorkerLink {
 
     private static final int DIRECT_WRITE_LIMIT = 64 * 1024;
 
@@ -44,15 +44,18 @@ final class WorkerConnection {
         this.receive = new float[numParameters];
     }
 
-    int worker() {
+    @Override
+    public int worker() {
         return identity.worker();
     }
 
-    int stageAttempt() {
+    @Override
+    public int stageAttempt() {
         return identity.stageAttempt();
     }
 
-    int epoch() {
+    @Override
+    public int epoch() {
         return identity.epoch();
     }
 
@@ -103,7 +106,8 @@ final class WorkerConnection {
     }
 
     /** The coordinator is done with the last contribution's buffer. */
-    void consumed() {
+    @Override
+    public void consumed() {
         mayRead.release();
     }
 
@@ -112,7 +116,8 @@ final class WorkerConnection {
      * thread, which reads {@code weights} while it seals the records: the caller must not change the array before
      * {@link #awaitWeightsWritten} has returned.
      */
-    void sendParams(long step, int offset, int count, float[] weights, int n) {
+    @Override
+    public void sendParams(long step, int offset, int count, float[] weights, int n) {
         byte[] fixed = new byte[Wire.PARAMS_FIXED];
         Wire.le(fixed).putInt(offset).putInt(count).putInt(n);
         weightsInFlight = send(Wire.PARAMS, step, fixed, FrameChannel.floats(weights, n));
@@ -123,7 +128,8 @@ final class WorkerConnection {
      * sent its gradient for the step has read the whole frame, so this returns at once unless the peer misbehaves;
      * a write still stuck after {@code timeout} closes the connection (its writer then fails at its next record).
      */
-    void awaitWeightsWritten(Duration timeout) throws InterruptedException {
+    @Override
+    public void awaitWeightsWritten(Duration timeout) throws InterruptedException {
         Future<?> f = weightsInFlight;
         if (f == null) {
             return;
@@ -138,7 +144,8 @@ final class WorkerConnection {
         }
     }
 
-    void sendEnd(long step) {
+    @Override
+    public void sendEnd(long step) {
         send(Wire.END, step, new byte[0], FrameChannel.bytes(new byte[0], 0));
     }
 
@@ -146,7 +153,8 @@ final class WorkerConnection {
      * Sends ABORT on the writer thread (after any frame still being written) and returns at once: the caller decides
      * how long to wait for the returned future, which is done once the frame is written or could not be.
      */
-    Future<?> sendAbort(long step, String message) {
+    @Override
+    public Future<?> sendAbort(long step, String message) {
         return onWriter(() -> {
             try {
                 channel.writeMessage(Wire.ABORT, step, identity.worker(), message);
@@ -192,15 +200,18 @@ final class WorkerConnection {
         }
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed.get();
     }
 
-    String closeReason() {
+    @Override
+    public String closeReason() {
         return closeReason;
     }
 
-    void close(String reason) {
+    @Override
+    public void close(String reason) {
         if (closed.compareAndSet(false, true)) {
             closeReason = reason;
             channel.close();

@@ -53,7 +53,7 @@ class BarrierCoordinatorTest extends LoopbackServerTest {
             try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, w, attempt, 0, N, 2000, 10_000)) {
                 float[] params = new float[N];
                 while (true) {
-                    WorkerClient.Command cmd = c.next(params);
+                    DriverLink.Command cmd = c.next(params);
                     if (cmd.type() == Wire.END) {
                         return;
                     }
@@ -231,7 +231,7 @@ class BarrierCoordinatorTest extends LoopbackServerTest {
 
     /** What a rogue but authenticated worker 0 does once it has step 0's weights. */
     interface Misbehaviour {
-        void act(WorkerClient c, WorkerClient.Command step0, float[] params) throws IOException;
+        void act(WorkerClient c, DriverLink.Command step0, float[] params) throws IOException;
     }
 
     /** A gradient frame's body parts, as {@link WorkerClient#sendGradient} writes them. */
@@ -324,7 +324,7 @@ class BarrierCoordinatorTest extends LoopbackServerTest {
             CompletableFuture<float[]> run = CompletableFuture.supplyAsync(() -> runEpoch(job, applied, Duration.ofSeconds(20)));
             // The first connection of worker 0 joins and gets step 0's weights; then the real gang joins.
             Object cmd = joinAndRead(first);
-            assertTrue(cmd instanceof WorkerClient.Command c && c.type() == Wire.PARAMS && c.step() == 0, "first join got " + cmd);
+            assertTrue(cmd instanceof DriverLink.Command c && c.type() == Wire.PARAMS && c.step() == 0, "first join got " + cmd);
             gang(-1, -1, new CopyOnWriteArrayList<>()).whenComplete((v, e) -> {
                 if (e != null) {
                     job.completeExceptionally(e);

@@ -42,12 +42,12 @@ class FrameStreamingTest {
         int n = 100_003; // 400 KB: seven records, the last one short
         server = new AggregationServer("127.0.0.1", secret, 1, n, Duration.ofSeconds(5));
         try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, 0, 0, 0, n, 2000, 10_000)) {
-            WorkerConnection conn = assertInstanceOf(ServerEvent.Joined.class, next()).connection();
+            WorkerLink conn = assertInstanceOf(ServerEvent.Joined.class, next()).connection();
             float[] weights = distinct(n, 1);
             float[] received = new float[n];
             for (int step = 0; step < 3; step++) {
                 conn.sendParams(step, 5 * step, 7, weights, n);
-                WorkerClient.Command cmd = c.next(received);
+                DriverLink.Command cmd = c.next(received);
                 assertEquals(Wire.PARAMS, cmd.type());
                 assertEquals(step, cmd.step());
                 assertEquals(5 * step, cmd.offset());

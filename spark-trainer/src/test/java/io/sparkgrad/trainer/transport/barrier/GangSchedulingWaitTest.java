@@ -40,7 +40,7 @@ class GangSchedulingWaitTest extends LoopbackServerTest {
             try (WorkerClient c = WorkerClient.connect("127.0.0.1", server.address().getPort(), secret, w, 0, 0, N, 2000, 20_000)) {
                 float[] params = new float[N];
                 while (true) {
-                    WorkerClient.Command cmd = c.next(params);
+                    DriverLink.Command cmd = c.next(params);
                     if (cmd.type() == Wire.END || cmd.type() == Wire.ABORT) {
                         return;
                     }

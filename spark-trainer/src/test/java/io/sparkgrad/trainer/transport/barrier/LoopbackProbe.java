@@ -85,7 +85,7 @@ public final class LoopbackProbe {
             float[] params = new float[parameters];
             float[] grad = new float[parameters];
             while (true) {
-                WorkerClient.Command cmd = c.next(params);
+                DriverLink.Command cmd = c.next(params);
                 if (cmd.type() != Wire.PARAMS) {
                     return;
                 }

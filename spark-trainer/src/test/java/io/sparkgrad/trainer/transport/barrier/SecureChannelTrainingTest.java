@@ -73,7 +73,7 @@ class SecureChannelTrainingTest {
         JavaRDD<SampleBlock> data = dataSet.rdd(sc, new int[] {100, 140}, 0);
         ReplicaFactory model = ArrayMlp.factory(2, 784, 10);
         Prober prober = new Prober();
-        TrainingResult barrier = AggregationChannelSecurityTest.train(model, data, prober, new BarrierTransport().withChannelPort("0"));
+        TrainingResult barrier = AggregationChannelSecurityTest.train(model, data, prober, new BarrierTransport().withInProcessExchange(false).withChannelPort("0"));
         TrainingResult stage = AggregationChannelSecurityTest.train(model, data, null, new StagePerStepTransport());
         assertEquals(List.of("random refused", "task-binary refused"), prober.outcomes);
         assertArrayEquals(stage.parameters(), barrier.parameters(), 0f);

@@ -41,7 +41,7 @@ class StalledEpochTest extends LoopbackServerTest {
             try (WorkerClient c = WorkerClient.connect("127.0.0.1", srv.address().getPort(), secret, w, 0, 0, n, 2000, 30_000)) {
                 float[] params = new float[n];
                 while (true) {
-                    WorkerClient.Command cmd = c.next(params);
+                    DriverLink.Command cmd = c.next(params);
                     if (cmd.type() != Wire.PARAMS) {
                         break;
                     }
@@ -114,7 +114,7 @@ class StalledEpochTest extends LoopbackServerTest {
                 try (WorkerClient c = WorkerClient.connect("127.0.0.1", big.address().getPort(), secret, 1, 0, 0, n, 2000, 30_000)) {
                     float[] params = new float[n];
                     while (true) {
-                        WorkerClient.Command cmd = c.next(params);
+                        DriverLink.Command cmd = c.next(params);
                         if (cmd.type() == Wire.ABORT) {
                             abortReadAt.set(System.nanoTime());
                             events.add("worker 1 read ABORT: " + cmd.message());
