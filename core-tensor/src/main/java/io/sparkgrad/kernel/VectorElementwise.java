@@ -98,4 +98,20 @@ final class VectorElementwise {
         }
         return bound;
     }
+
+    /**
+     * {@code g[i] = g[i] / divisor} over whole vectors (an IEEE division per lane, the scalar loop's very bits);
+     * returns how many elements it did and whether any quotient among them is NaN or infinite.
+     */
+    static long divide(float[] g, int n, float divisor) {
+        int bound = S.loopBound(n);
+        VectorMask<Float> bad = S.maskAll(false);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector q = FloatVector.fromArray(S, g, i).div(divisor);
+            q.intoArray(g, i);
+            // |q| < inf is false exactly for NaN and the infinities.
+            bad = bad.or(q.abs().compare(VectorOperators.LT, Float.POSITIVE_INFINITY).not());
+        }
+        return ((long) bound << 1) | (bad.anyTrue() ? 1 : 0);
+    }
 }

@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer;
 
+import io.sparkgrad.kernel.MeanGradient;
 import io.sparkgrad.trainer.transport.AggregatedStep;
 
 /**
@@ -30,18 +31,9 @@ record DriverStep(DriverOptimizer optimizer, int globalBatch, int stepsPerEpoch,
         if (g.length != params.length) {
             throw new TrainingException(where(step) + ": gradient of " + g.length + " values for " + params.length + " parameters");
         }
-        final float b = globalBatch;
-        int nonFinite = 0;
-        int firstBad = -1;
-        for (int i = 0; i < g.length; i++) {
-            float v = g[i] / b;
-            g[i] = v;
-            if (!Float.isFinite(v)) {
-                if (nonFinite++ == 0) {
-                    firstBad = i;
-                }
-            }
-        }
+        MeanGradient.NonFinite bad = MeanGradient.divideInPlace(g, globalBatch);
+        int nonFinite = bad.count();
+        int firstBad = bad.first();
         boolean lossOk = Double.isFinite(step.stats().lossSum());
         if (nonFinite > 0 || !lossOk) {
             if (skipNonFinite) {
