@@ -51,11 +51,12 @@ import picocli.CommandLine.ParameterException;
  * preceded by a {@code # model=...} line naming the model of the lines that follow.
  *
  * <p>The defaults are the issue's configurations: {@code local[2]}; the tutorial CNN on the engine (3,930 parameters)
- * with 1 and 2 workers, both transports, global batch 64 and 256, against the engine with 2 threads; then a
+ * with 1 and 2 workers, the barrier transport in memory ({@code barrier}: in local mode the tasks run in the driver's
+ * JVM) and over its socket ({@code barrier-socket}, as on a cluster) and the stage-per-step transport, global batch 64 and 256, against the engine with 2 threads; then a
  * 1,003,300-parameter model (an MLP on arrays, global batch 16) for the overhead at a million parameters.
  *
  * <p>Options ({@code --key=value} or {@code --key value}; {@code --help} lists them with their defaults): {@code master}
- * (local[2]), {@code workers} (1,2), {@code transports} (barrier,stage), {@code batches} (64,256: small model),
+ * (local[2]), {@code workers} (1,2), {@code transports} (barrier,barrier-socket,stage), {@code batches} (64,256: small model),
  * {@code large-batch} (16), {@code steps} (60 per measured run; the large model uses a third), {@code repeats} (3),
  * {@code single-threads} (2: engine threads of the single-process baseline), {@code models} (small,large; also
  * medium), {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
@@ -75,8 +76,9 @@ public final class TrainerBench implements Callable<Integer> {
     @Option(names = "--workers", split = ",", defaultValue = "1,2", description = "Worker counts (default ${DEFAULT-VALUE}).")
     int[] workers;
 
-    @Option(names = "--transports", split = ",", defaultValue = "barrier,stage",
-            description = "Transports: barrier, stage (default ${DEFAULT-VALUE}).")
+    @Option(names = "--transports", split = ",", defaultValue = "barrier,barrier-socket,stage",
+            description = "Transports: barrier (in memory where the tasks run in the driver's JVM, as in local mode), "
+                    + "barrier-socket (the barrier transport over its encrypted socket, as on a cluster), stage (default ${DEFAULT-VALUE}).")
     List<String> transports;
 
     @Option(names = "--batches", split = ",", defaultValue = "64,256",
@@ -128,8 +130,9 @@ public final class TrainerBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (String t : transports) {
-            if (!t.equals("barrier") && !t.equals("stage")) {
-                throw new ParameterException(new CommandLine(this), "--transports: unknown transport '" + t + "'; allowed: barrier, stage");
+            if (!TRANSPORTS.contains(t)) {
+                throw new ParameterException(new CommandLine(this), "--transports: unknown transport '" + t + "'; allowed: "
+                        + String.join(", ", TRANSPORTS));
             }
         }
         Map<String, String> modelClasses = Map.of("small", smallModel, "medium", mediumModel, "large", largeModel);
@@ -186,8 +189,7 @@ public final class TrainerBench implements Callable<Integer> {
                     List<Measured> runs = new ArrayList<>();
                     for (int w : workers) {
                         for (String t : transports) {
-                            GradientTransport transport = t.equals("barrier") ? new BarrierTransport() : new StagePerStepTransport();
-                            runs.add(distributed(sc, model, transport, w, batch, modelSteps, repeats));
+                            runs.add(distributed(sc, model, t, transport(t), w, batch, modelSteps, repeats));
                         }
                     }
                     double after = singleProcess(model, singleThreads, batch, modelSteps, repeats);
@@ -280,8 +282,19 @@ public final class TrainerBench implements Callable<Integer> {
     private record Measured(String transport, int workers, int batch, double samplesPerSecond, double overheadP50, double overheadP95) {
     }
 
-    private static Measured distributed(JavaSparkContext sc, BenchModel model, GradientTransport transport, int workers, int batch,
-                                        int steps, int repeats) {
+    private static final List<String> TRANSPORTS = List.of("barrier", "barrier-socket", "stage");
+
+    private static GradientTransport transport(String name) {
+        return switch (name) {
+            case "barrier" -> new BarrierTransport();
+            case "barrier-socket" -> new BarrierTransport().withInProcessExchange(false);
+            default -> new StagePerStepTransport();
+        };
+    }
+
+    /** @param label the transport's name on the output lines */
+    private static Measured distributed(JavaSparkContext sc, BenchModel model, String label, GradientTransport transport, int workers,
+                                        int batch, int steps, int repeats) {
         SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
         JavaRDD<SampleBlock> blocks = data.rdd(sc, sizes(workers, batch, steps), 0);
         ReplicaFactory factory = model.factory();
@@ -311,8 +324,8 @@ public final class TrainerBench implements Callable<Integer> {
         double[] o = overheads.millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double[] c = overheads.compute.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         System.out.printf(Locale.ROOT, "# %s workers=%d batch=%d compute_ms_p50=%.3f steps_measured=%d epoch_samples_per_s=%.1f epoch_start_ms=%.1f%n",
-                transport.name(), workers, batch, percentile(c, 0.5), o.length, samples / seconds, launchMs);
-        return new Measured(transport.name(), workers, batch, sps, percentile(o, 0.5), percentile(o, 0.95));
+                label, workers, batch, percentile(c, 0.5), o.length, samples / seconds, launchMs);
+        return new Measured(label, workers, batch, sps, percentile(o, 0.5), percentile(o, 0.95));
     }
 
     private static double percentile(double[] sorted, double q) {

@@ -70,7 +70,7 @@ final class BarrierWorkerTask extends AbstractFunction1<Iterator<SampleBlock>, I
                 if (cmd.type() == Wire.ABORT) {
                     throw new IllegalStateException("the driver stopped the run at step " + step + ": " + cmd.message());
                 }
-                GradientWorker.Contribution c = gradients.step(params, step, cmd.offset(), cmd.count());
+                GradientWorker.Contribution c = gradients.step(cmd.weights(), step, cmd.offset(), cmd.count());
                 client.sendGradient(step, c.stats(), c.computeNanos(), c.gradSum());
                 steps++;
             }

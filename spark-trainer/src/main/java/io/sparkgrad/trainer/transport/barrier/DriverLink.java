@@ -18,16 +18,19 @@ interface DriverLink extends AutoCloseable {
      * @param offset  the worker's first position in its epoch order (PARAMS)
      * @param count   the worker's number of samples for the step (PARAMS)
      * @param message the driver's reason (ABORT)
+     * @param weights the step's weights (PARAMS): the caller's buffer, filled from the wire, or in memory the driver's
+     *                own array, lent read-only until this worker sends its gradient for the step
      */
-    record Command(int type, long step, int offset, int count, String message) {
+    record Command(int type, long step, int offset, int count, String message, float[] weights) {
     }
 
     /**
-     * Waits for the next command; for PARAMS the weights land in {@code params}.
+     * Waits for the next command; for PARAMS, {@link Command#weights} holds the weights (over a socket they are read
+     * into {@code buffer}).
      *
      * @throws IOException when the link ends, the driver breaks the protocol or no command comes within the read timeout
      */
-    Command next(float[] params) throws IOException;
+    Command next(float[] buffer) throws IOException;
 
     /**
      * Sends one step's gradient sum and stats. {@code grad} is the driver's until its next command has been read: the

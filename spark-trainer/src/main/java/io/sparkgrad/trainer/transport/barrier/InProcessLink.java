@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A worker joined from inside the driver's JVM (local mode, where Spark runs the tasks on the driver's own executor):
- * the same protocol as {@link WorkerConnection}, carried in memory. Commands go through a queue to the task's thread,
- * which copies the weights straight from the coordinator's array; gradients go to the server's event queue as the
- * worker's own array, lent until the coordinator has consumed it. Nothing is framed, so nothing needs sealing: the
+ * the same protocol as {@link WorkerConnection}, carried in memory. Commands go through a queue to the task's thread
+ * with the coordinator's weights array itself, lent read-only until the worker's gradient for the step is sent (the
+ * replica copies it once, as it would a socket's buffer); gradients go to the server's event queue as the worker's own
+ * array, lent until the coordinator has consumed it. Nothing is framed, so nothing needs sealing: the
  * bytes never leave the process, and the worker authenticated by holding the run's secret
  * ({@link InProcessEndpoints#find}).
  *
@@ -29,12 +30,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class InProcessLink implements WorkerLink {
 
-    /** A command and, for PARAMS, the coordinator's weights and the future done once the worker has copied them. */
-    private record Delivery(DriverLink.Command command, float[] weights, int n, CompletableFuture<Void> copied) {
+    /** A command and, for PARAMS, the future done once the worker no longer reads the weights it was lent. */
+    private record Delivery(DriverLink.Command command, CompletableFuture<Void> returned) {
     }
 
     /** Put on the inbox by {@link #close}: the worker's read after the commands before it fails. */
-    private static final Delivery CLOSED = new Delivery(null, null, 0, null);
+    private static final Delivery CLOSED = new Delivery(null, null);
 
     private final Handshake.Identity identity;
     private final int numParameters;
@@ -45,6 +46,7 @@ final class InProcessLink implements WorkerLink {
     private final Semaphore mayContribute = new Semaphore(1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closeReason;
+    /** The weights last sent, until the worker is done reading them (its gradient for the step, or the link's end). */
     private volatile CompletableFuture<Void> weightsInFlight;
     private final WorkerSide workerSide;
 
@@ -84,9 +86,12 @@ final class InProcessLink implements WorkerLink {
 
     @Override
     public void sendParams(long step, int offset, int count, float[] weights, int n) {
-        CompletableFuture<Void> copied = new CompletableFuture<>();
-        weightsInFlight = copied;
-        deliver(new Delivery(new DriverLink.Command(Wire.PARAMS, step, offset, count, null), weights, n, copied));
+        if (n != numParameters || weights.length < n) {
+            throw new IllegalArgumentException("weights of " + n + " values for a model of " + numParameters);
+        }
+        CompletableFuture<Void> returned = new CompletableFuture<>();
+        weightsInFlight = returned;
+        deliver(new Delivery(new DriverLink.Command(Wire.PARAMS, step, offset, count, null, weights), returned));
     }
 
     @Override
@@ -99,7 +104,7 @@ final class InProcessLink implements WorkerLink {
             f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             weightsInFlight = null;
         } catch (TimeoutException e) {
-            close("the step's weights were still not read after " + timeout.toMillis() + " ms");
+            close("the worker still read the step's weights after " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             close("delivering the weights failed: " + e.getCause());
         }
@@ -107,12 +112,12 @@ final class InProcessLink implements WorkerLink {
 
     @Override
     public void sendEnd(long step) {
-        deliver(new Delivery(new DriverLink.Command(Wire.END, step, 0, 0, null), null, 0, null));
+        deliver(new Delivery(new DriverLink.Command(Wire.END, step, 0, 0, null, null), null));
     }
 
     @Override
     public Future<?> sendAbort(long step, String message) {
-        deliver(new Delivery(new DriverLink.Command(Wire.ABORT, step, 0, 0, message), null, 0, null));
+        deliver(new Delivery(new DriverLink.Command(Wire.ABORT, step, 0, 0, message, null), null));
         return CompletableFuture.completedFuture(null);
     }
 
@@ -147,6 +152,7 @@ final class InProcessLink implements WorkerLink {
         inbox.add(CLOSED);
         // Wake a worker waiting to contribute; it sees the link closed.
         mayContribute.release(Integer.MAX_VALUE / 2);
+        // A worker that is gone reads nothing any more.
         CompletableFuture<Void> f = weightsInFlight;
         if (f != null) {
             f.complete(null);
@@ -163,13 +169,17 @@ final class InProcessLink implements WorkerLink {
     /** The task's end: reads commands from the inbox, posts its gradients and errors as server events. */
     private final class WorkerSide implements DriverLink {
         private final long readTimeoutNanos;
+        /** The weights this worker was lent last, until it is done reading them. */
+        private CompletableFuture<Void> lent;
 
         WorkerSide(int readTimeoutMs) {
             this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(readTimeoutMs);
         }
 
         @Override
-        public Command next(float[] params) throws IOException {
+        public Command next(float[] buffer) throws IOException {
+            // Asking for the next command means the last weights are no longer read.
+            returnWeights();
             Delivery d;
             try {
                 d = inbox.poll(readTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -185,14 +195,15 @@ final class InProcessLink implements WorkerLink {
                 inbox.add(CLOSED); // every later read fails too
                 throw new IOException("connection closed: " + closeReason);
             }
-            if (d.weights() != null) {
-                if (d.n() != numParameters || params.length < numParameters) {
-                    throw new ProtocolException("weights of " + d.n() + " values for a model of " + numParameters);
-                }
-                System.arraycopy(d.weights(), 0, params, 0, numParameters);
-                d.copied().complete(null);
-            }
+            lent = d.returned();
             return d.command();
+        }
+
+        private void returnWeights() {
+            if (lent != null) {
+                lent.complete(null);
+                lent = null;
+            }
         }
 
         @Override
@@ -209,6 +220,7 @@ final class InProcessLink implements WorkerLink {
             if (closed.get()) {
                 throw new IOException("connection closed: " + closeReason);
             }
+            returnWeights();
             events.add(new ServerEvent.Contribution(InProcessLink.this, step, stats, computeNanos, grad));
         }
 

@@ -86,14 +86,14 @@ final class WorkerClient implements DriverLink {
                     throw new ProtocolException("weights frame with " + n + " values for a model of " + numParameters);
                 }
                 channel.readFloats(params, n);
-                return new Command(Wire.PARAMS, h.step(), offset, count, null);
+                return new Command(Wire.PARAMS, h.step(), offset, count, null, params);
             }
             case Wire.END -> {
                 channel.skip(h.bodyLength());
-                return new Command(Wire.END, h.step(), 0, 0, null);
+                return new Command(Wire.END, h.step(), 0, 0, null, null);
             }
             case Wire.ABORT -> {
-                return new Command(Wire.ABORT, h.step(), 0, 0, channel.readMessage(h.bodyLength()));
+                return new Command(Wire.ABORT, h.step(), 0, 0, channel.readMessage(h.bodyLength()), null);
             }
             default -> throw new ProtocolException("the driver sent a frame of " + Wire.typeName(h.type()));
         }

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.sparkgrad.trainer.transport.barrier.FrameStreamingTest.distinct;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -67,15 +66,51 @@ class InProcessLinkTest {
     }
 
     @Test
-    void weightsArriveWholeAndTheArrayIsFreeOnceCopied() throws Exception {
+    void weightsAreLentUntilTheWorkersGradientAndThenFree() throws Exception {
         startServer(1);
         try (DriverLink worker = join(0)) {
             WorkerLink conn = assertInstanceOf(ServerEvent.Joined.class, next()).connection();
             assertEquals(0, conn.worker());
             assertEquals(1, server.inProcessJoins());
             float[] weights = distinct(N, 1);
-            float[] received = new float[N];
-            conn.sendParams(7, 3, 5, weights, N);
+            for (int step = 0; step < 2; step++) {
+                conn.sendParams(step, 3, 5, weights, N);
+                CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+                    try {
+                        conn.awaitWeightsWritten(Duration.ofSeconds(10));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                DriverLink.Command cmd = worker.next(new float[0]);
+                assertEquals(Wire.PARAMS, cmd.type());
+                assertEquals(step, cmd.step());
+                assertEquals(3, cmd.offset());
+                assertEquals(5, cmd.count());
+                assertSame(weights, cmd.weights(), "the coordinator's array itself, read in place");
+                Thread.sleep(100);
+                assertFalse(waited.isDone(), "the weights are not free while the worker may still read them");
+                worker.sendGradient(step, new StepStats(1, 1, 5), 1, new float[N]);
+                waited.get(10, TimeUnit.SECONDS);
+                assertFalse(conn.isClosed());
+                next();
+                conn.consumed();
+            }
+        }
+    }
+
+    @Test
+    void weightsSentBeforeTheWorkerReadsThemAreNotReturnedEarly() throws Exception {
+        startServer(1);
+        try (DriverLink worker = join(0)) {
+            WorkerLink conn = next().connection();
+            conn.sendParams(0, 0, 1, distinct(N, 1), N);
+            worker.next(new float[0]);
+            worker.sendGradient(0, new StepStats(1, 1, 1), 1, new float[N]);
+            next();
+            conn.consumed();
+            // The next weights are queued before the worker asks for them: returning the last ones must not free these.
+            conn.sendParams(1, 0, 1, distinct(N, 2), N);
             CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
                 try {
                     conn.awaitWeightsWritten(Duration.ofSeconds(10));
@@ -83,15 +118,18 @@ class InProcessLinkTest {
                     throw new IllegalStateException(e);
                 }
             });
+            assertEquals(1, worker.next(new float[0]).step());
             Thread.sleep(100);
-            assertFalse(waited.isDone(), "the weights are not free before the worker has copied them");
-            DriverLink.Command cmd = worker.next(received);
+            assertFalse(waited.isDone());
+            assertEquals(Wire.END, nextAfter(conn, worker).type());
             waited.get(10, TimeUnit.SECONDS);
-            assertEquals(new DriverLink.Command(Wire.PARAMS, 7, 3, 5, null), cmd);
-            assertArrayEquals(weights, received, 0f);
-            weights[0] = 42f;
-            assertEquals(distinct(N, 1)[0], received[0], "the worker holds a copy");
         }
+    }
+
+    /** Ends the epoch: the worker's request for its next command returns the weights it holds. */
+    private static DriverLink.Command nextAfter(WorkerLink conn, DriverLink worker) throws IOException {
+        conn.sendEnd(2);
+        return worker.next(new float[0]);
     }
 
     @Test
@@ -129,7 +167,7 @@ class InProcessLinkTest {
         conn.sendAbort(4, "loss is NaN");
         conn.close("epoch over");
         assertTrue(conn.isClosed());
-        assertEquals(new DriverLink.Command(Wire.ABORT, 4, 0, 0, "loss is NaN"), worker.next(new float[N]));
+        assertEquals(new DriverLink.Command(Wire.ABORT, 4, 0, 0, "loss is NaN", null), worker.next(new float[N]));
         IOException e = assertThrows(IOException.class, () -> worker.next(new float[N]));
         assertTrue(e.getMessage().contains("epoch over"), e.getMessage());
         assertThrows(IOException.class, () -> worker.next(new float[N]), "every later read fails too");
