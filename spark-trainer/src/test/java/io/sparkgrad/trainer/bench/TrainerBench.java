@@ -226,7 +226,7 @@ public final class TrainerBench implements Callable<Integer> {
 
     /**
      * Samples per second of one process with {@code threads} threads on global batches of the same size: two
-     * warm-up passes (the JIT), then the median of {@code repeats} timed passes.
+     * warm-up passes (the JIT), then the median of {@code repeats} timed passes of at least half a second each.
      */
     private static double singleProcess(BenchModel model, int threads, int batch, int steps, int repeats) {
         SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
@@ -241,17 +241,23 @@ public final class TrainerBench implements Callable<Integer> {
             for (int r = -2; r < repeats; r++) {
                 int[] order = EpochOrder.permutation(sizes[0], 1, r + 2, 0);
                 long t0 = System.nanoTime();
-                for (int s = 0; s < plan.steps(); s++) {
-                    Arrays.fill(grad, 0f);
-                    replica.setParameters(params);
-                    replica.computeGradient(block, order, plan.offset(s, 0), plan.count(s, 0), grad);
-                    for (int i = 0; i < grad.length; i++) {
-                        grad[i] /= batch;
+                long steps = 0;
+                // At least half a second per measurement: a 60-step pass of a small model lasts a few tens of
+                // milliseconds, and one scheduler hiccup then moved the baseline by a third between two runs.
+                do {
+                    for (int s = 0; s < plan.steps(); s++) {
+                        Arrays.fill(grad, 0f);
+                        replica.setParameters(params);
+                        replica.computeGradient(block, order, plan.offset(s, 0), plan.count(s, 0), grad);
+                        for (int i = 0; i < grad.length; i++) {
+                            grad[i] /= batch;
+                        }
+                        opt.step(params, grad);
                     }
-                    opt.step(params, grad);
-                }
+                    steps += plan.steps();
+                } while (System.nanoTime() - t0 < MIN_BASELINE_NANOS);
                 if (r >= 0) {
-                    rates[r] = (double) plan.steps() * batch / ((System.nanoTime() - t0) / 1e9);
+                    rates[r] = (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
                 }
             }
         }
@@ -283,6 +289,7 @@ public final class TrainerBench implements Callable<Integer> {
     }
 
     private static final List<String> TRANSPORTS = List.of("barrier", "barrier-socket", "stage");
+    private static final long MIN_BASELINE_NANOS = 500_000_000L;
 
     private static GradientTransport transport(String name) {
         return switch (name) {
