@@ -241,7 +241,7 @@ public final class TrainerBench implements Callable<Integer> {
             for (int r = -2; r < repeats; r++) {
                 int[] order = EpochOrder.permutation(sizes[0], 1, r + 2, 0);
                 long t0 = System.nanoTime();
-                long steps = 0;
+                long stepsDone = 0;
                 // At least half a second per measurement: a 60-step pass of a small model lasts a few tens of
                 // milliseconds, and one scheduler hiccup then moved the baseline by a third between two runs.
                 do {
@@ -254,10 +254,10 @@ public final class TrainerBench implements Callable<Integer> {
                         }
                         opt.step(params, grad);
                     }
-                    steps += plan.steps();
+                    stepsDone += plan.steps();
                 } while (System.nanoTime() - t0 < MIN_BASELINE_NANOS);
                 if (r >= 0) {
-                    rates[r] = (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+                    rates[r] = (double) stepsDone * batch / ((System.nanoTime() - t0) / 1e9);
                 }
             }
         }
