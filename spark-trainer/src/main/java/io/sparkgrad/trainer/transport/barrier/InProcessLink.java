@@ -5,16 +5,11 @@ import io.sparkgrad.trainer.StepStats;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A worker joined from inside the driver's JVM (local mode, where Spark runs the tasks on the driver's own executor):
@@ -28,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Closing, from either end, behaves as a socket's would: commands already sent are still read in order, then the
  * worker's next read fails, and the server's queue gets one {@link ServerEvent.Closed}.
  */
-final class InProcessLink implements WorkerLink {
+final class InProcessLink extends AbstractWorkerLink {
 
     /** A command and, for PARAMS, the future done once the worker no longer reads the weights it was lent. */
     private record Delivery(DriverLink.Command command, CompletableFuture<Void> returned) {
@@ -37,51 +32,31 @@ final class InProcessLink implements WorkerLink {
     /** Put on the inbox by {@link #close}: the worker's read after the commands before it fails. */
     private static final Delivery CLOSED = new Delivery(null, null);
 
-    private final Handshake.Identity identity;
     private final int numParameters;
     private final BlockingQueue<ServerEvent> events;
-    private final Runnable onClose;
+    private final Runnable forget;
     private final BlockingQueue<Delivery> inbox = new LinkedBlockingQueue<>();
     /** One contribution at a time: the coordinator's {@link #consumed} gives the worker's buffer back. */
     private final Semaphore mayContribute = new Semaphore(1);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile String closeReason;
-    /** The weights last sent, until the worker is done reading them (its gradient for the step, or the link's end). */
-    private volatile CompletableFuture<Void> weightsInFlight;
     private final WorkerSide workerSide;
 
     /**
      * @param events        the aggregation server's event queue
      * @param readTimeoutMs how long the worker waits for a command before giving up on the driver
-     * @param onClose       run once when the link closes (the server forgets it)
+     * @param forget        run once when the link closes (the server forgets it)
      */
     InProcessLink(Handshake.Identity identity, int numParameters, BlockingQueue<ServerEvent> events, int readTimeoutMs,
-                  Runnable onClose) {
-        this.identity = identity;
+                  Runnable forget) {
+        super(identity);
         this.numParameters = numParameters;
         this.events = events;
-        this.onClose = onClose;
+        this.forget = forget;
         this.workerSide = new WorkerSide(readTimeoutMs);
     }
 
     /** The task's end of this link. */
     DriverLink workerSide() {
         return workerSide;
-    }
-
-    @Override
-    public int worker() {
-        return identity.worker();
-    }
-
-    @Override
-    public int stageAttempt() {
-        return identity.stageAttempt();
-    }
-
-    @Override
-    public int epoch() {
-        return identity.epoch();
     }
 
     @Override
@@ -92,22 +67,6 @@ final class InProcessLink implements WorkerLink {
         CompletableFuture<Void> returned = new CompletableFuture<>();
         weightsInFlight = returned;
         deliver(new Delivery(new DriverLink.Command(Wire.PARAMS, step, offset, count, null, weights), returned));
-    }
-
-    @Override
-    public void awaitWeightsWritten(Duration timeout) throws InterruptedException {
-        CompletableFuture<Void> f = weightsInFlight;
-        if (f == null) {
-            return;
-        }
-        try {
-            f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            weightsInFlight = null;
-        } catch (TimeoutException e) {
-            close("the worker still read the step's weights after " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            close("delivering the weights failed: " + e.getCause());
-        }
     }
 
     @Override
@@ -123,7 +82,7 @@ final class InProcessLink implements WorkerLink {
 
     /** A closed link takes no more commands, as a closed socket writes nothing. */
     private void deliver(Delivery d) {
-        if (!closed.get()) {
+        if (!isClosed()) {
             inbox.add(d);
         }
     }
@@ -134,36 +93,21 @@ final class InProcessLink implements WorkerLink {
     }
 
     @Override
-    public boolean isClosed() {
-        return closed.get();
-    }
-
-    @Override
-    public String closeReason() {
-        return closeReason;
-    }
-
-    @Override
-    public void close(String reason) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        closeReason = reason;
+    protected void onClose(String reason) {
         inbox.add(CLOSED);
         // Wake a worker waiting to contribute; it sees the link closed.
         mayContribute.release(Integer.MAX_VALUE / 2);
         // A worker that is gone reads nothing any more.
-        CompletableFuture<Void> f = weightsInFlight;
-        if (f != null) {
+        if (weightsInFlight instanceof CompletableFuture<?> f) {
             f.complete(null);
         }
-        onClose.run();
+        forget.run();
         events.add(new ServerEvent.Closed(this, reason));
     }
 
     @Override
     public String toString() {
-        return "worker " + identity.worker() + " (stage attempt " + identity.stageAttempt() + ", in the driver's JVM)";
+        return describe("in the driver's JVM");
     }
 
     /** The task's end: reads commands from the inbox, posts its gradients and errors as server events. */
@@ -193,7 +137,7 @@ final class InProcessLink implements WorkerLink {
             }
             if (d == CLOSED) {
                 inbox.add(CLOSED); // every later read fails too
-                throw new IOException("connection closed: " + closeReason);
+                throw new IOException("connection closed: " + closeReason());
             }
             lent = d.returned();
             return d.command();
@@ -217,8 +161,8 @@ final class InProcessLink implements WorkerLink {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while the driver still held the last gradient");
             }
-            if (closed.get()) {
-                throw new IOException("connection closed: " + closeReason);
+            if (isClosed()) {
+                throw new IOException("connection closed: " + closeReason());
             }
             returnWeights();
             events.add(new ServerEvent.Contribution(InProcessLink.this, step, stats, computeNanos, grad));
@@ -226,7 +170,7 @@ final class InProcessLink implements WorkerLink {
 
         @Override
         public void sendError(long step, String message) {
-            if (!closed.get()) {
+            if (!isClosed()) {
                 events.add(new ServerEvent.WorkerFailed(InProcessLink.this, step, message));
                 InProcessLink.this.close("worker reported an error");
             }

@@ -4,16 +4,11 @@ import io.sparkgrad.trainer.StepStats;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The driver's end of one authenticated worker connection. Its reader thread turns frames into
@@ -21,42 +16,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #sendAbort}. Frames above a few kilobytes are written by a per-connection writer thread, so a worker that
  * stops reading can never block the coordinator (and big weights go to several workers in parallel).
  */
-final class WorkerConnection implements WorkerLink {
+final class WorkerConnection extends AbstractWorkerLink {
 
     private static final int DIRECT_WRITE_LIMIT = 64 * 1024;
 
     private final FrameChannel channel;
-    private final Handshake.Identity identity;
     private final int numParameters;
     private final float[] receive;
     /** One permit per frame the reader may read; the coordinator returns it after using a contribution. */
     private final Semaphore mayRead = new Semaphore(0);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile String closeReason;
     private ExecutorService writer;
-    /** The last weights frame, until {@link #awaitWeightsWritten} saw it written. */
-    private volatile Future<?> weightsInFlight;
 
     WorkerConnection(FrameChannel channel, Handshake.Identity identity, int numParameters) {
+        super(identity);
         this.channel = channel;
-        this.identity = identity;
         this.numParameters = numParameters;
         this.receive = new float[numParameters];
-    }
-
-    @Override
-    public int worker() {
-        return identity.worker();
-    }
-
-    @Override
-    public int stageAttempt() {
-        return identity.stageAttempt();
-    }
-
-    @Override
-    public int epoch() {
-        return identity.epoch();
     }
 
     String peer() {
@@ -71,8 +46,8 @@ final class WorkerConnection implements WorkerLink {
     ServerEvent readEvent() throws IOException {
         int maxBody = Math.max(Wire.GRADIENT_FIXED + 4 * numParameters, 4 + Wire.MAX_MESSAGE_BYTES);
         FrameChannel.Header h = channel.readHeader(maxBody);
-        if (h.worker() != identity.worker()) {
-            throw new ProtocolException("worker " + identity.worker() + " sent a frame claiming to be worker " + h.worker());
+        if (h.worker() != worker()) {
+            throw new ProtocolException("worker " + worker() + " sent a frame claiming to be worker " + h.worker());
         }
         switch (h.type()) {
             case Wire.GRADIENT -> {
@@ -123,27 +98,6 @@ final class WorkerConnection implements WorkerLink {
         weightsInFlight = send(Wire.PARAMS, step, fixed, FrameChannel.floats(weights, n));
     }
 
-    /**
-     * Waits until the last weights frame is written (or could not be), so its array may change. A worker that has
-     * sent its gradient for the step has read the whole frame, so this returns at once unless the peer misbehaves;
-     * a write still stuck after {@code timeout} closes the connection (its writer then fails at its next record).
-     */
-    @Override
-    public void awaitWeightsWritten(Duration timeout) throws InterruptedException {
-        Future<?> f = weightsInFlight;
-        if (f == null) {
-            return;
-        }
-        try {
-            f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            weightsInFlight = null;
-        } catch (TimeoutException e) {
-            close("the step's weights were still not written after " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            close("writing the weights failed: " + e.getCause());
-        }
-    }
-
     @Override
     public void sendEnd(long step) {
         send(Wire.END, step, new byte[0], FrameChannel.bytes(new byte[0], 0));
@@ -157,7 +111,7 @@ final class WorkerConnection implements WorkerLink {
     public Future<?> sendAbort(long step, String message) {
         return onWriter(() -> {
             try {
-                channel.writeMessage(Wire.ABORT, step, identity.worker(), message);
+                channel.writeMessage(Wire.ABORT, step, worker(), message);
             } catch (IOException e) {
                 close("could not send abort: " + e.getMessage());
             }
@@ -166,7 +120,7 @@ final class WorkerConnection implements WorkerLink {
 
     /** Writes a small frame at once, a large one on the writer thread; the future is done once it is written. */
     private Future<?> send(int type, long step, byte[] fixed, FrameChannel.Payload payload) {
-        if (closed.get()) {
+        if (isClosed()) {
             return CompletableFuture.completedFuture(null);
         }
         if (fixed.length + payload.bytes() <= DIRECT_WRITE_LIMIT) {
@@ -178,12 +132,12 @@ final class WorkerConnection implements WorkerLink {
 
     /** Runs {@code write} on this connection's writer thread; a closed connection writes nothing. */
     private synchronized Future<?> onWriter(Runnable write) {
-        if (closed.get()) {
+        if (isClosed()) {
             return CompletableFuture.completedFuture(null);
         }
         if (writer == null) {
             writer = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "sparkgrad-agg-writer-" + identity.worker());
+                Thread t = new Thread(r, "sparkgrad-agg-writer-" + worker());
                 t.setDaemon(true);
                 return t;
             });
@@ -193,7 +147,7 @@ final class WorkerConnection implements WorkerLink {
 
     private void write(int type, long step, byte[] fixed, FrameChannel.Payload payload) {
         try {
-            channel.writeFrame(type, step, identity.worker(), fixed, fixed.length, payload);
+            channel.writeFrame(type, step, worker(), fixed, fixed.length, payload);
         } catch (IOException e) {
             // The reader thread sees the broken socket too and reports it as a Closed event.
             close("write failed: " + e.getMessage());
@@ -201,31 +155,18 @@ final class WorkerConnection implements WorkerLink {
     }
 
     @Override
-    public boolean isClosed() {
-        return closed.get();
-    }
-
-    @Override
-    public String closeReason() {
-        return closeReason;
-    }
-
-    @Override
-    public void close(String reason) {
-        if (closed.compareAndSet(false, true)) {
-            closeReason = reason;
-            channel.close();
-            mayRead.release(Integer.MAX_VALUE / 2);
-            synchronized (this) {
-                if (writer != null) {
-                    writer.shutdownNow();
-                }
+    protected void onClose(String reason) {
+        channel.close();
+        mayRead.release(Integer.MAX_VALUE / 2);
+        synchronized (this) {
+            if (writer != null) {
+                writer.shutdownNow();
             }
         }
     }
 
     @Override
     public String toString() {
-        return "worker " + identity.worker() + " (stage attempt " + identity.stageAttempt() + ", " + peer() + ")";
+        return describe(peer());
     }
 }

@@ -43,6 +43,17 @@ class InProcessLinkTest {
         return ev;
     }
 
+    /** Waits, on another thread, until the coordinator may change the weights it sent {@code conn}. */
+    private static CompletableFuture<Void> weightsFreed(WorkerLink conn) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                conn.awaitWeightsWritten(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private DriverLink join(int worker) throws IOException {
         return InProcessEndpoints.find(server.port(), secret).orElseThrow().joinInProcess(worker, 0, 0, 10_000);
     }
@@ -75,13 +86,7 @@ class InProcessLinkTest {
             float[] weights = distinct(N, 1);
             for (int step = 0; step < 2; step++) {
                 conn.sendParams(step, 3, 5, weights, N);
-                CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
-                    try {
-                        conn.awaitWeightsWritten(Duration.ofSeconds(10));
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                CompletableFuture<Void> waited = weightsFreed(conn);
                 DriverLink.Command cmd = worker.next(new float[0]);
                 assertEquals(Wire.PARAMS, cmd.type());
                 assertEquals(step, cmd.step());
@@ -111,13 +116,7 @@ class InProcessLinkTest {
             conn.consumed();
             // The next weights are queued before the worker asks for them: returning the last ones must not free these.
             conn.sendParams(1, 0, 1, distinct(N, 2), N);
-            CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
-                try {
-                    conn.awaitWeightsWritten(Duration.ofSeconds(10));
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> waited = weightsFreed(conn);
             assertEquals(1, worker.next(new float[0]).step());
             Thread.sleep(100);
             assertFalse(waited.isDone());
