@@ -54,6 +54,17 @@ class InProcessLinkTest {
         });
     }
 
+    /** Both ends of one worker's link. */
+    private record Ends(DriverLink worker, WorkerLink conn) {
+    }
+
+    /** A server for one worker, and that worker joined. */
+    private Ends oneWorker() throws Exception {
+        startServer(1);
+        DriverLink worker = join(0);
+        return new Ends(worker, next().connection());
+    }
+
     private DriverLink join(int worker) throws IOException {
         return InProcessEndpoints.find(server.port(), secret).orElseThrow().joinInProcess(worker, 0, 0, 10_000);
     }
@@ -160,9 +171,9 @@ class InProcessLinkTest {
 
     @Test
     void commandsSentBeforeTheDriverClosesAreReadThenReadsFail() throws Exception {
-        startServer(1);
-        DriverLink worker = join(0);
-        WorkerLink conn = next().connection();
+        Ends ends = oneWorker();
+        DriverLink worker = ends.worker();
+        WorkerLink conn = ends.conn();
         conn.sendAbort(4, "loss is NaN");
         conn.close("epoch over");
         assertTrue(conn.isClosed());
@@ -179,15 +190,13 @@ class InProcessLinkTest {
 
     @Test
     void aWorkerErrorReachesTheCoordinatorThenTheLinkCloses() throws Exception {
-        startServer(1);
-        DriverLink worker = join(0);
-        WorkerLink conn = next().connection();
-        worker.sendError(2, "boom");
+        Ends ends = oneWorker();
+        ends.worker().sendError(2, "boom");
         ServerEvent.WorkerFailed f = assertInstanceOf(ServerEvent.WorkerFailed.class, next());
         assertEquals(2, f.step());
         assertEquals("boom", f.message());
         assertInstanceOf(ServerEvent.Closed.class, next());
-        assertTrue(conn.isClosed());
+        assertTrue(ends.conn().isClosed());
     }
 
     @Test
