@@ -108,6 +108,7 @@ public final class MnistJob {
                     .seed(t.seed())
                     .workers(t.workers())
                     .trainingData(data.train())
+                    .sampleShape(model.inputShape())
                     .validationData(data.validation())
                     .checkpointDir(config.output().checkpointDir())
                     .checkpointEverySteps(t.checkpointEveryKSteps())

@@ -83,7 +83,9 @@ final class TrainingRun {
         this.layout = layout;
         this.numParameters = params.length;
         this.params = params;
-        int[] sizes = Blocks.sizes(blocks);
+        // One job reads the freshly persisted blocks once for both what the plan and the checkpoints' fingerprint need.
+        Blocks.Census census = Blocks.census(blocks);
+        int[] sizes = census.sizes();
         this.plan = BatchPlan.of(sizes, trainer.globalBatch);
         // A schedule over the whole run learns its length here, so that no caller has to count the samples first.
         this.optimizer = optimizer.forRun((long) trainer.epochs * plan.steps());
@@ -91,7 +93,7 @@ final class TrainingRun {
         this.store = trainer.checkpointDir == null ? null
                 : new CheckpointStore(trainer.checkpointDir, sc.hadoopConfiguration(), trainer.keepCheckpoints)
                         .forRun(trainer.runId(), RunFingerprint.of(trainer.modelSpec, layout, sizes,
-                                Blocks.sampleHash(blocks), this.optimizer.name(), this.optimizer.config(), trainer.seed,
+                                census.sampleHash(), this.optimizer.name(), this.optimizer.config(), trainer.seed,
                                 trainer.globalBatch), trainer.resume);
         this.driverStep = new DriverStep(this.optimizer, trainer.globalBatch, plan.steps(), trainer.skipNonFinite);
         List<MetricSink> all = new ArrayList<>();
@@ -121,7 +123,7 @@ final class TrainingRun {
                         + probe.numParameters());
             }
         }
-        int[] featureShape = Blocks.featureShape(trainer.trainingData);
+        int[] featureShape = trainer.sampleShape != null ? trainer.sampleShape : Blocks.featureShape(trainer.trainingData);
         if (featureShape == null) {
             throw new IllegalArgumentException("the training data holds no samples");
         }

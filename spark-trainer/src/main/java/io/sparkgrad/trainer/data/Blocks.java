@@ -151,13 +151,29 @@ public final class Blocks {
      * that differ in order, partitioning or content almost surely hash differently; runs one small job.
      */
     public static String sampleHash(JavaRDD<SampleBlock> blocks) {
-        // Task results travel as long[] {partition, 4 longs of digest}: a type the Kryo registrator already knows.
+        return census(blocks).sampleHash();
+    }
+
+    /**
+     * What a run needs to know of its blocks before it starts, from one small job.
+     *
+     * @param sizes      samples per partition, in partition order
+     * @param sampleHash the {@link #sampleHash} of the blocks
+     */
+    public record Census(int[] sizes, String sampleHash) {
+    }
+
+    /** {@link #sizes} and {@link #sampleHash} of {@code blocks} in one job (a persisted RDD is then read once). */
+    public static Census census(JavaRDD<SampleBlock> blocks) {
+        // Task results travel as long[] {partition, samples, 4 longs of digest}: a type the Kryo registrator already knows.
         List<long[]> parts = blocks.mapPartitionsWithIndex((p, it) -> {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(8);
+            long samples = 0;
             while (it.hasNext()) {
                 SampleBlock b = it.next();
                 int n = b.size();
+                samples += n;
                 int per = b.featureSize();
                 md.update(buf.clear().putInt(n).putInt(per).array());
                 int take = Math.min(n, HASHED_PER_PARTITION);
@@ -170,14 +186,18 @@ public final class Blocks {
                 }
             }
             ByteBuffer d = ByteBuffer.wrap(md.digest());
-            return List.of(new long[] {p, d.getLong(), d.getLong(), d.getLong(), d.getLong()}).iterator();
+            return List.of(new long[] {p, samples, d.getLong(), d.getLong(), d.getLong(), d.getLong()}).iterator();
         }, true).collect();
+        int[] sizes = new int[parts.size()];
         try {
             MessageDigest all = MessageDigest.getInstance("SHA-256");
             ByteBuffer b = ByteBuffer.allocate(32);
-            parts.stream().sorted((x, y) -> Long.compare(x[0], y[0]))
-                    .forEach(t -> all.update(b.clear().putLong(t[1]).putLong(t[2]).putLong(t[3]).putLong(t[4]).array()));
-            return HexFormat.of().formatHex(all.digest());
+            List<long[]> ordered = parts.stream().sorted((x, y) -> Long.compare(x[0], y[0])).toList();
+            for (long[] t : ordered) {
+                sizes[(int) t[0]] = Math.toIntExact(t[1]);
+                all.update(b.clear().putLong(t[2]).putLong(t[3]).putLong(t[4]).putLong(t[5]).array());
+            }
+            return new Census(sizes, HexFormat.of().formatHex(all.digest()));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM has no SHA-256", e);
         }

@@ -186,6 +186,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
                 .seed(getSeed())
                 .workers(workers)
                 .trainingData(trainBlocks)
+                .sampleShape(shape)
                 .validationData(validBlocks)
                 .consoleProgress(false);
         if (isDefined(defs.checkpointDir) && !getCheckpointDir().isEmpty()) {
