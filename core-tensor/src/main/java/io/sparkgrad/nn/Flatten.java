@@ -20,6 +20,16 @@ public final class Flatten extends Module {
         this.endDim = endDim;
     }
 
+    /** The first dimension flattened (may be negative, counting from the end). */
+    public int startDim() {
+        return startDim;
+    }
+
+    /** The last dimension flattened (may be negative, counting from the end). */
+    public int endDim() {
+        return endDim;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return F.flatten(input, startDim, endDim);

@@ -1,0 +1,91 @@
+package io.sparkgrad.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.nn.spec.ModelSpec;
+import io.sparkgrad.tensor.Generator;
+import org.junit.jupiter.api.Test;
+
+/** What {@link GpuSequential} refuses, checked on a device that runs nothing (no GPU, no emulator needed). */
+class GpuSequentialTest {
+
+    /** Launches and copies do nothing; memory is the fake device's, through a caching allocator. */
+    private static final class NullDevice implements GpuContext {
+        final CachingAllocator memory = new CachingAllocator("null", new FakeDeviceMemory(1L << 30), Long.MAX_VALUE);
+
+        @Override
+        public String name() {
+            return "null";
+        }
+
+        @Override
+        public CachingAllocator allocator() {
+            return memory;
+        }
+
+        @Override
+        public void makeCurrent() {
+        }
+
+        @Override
+        public void launch(CudaKernel kernel, Launch launch, Object... args) {
+            kernel.checkArgs(args);
+        }
+
+        @Override
+        public void copyIn(float[] host, long address) {
+        }
+
+        @Override
+        public void copyIn(int[] host, long address) {
+        }
+
+        @Override
+        public void copyOut(long address, float[] host) {
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    private static IllegalArgumentException refused(String layers, int... shape) {
+        try (NullDevice d = new NullDevice()) {
+            var e = assertThrows(IllegalArgumentException.class, () -> GpuSequential.of(
+                    ModelSpec.parse(layers).build(new Generator(1), new Generator(1), shape), shape, d));
+            assertEquals(0, d.memory.stats().inUseBytes(), "a refused model leaves no device memory in use");
+            return e;
+        }
+    }
+
+    @Test
+    void aLayerWithoutAGpuImplementationIsRefusedByName() {
+        var e = refused("conv2d(4, 3) batchnorm2d relu flatten linear(10)", 1, 8, 8);
+        assertTrue(e.getMessage().contains("layer 1 (BatchNorm2d"), e.getMessage());
+        assertTrue(e.getMessage().contains("device=cpu"), e.getMessage());
+        assertTrue(refused("flatten linear(16) gelu linear(10)", 1, 8, 8).getMessage().contains("layer 2 (GELU"));
+    }
+
+    @Test
+    void adaptivePoolingToBinsOfUnequalSizeIsRefused() {
+        var e = refused("conv2d(4, 3, padding=1) adaptiveavgpool2d(3) flatten linear(10)", 1, 7, 7);
+        assertTrue(e.getMessage().contains("layer 1 (AdaptiveAvgPool2d") && e.getMessage().contains("[1, 4, 7, 7]"), e.getMessage());
+    }
+
+    @Test
+    void labelsOutsideTheClassesAndWrongBatchesAreRefused() {
+        try (NullDevice d = new NullDevice(); GpuSequential g = GpuSequential.of(ModelSpec.parse("flatten linear(10)")
+                .build(new Generator(1), new Generator(1), 1, 2, 2), new int[] {1, 2, 2}, d)) {
+            float[] grad = new float[g.numParameters()];
+            var e = assertThrows(IllegalArgumentException.class, () -> g.step(new float[8], new int[] {3, 10}, 0, grad));
+            assertEquals("label 10 of sample 1 is outside [0, 10)", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> g.step(new float[7], new int[] {3, 1}, 0, grad));
+            assertTrue(e.getMessage().contains("has 8 features, got 7"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> g.step(new float[8], new int[] {3, 1}, 0, new float[3]));
+            assertTrue(e.getMessage().contains("has 3 floats but the model has 50"), e.getMessage());
+        }
+    }
+}
