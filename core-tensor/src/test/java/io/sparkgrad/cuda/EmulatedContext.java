@@ -1,7 +1,10 @@
 package io.sparkgrad.cuda;
 
-/** The {@link EmulatedDevice} as a {@link GpuContext}, with its own caching allocator; closing it stops the emulator. */
-final class EmulatedContext implements GpuContext {
+/**
+ * The {@link EmulatedDevice} as a {@link GpuContext}, with its own caching allocator; closing it stops the emulator. Public
+ * for other modules' tests (core-tensor's test-jar): the trainer's GPU replica runs on it where there is no GPU.
+ */
+public final class EmulatedContext implements GpuContext {
     private final EmulatedDevice device;
     private final CachingAllocator allocator;
 
@@ -10,9 +13,14 @@ final class EmulatedContext implements GpuContext {
         this.allocator = new CachingAllocator("emulated", device, Long.MAX_VALUE);
     }
 
-    /** Builds (when stale) and starts the emulator; needs g++. */
-    static EmulatedContext start() throws Exception {
+    /** Builds (when stale) and starts the emulator; needs g++ ({@link #available()}). */
+    public static EmulatedContext start() throws Exception {
         return new EmulatedContext(EmulatedDevice.start());
+    }
+
+    /** Whether the emulator can be built here: g++ is on the PATH. */
+    public static boolean available() {
+        return PtxResourcesTest.onPath("g++");
     }
 
     @Override

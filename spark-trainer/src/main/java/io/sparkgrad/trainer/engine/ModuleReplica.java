@@ -154,6 +154,11 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public List<ParameterSlice> parameterLayout() {
+        return layout(flat);
+    }
+
+    /** The names and shapes of {@code flat}'s parameters at their offsets: the trainer's view of the flat buffer. */
+    static List<ParameterSlice> layout(FlatParameters flat) {
         List<ParameterSlice> slices = new ArrayList<>();
         int[] offsets = flat.offsets();
         List<String> names = flat.names();
