@@ -51,40 +51,18 @@ abstract class GpuLayer {
     record Slot(DeviceArray value, DeviceArray grad) {
     }
 
-    /** {@code x @ w^T + b} over {@code [B, in]}. */
-    static final class Linear extends GpuLayer {
-        private final Slot weight;
-        private final Slot bias;
-        private DeviceArray x;
-
-        Linear(Slot weight, Slot bias) {
-            this.weight = weight;
-            this.bias = bias;
-        }
-
-        @Override
-        DeviceArray forward(Pass pass, DeviceArray x) {
-            this.x = x;
-            return pass.own(pass.ops.linear(x, weight.value(), bias == null ? null : bias.value()));
-        }
-
-        @Override
-        DeviceArray backward(Pass pass, DeviceArray gy) {
-            CudaOps.LinearGrads g = pass.ops.linearBackward(x, weight.value(), gy, bias != null);
-            pass.own(g.gx(), g.gw(), g.gb());
-            accumulate(pass, weight, g.gw(), bias, g.gb());
-            return g.gx();
-        }
-    }
-
-    /** A 2-D convolution of one group, dilation 1. */
-    static final class Conv extends GpuLayer {
+    /**
+     * A layer with a weight and an optional bias: {@code x @ w^T + b} over {@code [B, in]} without a window, a 2-D
+     * convolution of one group and dilation 1 with one.
+     */
+    static final class Weighted extends GpuLayer {
         private final Slot weight;
         private final Slot bias;
         private final Window window;
         private DeviceArray x;
 
-        Conv(Slot weight, Slot bias, Window window) {
+        /** {@code window} null for a linear layer. */
+        Weighted(Slot weight, Slot bias, Window window) {
             this.weight = weight;
             this.bias = bias;
             this.window = window;
@@ -93,22 +71,32 @@ abstract class GpuLayer {
         @Override
         DeviceArray forward(Pass pass, DeviceArray x) {
             this.x = x;
-            return pass.own(pass.ops.conv2d(x, weight.value(), bias == null ? null : bias.value(), window));
+            DeviceArray b = bias == null ? null : bias.value();
+            return pass.own(window == null ? pass.ops.linear(x, weight.value(), b) : pass.ops.conv2d(x, weight.value(), b, window));
         }
 
         @Override
         DeviceArray backward(Pass pass, DeviceArray gy) {
-            CudaOps.ConvGrads g = pass.ops.conv2dBackward(x, weight.value(), gy, window, bias != null);
-            pass.own(g.gx(), g.gw(), g.gb());
-            accumulate(pass, weight, g.gw(), bias, g.gb());
-            return g.gx();
-        }
-    }
-
-    private static void accumulate(Pass pass, Slot weight, DeviceArray gw, Slot bias, DeviceArray gb) {
-        pass.ops.axpy(1f, gw, weight.grad());
-        if (bias != null) {
-            pass.ops.axpy(1f, gb, bias.grad());
+            DeviceArray gx;
+            DeviceArray gw;
+            DeviceArray gb;
+            if (window == null) {
+                CudaOps.LinearGrads g = pass.ops.linearBackward(x, weight.value(), gy, bias != null);
+                gx = g.gx();
+                gw = g.gw();
+                gb = g.gb();
+            } else {
+                CudaOps.ConvGrads g = pass.ops.conv2dBackward(x, weight.value(), gy, window, bias != null);
+                gx = g.gx();
+                gw = g.gw();
+                gb = g.gb();
+            }
+            pass.own(gx, gw, gb);
+            pass.ops.axpy(1f, gw, weight.grad());
+            if (bias != null) {
+                pass.ops.axpy(1f, gb, bias.grad());
+            }
+            return gx;
         }
     }
 

@@ -155,13 +155,11 @@ public final class GpuSequential implements AutoCloseable {
 
     private GpuLayer layer(Module m, int index, int[] in, Map<Parameter, Integer> offsets) {
         if (m instanceof Linear l) {
-            return new GpuLayer.Linear(slot(l.weight(), offsets), slot(l.bias(), offsets));
+            return new GpuLayer.Weighted(slot(l.weight(), offsets), slot(l.bias(), offsets), null);
         }
         if (m instanceof Conv2d c && c.groups() == 1 && Arrays.equals(c.dilation(), new int[] {1, 1})) {
-            int[] k = c.kernelSize();
-            int[] s = c.stride();
-            int[] p = c.padding();
-            return new GpuLayer.Conv(slot(c.weight(), offsets), slot(c.bias(), offsets), new Window(k[0], k[1], s[0], s[1], p[0], p[1]));
+            return new GpuLayer.Weighted(slot(c.weight(), offsets), slot(c.bias(), offsets),
+                    window(c.kernelSize(), c.stride(), c.padding()));
         }
         if (m instanceof ReLU) {
             return new GpuLayer.Activation(CudaOps.Unary.RELU);
@@ -173,7 +171,7 @@ public final class GpuSequential implements AutoCloseable {
             return new GpuLayer.Activation(CudaOps.Unary.TANH);
         }
         if (m instanceof Flatten f) {
-            return new GpuLayer.Reshape(f.startDim(), f.endDim());
+            return new GpuLayer.Reshape(f.flattenedDims()[0], f.flattenedDims()[1]);
         }
         if (m instanceof MaxPool2d mp && Arrays.equals(mp.dilation(), new int[] {1, 1})) {
             return new GpuLayer.MaxPool(window(mp.kernelSize(), mp.stride(), mp.padding()));

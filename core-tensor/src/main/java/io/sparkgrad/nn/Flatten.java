@@ -20,14 +20,9 @@ public final class Flatten extends Module {
         this.endDim = endDim;
     }
 
-    /** The first dimension flattened (may be negative, counting from the end). */
-    public int startDim() {
-        return startDim;
-    }
-
-    /** The last dimension flattened (may be negative, counting from the end). */
-    public int endDim() {
-        return endDim;
+    /** {@code {start_dim, end_dim}}: the first and last dimensions flattened (negative ones count from the end). */
+    public int[] flattenedDims() {
+        return new int[] {startDim, endDim};
     }
 
     @Override

@@ -11,52 +11,30 @@ import org.junit.jupiter.api.Test;
 /** What {@link GpuSequential} refuses, checked on a device that runs nothing (no GPU, no emulator needed). */
 class GpuSequentialTest {
 
-    /** Launches and copies do nothing; memory is the fake device's, through a caching allocator. */
-    private static final class NullDevice implements GpuContext {
-        final CachingAllocator memory = new CachingAllocator("null", new FakeDeviceMemory(1L << 30), Long.MAX_VALUE);
+    /** Launches are checked and do nothing, copies do nothing; memory is the fake device's. */
+    private static HostGpuContext nullDevice() {
+        DeviceCopies none = new DeviceCopies() {
+            @Override
+            public void copyIn(float[] host, long address) {
+            }
 
-        @Override
-        public String name() {
-            return "null";
-        }
+            @Override
+            public void copyIn(int[] host, long address) {
+            }
 
-        @Override
-        public CachingAllocator allocator() {
-            return memory;
-        }
-
-        @Override
-        public void makeCurrent() {
-        }
-
-        @Override
-        public void launch(CudaKernel kernel, Launch launch, Object... args) {
-            kernel.checkArgs(args);
-        }
-
-        @Override
-        public void copyIn(float[] host, long address) {
-        }
-
-        @Override
-        public void copyIn(int[] host, long address) {
-        }
-
-        @Override
-        public void copyOut(long address, float[] host) {
-        }
-
-        @Override
-        public void close() {
-            memory.close();
-        }
+            @Override
+            public void copyOut(long address, float[] host) {
+            }
+        };
+        return new HostGpuContext("null", (kernel, launch, args) -> kernel.checkArgs(args), none, new FakeDeviceMemory(1L << 30),
+                () -> { });
     }
 
     private static IllegalArgumentException refused(String layers, int... shape) {
-        try (NullDevice d = new NullDevice()) {
+        try (HostGpuContext d = nullDevice()) {
             var e = assertThrows(IllegalArgumentException.class, () -> GpuSequential.of(
                     ModelSpec.parse(layers).build(new Generator(1), new Generator(1), shape), shape, d));
-            assertEquals(0, d.memory.stats().inUseBytes(), "a refused model leaves no device memory in use");
+            assertEquals(0, d.allocator().stats().inUseBytes(), "a refused model leaves no device memory in use");
             return e;
         }
     }
@@ -77,7 +55,7 @@ class GpuSequentialTest {
 
     @Test
     void labelsOutsideTheClassesAndWrongBatchesAreRefused() {
-        try (NullDevice d = new NullDevice(); GpuSequential g = GpuSequential.of(ModelSpec.parse("flatten linear(10)")
+        try (HostGpuContext d = nullDevice(); GpuSequential g = GpuSequential.of(ModelSpec.parse("flatten linear(10)")
                 .build(new Generator(1), new Generator(1), 1, 2, 2), new int[] {1, 2, 2}, d)) {
             float[] grad = new float[g.numParameters()];
             var e = assertThrows(IllegalArgumentException.class, () -> g.step(new float[8], new int[] {3, 10}, 0, grad));

@@ -13,6 +13,8 @@ import io.sparkgrad.nn.spec.ModelSpec;
 import io.sparkgrad.nn.spec.NamedSpec;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -33,9 +35,24 @@ abstract class SequentialAgainstCpuContract {
     private static final float REL = 1e-4f;
 
     /** The subclass' device; null where it has none. */
-    GpuContext device;
+    private GpuContext device;
+
+    /** Opens the subclass' device, or returns null where there is none. */
+    abstract GpuContext open() throws Exception;
 
     abstract String noDeviceReason();
+
+    @BeforeAll
+    void openDevice() throws Exception {
+        device = open();
+    }
+
+    @AfterAll
+    void closeDevice() {
+        if (device != null) {
+            device.close();
+        }
+    }
 
     @BeforeEach
     void needDevice() {

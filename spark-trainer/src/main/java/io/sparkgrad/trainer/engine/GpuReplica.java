@@ -4,16 +4,12 @@ import io.sparkgrad.cuda.GpuContext;
 import io.sparkgrad.cuda.GpuSequential;
 import io.sparkgrad.cuda.GpuSession;
 import io.sparkgrad.ingest.block.SampleBlock;
-import io.sparkgrad.nn.FlatParameters;
-import io.sparkgrad.nn.Module;
 import io.sparkgrad.nn.spec.ModelSpec;
 import io.sparkgrad.tensor.Generator;
-import io.sparkgrad.trainer.ParameterSlice;
+import io.sparkgrad.trainer.ForwardingReplicaModel;
 import io.sparkgrad.trainer.ReplicaFactory;
-import io.sparkgrad.trainer.ReplicaModel;
 import io.sparkgrad.trainer.StepStats;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import org.apache.spark.TaskContext;
@@ -37,7 +33,7 @@ import org.apache.spark.resource.ResourceInformation;
  * <p><b>Dropout.</b> Masks are drawn on the GPU from the step's seed ({@link #beginStep}), so a retried task draws the
  * same ones; they are not the CPU replica's masks.
  */
-public final class GpuReplica implements ReplicaModel {
+public final class GpuReplica extends ForwardingReplicaModel {
     private static final int EVAL_CHUNK = 1024;
 
     /** Opens the GPU context a replica computes on, by device index. */
@@ -46,8 +42,8 @@ public final class GpuReplica implements ReplicaModel {
         GpuContext open(int index);
     }
 
-    private final Module model;
-    private final FlatParameters flat;
+    /** The host copy: the model, its flat parameters as the driver last set them, and their layout. */
+    private final ModuleReplica host;
     private final int[] sampleShape;
     private final Opener opener;
     private final IntSupplier gpuIndex;
@@ -61,19 +57,16 @@ public final class GpuReplica implements ReplicaModel {
     private int[] yBuf = new int[0];
 
     /**
-     * @param model       the model (its weights are the initial ones); refused at the first computation when a layer has
-     *                    no GPU implementation
+     * @param host        the CPU replica of the model, which keeps the parameters on the host (its weights are the
+     *                    initial ones); the model is refused at the first computation when a layer has no GPU
+     *                    implementation
      * @param sampleShape one sample's shape, e.g. {@code [1, 28, 28]}
      * @param opener      opens the context of a GPU by index ({@code GpuSession.open} on a GPU)
      * @param gpuIndex    the GPU this task may use, asked at every computation
      */
-    public GpuReplica(Module model, int[] sampleShape, Opener opener, IntSupplier gpuIndex) {
-        if (!model.namedBuffers().isEmpty()) {
-            throw new IllegalArgumentException("the model has buffers " + model.namedBuffers().keySet() + ", which the trainer does"
-                    + " not carry between the driver and the workers (only parameters travel): use a model without BatchNorm");
-        }
-        this.model = model;
-        this.flat = FlatParameters.of(model);
+    public GpuReplica(ModuleReplica host, int[] sampleShape, Opener opener, IntSupplier gpuIndex) {
+        super(host);
+        this.host = host;
         this.sampleShape = sampleShape.clone();
         this.opener = opener;
         this.gpuIndex = gpuIndex;
@@ -86,11 +79,8 @@ public final class GpuReplica implements ReplicaModel {
     public static ReplicaFactory factory(ModelSpec spec, int[] inputShape, long initSeed) {
         int[] shape = inputShape.clone();
         return threads -> {
-            if (threads < 1) {
-                throw new IllegalArgumentException("a replica needs at least 1 thread, got " + threads);
-            }
             Generator dropout = new Generator(initSeed);
-            return new GpuReplica(spec.build(new Generator(initSeed), dropout, shape), shape,
+            return new GpuReplica(new ModuleReplica(spec.build(new Generator(initSeed), dropout, shape), dropout, threads), shape,
                     index -> GpuSession.open(index, Long.MAX_VALUE), GpuReplica::taskGpu);
         };
     }
@@ -128,28 +118,15 @@ public final class GpuReplica implements ReplicaModel {
     }
 
     @Override
-    public int numParameters() {
-        return flat.size();
-    }
-
-    @Override
-    public float[] getParameters() {
-        return flat.data().clone();
-    }
-
-    @Override
     public void setParameters(float[] values) {
-        if (values.length != flat.size()) {
-            throw new IllegalArgumentException("the model has " + flat.size() + " parameters, got " + values.length);
-        }
-        flat.copyFrom(values);
+        host.setParameters(values);
         uploaded = false;
     }
 
     @Override
     public void train(boolean training) {
         this.training = training;
-        model.train(training);
+        host.train(training);
         if (executor != null) {
             executor.train(training);
         }
@@ -162,10 +139,7 @@ public final class GpuReplica implements ReplicaModel {
 
     @Override
     public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
-        if (gradSumOut.length != flat.size()) {
-            throw new IllegalArgumentException("the gradient buffer has " + gradSumOut.length + " floats but the model has "
-                    + flat.size() + " parameters");
-        }
+        ModuleReplica.checkGradientBuffer(gradSumOut, host.numParameters());
         if (count == 0) {
             return StepStats.ZERO;
         }
@@ -183,9 +157,7 @@ public final class GpuReplica implements ReplicaModel {
 
     @Override
     public StepStats evaluate(SampleBlock block, int from, int count) {
-        if (from < 0 || count < 0 || from + count > block.size()) {
-            throw new IllegalArgumentException("cannot evaluate samples " + from + ".." + (from + count) + " of a block of " + block.size());
-        }
+        ModuleReplica.checkEvaluationRange(block, from, count);
         StepStats total = StepStats.ZERO;
         if (count == 0) {
             return total;
@@ -201,21 +173,16 @@ public final class GpuReplica implements ReplicaModel {
         return total;
     }
 
-    @Override
-    public List<ParameterSlice> parameterLayout() {
-        return ModuleReplica.layout(flat);
-    }
-
     /** The executor on this task's GPU, with the driver's latest parameters; opened or moved here when needed. */
     private GpuSequential executor() {
         int index = gpuIndex.getAsInt();
         if (executor != null && index != deviceIndex) {
-            close();
+            closeDevice();
         }
         if (executor == null) {
             GpuContext opened = opener.open(index);
             try {
-                executor = GpuSequential.of(model, sampleShape, opened);
+                executor = GpuSequential.of(host.model(), sampleShape, opened);
             } catch (RuntimeException e) {
                 opened.close();
                 throw e;
@@ -227,7 +194,7 @@ public final class GpuReplica implements ReplicaModel {
         }
         device.makeCurrent();
         if (!uploaded) {
-            executor.setParameters(flat.data());
+            executor.setParameters(host.getParameters());
             uploaded = true;
         }
         return executor;
@@ -238,9 +205,14 @@ public final class GpuReplica implements ReplicaModel {
         return deviceIndex;
     }
 
-    /** Returns the GPU memory and the context; the next computation opens a session again. */
+    /** Returns the GPU memory and the context (a later computation opens a session again), then closes the host copy. */
     @Override
     public void close() {
+        closeDevice();
+        super.close();
+    }
+
+    private void closeDevice() {
         if (executor != null) {
             try {
                 executor.close();

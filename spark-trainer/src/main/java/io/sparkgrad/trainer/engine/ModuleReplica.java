@@ -111,10 +111,7 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
-        if (gradSumOut.length != flat.size()) {
-            throw new IllegalArgumentException("the gradient buffer has " + gradSumOut.length + " floats but the model has "
-                    + flat.size() + " parameters");
-        }
+        checkGradientBuffer(gradSumOut, flat.size());
         if (count == 0) {
             return StepStats.ZERO;
         }
@@ -134,9 +131,7 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public StepStats evaluate(SampleBlock block, int from, int count) {
-        if (from < 0 || count < 0 || from + count > block.size()) {
-            throw new IllegalArgumentException("cannot evaluate samples " + from + ".." + (from + count) + " of a block of " + block.size());
-        }
+        checkEvaluationRange(block, from, count);
         useThreads();
         StepStats total = StepStats.ZERO;
         int per = block.featureSize();
@@ -154,11 +149,6 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public List<ParameterSlice> parameterLayout() {
-        return layout(flat);
-    }
-
-    /** The names and shapes of {@code flat}'s parameters at their offsets: the trainer's view of the flat buffer. */
-    static List<ParameterSlice> layout(FlatParameters flat) {
         List<ParameterSlice> slices = new ArrayList<>();
         int[] offsets = flat.offsets();
         List<String> names = flat.names();
@@ -166,6 +156,21 @@ public final class ModuleReplica implements ReplicaModel {
             slices.add(new ParameterSlice(names.get(i), offsets[i], flat.shape(i)));
         }
         return slices;
+    }
+
+    /** Refuses a gradient buffer whose length is not the model's parameter count. */
+    static void checkGradientBuffer(float[] gradSumOut, int parameters) {
+        if (gradSumOut.length != parameters) {
+            throw new IllegalArgumentException("the gradient buffer has " + gradSumOut.length + " floats but the model has "
+                    + parameters + " parameters");
+        }
+    }
+
+    /** Refuses samples {@code from .. from + count} that are not all in {@code block}. */
+    static void checkEvaluationRange(SampleBlock block, int from, int count) {
+        if (from < 0 || count < 0 || from + count > block.size()) {
+            throw new IllegalArgumentException("cannot evaluate samples " + from + ".." + (from + count) + " of a block of " + block.size());
+        }
     }
 
     /**

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.sparkgrad.cuda.EmulatedContext;
+import io.sparkgrad.cuda.HostGpuContext;
 import io.sparkgrad.cuda.GpuContext;
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.trainer.ReplicaModel;
@@ -31,7 +31,7 @@ class GpuReplicaTest {
     private GpuContext emulated(int index) {
         opened.add(index);
         try {
-            return EmulatedContext.start();
+            return HostGpuContext.emulated();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -39,7 +39,7 @@ class GpuReplicaTest {
 
     private GpuReplica replica(MnistModels spec, long seed, AtomicInteger gpu) {
         ModuleReplica cpu = (ModuleReplica) ModuleReplica.factory(spec, seed).create(1);
-        return new GpuReplica(cpu.model(), spec.inputShape(), this::emulated, gpu::get);
+        return new GpuReplica(cpu, spec.inputShape(), this::emulated, gpu::get);
     }
 
     private static void close(String what, float[] want, float[] got) {
@@ -54,7 +54,7 @@ class GpuReplicaTest {
 
     @Test
     void theGpuReplicaReportsTheCpuReplicasSumsForTheDriversParameters() {
-        assumeTrue(EmulatedContext.available(), "g++ is not on the PATH: the CUDA emulator cannot be built");
+        assumeTrue(HostGpuContext.emulatorAvailable(), "g++ is not on the PATH: the CUDA emulator cannot be built");
         int[] order = {7, 3, 30, 12, 0, 25, 9, 18};
         try (ReplicaModel cpu = ModuleReplica.factory(MnistModels.MNIST_CNN, 4).create(1);
              GpuReplica gpu = replica(MnistModels.MNIST_CNN, 4, new AtomicInteger())) {
@@ -92,7 +92,7 @@ class GpuReplicaTest {
     @Test
     void aReplicaThatIsOnlyReadOpensNoGpu() {
         ModuleReplica cpu = (ModuleReplica) ModuleReplica.factory(MnistModels.LOGISTIC, 1).create(1);
-        GpuReplica r = new GpuReplica(cpu.model(), MnistModels.LOGISTIC.inputShape(), i -> {
+        GpuReplica r = new GpuReplica(cpu, MnistModels.LOGISTIC.inputShape(), i -> {
             throw new AssertionError("opened a GPU");
         }, () -> 0);
         assertEquals(7850, r.numParameters());
@@ -105,7 +105,7 @@ class GpuReplicaTest {
 
     @Test
     void aReplicaMovesToTheGpuItsTaskWasAssigned() {
-        assumeTrue(EmulatedContext.available(), "g++ is not on the PATH: the CUDA emulator cannot be built");
+        assumeTrue(HostGpuContext.emulatorAvailable(), "g++ is not on the PATH: the CUDA emulator cannot be built");
         AtomicInteger gpu = new AtomicInteger(1);
         try (GpuReplica r = replica(MnistModels.LOGISTIC, 1, gpu)) {
             float[] g = new float[r.numParameters()];
