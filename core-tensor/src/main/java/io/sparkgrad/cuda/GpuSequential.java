@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A sequential classifier trained on a GPU: the layers of a {@link Sequential} (as the model spec language builds
@@ -86,21 +87,19 @@ public final class GpuSequential implements AutoCloseable {
         this.params = ops.empty(Math.max(1, total));
         this.grads = ops.empty(Math.max(1, total));
         this.gradHost = new float[total];
-        List<GpuLayer> built = new ArrayList<>();
-        int[] out;
+        Plan plan;
         try {
-            out = buildLayers(model, offsets, built);
+            plan = plan(model, sampleShape, p -> {
+                long at = (long) offsets.get(p) * Float.BYTES;
+                return new GpuLayer.Slot(new DeviceArray(params.address() + at, p.shape()),
+                        new DeviceArray(grads.address() + at, p.shape()));
+            });
         } catch (RuntimeException e) {
             ops.free(params, grads);
             throw e;
         }
-        this.layers = List.copyOf(built);
-        if (out.length != 2 || out[1] < 1) {
-            ops.free(params, grads);
-            throw new IllegalArgumentException("GpuSequential: the model's output for a batch has shape " + Arrays.toString(out)
-                    + "; a classifier's is [N, classes]");
-        }
-        this.classes = out[1];
+        this.layers = plan.layers();
+        this.classes = plan.classes();
         float[] values = new float[total];
         for (Map.Entry<Parameter, Integer> e : offsets.entrySet()) {
             float[] v = e.getKey().toFloatArray();
@@ -120,27 +119,49 @@ public final class GpuSequential implements AutoCloseable {
     }
 
     /**
-     * Builds one GPU layer per leaf module, walking the shapes with the CPU model on one zero sample (in evaluation
-     * mode, so no dropout generator is drawn from); returns the output's shape for a batch of one.
+     * Checks, without a GPU, that {@code model} on samples of {@code sampleShape} would run on one: every layer has a
+     * GPU implementation and the output is {@code [N, classes]}. The trainer asks on the driver, so that a model the GPU
+     * cannot train is refused before any task starts.
+     *
+     * @throws IllegalArgumentException naming the layer, or the output's shape, otherwise
      */
-    private int[] buildLayers(Module model, Map<Parameter, Integer> offsets, List<GpuLayer> out) {
+    public static void requireSupported(Module model, int[] sampleShape) {
+        plan(model, sampleShape, p -> null);
+    }
+
+    /** The GPU layers and the number of classes. */
+    private record Plan(List<GpuLayer> layers, int classes) {
+    }
+
+    /**
+     * Builds one GPU layer per leaf module, walking the shapes with the CPU model on one zero sample (in evaluation
+     * mode, so no dropout generator is drawn from), each parameter given its {@code slots}.
+     */
+    private static Plan plan(Module model, int[] sampleShape, Function<Parameter, GpuLayer.Slot> slots) {
         List<Module> leaves = new ArrayList<>();
         leaves(model, leaves);
+        List<GpuLayer> layers = new ArrayList<>();
         boolean was = model.isTraining();
         model.train(false);
+        int[] out;
         try (var noGrad = Tensor.noGrad()) {
             int[] shape = new int[sampleShape.length + 1];
             shape[0] = 1;
             System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
             Tensor x = Tensor.zeros(shape);
             for (int i = 0; i < leaves.size(); i++) {
-                out.add(layer(leaves.get(i), i, x.shape(), offsets));
+                layers.add(layer(leaves.get(i), i, x.shape(), p -> p == null ? null : slots.apply(p)));
                 x = leaves.get(i).forward(x);
             }
-            return x.shape();
+            out = x.shape();
         } finally {
             model.train(was);
         }
+        if (out.length != 2 || out[1] < 1) {
+            throw new IllegalArgumentException("GpuSequential: the model's output for a batch has shape " + Arrays.toString(out)
+                    + "; a classifier's is [N, classes]");
+        }
+        return new Plan(List.copyOf(layers), out[1]);
     }
 
     private static void leaves(Module m, List<Module> out) {
@@ -153,12 +174,12 @@ public final class GpuSequential implements AutoCloseable {
         }
     }
 
-    private GpuLayer layer(Module m, int index, int[] in, Map<Parameter, Integer> offsets) {
+    private static GpuLayer layer(Module m, int index, int[] in, Function<Parameter, GpuLayer.Slot> slot) {
         if (m instanceof Linear l) {
-            return new GpuLayer.Weighted(slot(l.weight(), offsets), slot(l.bias(), offsets), null);
+            return new GpuLayer.Weighted(slot.apply(l.weight()), slot.apply(l.bias()), null);
         }
         if (m instanceof Conv2d c && c.groups() == 1 && Arrays.equals(c.dilation(), new int[] {1, 1})) {
-            return new GpuLayer.Weighted(slot(c.weight(), offsets), slot(c.bias(), offsets),
+            return new GpuLayer.Weighted(slot.apply(c.weight()), slot.apply(c.bias()),
                     window(c.kernelSize(), c.stride(), c.padding()));
         }
         if (m instanceof ReLU) {
@@ -193,14 +214,6 @@ public final class GpuSequential implements AutoCloseable {
 
     private static Window window(int[] k, int[] s, int[] p) {
         return new Window(k[0], k[1], s[0], s[1], p[0], p[1]);
-    }
-
-    private GpuLayer.Slot slot(Parameter p, Map<Parameter, Integer> offsets) {
-        if (p == null) {
-            return null;
-        }
-        long at = (long) offsets.get(p) * Float.BYTES;
-        return new GpuLayer.Slot(new DeviceArray(params.address() + at, p.shape()), new DeviceArray(grads.address() + at, p.shape()));
     }
 
     /** The length of the flat parameter (and gradient) buffer. */

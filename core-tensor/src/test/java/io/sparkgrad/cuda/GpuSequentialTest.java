@@ -31,10 +31,12 @@ class GpuSequentialTest {
     }
 
     private static IllegalArgumentException refused(String layers, int... shape) {
+        var model = ModelSpec.parse(layers).build(new Generator(1), new Generator(1), shape);
+        var withoutDevice = assertThrows(IllegalArgumentException.class, () -> GpuSequential.requireSupported(model, shape));
         try (HostGpuContext d = nullDevice()) {
-            var e = assertThrows(IllegalArgumentException.class, () -> GpuSequential.of(
-                    ModelSpec.parse(layers).build(new Generator(1), new Generator(1), shape), shape, d));
+            var e = assertThrows(IllegalArgumentException.class, () -> GpuSequential.of(model, shape, d));
             assertEquals(0, d.allocator().stats().inUseBytes(), "a refused model leaves no device memory in use");
+            assertEquals(e.getMessage(), withoutDevice.getMessage(), "the check without a device says the same");
             return e;
         }
     }

@@ -58,14 +58,14 @@ public final class GpuReplica extends ForwardingReplicaModel {
 
     /**
      * @param host        the CPU replica of the model, which keeps the parameters on the host (its weights are the
-     *                    initial ones); the model is refused at the first computation when a layer has no GPU
-     *                    implementation
+     *                    initial ones); refused here, naming the layer, when a layer has no GPU implementation
      * @param sampleShape one sample's shape, e.g. {@code [1, 28, 28]}
      * @param opener      opens the context of a GPU by index ({@code GpuSession.open} on a GPU)
      * @param gpuIndex    the GPU this task may use, asked at every computation
      */
     public GpuReplica(ModuleReplica host, int[] sampleShape, Opener opener, IntSupplier gpuIndex) {
         super(host);
+        GpuSequential.requireSupported(host.model(), sampleShape);
         this.host = host;
         this.sampleShape = sampleShape.clone();
         this.opener = opener;
