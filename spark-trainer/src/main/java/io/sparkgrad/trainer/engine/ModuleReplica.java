@@ -93,10 +93,7 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public void setParameters(float[] values) {
-        if (values.length != flat.size()) {
-            throw new IllegalArgumentException("the model has " + flat.size() + " parameters, got " + values.length);
-        }
-        flat.copyFrom(values);
+        flat.copyFrom(values);   // refuses another length, naming the parameters
     }
 
     @Override
