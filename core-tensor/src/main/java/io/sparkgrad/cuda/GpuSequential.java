@@ -56,8 +56,12 @@ public final class GpuSequential implements AutoCloseable {
     private final int numParameters;
     private final List<GpuLayer> layers;
     private final DeviceArray params;
+    /** The flat gradients, then the step's loss sum and correct count: one copy brings a step's results out. */
     private final DeviceArray grads;
+    /** The loss sum and correct count: the last two floats of {@link #grads}. */
+    private final DeviceArray stats;
     private final float[] gradHost;
+    private final float[] statsHost = new float[2];
     private boolean training;
     private boolean closed;
 
@@ -85,8 +89,9 @@ public final class GpuSequential implements AutoCloseable {
         this.numParameters = total;
         device.makeCurrent();
         this.params = ops.empty(Math.max(1, total));
-        this.grads = ops.empty(Math.max(1, total));
-        this.gradHost = new float[total];
+        this.grads = ops.empty(total + 2);
+        this.stats = new DeviceArray(grads.address() + (long) total * Float.BYTES, new int[] {2});
+        this.gradHost = new float[total + 2];
         Plan plan;
         try {
             plan = plan(model, sampleShape, p -> {
@@ -302,11 +307,14 @@ public final class GpuSequential implements AutoCloseable {
             for (GpuLayer layer : layers) {
                 a = layer.forward(pass, a);
             }
+            boolean backward = gradSumOut != null;
+            ops.fill(backward ? grads : stats, 0f);
             CudaOps.CrossEntropy ce = ops.crossEntropy(a, target);
             pass.own(ce.logp(), ce.losses(), ce.lossSum());
             DeviceArray correct = pass.own(ops.correct(a, target));
-            if (gradSumOut != null && numParameters > 0) {
-                ops.fill(grads, 0f);
+            ops.axpy(1f, ce.lossSum(), new DeviceArray(stats.address(), new int[] {1}));
+            ops.axpy(1f, correct, new DeviceArray(stats.address() + Float.BYTES, new int[] {1}));
+            if (backward) {
                 DeviceArray one = pass.own(ops.empty(1));
                 ops.fill(one, 1f);   // reduction SUM: d(loss sum)/d(loss_i) = 1
                 DeviceArray g = pass.own(ops.crossEntropyBackward(ce.logp(), target, one));
@@ -317,12 +325,11 @@ public final class GpuSequential implements AutoCloseable {
                 for (int i = 0; i < numParameters; i++) {
                     gradSumOut[i] += gradHost[i];
                 }
+                System.arraycopy(gradHost, numParameters, statsHost, 0, 2);
+            } else {
+                device.copyOut(stats.address(), statsHost);
             }
-            float[] loss = new float[1];
-            float[] right = new float[1];
-            device.copyOut(ce.lossSum().address(), loss);
-            device.copyOut(correct.address(), right);
-            return new Result(loss[0], (long) right[0], n);
+            return new Result(statsHost[0], (long) statsHost[1], n);
         } finally {
             pass.release();
         }
