@@ -1,9 +1,11 @@
 package io.sparkgrad.job;
 
+import io.sparkgrad.conf.DeviceType;
 import io.sparkgrad.nn.spec.ModelSpec;
 import io.sparkgrad.nn.spec.ModelSpecException;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.trainer.ReplicaFactory;
+import io.sparkgrad.trainer.engine.GpuReplica;
 import io.sparkgrad.trainer.engine.ModuleReplica;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -65,6 +67,14 @@ public record JobModel(ModelSpec spec, int[] inputShape, String label) implement
             Generator dropout = new Generator(seed);
             return new ModuleReplica(s.build(new Generator(seed), dropout, shape), dropout, threads);
         };
+    }
+
+    /**
+     * Replicas as {@link #factory(long)}'s, computing on {@code device}: with {@code cuda}, each on its Spark task's GPU
+     * ({@link GpuReplica}); the weights, layout and results are the CPU replica's.
+     */
+    public ReplicaFactory factory(long seed, DeviceType device) {
+        return device == DeviceType.CUDA ? GpuReplica.factory(spec, inputShape, seed) : factory(seed);
     }
 
     /** A fresh replica with {@code parameters} (the trainer's flat layout) in it. */

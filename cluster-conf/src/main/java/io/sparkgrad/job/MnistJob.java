@@ -2,12 +2,12 @@ package io.sparkgrad.job;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgrad.conf.ClusterManager;
 import io.sparkgrad.conf.DeviceType;
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.LoadedConfig;
 import io.sparkgrad.conf.TrainingConfig;
-import io.sparkgrad.tensor.Device;
-import io.sparkgrad.tensor.Devices;
+import io.sparkgrad.cuda.CudaDetection;
 import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.TrainingResult;
 import io.sparkgrad.trainer.metrics.ConsoleProgress;
@@ -61,8 +61,11 @@ public final class MnistJob {
                     + "(the default " + loaded.config().output().outputDir() + " is a new folder each time)");
         }
         JobConfig config = RunFolder.resolve(loaded.config(), LocalDateTime.now());
-        if (config.device() == DeviceType.CUDA) {
-            Devices.require(Device.cuda(0));
+        boolean local = config.spark().clusterManager().orElse(ClusterManager.LOCAL) == ClusterManager.LOCAL;
+        if (config.device() == DeviceType.CUDA && local) {
+            // Local mode trains on this machine's GPU 0: refuse at once, with the reason, where it is not usable. On a
+            // cluster the executors' GPUs count, and each task's replica refuses with the reason at its first step.
+            CudaDetection.status().requireDevice(0);
         }
         out.println("Sparkgrad MNIST job. Effective configuration (saved as " + CONFIG_FILE + " in the output folder):");
         config.toYaml().lines().forEach(l -> out.println("  " + l));
@@ -98,7 +101,7 @@ public final class MnistJob {
 
             MetricsFile metrics = MetricsFile.at(config.output().metricsFile(), hadoop);
             DistributedTrainer trainer = DistributedTrainer.builder()
-                    .replicaFactory(model.factory(t.seed()))
+                    .replicaFactory(model.factory(t.seed(), config.device()))
                     .modelSpec(model.spec().toString())
                     .optimizer(TrainerSettings.optimizer(config.optimizer()))
                     .transport(TrainerSettings.transport(t.transport()))

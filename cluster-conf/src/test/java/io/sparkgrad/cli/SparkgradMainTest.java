@@ -2,8 +2,11 @@ package io.sparkgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.sparkgrad.conf.JobConfigLoader;
+import io.sparkgrad.cuda.CudaDetection;
+import io.sparkgrad.cuda.CudaStatus;
 import io.sparkgrad.conf.SubmitCommand;
 import io.sparkgrad.ingest.mnist.MnistCache;
 import io.sparkgrad.ingest.mnist.MnistFile;
@@ -178,9 +181,12 @@ class SparkgradMainTest {
                 LIMIT);
     }
 
+    /** device=cuda where CUDA is not usable fails at once with the detection's reason: no silent CPU run. */
     @Test
     void aGpuThatIsNotThereIsAClearError() {
-        assertFails("sparkgrad train: cannot use device cuda:0: ", "train", "--set", "device=cuda", "--set",
+        CudaStatus cuda = CudaDetection.status();
+        assumeFalse(cuda.available(), "this host has a usable GPU, so device=cuda trains on it");
+        assertFails("sparkgrad train: cannot use device cuda:0: " + cuda.reason(), "train", "--set", "device=cuda", "--set",
                 "output.outputDir=" + tmp.resolve("gpu"));
     }
 

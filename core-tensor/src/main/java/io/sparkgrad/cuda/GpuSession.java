@@ -34,7 +34,7 @@ import jcuda.driver.JCudaDriver;
  *
  * <p><b>Memory.</b> A {@link CachingAllocator} per session, capped at the session's share of the GPU, returned at close.
  */
-public final class GpuSession implements KernelLauncher, DeviceCopies, AutoCloseable {
+public final class GpuSession implements GpuContext {
     private static final String PTX = "/io/sparkgrad/cuda/ptx/";
 
     private final int index;
@@ -66,7 +66,13 @@ public final class GpuSession implements KernelLauncher, DeviceCopies, AutoClose
         return new GpuSession(index, memoryLimitBytes);
     }
 
+    @Override
+    public String name() {
+        return "cuda:" + index;
+    }
+
     /** Makes this session's context current on the calling thread; a Spark task calls it first, on whatever thread. */
+    @Override
     public void makeCurrent() {
         if (closed) {
             throw new IllegalStateException("the cuda:" + index + " session is closed");
@@ -74,6 +80,7 @@ public final class GpuSession implements KernelLauncher, DeviceCopies, AutoClose
         check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
     }
 
+    @Override
     public CachingAllocator allocator() {
         return allocator;
     }

@@ -27,6 +27,11 @@ public final class AdaptiveAvgPool2d extends Module {
         this.tuple = tuple;
     }
 
+    /** The output's {@code (height, width)}. */
+    public int[] outputSize() {
+        return outputSize.clone();
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return F.adaptiveAvgPool2d(input, outputSize[0], outputSize[1]);

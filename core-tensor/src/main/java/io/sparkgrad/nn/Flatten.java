@@ -20,6 +20,11 @@ public final class Flatten extends Module {
         this.endDim = endDim;
     }
 
+    /** {@code {start_dim, end_dim}}: the first and last dimensions flattened (negative ones count from the end). */
+    public int[] flattenedDims() {
+        return new int[] {startDim, endDim};
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return F.flatten(input, startDim, endDim);

@@ -27,6 +27,11 @@ public final class MaxPool2d extends Pool2dModule {
         this.dilation = Dense.pair(dilation, "MaxPool2d", "dilation");
     }
 
+    /** The spacing of a window's elements, {@code (height, width)}. */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return F.maxPool2d(input, kernel, stride, padding, dilation);

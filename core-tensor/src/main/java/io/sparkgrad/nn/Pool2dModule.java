@@ -18,6 +18,21 @@ abstract class Pool2dModule extends Module {
         this.tuples = tuples;
     }
 
+    /** The window's {@code (height, width)}. */
+    public final int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** The step between windows, {@code (height, width)}. */
+    public final int[] stride() {
+        return stride.clone();
+    }
+
+    /** The implicit padding on each side, {@code (height, width)}. */
+    public final int[] padding() {
+        return padding.clone();
+    }
+
     /** A setting as PyTorch prints it: {@code 2} for a layer made from ints, {@code (2, 2)} for one made from pairs. */
     final String repr(int[] setting) {
         return pyPair(setting, tuples);

@@ -12,7 +12,9 @@ import io.sparkgrad.cuda.CudaStatus;
 public final class Devices {
     /**
      * Whether tensors can live on a CUDA device in this build. The driver-level backend (detection, kernels as PTX,
-     * the caching allocator, contexts and streams) exists, but {@link Tensor}'s storage is still host memory only.
+     * the caching allocator, contexts and streams) exists, and the trainer's replicas compute on it
+     * ({@code io.sparkgrad.cuda.GpuSequential}, {@code device=cuda}); but {@link Tensor}'s storage is still host memory
+     * only: {@code Tensor.to(cuda)} and {@code Module.to(cuda)} are refused.
      */
     static final boolean CUDA_TENSORS_WIRED = false;
 
@@ -32,7 +34,7 @@ public final class Devices {
         }
         return CUDA_TENSORS_WIRED ? null : "a CUDA device is present (" + status.deviceCount() + " device(s), driver for CUDA "
                 + CudaStatus.versionText(status.driverVersion()) + "), but tensors on cuda are not wired into this build "
-                + "yet: the engine runs on the CPU only";
+                + "yet: tensors and modules stay on the CPU (the trainer computes on the GPU with device=cuda)";
     }
 
     /** Fails with a clear message unless {@code device} can hold tensors. A CPU device never probes CUDA. */

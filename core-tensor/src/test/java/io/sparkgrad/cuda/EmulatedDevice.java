@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  * host logic and the kernels' own code run together on machines without a GPU. Needs g++ (C++20).
  */
 final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, DeviceCopies, AutoCloseable {
-    private static final Path BINARY = Path.of("target/cuda-emulator");
+    /** core-tensor's folder: the working directory in its own tests, its sibling in another module's. */
+    private static final Path ROOT = Files.isDirectory(Path.of("src/main/cuda")) ? Path.of("") : Path.of("../core-tensor");
+    private static final Path BINARY = ROOT.resolve("target/cuda-emulator");
     private final Process process;
     private final Writer in;
     private final BufferedReader out;
@@ -35,7 +37,7 @@ final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, DeviceCop
     static EmulatedDevice start() throws IOException, InterruptedException {
         List<Path> sources = new ArrayList<>();
         for (String dir : List.of("src/main/cuda", "src/test/cuda")) {
-            try (Stream<Path> files = Files.list(Path.of(dir))) {
+            try (Stream<Path> files = Files.list(ROOT.resolve(dir))) {
                 files.forEach(sources::add);
             }
         }
@@ -46,7 +48,8 @@ final class EmulatedDevice implements KernelLauncher, RawDeviceMemory, DeviceCop
         if (stale) {
             Files.createDirectories(BINARY.getParent());
             Process gxx = new ProcessBuilder("g++", "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-w",
-                    "-I", "src/main/cuda", "-I", "src/test/cuda", "src/test/cuda/emulator.cpp", "-o", BINARY.toString())
+                    "-I", ROOT.resolve("src/main/cuda").toString(), "-I", ROOT.resolve("src/test/cuda").toString(),
+                    ROOT.resolve("src/test/cuda/emulator.cpp").toString(), "-o", BINARY.toString())
                     .redirectErrorStream(true).start();
             String log = new String(gxx.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!gxx.waitFor(300, TimeUnit.SECONDS) || gxx.exitValue() != 0) {

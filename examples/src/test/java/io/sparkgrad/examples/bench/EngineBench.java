@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
  * allocate, per training sample, on every live thread: the calling thread (autograd, the optimizer) and the
  * intra-op worker team.
  *
- * Run: {@code bin/bench engine [--threads 1,2] [--repeats 3]}.
+ * Run: {@code bin/bench engine [--threads 1,2] [--repeats 3]}. With {@code --device cuda}: the GPU executor next to the
+ * CPU engine on the main job's CNN at batch 64, 256 and 1024 ({@link GpuEngineBench}).
  */
 @Command(name = "bench engine", mixinStandardHelpOptions = true, description = "Training and evaluation throughput of the engine.")
 public final class EngineBench implements Callable<Integer> {
@@ -57,6 +58,10 @@ public final class EngineBench implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "50000", description = "training samples per epoch (default ${DEFAULT-VALUE})")
     int samples;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, or cuda: the GPU replica's step next to the CPU "
+            + "engine's (mnist-cnn, batch 64, 256, 1024)")
+    String device;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new EngineBench()).execute(args));
     }
@@ -70,7 +75,13 @@ public final class EngineBench implements Callable<Integer> {
             int all = Runtime.getRuntime().availableProcessors();
             threads = all > 1 ? List.of(1, all) : List.of(1);
         }
+        if (!device.equals("cpu") && !device.equals("cuda")) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--device: expected cpu or cuda, got '" + device + "'");
+        }
         Tensor[] data = load(samples);
+        if (device.equals("cuda")) {
+            return GpuEngineBench.run(data[0], data[1], repeats);
+        }
         System.out.println("# data: " + data[2].item() + " (" + samples + " samples); GEMM backend: " + Gemm.backend());
         List<Config> configs = List.of(
                 new Config("logistic", 64, () -> new Linear(784, 10), 0.5f, 0f),

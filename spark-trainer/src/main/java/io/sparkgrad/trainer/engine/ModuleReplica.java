@@ -93,10 +93,7 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public void setParameters(float[] values) {
-        if (values.length != flat.size()) {
-            throw new IllegalArgumentException("the model has " + flat.size() + " parameters, got " + values.length);
-        }
-        flat.copyFrom(values);
+        flat.copyFrom(values);   // refuses another length, naming the parameters
     }
 
     @Override
@@ -111,10 +108,7 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
-        if (gradSumOut.length != flat.size()) {
-            throw new IllegalArgumentException("the gradient buffer has " + gradSumOut.length + " floats but the model has "
-                    + flat.size() + " parameters");
-        }
+        checkGradientBuffer(gradSumOut, flat.size());
         if (count == 0) {
             return StepStats.ZERO;
         }
@@ -134,9 +128,7 @@ public final class ModuleReplica implements ReplicaModel {
 
     @Override
     public StepStats evaluate(SampleBlock block, int from, int count) {
-        if (from < 0 || count < 0 || from + count > block.size()) {
-            throw new IllegalArgumentException("cannot evaluate samples " + from + ".." + (from + count) + " of a block of " + block.size());
-        }
+        checkEvaluationRange(block, from, count);
         useThreads();
         StepStats total = StepStats.ZERO;
         int per = block.featureSize();
@@ -161,6 +153,21 @@ public final class ModuleReplica implements ReplicaModel {
             slices.add(new ParameterSlice(names.get(i), offsets[i], flat.shape(i)));
         }
         return slices;
+    }
+
+    /** Refuses a gradient buffer whose length is not the model's parameter count. */
+    static void checkGradientBuffer(float[] gradSumOut, int parameters) {
+        if (gradSumOut.length != parameters) {
+            throw new IllegalArgumentException("the gradient buffer has " + gradSumOut.length + " floats but the model has "
+                    + parameters + " parameters");
+        }
+    }
+
+    /** Refuses samples {@code from .. from + count} that are not all in {@code block}. */
+    static void checkEvaluationRange(SampleBlock block, int from, int count) {
+        if (from < 0 || count < 0 || from + count > block.size()) {
+            throw new IllegalArgumentException("cannot evaluate samples " + from + ".." + (from + count) + " of a block of " + block.size());
+        }
     }
 
     /**

@@ -5,8 +5,9 @@ import io.sparkgrad.ingest.block.SampleBlock;
 import java.util.List;
 
 /**
- * A replica that hands every call to another: the base of the test wrappers that change or watch one or two calls
- * (fault injection, thread recording) and must pass the rest through unchanged.
+ * A replica that hands every call to another: the base of replicas that change or watch some calls and pass the rest
+ * through unchanged (the GPU replica, which computes on a GPU and keeps its parameters in a CPU replica; in tests, fault
+ * injection and thread recording).
  */
 public abstract class ForwardingReplicaModel implements ReplicaModel {
 
