@@ -27,8 +27,8 @@ final class SavedModelData {
             return DataSource.frame(spark.session(), config.data(), spec, key, model.model(), DataSource.pixelScaling(model.scaling()));
         }
         int partitions = config.data().partitions() > 0 ? config.data().partitions() : config.training().workers();
-        DataLocation location = DataLocation.resolve(spec, key, spark.session().sparkContext().hadoopConfiguration());
-        return DataSource.open(spark.session(), location, DataSource.Role.TEST, partitions,
+        DataLocation location = DataLocation.resolve(spec, key, spark.context().hadoopConfiguration());
+        return DataSource.open(spark, location, DataSource.Role.TEST, partitions,
                 DataSource.pixelScaling(model.scaling()), log);
     }
 

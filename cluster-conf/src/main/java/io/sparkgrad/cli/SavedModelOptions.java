@@ -64,7 +64,7 @@ final class SavedModelOptions {
     void run(JobConfig config, boolean labelled, Body body) throws Exception {
         String result;
         try (JobSpark spark = JobSpark.start(config)) {
-            Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
+            Configuration hadoop = spark.context().hadoopConfiguration();
             SavedModel saved = SavedModel.load(modelFile, model, scaling, config, hadoop);
             String dataKey = data != null ? "--data" : "data.test";
             DataSource source = SavedModelData.open(spark, config, data, dataKey, saved, System.err::println);

@@ -114,7 +114,7 @@ final class SweepCommand implements Callable<Integer> {
         JobConfig job = jobConfig();
         PrintStream out = System.out;
         try (JobSpark spark = JobSpark.start(job)) {
-            Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
+            Configuration hadoop = spark.context().hadoopConfiguration();
             Sweep built;
             try {
                 // The builder checks what needs the cluster (data-parallel: the workers per trial against its slots).

@@ -24,6 +24,7 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -45,7 +46,7 @@ public final class DataSource {
         TEST
     }
 
-    private final SparkSession spark;
+    private final SparkContext spark;
     private final DataLocation location;
     private final String description;
     private final long records;
@@ -63,13 +64,13 @@ public final class DataSource {
     // A DataFrame read by data.format: one sample's shape (null for MNIST data: [1, rows, cols]).
     private final int[] shape;
 
-    private DataSource(SparkSession spark, DataLocation location, String description, long records, int partitions,
+    private DataSource(SparkContext spark, DataLocation location, String description, long records, int partitions,
                        PixelScaling scaling, String images, String labels, int rows, int cols, JavaRDD<SampleBlock> all,
                        int[] sizes) {
         this(spark, location, description, records, partitions, scaling, images, labels, rows, cols, all, sizes, null);
     }
 
-    private DataSource(SparkSession spark, DataLocation location, String description, long records, int partitions,
+    private DataSource(SparkContext spark, DataLocation location, String description, long records, int partitions,
                        PixelScaling scaling, String images, String labels, int rows, int cols, JavaRDD<SampleBlock> all,
                        int[] sizes, int[] shape) {
         this.spark = spark;
@@ -104,9 +105,9 @@ public final class DataSource {
      * @param partitions partitions of the ranges cut from IDX data (Parquet and CSV keep one per file)
      * @param log        receives download progress
      */
-    public static DataSource open(SparkSession spark, DataLocation location, Role role, int partitions, PixelScaling scaling,
+    public static DataSource open(JobSpark spark, DataLocation location, Role role, int partitions, PixelScaling scaling,
                                   Consumer<String> log) throws IOException {
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Configuration conf = spark.context().hadoopConfiguration();
         switch (location.kind()) {
             case MNIST_CACHE, MNIST_FOLDER -> {
                 Path dir = location.kind() == DataLocation.Kind.MNIST_CACHE
@@ -117,18 +118,18 @@ public final class DataSource {
                 MnistFile lab = role == Role.TRAIN ? MnistFile.TRAIN_LABELS : MnistFile.TEST_LABELS;
                 String what = (location.kind() == DataLocation.Kind.MNIST_CACHE ? "MNIST" : location.path())
                         + (role == Role.TRAIN ? " training files" : " test files");
-                return idx(spark, location, what, mnist.path(img).toString(), mnist.path(lab).toString(), partitions, scaling);
+                return idx(spark.context(), location, what, mnist.path(img).toString(), mnist.path(lab).toString(), partitions, scaling);
             }
             case IDX -> {
-                return idx(spark, location, location.path(), location.path(), location.labels(), partitions, scaling);
+                return idx(spark.context(), location, location.path(), location.path(), location.labels(), partitions, scaling);
             }
             case PARQUET, CSV -> {
                 JavaRDD<SampleBlock> blocks = location.kind() == DataLocation.Kind.PARQUET
-                        ? SampleBlocks.fromParquet(spark, location.path(), 0, scaling)
-                        : SampleBlocks.fromFrame(MnistFrames.readCsv(spark, location.path(), 28, 28, 0), scaling);
+                        ? SampleBlocks.fromParquet(spark.session(), location.path(), 0, scaling)
+                        : SampleBlocks.fromFrame(MnistFrames.readCsv(spark.session(), location.path(), 28, 28, 0), scaling);
                 int[] sizes = Blocks.sizes(blocks);
                 long n = Arrays.stream(sizes).asLongStream().sum();
-                return new DataSource(spark, location, location.path(), n, partitions, scaling, null, null, 28, 28, blocks, sizes);
+                return new DataSource(spark.context(), location, location.path(), n, partitions, scaling, null, null, 28, 28, blocks, sizes);
             }
             default -> throw new IllegalStateException("unknown data kind " + location.kind());
         }
@@ -145,7 +146,7 @@ public final class DataSource {
         JavaRDD<SampleBlock> blocks = conversion.featureShape(shape).toBlocks(frame, description);
         int[] sizes = Blocks.sizes(blocks);
         long n = Arrays.stream(sizes).asLongStream().sum();
-        return new DataSource(spark, null, description, n, sizes.length, scaling, null, null, 0, 0, blocks, sizes, shape.clone());
+        return new DataSource(spark.sparkContext(), null, description, n, sizes.length, scaling, null, null, 0, 0, blocks, sizes, shape.clone());
     }
 
     /**
@@ -158,9 +159,9 @@ public final class DataSource {
         return frame(spark, f.frame(), conversion, model.inputShape(), path, scaling);
     }
 
-    private static DataSource idx(SparkSession spark, DataLocation location, String description, String images, String labels,
+    private static DataSource idx(SparkContext spark, DataLocation location, String description, String images, String labels,
                                   int partitions, PixelScaling scaling) throws IOException {
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Configuration conf = spark.hadoopConfiguration();
         long n;
         int rows;
         int cols;
@@ -225,13 +226,13 @@ public final class DataSource {
 
     /** Images without labels, read by the tasks like {@link SampleBlocks#fromIdx}: a contiguous range each. */
     private JavaRDD<SampleBlock> unlabelled(long first, long count, int parts) {
-        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        SerializableConfiguration conf = new SerializableConfiguration(spark.hadoopConfiguration());
         String file = images;
         float[] t = table;
         int r = rows;
         int c = cols;
         List<Integer> seeds = IntStream.range(0, parts).boxed().toList();
-        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(seeds, parts).mapPartitionsWithIndex((p, ignored) -> {
+        return JavaSparkContext.fromSparkContext(spark).parallelize(seeds, parts).mapPartitionsWithIndex((p, ignored) -> {
             long from = first + count * p / parts;
             int n = (int) (first + count * (p + 1) / parts - from);
             float[] x = new float[n * r * c];

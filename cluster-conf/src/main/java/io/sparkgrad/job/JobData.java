@@ -51,9 +51,9 @@ public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validatio
      * @param seed       the seed of a {@code data.validationFraction} split
      * @param log        receives download progress
      */
-    public static JobData load(SparkSession spark, DataConfig data, ModelConfig model, int partitions, long seed, Consumer<String> log)
+    public static JobData load(JobSpark jobSpark, DataConfig data, ModelConfig model, int partitions, long seed, Consumer<String> log)
             throws IOException {
-        var conf = spark.sparkContext().hadoopConfiguration();
+        var conf = jobSpark.context().hadoopConfiguration();
         PixelScaling scaling = DataSource.pixelScaling(data.scaling());
         if (data.test() == null || data.test().isBlank()) {
             throw new IllegalArgumentException("data.test: the job evaluates the trained model on a test set; give its path "
@@ -70,6 +70,7 @@ public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validatio
                             + data.format().label() + " cannot read: give " + set[0] + " a path, or use data.format auto");
                 }
             }
+            SparkSession spark = jobSpark.session();
             int[] shape = data.shapeArray() != null ? data.shapeArray() : model.inputShapeArray();
             FrameReader.Frame all = FrameReader.read(spark, data, data.train(), "data.train", shape);
             FrameBlocks conversion = FrameBlocks.of(all.featuresCol(), all.labelCol()).byteValues(scaling.table());
@@ -110,9 +111,9 @@ public record JobData(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validatio
             testSource = DataSource.frame(spark, test.frame(), FrameBlocks.of(test.featuresCol(), test.labelCol())
                     .byteValues(scaling.table()).numClasses(fitted.classes()), shape, data.test(), scaling);
         } else {
-            trainSource = DataSource.open(spark, DataLocation.resolve(data.train(), "data.train", conf),
+            trainSource = DataSource.open(jobSpark, DataLocation.resolve(data.train(), "data.train", conf),
                     DataSource.Role.TRAIN, partitions, scaling, log);
-            testSource = DataSource.open(spark, DataLocation.resolve(data.test(), "data.test", conf),
+            testSource = DataSource.open(jobSpark, DataLocation.resolve(data.test(), "data.test", conf),
                     DataSource.Role.TEST, partitions, scaling, log);
             requireLabelled(trainSource, "data.train");
             requireLabelled(testSource, "data.test");

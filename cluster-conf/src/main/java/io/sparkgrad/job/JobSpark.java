@@ -7,33 +7,69 @@ import io.sparkgrad.conf.Transport;
 import io.sparkgrad.trainer.SparkgradKryoRegistrator;
 import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import scala.Option;
 
 /**
- * The job's Spark session. Under {@code spark-submit} the master and every setting on the command line are already
- * in the JVM's {@code spark.*} system properties, and win; run directly (the embedded default) the master comes from
- * the configuration ({@code local[*]} with the local preset). Either way the settings the configuration implies
+ * The job's Spark. Under {@code spark-submit} the master and every setting on the command line are already in the
+ * JVM's {@code spark.*} system properties, and win; run directly (the embedded default) the master comes from the
+ * configuration ({@code local[*]} with the local preset). Either way the settings the configuration implies
  * ({@link SparkSettings}: JVM flags, one worker per executor, ...) fill what is not set, and Spark serializes with
  * Kryo and the trainer's registrator. A session that is already running (a test's, a notebook's) is used as it is
  * and left running.
  *
- * @param session the session
- * @param owned   whether this job started it (and so stops it)
+ * <p>The job starts only the {@link SparkContext}: the {@link SparkSession} on top of it (Spark SQL's conf, catalog
+ * and Scala reflection) took another 1.4-1.6 s to start on the 2-core build machine, and MNIST and IDX data are read
+ * into RDDs without it. It is made on first use ({@link #session()}: DataFrame formats, sweeps).
  */
-public record JobSpark(SparkSession session, boolean owned) implements AutoCloseable {
+public final class JobSpark implements AutoCloseable {
 
-    /** Starts (or joins) the session for {@code config}. */
+    private final SparkContext context;
+    private final boolean owned;
+    private SparkSession session;
+
+    private JobSpark(SparkContext context, SparkSession session, boolean owned) {
+        this.context = context;
+        this.session = session;
+        this.owned = owned;
+    }
+
+    /** Starts (or joins) Spark for {@code config}. */
     public static JobSpark start(JobConfig config) {
         Option<SparkSession> running = SparkSession.getActiveSession();
         if (running.isEmpty()) {
             running = SparkSession.getDefaultSession();
         }
         if (running.isDefined()) {
-            return new JobSpark(running.get(), false);
+            return of(running.get());
         }
         SparkConf conf = sparkConf(config, new SparkConf());
-        return new JobSpark(SparkSession.builder().config(conf).getOrCreate(), true);
+        return new JobSpark(SparkContext.getOrCreate(conf), null, true);
+    }
+
+    /** A running session, used as it is and left running (tests, notebooks). */
+    public static JobSpark of(SparkSession running) {
+        return new JobSpark(running.sparkContext(), running, false);
+    }
+
+    /** The Spark context. */
+    public SparkContext context() {
+        return context;
+    }
+
+    /** The Spark session on the job's context, started on first use. */
+    public synchronized SparkSession session() {
+        if (session == null) {
+            // The builder finds the running context (SparkContext.getOrCreate) and uses it, with its settings.
+            session = SparkSession.builder().config(context.getConf()).getOrCreate();
+        }
+        return session;
+    }
+
+    /** Whether this job started Spark (and so stops it). */
+    public boolean owned() {
+        return owned;
     }
 
     /** {@code conf} (which holds what spark-submit set) completed from {@code config}. */
@@ -56,12 +92,12 @@ public record JobSpark(SparkSession session, boolean owned) implements AutoClose
      * (its barrier stage would otherwise wait for task slots that never come).
      */
     void checkSlots(JobConfig config) {
-        String master = session.sparkContext().master();
+        String master = context.master();
         if (config.training().transport() != Transport.BARRIER
                 || ClusterManager.of(master).orElse(null) != ClusterManager.LOCAL || master.startsWith("local-cluster")) {
             return;
         }
-        int slots = session.sparkContext().defaultParallelism();
+        int slots = context.defaultParallelism();
         int workers = config.training().workers();
         if (slots < workers) {
             throw new IllegalArgumentException("training.workers is " + workers + " but the embedded master " + master
@@ -72,9 +108,13 @@ public record JobSpark(SparkSession session, boolean owned) implements AutoClose
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (owned) {
-            session.stop();
+            if (session != null) {
+                session.stop();
+            } else {
+                context.stop();
+            }
         }
     }
 }

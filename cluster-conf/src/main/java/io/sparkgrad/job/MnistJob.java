@@ -80,17 +80,17 @@ public final class MnistJob {
             // against 6-18 s without (its own methods probably wait behind the kernels' in the JIT's queue).
             warmUp = JitWarmUp.early(config);
             spark.checkSlots(config);
-            Configuration hadoop = spark.session().sparkContext().hadoopConfiguration();
+            Configuration hadoop = spark.context().hadoopConfiguration();
             String dir = config.output().outputDir();
             OutputFiles.mkdirs(dir, hadoop);
             String shown = OutputFiles.display(dir, hadoop);
             OutputFiles.write(OutputFiles.child(dir, CONFIG_FILE), hadoop, config.toYaml().getBytes(StandardCharsets.UTF_8));
-            out.println("Spark " + spark.session().version() + ", master " + spark.session().sparkContext().master()
+            out.println("Spark " + spark.context().version() + ", master " + spark.context().master()
                     + "; writing to " + shown);
 
             TrainingConfig t = config.training();
             int partitions = config.data().partitions() > 0 ? config.data().partitions() : t.workers();
-            JobData data = JobData.load(spark.session(), config.data(), config.model(), partitions, t.seed(),
+            JobData data = JobData.load(spark, config.data(), config.model(), partitions, t.seed(),
                     line -> out.println("  " + line));
             JobModel model = data.model();
             warmUp = warmUp.orStart(config, model);

@@ -222,7 +222,7 @@ class MnistJobTest {
     @Test
     void theTutorialSplitValidatesOnTheLastSixthAndTheLimitCutsEverySet() throws Exception {
         JobConfig c = new JobConfigLoader().set("data.limit=300").load().config();
-        JobData d = JobData.load(spark, c.data(), c.model(), 2, 0, s -> { });
+        JobData d = JobData.load(JobSpark.of(spark), c.data(), c.model(), 2, 0, s -> { });
         Mnist mnist = Mnist.fromCache();
         assertArrayEquals(mnist.load(false, 0, 300, PixelScaling.DIV_255).labels(), labels(d.train()));
         assertArrayEquals(mnist.load(false, 50_000, 300, PixelScaling.DIV_255).labels(), labels(d.validation()));
@@ -235,7 +235,7 @@ class MnistJobTest {
     @Test
     void theOfficialSplitValidatesOnTheTestSet() throws Exception {
         JobConfig c = new JobConfigLoader().set("data.split=official").set("data.limit=200").load().config();
-        JobData d = JobData.load(spark, c.data(), c.model(), 2, 0, s -> { });
+        JobData d = JobData.load(JobSpark.of(spark), c.data(), c.model(), 2, 0, s -> { });
         Mnist mnist = Mnist.fromCache();
         assertArrayEquals(mnist.load(false, 0, 200, PixelScaling.DIV_255).labels(), labels(d.train()));
         assertArrayEquals(mnist.load(true, 0, 200, PixelScaling.DIV_255).labels(), labels(d.validation()));
@@ -253,7 +253,7 @@ class MnistJobTest {
                 "--spark", "--partitions", "3"));
         DataLocation where = DataLocation.resolve(parquet.toString(), "data.test", spark.sparkContext().hadoopConfiguration());
         assertEquals(DataLocation.Kind.PARQUET, where.kind());
-        DataSource source = DataSource.open(spark, where, DataSource.Role.TEST, 2, PixelScaling.DIV_255, s -> { });
+        DataSource source = DataSource.open(JobSpark.of(spark), where, DataSource.Role.TEST, 2, PixelScaling.DIV_255, s -> { });
         assertEquals(10_000, source.records());
         List<SampleBlock> blocks = source.range(3000, 1000).collect();
         MnistSplit expected = Mnist.fromCache().load(true, 3000, 1000, PixelScaling.DIV_255);

@@ -21,6 +21,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -237,8 +238,12 @@ public final class MnistFrames {
 
     /** One element per partition, so that partition p's task knows it is p and reads its own share. */
     static JavaRDD<Integer> partitionSeeds(SparkSession spark, int partitions) {
+        return partitionSeeds(spark.sparkContext(), partitions);
+    }
+
+    static JavaRDD<Integer> partitionSeeds(SparkContext spark, int partitions) {
         List<Integer> seeds = IntStream.range(0, partitions).boxed().toList();
-        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(seeds, partitions);
+        return JavaSparkContext.fromSparkContext(spark).parallelize(seeds, partitions);
     }
 
     static void requirePartitions(int partitions) {

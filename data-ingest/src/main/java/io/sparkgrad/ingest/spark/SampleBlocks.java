@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -58,8 +59,14 @@ public final class SampleBlocks {
      */
     public static JavaRDD<SampleBlock> fromIdx(SparkSession spark, String images, String labels, long first, long count,
             int partitions, PixelScaling scaling) throws IOException {
+        return fromIdx(spark.sparkContext(), images, labels, first, count, partitions, scaling);
+    }
+
+    /** {@link #fromIdx(SparkSession, String, String, long, long, int, PixelScaling)} on a bare Spark context (no SQL needed). */
+    public static JavaRDD<SampleBlock> fromIdx(SparkContext spark, String images, String labels, long first, long count,
+            int partitions, PixelScaling scaling) throws IOException {
         MnistFrames.requirePartitions(partitions);
-        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        SerializableConfiguration conf = new SerializableConfiguration(spark.hadoopConfiguration());
         int rows;
         int cols;
         try (MnistIdxReader r = MnistIdxReader.open(new Path(images), new Path(labels), conf.get())) {
