@@ -166,28 +166,30 @@ final class DirectConv {
 
     /**
      * This thread's planes for this layer, room for {@link #sub} samples, with zero borders: they are zeroed once, when
-     * the buffer is made, since {@link #fillPlanes} only ever writes interiors and nothing else writes these buffers
-     * (a shared scratch buffer needed its borders cleared on every call, a few percent of a small CNN's forward).
+     * the buffer is made, since {@link #fillPlanes} writes nothing but interiors and zeros and nothing else writes these
+     * buffers (a shared scratch buffer needed its borders cleared on every call, a few percent of a small CNN's
+     * forward).
      */
     float[] planes() {
         float[] buf = ownPlanes.get();
         if (buf == null) {
-            buf = new float[planeFloats(sub)];
+            buf = new float[planeFloats(sub) + PlaneRows.SLACK];
             ownPlanes.set(buf);
         }
         return buf;
     }
 
-    /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */
+    /**
+     * Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes ({@link #planes()}, whose
+     * slack takes the last row's spill), channel by channel in increasing order, as {@link PlaneRows} needs.
+     */
     void fillPlanes(float[] x, int xOff, int b0, int sb, float[] planes) {
         int hw = g.h() * g.w();
         for (int s = 0; s < sb; s++) {
             for (int ci = 0; ci < g.c(); ci++) {
                 int src = xOff + ((b0 + s) * g.c() + ci) * hw;
                 int dst = (s * g.c() + ci) * plane + g.padH() * wp + g.padW();
-                for (int ih = 0; ih < g.h(); ih++) {
-                    System.arraycopy(x, src + ih * g.w(), planes, dst + ih * wp, g.w());
-                }
+                PlaneRows.copy(x, src, g.w(), g.h(), planes, dst, wp);
             }
         }
     }
