@@ -166,28 +166,30 @@ final class DirectConv {
 
     /**
      * This thread's planes for this layer, room for {@link #sub} samples, with zero borders: they are zeroed once, when
-     * the buffer is made, since {@link #fillPlanes} only ever writes interiors and nothing else writes these buffers
-     * (a shared scratch buffer needed its borders cleared on every call, a few percent of a small CNN's forward).
+     * the buffer is made, since {@link #fillPlanes} writes nothing but interiors and zeros and nothing else writes these
+     * buffers (a shared scratch buffer needed its borders cleared on every call, a few percent of a small CNN's
+     * forward).
      */
     float[] planes() {
         float[] buf = ownPlanes.get();
         if (buf == null) {
-            buf = new float[planeFloats(sub)];
+            buf = new float[planeFloats(sub) + PlaneRows.SLACK];
             ownPlanes.set(buf);
         }
         return buf;
     }
 
-    /** Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes. */
+    /**
+     * Copies samples {@code [b0, b0 + sb)} into the interiors of their zero-bordered planes ({@link #planes()}, whose
+     * slack takes the last row's spill), channel by channel in increasing order, as {@link PlaneRows} needs.
+     */
     void fillPlanes(float[] x, int xOff, int b0, int sb, float[] planes) {
         int hw = g.h() * g.w();
         for (int s = 0; s < sb; s++) {
             for (int ci = 0; ci < g.c(); ci++) {
                 int src = xOff + ((b0 + s) * g.c() + ci) * hw;
                 int dst = (s * g.c() + ci) * plane + g.padH() * wp + g.padW();
-                for (int ih = 0; ih < g.h(); ih++) {
-                    System.arraycopy(x, src + ih * g.w(), planes, dst + ih * wp, g.w());
-                }
+                PlaneRows.copy(x, src, g.w(), g.h(), planes, dst, wp);
             }
         }
     }
@@ -228,7 +230,7 @@ final class DirectConv {
     void forward(float[] planes, int b0, int sb, float[] wt, float[] biasPad, float[] y, int yOff, float[] tile,
             boolean relu) {
         // The floor under the stored values: -inf stores them as they are, 0 applies a fused ReLU.
-        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        FloatVector fl = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
         int o = g.o();
         for (int s = 0; s < sb; s++) {
             int sampleBase = s * g.c() * plane;
@@ -265,19 +267,20 @@ final class DirectConv {
                         a6 = FloatVector.broadcast(S, planes[p6 + t]).fma(wv, a6);
                         a7 = FloatVector.broadcast(S, planes[p7 + t]).fma(wv, a7);
                     }
-                    a0.intoArray(tile, 0);
-                    a1.intoArray(tile, L);
-                    a2.intoArray(tile, 2 * L);
-                    a3.intoArray(tile, 3 * L);
-                    a4.intoArray(tile, 4 * L);
-                    a5.intoArray(tile, 5 * L);
-                    a6.intoArray(tile, 6 * L);
-                    a7.intoArray(tile, 7 * L);
+                    // The floor as 8 vector maxima here rather than one scalar maximum per value stored below.
+                    a0.max(fl).intoArray(tile, 0);
+                    a1.max(fl).intoArray(tile, L);
+                    a2.max(fl).intoArray(tile, 2 * L);
+                    a3.max(fl).intoArray(tile, 3 * L);
+                    a4.max(fl).intoArray(tile, 4 * L);
+                    a5.max(fl).intoArray(tile, 5 * L);
+                    a6.max(fl).intoArray(tile, 6 * L);
+                    a7.max(fl).intoArray(tile, 7 * L);
                     int qs = Math.min(T, p - q0);
                     for (int l = 0; l < lanes; l++) {
                         int row = ySample + (ob + l) * p + q0;
                         for (int i = 0; i < qs; i++) {
-                            y[row + i] = Math.max(tile[i * L + l], floor);
+                            y[row + i] = tile[i * L + l];
                         }
                     }
                 }

@@ -86,9 +86,12 @@ final class Patches {
         });
     }
 
-    /** Floats of per-thread plane buffer needed (0 when there is no padding). */
+    /**
+     * Floats of per-thread plane buffer needed (0 when there is no padding), with the slack that {@link PlaneRows}
+     * may write past the last row.
+     */
     int planeFloats() {
-        return padded ? g.cPerGroup() * hp * wp : 0;
+        return padded ? g.cPerGroup() * hp * wp + (VECTOR ? PlaneRows.SLACK : 0) : 0;
     }
 
     /** Zeroes a plane buffer before its first {@link #im2col} in a chunk (interiors are rewritten per sample). */
@@ -110,9 +113,13 @@ final class Patches {
             int srcPlane;
             if (padded) {
                 for (int ci = 0; ci < cg; ci++) {
+                    int to = ci * plane + g.padH() * wp + g.padW();
+                    if (VECTOR) {
+                        PlaneRows.copy(x, sampleBase + ci * hw, g.w(), g.h(), planes, to, wp);
+                        continue;
+                    }
                     for (int ih = 0; ih < g.h(); ih++) {
-                        System.arraycopy(x, sampleBase + ci * hw + ih * g.w(), planes,
-                                ci * plane + (ih + g.padH()) * wp + g.padW(), g.w());
+                        System.arraycopy(x, sampleBase + ci * hw + ih * g.w(), planes, to + ih * wp, g.w());
                     }
                 }
                 src = planes;
