@@ -57,7 +57,7 @@ import picocli.CommandLine.ParameterException;
  *
  * <p>Options ({@code --key=value} or {@code --key value}; {@code --help} lists them with their defaults): {@code master}
  * (local[2]), {@code workers} (1,2), {@code transports} (barrier,barrier-socket,stage), {@code batches} (64,256: small model),
- * {@code large-batch} (16), {@code steps} (60 per measured run; the large model uses a third), {@code repeats} (3),
+ * {@code large-batch} (16), {@code steps} (300 per measured run, so the JIT has compiled the driver's kernels for most of them: at 60 the small model's runs lasted 60 ms; the large model uses a third), {@code repeats} (3),
  * {@code single-threads} (2: engine threads of the single-process baseline), {@code models} (small,large; also
  * medium), {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
  * {@code probe-params} (3930,1003300: parameter counts for the Spark-free loopback round trip of the barrier channel,
@@ -89,7 +89,7 @@ public final class TrainerBench implements Callable<Integer> {
             description = "Global batch size of the medium and large models (default ${DEFAULT-VALUE}).")
     int largeBatch;
 
-    @Option(names = "--steps", defaultValue = "60",
+    @Option(names = "--steps", defaultValue = "300",
             description = "Steps per measured run; the medium and large models use a third (default ${DEFAULT-VALUE}).")
     int steps;
 
