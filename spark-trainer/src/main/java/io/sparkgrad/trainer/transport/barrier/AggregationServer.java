@@ -303,10 +303,8 @@ final class AggregationServer implements AutoCloseable {
             throw new ProtocolException("in-process join refused: worker " + worker + " (of " + workers + "), stage attempt "
                     + stageAttempt + ", epoch " + epoch);
         }
-        InProcessLink[] self = new InProcessLink[1];
         InProcessLink link = new InProcessLink(new Handshake.Identity(worker, stageAttempt, epoch), numParameters, events,
-                readTimeoutMs, () -> connections.remove(self[0]));
-        self[0] = link;
+                readTimeoutMs, connections::remove);
         connections.add(link);
         if (closed) {
             link.close("aggregation server closed");

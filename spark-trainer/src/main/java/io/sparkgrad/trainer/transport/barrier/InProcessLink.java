@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A worker joined from inside the driver's JVM (local mode, where Spark runs the tasks on the driver's own executor):
@@ -35,7 +36,7 @@ final class InProcessLink extends AbstractWorkerLink {
 
     private final int numParameters;
     private final BlockingQueue<ServerEvent> events;
-    private final Runnable forget;
+    private final Consumer<WorkerLink> forget;
     private final BlockingQueue<Delivery> inbox = new LinkedBlockingQueue<>();
     /** One contribution at a time: the coordinator's {@link #consumed} gives the worker's buffer back. */
     private final Semaphore mayContribute = new Semaphore(1);
@@ -44,10 +45,10 @@ final class InProcessLink extends AbstractWorkerLink {
     /**
      * @param events        the aggregation server's event queue
      * @param readTimeoutMs how long the worker waits for a command before giving up on the driver
-     * @param forget        run once when the link closes (the server forgets it)
+     * @param forget        given the link once when it closes (the server forgets it)
      */
     InProcessLink(Handshake.Identity identity, int numParameters, BlockingQueue<ServerEvent> events, int readTimeoutMs,
-                  Runnable forget) {
+                  Consumer<WorkerLink> forget) {
         super(identity);
         this.numParameters = numParameters;
         this.events = events;
@@ -102,7 +103,7 @@ final class InProcessLink extends AbstractWorkerLink {
         if (weightsInFlight instanceof CompletableFuture<?> f) {
             f.complete(null);
         }
-        forget.run();
+        forget.accept(this);
         events.add(new ServerEvent.Closed(this, reason));
     }
 
