@@ -510,9 +510,10 @@ public final class CudaOps {
         return gx;
     }
 
-    /** {@code x = x * scale + shift}, in place. */
-    public void affineInPlace(DeviceArray x, float scale, float shift) {
-        gpu.launch(CudaKernel.AFFINE_F32, Launch.elementwise(x.numel()), x.address(), x.address(), x.numel(), scale, shift);
+    /** {@code y = x * scale + shift} into an existing {@code y} of x's shape ({@code y} may be {@code x}: in place). */
+    public void affineInto(DeviceArray x, DeviceArray y, float scale, float shift) {
+        sameShape("affine", x, y);
+        gpu.launch(CudaKernel.AFFINE_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), scale, shift);
     }
 
     private static int[] padded(int[] shape, String op) {

@@ -2,6 +2,7 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -35,6 +36,11 @@ final class Convolution {
         if (bias != null && (bias.dim() != 1 || bias.size(0) != g.o())) {
             throw new IllegalArgumentException("Given weight of size " + Shape.format(weight.shape()) + ", expected bias to be 1-dimensional with "
                     + g.o() + " elements, but got bias of size " + Shape.format(bias.shape()) + " instead");
+        }
+        if (CudaFunctions.onCuda("conv2d", x, weight, bias)) {
+            Tensor y = CudaFunctions.conv2d(x, weight, bias, Dense.pair(stride, "conv2d", "stride"),
+                    Dense.pair(padding, "conv2d", "padding"), Dense.pair(dilation, "conv2d", "dilation"), groups);
+            return relu ? y.relu() : y;
         }
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");

@@ -90,7 +90,7 @@ class CudaOpsTest {
         assertEquals(List.of(x.address(), target.address(), losses.address(), 3, 5), only(CudaKernel.NLL_ROWS_F32).args());
         DeviceArray g = ops.nllBackward(target, losses, 3, 5, false, 3);
         assertEquals(List.of(target.address(), losses.address(), g.address(), 3, 5, 0, 3), only(CudaKernel.NLL_BACKWARD_F32).args());
-        ops.affineInPlace(x, 0.5f, 0f);
+        ops.affineInto(x, x, 0.5f, 0f);
         assertEquals(List.of(x.address(), x.address(), 15, 0.5f, 0f), only(CudaKernel.AFFINE_F32).args());
     }
 
