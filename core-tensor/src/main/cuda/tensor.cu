@@ -3,19 +3,29 @@
 // Shapes of up to 4 dimensions, padded in front with size 1.
 #include "common.cuh"
 
+// The row-major index (i0, i1, i2, i3) of the flat index i in a shape [_, s1, s2, s3].
+struct Index4 {
+    int i0, i1, i2, i3;
+};
+
+__device__ __forceinline__ Index4 unravel4(int i, int s1, int s2, int s3) {
+    Index4 r;
+    r.i3 = i % s3;
+    i /= s3;
+    r.i2 = i % s2;
+    i /= s2;
+    r.i1 = i % s1;
+    r.i0 = i / s1;
+    return r;
+}
+
 // dst[i] = src[offset + i0*t0 + i1*t1 + i2*t2 + i3*t3], (i0, i1, i2, i3) the row-major index of i in [s0, s1, s2, s3]:
 // a strided view made contiguous; a stride of 0 repeats (broadcasts) a dimension. Copies 32-bit words: int32 too.
 extern "C" __global__ void strided_copy_f32(const float* src, float* dst, int n, int offset, int s0, int s1, int s2, int s3,
                                             int t0, int t1, int t2, int t3) {
     FOR_EACH(i, n) {
-        int r = i;
-        int i3 = r % s3;
-        r /= s3;
-        int i2 = r % s2;
-        r /= s2;
-        int i1 = r % s1;
-        int i0 = r / s1;
-        dst[i] = src[offset + i0 * t0 + i1 * t1 + i2 * t2 + i3 * t3];
+        Index4 x = unravel4(i, s1, s2, s3);
+        dst[i] = src[offset + x.i0 * t0 + x.i1 * t1 + x.i2 * t2 + x.i3 * t3];
     }
 }
 
@@ -25,26 +35,20 @@ extern "C" __global__ void strided_copy_f32(const float* src, float* dst, int n,
 extern "C" __global__ void sum_to_f32(const float* src, float* dst, int n, int s0, int s1, int s2, int s3, int d0, int d1,
                                       int d2, int d3) {
     FOR_EACH(i, n) {
-        int r = i;
-        int o3 = r % d3;
-        r /= d3;
-        int o2 = r % d2;
-        r /= d2;
-        int o1 = r % d1;
-        int o0 = r / d1;
+        Index4 o = unravel4(i, d1, d2, d3);
         int e0 = d0 == s0 ? 1 : s0;
         int e1 = d1 == s1 ? 1 : s1;
         int e2 = d2 == s2 ? 1 : s2;
         int e3 = d3 == s3 ? 1 : s3;
         float acc = 0.0f;
         for (int a0 = 0; a0 < e0; a0++) {
-            int i0 = e0 == 1 ? o0 : a0;
+            int i0 = e0 == 1 ? o.i0 : a0;
             for (int a1 = 0; a1 < e1; a1++) {
-                int i1 = e1 == 1 ? o1 : a1;
+                int i1 = e1 == 1 ? o.i1 : a1;
                 for (int a2 = 0; a2 < e2; a2++) {
-                    int i2 = e2 == 1 ? o2 : a2;
+                    int i2 = e2 == 1 ? o.i2 : a2;
                     for (int a3 = 0; a3 < e3; a3++) {
-                        int i3 = e3 == 1 ? o3 : a3;
+                        int i3 = e3 == 1 ? o.i3 : a3;
                         acc += src[((i0 * s1 + i1) * s2 + i2) * s3 + i3];
                     }
                 }

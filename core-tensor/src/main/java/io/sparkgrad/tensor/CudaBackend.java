@@ -31,6 +31,7 @@ final class CudaBackend {
         this.device = device;
         this.context = context;
         this.ops = new CudaOps(context, context.allocator());
+        context.allocator().onPressure(this::collect);
     }
 
     Device device() {
@@ -72,6 +73,24 @@ final class CudaBackend {
     void reclaim() {
         for (Reference<? extends Storage> r = collected.poll(); r != null; r = collected.poll()) {
             ((DeviceBlock) r).release();
+        }
+    }
+
+    /**
+     * Out of device memory: runs the garbage collector and gives back the blocks of the storages it finds unreachable
+     * (their references reach the queue shortly after a collection: wait a little for the first).
+     */
+    private void collect() {
+        int before = live.size();
+        for (int i = 0; i < 10 && live.size() == before; i++) {
+            System.gc();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            reclaim();
         }
     }
 

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -49,6 +48,7 @@ abstract class TensorsOnCudaContract {
 
     /** The device under test; null where there is none. */
     Device dev;
+    private boolean opened;
 
     /** Makes the subclass' device ready, or returns null where there is none. */
     abstract Device open() throws Exception;
@@ -58,9 +58,14 @@ abstract class TensorsOnCudaContract {
 
     abstract String noDeviceReason();
 
-    @BeforeAll
-    void openDevice() throws Exception {
-        dev = open();
+    /** Opens the device before the first test (each test is skipped without one). */
+    @BeforeEach
+    void needDevice() throws Exception {
+        if (!opened) {
+            opened = true;
+            dev = open();
+        }
+        assumeTrue(dev != null, this::noDeviceReason);
     }
 
     @AfterAll
@@ -68,11 +73,6 @@ abstract class TensorsOnCudaContract {
         if (dev != null) {
             close();
         }
-    }
-
-    @BeforeEach
-    void needDevice() {
-        assumeTrue(dev != null, this::noDeviceReason);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
