@@ -4,6 +4,7 @@ import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
 import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
+import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
@@ -40,7 +41,13 @@ final class Convolution {
         if (CudaFunctions.onCuda("conv2d", x, weight, bias)) {
             Tensor y = CudaFunctions.conv2d(x, weight, bias, Dense.pair(stride, "conv2d", "stride"),
                     Dense.pair(padding, "conv2d", "padding"), Dense.pair(dilation, "conv2d", "dilation"), groups);
-            return relu ? y.relu() : y;
+            if (!relu) {
+                return y;
+            }
+            // Two kernels on the device; the pre-activation is seen by no caller, so its memory goes back with the graph.
+            Tensor r = y.relu();
+            Intermediates.consumed(y, r);
+            return r;
         }
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");

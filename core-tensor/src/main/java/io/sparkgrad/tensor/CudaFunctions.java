@@ -164,13 +164,15 @@ public final class CudaFunctions {
         int c = logp.size(1);
         Tensor losses = b.wrap(b.ops().nllLoss(arr(lp), arr(t)), DType.FLOAT32);
         CudaTensors.discard(lp, logp);
-        Tensor result = switch (reduction) {
-            case 0 -> losses;
-            case 1 -> CudaTensors.affine(b, CudaTensors.sumAll(b, losses), 1f / n, 0f);
-            default -> CudaTensors.sumAll(b, losses);
-        };
-        if (result != losses) {
+        Tensor result = losses;
+        if (reduction != 0) {
+            result = CudaTensors.sumAll(b, losses);
             GradBuffers.current().free(losses.storage());
+        }
+        if (reduction == 1) {
+            Tensor sum = result;
+            result = CudaTensors.affine(b, sum, 1f / n, 0f);
+            GradBuffers.current().free(sum.storage());
         }
         return GradFn.of("nll_loss", logp).result(result, g -> {
             Tensor gd = CudaTensors.dense(g);

@@ -111,6 +111,13 @@ final class CudaTensors {
         return t.isContiguous() && Arrays.equals(t.shape(), shape) ? t : expand(t, shape);
     }
 
+    /** A FLOAT32 tensor of {@code shape} filled with {@code value} on the device (no host copy). */
+    static Tensor full(CudaBackend b, float value, int[] shape) {
+        DeviceArray a = b.ops().empty(shape);
+        b.ops().fill(a, value);
+        return b.wrap(a, shape, DType.FLOAT32);
+    }
+
     // ------------------------------------------------------------------------------------------------ host <-> device
 
     /** A copy of a host tensor on {@code device}. */

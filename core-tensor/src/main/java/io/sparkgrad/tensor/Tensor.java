@@ -435,7 +435,7 @@ public class Tensor {
             throw new IllegalStateException("grad can be implicitly created only for scalar outputs (shape " + Shape.format(shape)
                     + "); pass an upstream gradient to backward(Tensor)");
         }
-        backward(Tensor.full(1f, shape).to(device()));
+        backward(storage.device == null ? Tensor.full(1f, shape) : CudaTensors.full(storage.device.backend, 1f, shape));
     }
 
     /** Back-propagates {@code upstream} (the gradient of some scalar with respect to this tensor). */
