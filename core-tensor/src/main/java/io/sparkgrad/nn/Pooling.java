@@ -68,7 +68,14 @@ final class Pooling {
             return adaptiveAvgPool2d(x.unsqueeze(0), outH, outW).squeeze(0);
         }
         requireImage(x, "adaptive_avg_pool2d");
-        CudaFunctions.requireCpu("adaptive_avg_pool2d", x);
+        if (CudaFunctions.onCuda("adaptive_avg_pool2d", x)) {
+            if (outH < 1 || outW < 1 || x.size(2) % outH != 0 || x.size(3) % outW != 0) {
+                CudaFunctions.requireCpu("adaptive_avg_pool2d to a size that does not divide the input", x);
+            }
+            // Windows that tile the input exactly: the average pool of that window, the same numbers.
+            int[] k = {x.size(2) / outH, x.size(3) / outW};
+            return CudaFunctions.avgPool2d(x, k, k, new int[] {0, 0});
+        }
         int[] xShape = x.shape();
         AdaptiveAvgPool2dKernel.check(xShape[0], xShape[1], xShape[2], xShape[3], outH, outW);
         int h = xShape[2];

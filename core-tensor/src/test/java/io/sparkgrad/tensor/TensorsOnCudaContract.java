@@ -141,7 +141,8 @@ abstract class TensorsOnCudaContract {
                 c("conv2d strided, no bias", t -> F.conv2d(t[0], t[1], null, 2, 0), s(1, 2, 7, 7), s(2, 2, 3, 3)),
                 c("max_pool2d", t -> F.maxPool2d(t[0], 2), s(2, 2, 4, 6)),
                 c("max_pool2d padded, strided", t -> F.maxPool2d(t[0], 3, 2, 1, 1), s(1, 2, 5, 5)),
-                c("avg_pool2d", t -> F.avgPool2d(t[0], 2), s(2, 1, 4, 4)));
+                c("avg_pool2d", t -> F.avgPool2d(t[0], 2), s(2, 1, 4, 4)),
+                c("adaptive_avg_pool2d to a dividing size", t -> F.adaptiveAvgPool2d(t[0], 1, 2), s(2, 2, 3, 4)));
     }
 
     @ParameterizedTest(name = "{0}")
