@@ -362,6 +362,14 @@ abstract class TensorsOnCudaContract {
         assertEquals(Device.CPU, moved.weight().grad().device(), "the gradient moves with its parameter");
         close("weight after a step", cpu.weight(), moved.weight());
         close("bias after a step", cpu.parameters().get(1), moved.parameters().get(1));
+        // Buffers move too (replaced, as PyTorch's), with their values.
+        BatchNorm2d bn = new BatchNorm2d(3);
+        bn.to(dev);
+        assertEquals(3, bn.namedBuffers().size());
+        for (Tensor buffer : bn.namedBuffers().values()) {
+            assertEquals(dev, buffer.device());
+        }
+        assertArrayEquals(new float[] {1f, 1f, 1f}, bn.namedBuffers().get("running_var").cpu().toFloatArray());
     }
 
     // ------------------------------------------------------------------------------------------------ memory
