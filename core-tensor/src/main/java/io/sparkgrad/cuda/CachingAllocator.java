@@ -37,6 +37,7 @@ public final class CachingAllocator implements AutoCloseable {
     private long rawAllocations;
     private long cacheHits;
     private boolean closed;
+    private Runnable onPressure = () -> { };
 
     /**
      * @param device     the device's name for messages, e.g. {@code cuda:0}
@@ -50,6 +51,15 @@ public final class CachingAllocator implements AutoCloseable {
         this.device = device;
         this.raw = raw;
         this.limitBytes = limitBytes;
+    }
+
+    /**
+     * Runs {@code release} when an allocation finds no memory even with the cache given back, then tries once more: how
+     * the owners of blocks that nothing uses any more, but that are not freed yet (tensors whose storage the garbage
+     * collector has yet to find unreachable), give them back in time. {@code release} may call {@link #free}.
+     */
+    public synchronized void onPressure(Runnable release) {
+        this.onPressure = release;
     }
 
     /**
@@ -87,6 +97,11 @@ public final class CachingAllocator implements AutoCloseable {
         } else {
             address = fromDriver(size);
             if (address == 0) {
+                emptyCache();
+                address = fromDriver(size);
+            }
+            if (address == 0) {
+                onPressure.run();
                 emptyCache();
                 address = fromDriver(size);
             }

@@ -35,7 +35,12 @@ public enum CudaKernel {
     AVGPOOL2D_F32("pool:ppiiiiiiiiiii"),
     AVGPOOL2D_BACKWARD_F32("pool:ppiiiiiiiiiii"),
     SGD_F32("optim:pppiffffii"),
-    ADAM_F32("optim:ppppiffffffffifi");
+    ADAM_F32("optim:ppppiffffffffifi"),
+    // tensor.cu: tensors on the device (io.sparkgrad.tensor)
+    STRIDED_COPY_F32("tensor:ppiiiiiiiiii"),
+    SUM_TO_F32("tensor:ppiiiiiiiii"),
+    EQUAL_I32("tensor:pppi"),
+    NLL_BACKWARD_F32("tensor:pppiiii");
 
     /** {@code module:params}, e.g. {@code elementwise:pfi}. */
     private final String signature;

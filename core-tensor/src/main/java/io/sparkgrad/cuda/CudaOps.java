@@ -427,6 +427,105 @@ public final class CudaOps {
                 s.decoupled() ? 1 : 0, s.decay(), s.maximize() ? 1 : 0);
     }
 
+    // ---- tensors on the device (io.sparkgrad.tensor): views, broadcasts, comparisons (tensor.cu)
+
+    /** The most dimensions of a strided view that {@link #stridedCopy} and {@link #sumTo} take. */
+    public static final int MAX_DIMS = 4;
+
+    /**
+     * A contiguous copy of the strided view at {@code base}: element {@code [i0, ...]} is the 32-bit word at
+     * {@code base + 4 * (offset + i0*strides[0] + ...)}; a stride of 0 broadcasts its dimension. Works for int32 too.
+     */
+    public DeviceArray stridedCopy(long base, int offset, int[] shape, int[] strides) {
+        int[] s = padded(shape, "strided copy");
+        int[] t = new int[MAX_DIMS];
+        System.arraycopy(strides, 0, t, MAX_DIMS - strides.length, strides.length);
+        DeviceArray y = empty(shape);
+        int n = y.numel();
+        if (n > 0) {
+            gpu.launch(CudaKernel.STRIDED_COPY_F32, Launch.elementwise(n), base, y.address(), n, offset, s[0], s[1], s[2], s[3],
+                    t[0], t[1], t[2], t[3]);
+        }
+        return y;
+    }
+
+    /** {@code x} summed over every dimension where {@code target} (same rank) has 1 and {@code x} has more. */
+    public DeviceArray sumTo(DeviceArray x, int[] target) {
+        if (target.length != x.dim()) {
+            throw new IllegalArgumentException("sum_to: target " + Arrays.toString(target) + " and input " + Arrays.toString(x.shape())
+                    + " differ in rank");
+        }
+        for (int d = 0; d < target.length; d++) {
+            if (target[d] != x.size(d) && target[d] != 1) {
+                throw new IllegalArgumentException("sum_to: input " + Arrays.toString(x.shape()) + " cannot be summed to "
+                        + Arrays.toString(target));
+            }
+        }
+        int[] s = padded(x.shape(), "sum_to");
+        int[] d = padded(target, "sum_to");
+        DeviceArray y = empty(target);
+        gpu.launch(CudaKernel.SUM_TO_F32, Launch.elementwise(y.numel()), x.address(), y.address(), y.numel(), s[0], s[1], s[2],
+                s[3], d[0], d[1], d[2], d[3]);
+        return y;
+    }
+
+    /** {@code a == b} elementwise for int32 arrays of one shape, as float 0/1. */
+    public DeviceArray equal(DeviceArray a, DeviceArray b) {
+        sameShape("eq", a, b);
+        DeviceArray y = empty(a.shape());
+        gpu.launch(CudaKernel.EQUAL_I32, Launch.elementwise(a.numel()), a.address(), b.address(), y.address(), a.numel());
+        return y;
+    }
+
+    /** The index of each row's maximum (the first on ties) of {@code x [rows, cols]}, int32 {@code [rows]}. */
+    public DeviceArray argmaxRows(DeviceArray x) {
+        need2d("argmax", x);
+        DeviceArray idx = empty(x.size(0));
+        gpu.launch(CudaKernel.ARGMAX_ROWS_F32, Launch.perRow(x.size(0), x.size(1)), x.address(), idx.address(), x.size(0),
+                x.size(1));
+        return idx;
+    }
+
+    /** Per-sample negative log-likelihood {@code [B]} of int32 targets {@code [B]} under {@code logp [B, C]} (NaN off range). */
+    public DeviceArray nllLoss(DeviceArray logp, DeviceArray target) {
+        need2d("nll_loss", logp);
+        if (target.dim() != 1 || target.size(0) != logp.size(0)) {
+            throw new IllegalArgumentException("nll_loss: target " + Arrays.toString(target.shape()) + " does not fit input "
+                    + Arrays.toString(logp.shape()) + ": expected [" + logp.size(0) + "]");
+        }
+        DeviceArray losses = empty(logp.size(0));
+        gpu.launch(CudaKernel.NLL_ROWS_F32, Launch.elementwise(logp.size(0)), logp.address(), target.address(), losses.address(),
+                logp.size(0), logp.size(1));
+        return losses;
+    }
+
+    /**
+     * The gradient of {@link #nllLoss} for {@code logp [rows, cols]}: {@code -gy / divisor} at each row's target, else 0;
+     * {@code gy} is {@code [rows]} when {@code perRow} (no reduction), else one value (a sum, or a mean with divisor B).
+     */
+    public DeviceArray nllBackward(DeviceArray target, DeviceArray gy, int rows, int cols, boolean perRow, int divisor) {
+        DeviceArray gx = empty(rows, cols);
+        gpu.launch(CudaKernel.NLL_BACKWARD_F32, Launch.elementwise((long) rows * cols), target.address(), gy.address(),
+                gx.address(), rows, cols, perRow ? 1 : 0, divisor);
+        return gx;
+    }
+
+    /** {@code y = x * scale + shift} into an existing {@code y} of x's shape ({@code y} may be {@code x}: in place). */
+    public void affineInto(DeviceArray x, DeviceArray y, float scale, float shift) {
+        sameShape("affine", x, y);
+        gpu.launch(CudaKernel.AFFINE_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), scale, shift);
+    }
+
+    private static int[] padded(int[] shape, String op) {
+        if (shape.length > MAX_DIMS) {
+            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " has more than " + MAX_DIMS
+                    + " dimensions, which the CUDA backend does not take");
+        }
+        int[] p = {1, 1, 1, 1};
+        System.arraycopy(shape, 0, p, MAX_DIMS - shape.length, shape.length);
+        return p;
+    }
+
     // ---- checks
 
     private static void sameShape(String op, DeviceArray a, DeviceArray b) {

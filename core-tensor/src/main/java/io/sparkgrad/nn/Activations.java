@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Tensor;
 import java.util.function.IntToDoubleFunction;
@@ -18,6 +19,7 @@ final class Activations {
 
     /** {@code x > 0 ? x : slope * x}; gradient {@code x > 0 ? g : slope * g} (PyTorch's {@code leaky_relu}). */
     static Tensor leakyRelu(Tensor x, float slope) {
+        CudaFunctions.requireCpu("leaky_relu", x);
         Tensor xc = Dense.of(x, "leaky_relu", "input");
         float[] in = xc.data();
         int off = xc.storageOffset();
@@ -36,6 +38,7 @@ final class Activations {
      * exact {@code gelu} (approximate='none'), computed in double. Gradient {@code g * (Phi(x) + x * phi(x))}.
      */
     static Tensor gelu(Tensor x) {
+        CudaFunctions.requireCpu("gelu", x);
         Tensor xc = Dense.of(x, "gelu", "input");
         float[] in = xc.data();
         int off = xc.storageOffset();

@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
@@ -76,6 +77,8 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException("BatchNorm2d: expected 4D input (got " + input.dim() + "D input of shape "
                     + Shape.format(input.shape()) + ")");
         }
+        // Before the step count changes: batch norm runs on the CPU only.
+        CudaFunctions.requireCpu("batch_norm", input);
         if (isTraining()) {
             try (var ignored = Tensor.noGrad()) {
                 buffer("num_batches_tracked").add_(Tensor.scalar(1f));

@@ -1,6 +1,7 @@
 package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.BatchNorm2dKernel;
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -15,6 +16,7 @@ final class BatchNormalization {
 
     static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             float momentum, float eps) {
+        CudaFunctions.requireCpu("batch_norm", x, runningMean, runningVar, weight, bias);
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batch_norm: expected an input [N, C, ...] with at least 2 dimensions, got "
                     + Shape.format(x.shape()));

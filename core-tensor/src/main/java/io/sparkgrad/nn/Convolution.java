@@ -2,7 +2,9 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
+import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
@@ -35,6 +37,17 @@ final class Convolution {
         if (bias != null && (bias.dim() != 1 || bias.size(0) != g.o())) {
             throw new IllegalArgumentException("Given weight of size " + Shape.format(weight.shape()) + ", expected bias to be 1-dimensional with "
                     + g.o() + " elements, but got bias of size " + Shape.format(bias.shape()) + " instead");
+        }
+        if (CudaFunctions.onCuda("conv2d", x, weight, bias)) {
+            Tensor y = CudaFunctions.conv2d(x, weight, bias, Dense.pair(stride, "conv2d", "stride"),
+                    Dense.pair(padding, "conv2d", "padding"), Dense.pair(dilation, "conv2d", "dilation"), groups);
+            if (!relu) {
+                return y;
+            }
+            // Two kernels on the device; the pre-activation is seen by no caller, so its memory goes back with the graph.
+            Tensor r = y.relu();
+            Intermediates.consumed(y, r);
+            return r;
         }
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");

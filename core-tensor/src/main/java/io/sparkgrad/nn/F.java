@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Intermediates;
@@ -261,6 +262,9 @@ public final class F {
         }
         if (!training || p == 0f) {
             return x;
+        }
+        if (CudaFunctions.onCuda("dropout", x)) {
+            return CudaFunctions.dropout(x, p, gen);
         }
         float[] mask = new float[x.numel()];
         float keep = p == 1f ? 0f : 1f / (1f - p);

@@ -2,6 +2,7 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.BiasKernel;
 import io.sparkgrad.kernel.Gemm;
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Tensor;
 
@@ -24,6 +25,9 @@ final class FullyConnected {
      * @param bias   {@code [out]} or null
      */
     static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (CudaFunctions.onCuda("linear", x, weight, bias)) {
+            return CudaFunctions.linear(x, weight, bias);
+        }
         int n = x.size(0);
         int in = x.size(1);
         int out = weight.size(0);

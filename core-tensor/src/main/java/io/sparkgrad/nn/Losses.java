@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -12,6 +13,9 @@ final class Losses {
 
     /** {@code x - logsumexp(x, dim)}, computed with the max subtracted; backward {@code g - softmax * sum(g)}. */
     static Tensor logSoftmax(Tensor x, int dim) {
+        if (CudaFunctions.onCuda("log_softmax", x)) {
+            return CudaFunctions.logSoftmax(x, dim);
+        }
         int[] shape = x.shape();
         Shape.Split split = Shape.split(shape, dim);
         int outer = split.outer();
@@ -67,6 +71,13 @@ final class Losses {
             throw new IllegalArgumentException("nll_loss expects input [N, C] and target [N], got " + Shape.format(logp.shape()) + " and "
                     + Shape.format(target.shape()));
         }
+        if (CudaFunctions.onCuda("nll_loss", logp, target)) {
+            return CudaFunctions.nllLoss(logp, target, switch (reduction) {
+                case NONE -> 0;
+                case MEAN -> 1;
+                case SUM -> 2;
+            });
+        }
         int n = logp.size(0);
         int c = logp.size(1);
         int[] t = target.toIntArray();
@@ -108,7 +119,9 @@ final class Losses {
             throw new IllegalArgumentException("mse_loss: input of shape " + Shape.format(input.shape()) + " and target of shape "
                     + Shape.format(target.shape()) + " differ");
         }
-        Tensor sq = input.sub(target).pow(2f);
+        Tensor d = input.sub(target);
+        // The same values: pow(2) squares by multiplying; the device has mul but no pow.
+        Tensor sq = CudaFunctions.onCuda("mse_loss", d) ? d.mul(d) : d.pow(2f);
         return switch (reduction) {
             case MEAN -> sq.mean();
             case SUM -> sq.sum();

@@ -235,14 +235,22 @@ public abstract class Module {
     }
 
     /**
-     * Moves parameters and buffers to {@code device}; returns this. Only the CPU is available in this build, so moving
-     * to CUDA is refused with a clear error rather than silently ignored.
+     * Moves every parameter (with its gradient) and buffer of this module and its descendants to {@code device}, in
+     * place; returns this. As in PyTorch, each {@link Parameter} stays the same object, now over storage on the device,
+     * so an optimizer made before or after holds the moved parameters. Moving to CUDA where it is unusable fails with
+     * the reason ({@code Devices.require}); nothing moves then.
      */
     public Module to(Device device) {
         Objects.requireNonNull(device, "device");
-        if (device.kind() != Device.Kind.CPU) {
-            throw new UnsupportedOperationException(getClass().getSimpleName() + ".to(" + device + "): no CUDA backend is available in "
-                    + "this build; tensors live on cpu. Use Device.CPU.");
+        for (Parameter p : parameters()) {
+            p.moveTo(device);
+        }
+        for (Module m : namedModules().values()) {
+            for (Map.Entry<String, Tensor> b : m.buffers.entrySet()) {
+                if (b.getValue() != null) {
+                    b.setValue(b.getValue().to(device));
+                }
+            }
         }
         return this;
     }

@@ -1,5 +1,6 @@
 package io.sparkgrad.nn;
 
+import io.sparkgrad.tensor.Device;
 import io.sparkgrad.tensor.Tensor;
 import java.util.Arrays;
 
@@ -12,6 +13,20 @@ public final class Parameter extends Tensor {
     public Parameter(Tensor data) {
         super(data.detach());
         requiresGrad(true);
+    }
+
+    /**
+     * Re-points this parameter at a copy of its values (and gradient) on {@code device}; nothing happens when it is
+     * there already. The object stays the same, as PyTorch's {@code module.to(device)} keeps its Parameters.
+     */
+    void moveTo(Device device) {
+        if (device.equals(device())) {
+            return;
+        }
+        Tensor g = grad();
+        Tensor moved = detach().to(device);
+        set_(moved);
+        setGrad(g == null ? null : g.detach().to(device));
     }
 
     /**

@@ -4,6 +4,7 @@ import io.sparkgrad.kernel.AdaptiveAvgPool2dKernel;
 import io.sparkgrad.kernel.AvgPool2dKernel;
 import io.sparkgrad.kernel.MaxPool2dKernel;
 import io.sparkgrad.kernel.Pool2dGeometry;
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -21,6 +22,10 @@ final class Pooling {
         int[] k = Dense.pair(kernel, "max_pool2d", "kernel_size");
         Pool2dGeometry g = Pool2dGeometry.of("max_pool2d", x.shape(), k, strideOrKernel(stride, k, "max_pool2d"),
                 Dense.pair(padding, "max_pool2d", "padding"), Dense.pair(dilation, "max_pool2d", "dilation"));
+        if (CudaFunctions.onCuda("max_pool2d", x)) {
+            return CudaFunctions.maxPool2d(x, k, strideOrKernel(stride, k, "max_pool2d"), Dense.pair(padding, "max_pool2d", "padding"),
+                    Dense.pair(dilation, "max_pool2d", "dilation"));
+        }
         Tensor xc = Dense.of(x, "max_pool2d", "input");
         int outN = g.outputSize();
         float[] out = new float[outN];
@@ -43,6 +48,9 @@ final class Pooling {
         int[] k = Dense.pair(kernel, "avg_pool2d", "kernel_size");
         Pool2dGeometry g = Pool2dGeometry.of("avg_pool2d", x.shape(), k, strideOrKernel(stride, k, "avg_pool2d"),
                 Dense.pair(padding, "avg_pool2d", "padding"), new int[] {1, 1});
+        if (CudaFunctions.onCuda("avg_pool2d", x)) {
+            return CudaFunctions.avgPool2d(x, k, strideOrKernel(stride, k, "avg_pool2d"), Dense.pair(padding, "avg_pool2d", "padding"));
+        }
         Tensor xc = Dense.of(x, "avg_pool2d", "input");
         float[] out = new float[g.outputSize()];
         AvgPool2dKernel.forward(g, xc.data(), xc.storageOffset(), out, 0);
@@ -60,6 +68,14 @@ final class Pooling {
             return adaptiveAvgPool2d(x.unsqueeze(0), outH, outW).squeeze(0);
         }
         requireImage(x, "adaptive_avg_pool2d");
+        if (CudaFunctions.onCuda("adaptive_avg_pool2d", x)) {
+            if (outH < 1 || outW < 1 || x.size(2) % outH != 0 || x.size(3) % outW != 0) {
+                CudaFunctions.requireCpu("adaptive_avg_pool2d to a size that does not divide the input", x);
+            }
+            // Windows that tile the input exactly: the average pool of that window, the same numbers.
+            int[] k = {x.size(2) / outH, x.size(3) / outW};
+            return CudaFunctions.avgPool2d(x, k, k, new int[] {0, 0});
+        }
         int[] xShape = x.shape();
         AdaptiveAvgPool2dKernel.check(xShape[0], xShape[1], xShape[2], xShape[3], outH, outW);
         int h = xShape[2];

@@ -1,6 +1,7 @@
 package io.sparkgrad.optim;
 
 import io.sparkgrad.kernel.AdamKernel;
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,6 +154,19 @@ public class Adam extends Optimizer {
 
     @Override
     protected final void update(float[] p, int po, float[] g, int go, int n, float[][] buffers, long step) {
+        AdamKernel.update(constants(step), p, po, g, go, buffers[0], buffers[1], amsgrad ? buffers[2] : null, n);
+    }
+
+    @Override
+    protected final void updateOnDevice(Tensor p, Tensor g, Tensor[] buffers, long step) {
+        if (amsgrad) {
+            CudaFunctions.requireCpu(name() + " with amsgrad", p);
+        }
+        CudaFunctions.adamStep(p, g, buffers[0], buffers[1], constants(step));
+    }
+
+    /** The step's constants, as the CPU and CUDA kernels take them. */
+    private AdamKernel.Step constants(long step) {
         double lr = lr();
         // StrictMath: the same bits on every JVM, so a run resumed elsewhere continues identically.
         double biasCorrection1 = 1 - StrictMath.pow(beta1, step);
@@ -162,7 +176,7 @@ public class Adam extends Optimizer {
         AdamKernel.Step s = new AdamKernel.Step(stepSize, bc2Sqrt, (float) beta1, (float) beta2, (float) (1 - beta1),
                 (float) (1 - beta2), (float) eps, decoupled ? 0f : (float) weightDecay, decoupled,
                 (float) (1 - lr * weightDecay), maximize);
-        AdamKernel.update(s, p, po, g, go, buffers[0], buffers[1], amsgrad ? buffers[2] : null, n);
+        return s;
     }
 
     /**

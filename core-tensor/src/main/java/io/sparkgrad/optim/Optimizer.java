@@ -1,8 +1,10 @@
 package io.sparkgrad.optim;
 
 import io.sparkgrad.tensor.DType;
+import io.sparkgrad.tensor.Device;
 import io.sparkgrad.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -31,6 +33,11 @@ public abstract class Optimizer {
     private final long[] steps;
     /** Per parameter, the state buffers in the order of {@link #stateNames()}; null until its first step. */
     private final float[][][] state;
+    /**
+     * Per parameter on a CUDA device, its state buffers there (the host's {@link #state} is then stale): null until its
+     * first step on the device, and again once they are copied back.
+     */
+    private final Tensor[][] deviceState;
 
     /**
      * @param params the tensors to update, each a FLOAT32 leaf and listed once
@@ -64,6 +71,7 @@ public abstract class Optimizer {
         this.lr = checkLr(lr);
         this.steps = new long[params.size()];
         this.state = new float[params.size()][][];
+        this.deviceState = new Tensor[params.size()][];
     }
 
     /**
@@ -128,6 +136,11 @@ public abstract class Optimizer {
                     state[i] = new float[names.size()][n];
                 }
                 long t = ++steps[i];
+                if (p.device().kind() != Device.Kind.CPU) {
+                    stepOnDevice(i, p, g, t);
+                    continue;
+                }
+                stateToHost(i);
                 float[] gArr;
                 int gOff;
                 if (g.isContiguous()) {
@@ -148,6 +161,43 @@ public abstract class Optimizer {
                 }
             }
         }
+    }
+
+    /** A step of a parameter on a CUDA device, with its state there (moved there from the host at its first step). */
+    private void stepOnDevice(int i, Tensor p, Tensor g, long t) {
+        if (deviceState[i] != null && deviceState[i].length > 0 && !deviceState[i][0].device().equals(p.device())) {
+            stateToHost(i);
+        }
+        if (deviceState[i] == null) {
+            Tensor[] buffers = new Tensor[state[i].length];
+            for (int b = 0; b < buffers.length; b++) {
+                buffers[b] = Tensor.of(state[i][b].clone(), p.shape()).to(p.device());
+            }
+            deviceState[i] = buffers;
+        }
+        updateOnDevice(p, g, deviceState[i], t);
+    }
+
+    /** Copies parameter {@code i}'s state back from its device, if it is there. */
+    private void stateToHost(int i) {
+        if (deviceState[i] == null) {
+            return;
+        }
+        for (int b = 0; b < deviceState[i].length; b++) {
+            state[i][b] = deviceState[i][b].cpu().toFloatArray();
+        }
+        deviceState[i] = null;
+    }
+
+    /**
+     * Applies the update rule to one contiguous parameter on a CUDA device, in place, as {@link #update} does on the host.
+     *
+     * @param buffers the parameter's state there, in the order of {@link #stateNames()}, zeros at step 1
+     * @throws UnsupportedOperationException where the rule (or a setting of it) has no CUDA implementation
+     */
+    protected void updateOnDevice(Tensor param, Tensor grad, Tensor[] buffers, long step) {
+        throw new UnsupportedOperationException(name() + " has no CUDA implementation of its step in this build, and a parameter is on "
+                + param.device() + ". Move the model to the CPU with to(Device.CPU).");
     }
 
     /**
@@ -184,6 +234,7 @@ public abstract class Optimizer {
             if (state[i] == null) {
                 continue;
             }
+            stateToHost(i);
             stepMap.put(i + ".step", steps[i]);
             for (int b = 0; b < names.size(); b++) {
                 buffers.put(i + "." + names.get(b), state[i][b].clone());
@@ -277,6 +328,8 @@ public abstract class Optimizer {
         }
         System.arraycopy(newSteps, 0, steps, 0, steps.length);
         System.arraycopy(newState, 0, state, 0, state.length);
+        // Parameters on a device take the loaded state there at their next step.
+        Arrays.fill(deviceState, null);
     }
 
     private int paramIndex(String key, String what) {

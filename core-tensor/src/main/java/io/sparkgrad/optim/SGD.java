@@ -1,5 +1,6 @@
 package io.sparkgrad.optim;
 
+import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,6 +154,12 @@ public final class SGD extends Optimizer {
             }
             p[po + i] = p[po + i] + alpha * d;
         }
+    }
+
+    @Override
+    protected void updateOnDevice(Tensor p, Tensor g, Tensor[] buffers, long step) {
+        CudaFunctions.sgdStep(p, maximize ? g.neg() : g, momentum != 0 ? buffers[0] : null, (float) lr(), (float) momentum,
+                (float) dampening, (float) weightDecay, nesterov, step == 1);
     }
 
     /** Builds an {@link SGD}; validation happens in {@link #build()}. */

@@ -11,12 +11,13 @@ import io.sparkgrad.cuda.CudaStatus;
  */
 public final class Devices {
     /**
-     * Whether tensors can live on a CUDA device in this build. The driver-level backend (detection, kernels as PTX,
-     * the caching allocator, contexts and streams) exists, and the trainer's replicas compute on it
-     * ({@code io.sparkgrad.cuda.GpuSequential}, {@code device=cuda}); but {@link Tensor}'s storage is still host memory
-     * only: {@code Tensor.to(cuda)} and {@code Module.to(cuda)} are refused.
+     * Whether tensors can live on a CUDA device in this build: they can. A tensor's storage is host memory or a block of
+     * a device's caching allocator ({@code Tensor.to(cuda)}, {@code Module.to(cuda)}); the ops of tensors on a device
+     * run on its kernels ({@code io.sparkgrad.cuda.CudaOps}) with their gradients, and an op without a CUDA
+     * implementation is an error naming it. The trainer's replicas compute on the same kernels
+     * ({@code io.sparkgrad.cuda.GpuSequential}, {@code device=cuda}).
      */
-    static final boolean CUDA_TENSORS_WIRED = false;
+    static final boolean CUDA_TENSORS_WIRED = true;
 
     private Devices() {
     }
@@ -32,6 +33,7 @@ public final class Devices {
         if (!status.available()) {
             return status.reason();
         }
+        // Kept for a build that would leave tensors out again: the message says what still works.
         return CUDA_TENSORS_WIRED ? null : "a CUDA device is present (" + status.deviceCount() + " device(s), driver for CUDA "
                 + CudaStatus.versionText(status.driverVersion()) + "), but tensors on cuda are not wired into this build "
                 + "yet: tensors and modules stay on the CPU (the trainer computes on the GPU with device=cuda)";

@@ -1,8 +1,10 @@
 package io.sparkgrad.tensor;
 
+import io.sparkgrad.cuda.CudaOps;
 import io.sparkgrad.kernel.ReluKernel;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /** Elementwise ops with PyTorch broadcasting; each forward is next to its backward rule. */
 final class Elementwise {
@@ -30,9 +32,15 @@ final class Elementwise {
         a.requireFloat(BINARY_NAMES[op]);
         b.requireFloat(BINARY_NAMES[op]);
         int[] shape = Shape.broadcast(a.shape(), b.shape());
-        // Tensor.empty: in a backward pass the output may reuse a consumed gradient's memory (every element is written).
-        Tensor result = Tensor.empty(shape);
-        compute(op, a, b, shape, result.data());
+        CudaBackend cuda = CudaTensors.backend(BINARY_NAMES[op], a, b);
+        Tensor result;
+        if (cuda != null) {
+            result = CudaTensors.binary(cuda, op, a, b, shape);
+        } else {
+            // Tensor.empty: in a backward pass the output may reuse a consumed gradient's memory (every element is written).
+            result = Tensor.empty(shape);
+            compute(op, a, b, shape, result.data());
+        }
         int[] as = a.shape();
         int[] bs = b.shape();
         GradFn fn = GradFn.of(BINARY_NAMES[op], a, b);
@@ -118,18 +126,31 @@ final class Elementwise {
     /** {@code scale * x + shift}: covers add/sub/mul/div by a scalar and neg. */
     static Tensor affine(Tensor x, float scale, float shift) {
         x.requireFloat("affine");
+        String name = shift != 0f ? "add_scalar" : scale == -1f ? "neg" : "mul_scalar";
+        CudaBackend cuda = CudaTensors.backend(name, x);
+        if (cuda != null) {
+            Tensor result = CudaTensors.affine(cuda, x, scale, shift);
+            return GradFn.of(name, x).result(result, g -> new Tensor[] {scale == 1f ? g : g.mul(scale)});
+        }
         float[] in = contiguousData(x);
         Tensor result = Tensor.empty(x.shape());
         float[] out = result.data();
         for (int i = 0; i < out.length; i++) {
             out[i] = scale * in[i] + shift;
         }
-        String name = shift != 0f ? "add_scalar" : scale == -1f ? "neg" : "mul_scalar";
         return GradFn.of(name, x).result(result, g -> new Tensor[] {scale == 1f ? g : g.mul(scale)});
     }
 
     static Tensor unary(int op, Tensor x) {
         x.requireFloat("unary op");
+        CudaBackend cuda = CudaTensors.backend("unary op", x);
+        if (cuda != null) {
+            // One kernel each way: the backward reads the input and output (CudaOps.unaryBackward).
+            CudaOps.Unary code = CudaTensors.unaryCode(op);
+            Tensor result = CudaTensors.unary(cuda, code, x);
+            return GradFn.of(code.name().toLowerCase(Locale.ROOT), x).saving(x, result).result(result,
+                    g -> new Tensor[] {CudaTensors.unaryBackward(code, x, result, g)});
+        }
         float[] in = contiguousData(x);
         Tensor result = Tensor.empty(x.shape());
         float[] out = result.data();
@@ -183,6 +204,7 @@ final class Elementwise {
 
     static Tensor pow(Tensor x, float p) {
         x.requireFloat("pow");
+        CudaTensors.requireCpu("pow", x);
         float[] in = contiguousData(x);
         Tensor result = Tensor.empty(x.shape());
         float[] out = result.data();

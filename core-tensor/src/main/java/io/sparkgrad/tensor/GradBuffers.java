@@ -57,6 +57,11 @@ final class GradBuffers {
         depth--;
     }
 
+    /** Whether a backward pass runs on this thread: what it allocates is recyclable. */
+    boolean inBackward() {
+        return depth > 0;
+    }
+
     /**
      * A storage of {@code n} floats: a recycled array when one is free (zeroed if {@code zero}), else a fresh one;
      * marked recyclable during a backward pass.
@@ -81,6 +86,10 @@ final class GradBuffers {
         s.freed = true;
         s.recyclable = false;
         s.freeAfterBackward = false;
+        if (s.device != null) {
+            s.device.release();
+            return;
+        }
         give(s.floats);
     }
 

@@ -9,6 +9,12 @@ final class InPlace {
 
     /** {@code target += alpha * src}, src broadcast to target's shape. */
     static void axpy(Tensor target, Tensor src, float alpha) {
+        CudaBackend cuda = CudaTensors.backend("add_", target, src);
+        if (cuda != null) {
+            CudaTensors.axpy(cuda, target, src, alpha);
+            target.storage().bumpVersion();
+            return;
+        }
         if (target.isContiguous() && src.dtype() == DType.FLOAT32 && src.isContiguous() && src.data() != target.data()
                 && Arrays.equals(src.shape(), target.shape())) {
             // The common case (a gradient accumulated into a parameter's grad): straight from the source's storage,
@@ -41,6 +47,11 @@ final class InPlace {
     }
 
     static void scale(Tensor target, float value) {
+        if (target.storage().device != null) {
+            CudaTensors.scale(target.storage().device.backend, target, value);
+            target.storage().bumpVersion();
+            return;
+        }
         float[] t = target.data();
         if (target.isContiguous()) {
             int off = target.storageOffset();
@@ -58,6 +69,11 @@ final class InPlace {
     }
 
     static void fill(Tensor target, float value) {
+        if (target.storage().device != null) {
+            CudaTensors.fill(target.storage().device.backend, target, value);
+            target.storage().bumpVersion();
+            return;
+        }
         if (target.isContiguous()) {
             Arrays.fill(target.data(), target.storageOffset(), target.storageOffset() + target.numel(), value);
         } else {
@@ -69,6 +85,15 @@ final class InPlace {
     }
 
     static void copy(Tensor target, Tensor src) {
+        if (target.storage().device != null) {
+            CudaTensors.copy(target, src);
+            target.storage().bumpVersion();
+            return;
+        }
+        if (src.storage().device != null) {
+            // copy_ is PyTorch's explicit copy between devices.
+            src = CudaTensors.toHost(src);
+        }
         float[] s = broadcastValues(src, target.shape(), "copy_");
         if (target.isContiguous()) {
             System.arraycopy(s, 0, target.data(), target.storageOffset(), s.length);

@@ -13,6 +13,7 @@ final class Indexing {
      * {@code dim}, sizes no larger than x's. {@code x.gather(1, target.unsqueeze(1))} is {@code x[range(n), target]}.
      */
     static Tensor gather(Tensor x, int dim, Tensor index) {
+        CudaTensors.requireCpu("gather", x, index);
         x.requireFloat("gather");
         index.requireInt("gather index");
         int rank = x.dim();
@@ -70,6 +71,7 @@ final class Indexing {
 
     /** Rows (dim 0) at the given positions, copied. */
     static Tensor indexSelect(Tensor x, int[] rows) {
+        CudaTensors.requireCpu("index_select", x);
         int[] xs = x.shape();
         if (xs.length == 0) {
             throw new IllegalArgumentException("indexSelect needs at least one dimension");
@@ -112,6 +114,7 @@ final class Indexing {
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {
+        CudaTensors.requireCpu("cat", tensors.toArray(Tensor[]::new));
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("cat expects a non-empty list of tensors");
         }
@@ -175,6 +178,13 @@ final class Indexing {
     static Tensor eq(Tensor a, Tensor b) {
         if (!Arrays.equals(a.shape(), b.shape())) {
             throw new IllegalArgumentException("eq: shapes " + Shape.format(a.shape()) + " and " + Shape.format(b.shape()) + " differ");
+        }
+        CudaBackend cuda = CudaTensors.backend("eq", a, b);
+        if (cuda != null) {
+            if (a.dtype() != DType.INT32 || b.dtype() != DType.INT32) {
+                CudaTensors.requireCpu("eq of FLOAT32 tensors", a);
+            }
+            return CudaTensors.equal(cuda, a, b);
         }
         float[] out = new float[a.numel()];
         if (a.dtype() == DType.INT32 && b.dtype() == DType.INT32) {

@@ -34,6 +34,7 @@ final class MatMul {
         if (a.dim() == 2 && b.dim() == 2) {
             return mm(a, b);
         }
+        CudaTensors.requireCpu("batched matmul", a, b);
         if (a.dim() == 3 && (b.dim() == 3 || b.dim() == 2)) {
             return bmm(a, b);
         }
@@ -49,9 +50,15 @@ final class MatMul {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shape.formatX(a.shape()) + " and "
                     + Shape.formatX(b.shape()) + ")");
         }
-        float[] out = new float[m * n];
-        gemmInto(a, 0, b, 0, m, n, k, out, 0);
-        Tensor result = Tensor.of(out, m, n);
+        CudaBackend cuda = CudaTensors.backend("mm", a, b);
+        Tensor result;
+        if (cuda != null) {
+            result = CudaTensors.matmul(cuda, a, b);
+        } else {
+            float[] out = new float[m * n];
+            gemmInto(a, 0, b, 0, m, n, k, out, 0);
+            result = Tensor.of(out, m, n);
+        }
         return GradFn.of("mm", a, b).saving(a, b).result(result, g -> new Tensor[] {
                 a.requiresGrad() ? g.matmul(b.t()) : null,
                 b.requiresGrad() ? a.t().matmul(g) : null});

@@ -12,6 +12,13 @@ final class Reductions {
 
     static Tensor sumAll(Tensor x) {
         x.requireFloat("sum");
+        CudaBackend cuda = CudaTensors.backend("sum", x);
+        if (cuda != null) {
+            int[] shape = x.shape();
+            int[] ones = new int[shape.length];
+            Arrays.fill(ones, 1);
+            return GradFn.of("sum", x).result(CudaTensors.sumAll(cuda, x), g -> new Tensor[] {expand(g.reshape(ones), shape)});
+        }
         float[] d = Elementwise.contiguousData(x);
         double s = 0;
         for (float v : d) {
@@ -28,6 +35,13 @@ final class Reductions {
         Shape.Split sp = Shape.split(shape, dim);
         int n = sp.size();
         int inner = sp.inner();
+        CudaBackend cuda = CudaTensors.backend("sum", x);
+        if (cuda != null) {
+            int[] keptShape = keptShape(shape, sp.dim());
+            Tensor kept = CudaTensors.sumTo(cuda, x, keptShape);
+            Tensor result = keepdim ? kept : kept.view(droppedShape(shape, sp.dim()));
+            return GradFn.of("sum_dim", x).result(result, g -> new Tensor[] {expand(g.reshape(keptShape), shape)});
+        }
         float[] in = Elementwise.contiguousData(x);
         float[] out = new float[sp.outer() * inner];
         for (int o = 0; o < sp.outer(); o++) {
@@ -47,6 +61,7 @@ final class Reductions {
 
     static Tensor max(Tensor x, int dim, boolean keepdim) {
         x.requireFloat("max");
+        CudaTensors.requireCpu("max", x);
         int[] shape = x.shape();
         Shape.Split sp = Shape.split(shape, dim);
         if (sp.size() == 0) {
@@ -75,6 +90,14 @@ final class Reductions {
         x.requireFloat("argmax");
         int[] shape = x.shape();
         Shape.Split sp = Shape.split(shape, dim);
+        CudaBackend cuda = CudaTensors.backend("argmax", x);
+        if (cuda != null) {
+            if (shape.length != 2 || sp.dim() != 1) {
+                CudaTensors.requireCpu("argmax over dimension " + dim + " of a " + Shape.format(shape) + " tensor (only rows of a 2-D "
+                        + "one)", x);
+            }
+            return CudaTensors.argmaxRows(cuda, x);
+        }
         float[] out = new float[sp.outer() * sp.inner()];
         int[] arg = new int[out.length];
         argmaxInto(Elementwise.contiguousData(x), sp, out, arg);
@@ -129,6 +152,9 @@ final class Reductions {
 
     /** Broadcasts g (with size-1 dims where {@code shape} has larger ones) to {@code shape}, as a fresh tensor. */
     static Tensor expand(Tensor g, int[] shape) {
+        if (g.storage().device != null) {
+            return CudaTensors.expand(g, shape);
+        }
         float[] out = new float[Shape.numel(shape)];
         Tensor gc = g.contiguous();
         Strided.gather(gc.data(), gc.storageOffset(), shape, Shape.broadcastStrides(gc.shape(), gc.strides(), shape), out, 0);

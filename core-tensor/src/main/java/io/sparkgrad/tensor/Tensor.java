@@ -190,14 +190,37 @@ public class Tensor {
         return dtype;
     }
 
+    /** Where the storage lives: the CPU, or the CUDA device of a tensor moved there with {@link #to}. */
     public Device device() {
-        return Device.CPU;
+        return storage.device == null ? Device.CPU : storage.device.backend.device();
     }
 
-    /** This tensor on {@code device}: itself for the CPU; other devices need their backend ({@link Devices}). */
+    /**
+     * This tensor on {@code device}: itself when it is there already, else a copy there (differentiable: the gradient
+     * flows back to this device). Moving to CUDA opens the device's backend at the first use, and fails with the reason
+     * where CUDA is not usable ({@link Devices#require}).
+     */
     public Tensor to(Device device) {
-        Devices.require(device);
-        return this;
+        Device from = device();
+        if (device.equals(from)) {
+            return this;
+        }
+        Tensor out = from.kind() == Device.Kind.CPU ? CudaTensors.toDevice(this, device)
+                : device.kind() == Device.Kind.CPU ? CudaTensors.toHost(this) : CudaTensors.toDevice(CudaTensors.toHost(this), device);
+        if (dtype != DType.FLOAT32) {
+            return out;
+        }
+        return GradFn.of("to", this).result(out, g -> new Tensor[] {g.to(from)});
+    }
+
+    /** This tensor in host memory: {@code to(Device.CPU)}. */
+    public Tensor cpu() {
+        return to(Device.CPU);
+    }
+
+    /** This tensor on {@code cuda:0}: {@code to(Device.cuda(0))}. */
+    public Tensor cuda() {
+        return to(Device.cuda(0));
     }
 
     /** Offset of element [0,...,0] in {@link #data()}. */
@@ -217,6 +240,7 @@ public class Tensor {
 
     /** The float array, unless its memory was handed back for reuse. */
     private float[] liveFloats() {
+        requireHost("its float array");
         if (storage.freed) {
             throw new IllegalStateException("this tensor's memory was reused (shape " + Shape.format(shape) + "): it was a "
                     + "gradient of a finished backward pass, or an intermediate activation freed by one; copy it before then to keep it");
@@ -227,7 +251,20 @@ public class Tensor {
     /** The backing int array of an int tensor (see {@link #data()}). */
     public int[] intData() {
         requireInt("intData()");
+        requireHost("intData()");
         return storage.ints;
+    }
+
+    /**
+     * Fails for a tensor on a CUDA device, as PyTorch's {@code numpy()} does: its elements are not in host memory, and
+     * an op that reached here has no CUDA implementation.
+     */
+    private void requireHost(String what) {
+        if (storage.device != null) {
+            throw new IllegalStateException("can't read " + what + " of a tensor on " + device() + " (shape " + Shape.format(shape)
+                    + ") from host memory: an op without a CUDA implementation, or a host accessor, reached it. Use cpu() to "
+                    + "copy the tensor to host memory first.");
+        }
     }
 
     Storage storage() {
@@ -265,11 +302,16 @@ public class Tensor {
             throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to a scalar (shape "
                     + Shape.format(shape) + ")");
         }
+        if (storage.device != null) {
+            // As PyTorch's item(): one element copied to the host (waiting for the queued work).
+            return CudaTensors.toHost(this).item();
+        }
         return dtype == DType.INT32 ? storage.ints[offset] : liveFloats()[offset];
     }
 
     /** The float element at the given index. */
     public float getFloat(int... index) {
+        requireHost("an element");
         int p = position(index);
         return dtype == DType.INT32 ? storage.ints[p] : liveFloats()[p];
     }
@@ -277,6 +319,7 @@ public class Tensor {
     /** The int element at the given index of an int tensor. */
     public int getInt(int... index) {
         requireInt("getInt");
+        requireHost("an element");
         return storage.ints[position(index)];
     }
 
@@ -297,6 +340,7 @@ public class Tensor {
 
     /** A fresh row-major copy of the elements as floats. */
     public float[] toFloatArray() {
+        requireHost("toFloatArray()");
         float[] out = new float[numel()];
         if (dtype == DType.INT32) {
             int[] ints = toIntArray();
@@ -316,6 +360,7 @@ public class Tensor {
     /** A fresh row-major copy of the elements of an int tensor. */
     public int[] toIntArray() {
         requireInt("toIntArray");
+        requireHost("toIntArray()");
         int[] out = new int[numel()];
         if (isContiguous()) {
             System.arraycopy(storage.ints, offset, out, 0, out.length);
@@ -390,7 +435,7 @@ public class Tensor {
             throw new IllegalStateException("grad can be implicitly created only for scalar outputs (shape " + Shape.format(shape)
                     + "); pass an upstream gradient to backward(Tensor)");
         }
-        backward(Tensor.full(1f, shape));
+        backward(storage.device == null ? Tensor.full(1f, shape) : CudaTensors.full(storage.device.backend, 1f, shape));
     }
 
     /** Back-propagates {@code upstream} (the gradient of some scalar with respect to this tensor). */
@@ -436,6 +481,9 @@ public class Tensor {
     }
 
     private Tensor copyDetached() {
+        if (storage.device != null) {
+            return CudaTensors.contiguous(this);
+        }
         return Tensor.of(toFloatArray(), shape);
     }
 
@@ -697,8 +745,10 @@ public class Tensor {
     public String toString() {
         StringBuilder sb = new StringBuilder("tensor(");
         int n = numel();
-        float[] values = dtype == DType.FLOAT32 ? toFloatArray() : null;
-        int[] ints = dtype == DType.INT32 ? toIntArray() : null;
+        // A device tensor prints as PyTorch's does: its values copied to the host, and its device.
+        Tensor host = storage.device == null ? this : CudaTensors.toHost(this);
+        float[] values = dtype == DType.FLOAT32 ? host.toFloatArray() : null;
+        int[] ints = dtype == DType.INT32 ? host.toIntArray() : null;
         sb.append('[');
         for (int i = 0; i < Math.min(n, 8); i++) {
             if (i > 0) {
@@ -710,6 +760,9 @@ public class Tensor {
             sb.append(", ...");
         }
         sb.append("], shape=").append(Shape.format(shape));
+        if (storage.device != null) {
+            sb.append(", device='").append(device()).append('\'');
+        }
         if (dtype != DType.FLOAT32) {
             sb.append(", dtype=").append(dtype);
         }

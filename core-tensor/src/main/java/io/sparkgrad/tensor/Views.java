@@ -142,6 +142,10 @@ final class Views {
 
     static Tensor copy(Tensor x) {
         Tensor out;
+        if (x.storage().device != null) {
+            out = CudaTensors.contiguous(x);
+            return x.dtype() == DType.INT32 ? out : GradFn.of("copy", x).result(out, g -> new Tensor[] {g});
+        }
         if (x.dtype() == DType.INT32) {
             return Tensor.ofInts(x.toIntArray(), x.shape());
         }

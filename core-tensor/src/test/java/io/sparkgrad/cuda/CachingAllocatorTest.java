@@ -97,6 +97,23 @@ class CachingAllocatorTest {
     }
 
     @Test
+    void underPressureTheOwnersReleaseWhatTheyNoLongerUseBeforeItFails() {
+        var dev = new FakeDeviceMemory(8L << 20);
+        try (var alloc = new CachingAllocator("cuda:1", dev, Long.MAX_VALUE)) {
+            long unused = alloc.allocate(6L << 20);
+            int[] calls = {0};
+            alloc.onPressure(() -> {
+                calls[0]++;
+                alloc.free(unused);
+            });
+            long next = alloc.allocate(4L << 20);
+            assertEquals(1, calls[0], "asked once, when the cache alone did not do");
+            assertEquals(4L << 20, alloc.stats().inUseBytes());
+            alloc.free(next);
+        }
+    }
+
+    @Test
     void aRunsLimitCapsWhatItHoldsFromTheDriver() {
         var dev = new FakeDeviceMemory(1L << 30);
         try (var alloc = new CachingAllocator("cuda:0", dev, 4L << 20)) {

@@ -67,6 +67,34 @@ class CudaOpsTest {
     }
 
     @Test
+    void tensorKernelsPadShapesToFourDimensions() {
+        DeviceArray x = ops.empty(3, 5);
+        DeviceArray t = ops.stridedCopy(x.address(), 2, new int[] {5, 3}, new int[] {1, 5});
+        assertEquals(List.of(x.address(), t.address(), 15, 2, 1, 1, 5, 3, 0, 0, 1, 5), only(CudaKernel.STRIDED_COPY_F32).args());
+        DeviceArray s = ops.sumTo(x, new int[] {1, 5});
+        assertEquals(List.of(x.address(), s.address(), 5, 1, 1, 3, 5, 1, 1, 1, 5), only(CudaKernel.SUM_TO_F32).args());
+        assertArrayEquals(new int[] {1, 5}, s.shape());
+        var e = assertThrows(IllegalArgumentException.class, () -> ops.sumTo(x, new int[] {3, 2}));
+        assertTrue(e.getMessage().contains("cannot be summed to [3, 2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ops.stridedCopy(x.address(), 0, new int[] {1, 1, 1, 1, 15},
+                new int[] {0, 0, 0, 0, 1}));
+        assertTrue(e.getMessage().contains("more than 4 dimensions"), e.getMessage());
+        DeviceArray a = ops.empty(4);
+        DeviceArray b = ops.empty(4);
+        DeviceArray same = ops.equal(a, b);
+        assertEquals(List.of(a.address(), b.address(), same.address(), 4), only(CudaKernel.EQUAL_I32).args());
+        ops.argmaxRows(x);
+        assertEquals(List.of(3, 5), only(CudaKernel.ARGMAX_ROWS_F32).args().subList(2, 4));
+        DeviceArray target = ops.empty(3);
+        DeviceArray losses = ops.nllLoss(x, target);
+        assertEquals(List.of(x.address(), target.address(), losses.address(), 3, 5), only(CudaKernel.NLL_ROWS_F32).args());
+        DeviceArray g = ops.nllBackward(target, losses, 3, 5, false, 3);
+        assertEquals(List.of(target.address(), losses.address(), g.address(), 3, 5, 0, 3), only(CudaKernel.NLL_BACKWARD_F32).args());
+        ops.affineInto(x, x, 0.5f, 0f);
+        assertEquals(List.of(x.address(), x.address(), 15, 0.5f, 0f), only(CudaKernel.AFFINE_F32).args());
+    }
+
+    @Test
     void launchGeometryCoversEveryElementAndCapsTheGrid() {
         assertEquals(new Launch(1, 1, 256, 0), Launch.elementwise(0));
         assertEquals(new Launch(4, 1, 256, 0), Launch.elementwise(1000));

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.sparkgrad.tensor.Device;
+import io.sparkgrad.tensor.Devices;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
 import java.util.ArrayList;
@@ -210,11 +212,18 @@ class ModuleTest {
     }
 
     @Test
-    void toCpuIsANoOpAndToCudaIsRefusedClearly() {
+    void toCpuIsANoOpAndToAnUnusableCudaIsRefusedWithTheReason() {
         Linear lin = new Linear(2, 2);
+        Parameter w = lin.weight();
+        float[] before = w.toFloatArray();
         assertSame(lin, lin.to(Device.CPU));
-        var e = assertThrows(UnsupportedOperationException.class, () -> lin.to(Device.cuda(0)));
-        assertTrue(e.getMessage().contains("cuda:0") && e.getMessage().contains("no CUDA backend"), e.getMessage());
+        assertSame(w, lin.weight());
+        assertArrayEquals(before, w.toFloatArray());
+        assumeFalse(Devices.cudaAvailable(), "a GPU is here: moving to it is tested by GpuTensorsAgainstCpuTest");
+        var e = assertThrows(IllegalStateException.class, () -> lin.to(Device.cuda(0)));
+        assertTrue(e.getMessage().startsWith("cannot use device cuda:0: ") && e.getMessage().contains(Devices.cudaUnavailableReason()),
+                e.getMessage());
+        assertEquals(Device.CPU, w.device(), "nothing moved");
     }
 
     @Test

@@ -1,0 +1,226 @@
+package io.sparkgrad.tensor;
+
+import io.sparkgrad.cuda.CudaOps;
+import io.sparkgrad.cuda.DeviceArray;
+import io.sparkgrad.kernel.AdamKernel;
+
+/**
+ * The CUDA side of {@code nn.F} and of the optimizers' steps, for tensors on a CUDA device: each op records its graph
+ * node with a backward rule that also runs on the device ({@link CudaOps}). {@code nn} and {@code optim} call these
+ * after {@link #onCuda}; an op that has no CUDA implementation calls {@link #requireCpu}, a clear error naming the op
+ * and the device (never a silent copy to the host).
+ */
+public final class CudaFunctions {
+    private CudaFunctions() {
+    }
+
+    /**
+     * True when the non-null {@code tensors} are on a CUDA device; false when they are on the CPU; an error naming both
+     * devices when they are on two.
+     */
+    public static boolean onCuda(String op, Tensor... tensors) {
+        return CudaTensors.backend(op, tensors) != null;
+    }
+
+    /** Fails, naming {@code op} and the device, when a tensor is on a CUDA device (the op runs on the CPU only). */
+    public static void requireCpu(String op, Tensor... tensors) {
+        CudaTensors.requireCpu(op, tensors);
+    }
+
+    private static DeviceArray arr(Tensor t) {
+        return t == null ? null : CudaTensors.array(t);
+    }
+
+    /** {@code t}, which must be contiguous here: the {@code nn} ops take dense operands on the device. */
+    private static Tensor dense(Tensor t, String op) {
+        if (t != null && !t.isContiguous()) {
+            throw new UnsupportedOperationException(op + " of a strided (non-contiguous) tensor on " + t.device()
+                    + " has no CUDA implementation in this build; call contiguous() first");
+        }
+        return t;
+    }
+
+    /** Wraps a gradient, or gives it back at once when the input needs none. */
+    private static Tensor gradient(CudaBackend b, DeviceArray g, Tensor input) {
+        if (g == null) {
+            return null;
+        }
+        if (input == null || !input.requiresGrad()) {
+            b.ops().free(g);
+            return null;
+        }
+        return b.wrap(g, DType.FLOAT32);
+    }
+
+    // ------------------------------------------------------------------------------------------------ layers
+
+    /** {@code x @ w^T + bias}: x {@code [N, in]}, w {@code [out, in]}, bias {@code [out]} or null. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        CudaBackend b = CudaTensors.backend("linear", x, w, bias);
+        dense(x, "linear");
+        dense(w, "linear");
+        dense(bias, "linear");
+        Tensor y = b.wrap(b.ops().linear(arr(x), arr(w), arr(bias)), DType.FLOAT32);
+        return GradFn.of("linear", x, w, bias).saving(x, w).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            CudaOps.LinearGrads grads = b.ops().linearBackward(arr(x), arr(w), arr(gd), bias != null);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gradient(b, grads.gx(), x), gradient(b, grads.gw(), w), gradient(b, grads.gb(), bias)};
+        });
+    }
+
+    /** {@code conv2d} with one group and no dilation: x {@code [N, C, H, W]}, w {@code [O, C, kH, kW]}, bias {@code [O]}. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        CudaBackend b = CudaTensors.backend("conv2d", x, w, bias);
+        if (groups != 1 || dilation[0] != 1 || dilation[1] != 1) {
+            CudaTensors.requireCpu("conv2d with groups or dilation", x);
+        }
+        dense(x, "conv2d");
+        dense(w, "conv2d");
+        CudaOps.Window win = new CudaOps.Window(w.size(2), w.size(3), stride[0], stride[1], padding[0], padding[1]);
+        Tensor y = b.wrap(b.ops().conv2d(arr(x), arr(w), arr(bias), win), DType.FLOAT32);
+        return GradFn.of("conv2d", x, w, bias).saving(x, w).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            CudaOps.ConvGrads grads = b.ops().conv2dBackward(arr(x), arr(w), arr(gd), win, bias != null);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gradient(b, grads.gx(), x), gradient(b, grads.gw(), w), gradient(b, grads.gb(), bias)};
+        });
+    }
+
+    /** Max pooling without dilation; x {@code [N, C, H, W]}; kernel, stride and padding as {@code (h, w)}. */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        CudaBackend b = CudaTensors.backend("max_pool2d", x);
+        if (dilation[0] != 1 || dilation[1] != 1) {
+            CudaTensors.requireCpu("max_pool2d with dilation", x);
+        }
+        dense(x, "max_pool2d");
+        CudaOps.Window win = new CudaOps.Window(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]);
+        CudaOps.MaxPool pool = b.ops().maxPool2d(arr(x), win);
+        Tensor y = b.wrap(pool.y(), DType.FLOAT32);
+        // The winners' positions, as an INT32 tensor: given back with the graph (or at once without one).
+        Tensor indices = b.wrap(pool.indices(), DType.INT32);
+        int[] xShape = x.shape();
+        Tensor out = GradFn.of("max_pool2d", x).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().maxPool2dBackward(arr(gd), arr(indices), xShape, win), DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+        if (out.gradFn() == null) {
+            GradBuffers.current().free(indices.storage());
+        }
+        return out;
+    }
+
+    /** Average pooling, padding counted in the divisor; x {@code [N, C, H, W]}. */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        CudaBackend b = CudaTensors.backend("avg_pool2d", x);
+        dense(x, "avg_pool2d");
+        CudaOps.Window win = new CudaOps.Window(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]);
+        Tensor y = b.wrap(b.ops().avgPool2d(arr(x), win), DType.FLOAT32);
+        int[] xShape = x.shape();
+        return GradFn.of("avg_pool2d", x).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().avgPool2dBackward(arr(gd), xShape, win), DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ losses
+
+    /** log_softmax over the last dimension of a 2-D tensor. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        CudaBackend b = CudaTensors.backend("log_softmax", x);
+        if (x.dim() != 2 || (dim != 1 && dim != -1)) {
+            CudaTensors.requireCpu("log_softmax over dimension " + dim + " of a " + Shape.format(x.shape()) + " tensor (only rows "
+                    + "of a 2-D one)", x);
+        }
+        Tensor xs = CudaTensors.dense(x);
+        Tensor y = b.wrap(b.ops().softmax(arr(xs), true), DType.FLOAT32);
+        CudaTensors.discard(xs, x);
+        return GradFn.of("log_softmax", x).saving(y).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().softmaxBackward(arr(y), arr(gd), true), DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+    }
+
+    /**
+     * Negative log-likelihood of INT32 {@code target [N]} under {@code logp [N, C]}: a mean, a sum or per sample. A
+     * target out of {@code [0, C)} gives NaN (the device does not stop to check; the CPU throws).
+     *
+     * @param reduction 0 none, 1 mean, 2 sum
+     */
+    public static Tensor nllLoss(Tensor logp, Tensor target, int reduction) {
+        CudaBackend b = CudaTensors.backend("nll_loss", logp, target);
+        if (target.dtype() != DType.INT32) {
+            throw new IllegalArgumentException("nll_loss expects an INT32 target, got " + target.dtype());
+        }
+        Tensor lp = CudaTensors.dense(logp);
+        Tensor t = CudaTensors.dense(target);
+        int n = logp.size(0);
+        int c = logp.size(1);
+        Tensor losses = b.wrap(b.ops().nllLoss(arr(lp), arr(t)), DType.FLOAT32);
+        CudaTensors.discard(lp, logp);
+        Tensor result = losses;
+        if (reduction != 0) {
+            result = CudaTensors.sumAll(b, losses);
+            GradBuffers.current().free(losses.storage());
+        }
+        if (reduction == 1) {
+            Tensor sum = result;
+            result = CudaTensors.affine(b, sum, 1f / n, 0f);
+            GradBuffers.current().free(sum.storage());
+        }
+        return GradFn.of("nll_loss", logp).result(result, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().nllBackward(arr(t), arr(gd), n, c, reduction == 0, reduction == 1 ? n : 1),
+                    DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ dropout
+
+    /** Inverted dropout with a mask drawn on the device from a seed that {@code gen} gives. */
+    public static Tensor dropout(Tensor x, float p, Generator gen) {
+        CudaBackend b = CudaTensors.backend("dropout", x);
+        if (p == 1f) {
+            return x.mul(0f);
+        }
+        Tensor xs = CudaTensors.dense(x);
+        CudaOps.Dropout d = b.ops().dropout(arr(xs), p, (int) gen.nextLong());
+        CudaTensors.discard(xs, x);
+        Tensor y = b.wrap(d.y(), x.shape(), DType.FLOAT32);
+        Tensor mask = b.wrap(d.mask(), x.shape(), DType.FLOAT32);
+        Tensor out = GradFn.of("dropout", x).result(y, g -> new Tensor[] {g.mul(mask)});
+        if (out.gradFn() == null) {
+            GradBuffers.current().free(mask.storage());
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizers
+
+    /** One SGD step of a contiguous parameter on the device ({@code buffer} its momentum buffer, unused without momentum). */
+    public static void sgdStep(Tensor p, Tensor g, Tensor buffer, float lr, float momentum, float dampening, float weightDecay,
+            boolean nesterov, boolean firstStep) {
+        CudaBackend b = CudaTensors.backend("sgd step", p, g, buffer);
+        Tensor gd = CudaTensors.dense(g);
+        b.ops().sgdStep(arr(dense(p, "sgd step")), arr(gd), arr(buffer), lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        CudaTensors.discard(gd, g);
+        p.markModified();
+    }
+
+    /** One Adam or AdamW step of a contiguous parameter on the device. */
+    public static void adamStep(Tensor p, Tensor g, Tensor expAvg, Tensor expAvgSq, AdamKernel.Step step) {
+        CudaBackend b = CudaTensors.backend("adam step", p, g, expAvg, expAvgSq);
+        Tensor gd = CudaTensors.dense(g);
+        b.ops().adamStep(arr(dense(p, "adam step")), arr(gd), arr(expAvg), arr(expAvgSq), step);
+        CudaTensors.discard(gd, g);
+        p.markModified();
+    }
+}
