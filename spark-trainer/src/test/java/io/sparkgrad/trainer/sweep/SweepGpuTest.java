@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.sparkgrad.cuda.CachingAllocator;
 import io.sparkgrad.cuda.CudaDetection;
-import io.sparkgrad.cuda.GpuContext;
 import io.sparkgrad.cuda.HostGpuContext;
 import io.sparkgrad.trainer.LocalSpark;
+import io.sparkgrad.trainer.engine.EmulatedGpu;
 import io.sparkgrad.trainer.engine.GpuOpener;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,31 +45,6 @@ class SweepGpuTest {
             """;
 
     static SparkSession spark;
-
-    /**
-     * Opens the emulator as a trial's GPU, capped as {@code GpuSession.openShare} caps a real one, and keeps what it
-     * opened. Local mode: the tasks run in this JVM, so the list is the tests'.
-     */
-    static final class EmulatedGpu implements GpuOpener {
-        /** The emulated GPU's memory. */
-        static final long BYTES = 2L << 20;
-        static final List<HostGpuContext> OPENED = Collections.synchronizedList(new ArrayList<>());
-
-        @Override
-        public GpuContext open(int index, double share) {
-            try {
-                HostGpuContext device = HostGpuContext.emulated(CachingAllocator.shareLimit(share, BYTES));
-                OPENED.add(device);
-                return device;
-            } catch (Exception e) {
-                throw new IllegalStateException("starting the CUDA emulator", e);
-            }
-        }
-
-        @Override
-        public void requireDevice(int index) {
-        }
-    }
 
     @BeforeAll
     static void start() {
