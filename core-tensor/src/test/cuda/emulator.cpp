@@ -9,6 +9,8 @@
 #include "conv.cu"
 #include "pool.cu"
 #include "optim.cu"
+// norm.cu (batch norm)
+#include "norm.cu"
 
 #include <cstdlib>
 #include <functional>
@@ -67,6 +69,9 @@ const std::map<std::string, std::pair<int, std::function<void(const Args&)>>> KE
     K(softmax_rows_f32), K(softmax_backward_rows_f32), K(nll_rows_f32), K(cross_entropy_backward_f32), K(sgemm_f32),
     K(im2col_f32), K(col2im_f32), K(swap01_f32), K(maxpool2d_f32), K(maxpool2d_backward_f32), K(avgpool2d_f32),
     K(avgpool2d_backward_f32), K(sgd_f32), K(adam_f32),
+    // norm.cu
+    K(batch_norm_stats_f32), K(batch_norm_invstd_f32), K(batch_norm_update_running_f32), K(batch_norm_forward_f32),
+    K(batch_norm_backward_sums_f32), K(batch_norm_backward_input_f32),
 };
 
 // One std::thread per CUDA thread of a block, kept for the whole grid: the threads run the blocks one after another,

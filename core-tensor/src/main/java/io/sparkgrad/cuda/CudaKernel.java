@@ -35,7 +35,14 @@ public enum CudaKernel {
     AVGPOOL2D_F32("pool:ppiiiiiiiiiii"),
     AVGPOOL2D_BACKWARD_F32("pool:ppiiiiiiiiiii"),
     SGD_F32("optim:pppiffffii"),
-    ADAM_F32("optim:ppppiffffffffifi");
+    ADAM_F32("optim:ppppiffffffffifi"),
+    // norm.cu: batch norm
+    BATCH_NORM_STATS_F32("norm:ppppiiif"),
+    BATCH_NORM_INVSTD_F32("norm:ppif"),
+    BATCH_NORM_UPDATE_RUNNING_F32("norm:ppppiff"),
+    BATCH_NORM_FORWARD_F32("norm:ppppppiii"),
+    BATCH_NORM_BACKWARD_SUMS_F32("norm:ppppppiii"),
+    BATCH_NORM_BACKWARD_INPUT_F32("norm:ppppppppiiii");
 
     /** {@code module:params}, e.g. {@code elementwise:pfi}. */
     private final String signature;
