@@ -117,7 +117,7 @@ public final class CachingAllocator implements AutoCloseable {
                 throw new DeviceOutOfMemoryException(device + " is out of memory allocating " + mib(size) + " MiB: this run holds "
                         + mib(inUse) + " MiB in use" + (limitBytes == Long.MAX_VALUE ? "" : ", limit " + mib(limitBytes) + " MiB")
                         + ". Several executors or trials sharing one GPU share its memory: give each more of it "
-                        + "(a larger spark.task.resource.gpu.amount) or lower the batch size.", size, limitBytes);
+                        + "(a larger spark.task.resource.gpu.amount) or lower the batch size.");
             }
         }
         live.put(address, size);

@@ -105,8 +105,6 @@ class CachingAllocatorTest {
             alloc.allocate(2L << 20);                  // the cached block
             var e = assertThrows(DeviceOutOfMemoryException.class, () -> alloc.allocate(512));
             assertTrue(e.getMessage().contains("limit 4 MiB"), e.getMessage());
-            assertEquals(512, e.requestedBytes());
-            assertEquals(4L << 20, e.limitBytes());
             assertEquals(4L << 20, alloc.limitBytes());
             assertEquals(4L << 20, dev.used);
         }

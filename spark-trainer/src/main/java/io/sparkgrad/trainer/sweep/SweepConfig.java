@@ -157,7 +157,7 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         return new SweepConfig(integer(sweep, "trials", search.equals("grid") ? 0 : 10, "sweep"), objective, search,
                 integer(sweep, "seed", 0, "sweep"), scheduler, integer(sweep, "parallelism", 2, "sweep"),
                 text(sweep, "mode", "trial-per-task", "sweep"), workersPerTrial(sweep), text(sweep, "device", "cpu", "sweep"),
-                fraction(sweep, "gpuShare", 1.0, "sweep"), new SearchSpace(domains), yaml);
+                gpuShare(sweep), new SearchSpace(domains), yaml);
     }
 
     /**
@@ -321,15 +321,14 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         return v.asText().strip();
     }
 
-    private static double fraction(JsonNode node, String key, double def, String where) {
-        JsonNode v = node.path(key);
-        if (v.isMissingNode() || v.isNull()) {
-            return def;
+    /** {@code sweep.gpuShare}, 1 when absent; its range is the constructor's to check. */
+    private static double gpuShare(JsonNode sweep) {
+        String v = text(sweep, "gpuShare", "1", "sweep");
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new SweepConfigException("sweep.gpuShare must be a number in (0, 1], e.g. 0.25 for 4 trials per GPU; got " + v);
         }
-        if (!v.isNumber()) {
-            throw new SweepConfigException(where + "." + key + " must be a number in (0, 1], e.g. 0.25 for 4 trials per GPU; got " + v);
-        }
-        return v.asDouble();
     }
 
     /** Whether trials compute on GPUs ({@code sweep.device: cuda}). */
