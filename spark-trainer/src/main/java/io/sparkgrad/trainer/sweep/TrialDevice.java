@@ -31,9 +31,9 @@ record TrialDevice(boolean gpu, double gpuShare, GpuOpener opener) implements Se
      * The message of a trial that needed more device memory than its cap: the allocator's numbers, then which keys to
      * change.
      */
-    String overCap(int trial, RuntimeException allocatorMessage) {
-        return String.format(Locale.ROOT, "trial %d needs more GPU memory than its cap, sweep.gpuShare %s of the GPU: %s For this "
-                + "sweep: raise sweep.gpuShare (fewer trials share a GPU; spark.task.resource.gpu.amount follows it) or lower "
-                + "training.globalBatchSize.", trial, gpuShare, allocatorMessage.getMessage());
+    String overCap(int trial, long capBytes, RuntimeException allocatorMessage) {
+        return String.format(Locale.ROOT, "trial %d needs more GPU memory than its cap of %.2f MiB (sweep.gpuShare %s of the GPU): %s"
+                + " For this sweep: raise sweep.gpuShare (fewer trials share a GPU; spark.task.resource.gpu.amount follows it) or"
+                + " lower training.globalBatchSize.", trial, capBytes / 1048576.0, gpuShare, allocatorMessage.getMessage());
     }
 }

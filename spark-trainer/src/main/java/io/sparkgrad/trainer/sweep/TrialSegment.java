@@ -80,7 +80,8 @@ record TrialSegment(int trial, TrialConfig config, int fromEpoch, int toEpoch, S
         } catch (UncheckedIOException | TaskKilledException e) {
             throw e;
         } catch (DeviceOutOfMemoryException e) {
-            return new SegmentResult(trial, fromEpoch, epochs, null, device.overCap(trial, e), (System.nanoTime() - start) / 1e9);
+            String why = device.overCap(trial, gpu.allocator().limitBytes(), e);   // only a device throws it: gpu is open
+            return new SegmentResult(trial, fromEpoch, epochs, null, why, (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
             String why = e instanceof TrialFailedException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
             return new SegmentResult(trial, fromEpoch, epochs, null, why, (System.nanoTime() - start) / 1e9);

@@ -102,10 +102,12 @@ class SweepGpuTest {
     void aTrialOverItsCapFailsAloneNamingTheCapAndTheKeys(@TempDir Path dir) throws Exception {
         assumeTrue(HostGpuContext.emulatorAvailable(), "g++ is not on the PATH: the CUDA emulator cannot be built");
         EmulatedGpu.OPENED.clear();
-        // A cap of 256 KiB: batches of 20 (and validation chunks of 50) fit, a batch of 100 images (314 KB of pixels) does not.
+        // A cap of 256 KiB: logistic regression (63 KB of parameters and gradients, batches of 10) fits; a hidden layer of
+        // 2000 (6.3 MB of weights) does not, and fails as its task opens it.
         String yaml = sweepFile("  device: cuda\n  gpuShare: 0.125").replace("maxEpochs: 2", "maxEpochs: 1")
-                .replace("optimizer.lr: grid(0.1, 0.03)", "optimizer.lr: 0.1").replace("validationLimit: 100", "validationLimit: 50")
-                .replace("training.globalBatchSize: 50", "training.globalBatchSize: grid(20, 100)");
+                .replace("optimizer.lr: grid(0.1, 0.03)", "optimizer.lr: 0.1").replace("trainLimit: 100", "trainLimit: 20")
+                .replace("validationLimit: 100", "validationLimit: 20").replace("training.globalBatchSize: 50", "training.globalBatchSize: 10")
+                .replace("model: logistic", "model: grid(logistic, flatten linear(2000) relu linear(10))");
         SweepResult r = sweep(yaml, dir.resolve("cap"), new EmulatedGpu());
 
         Trial fits = r.trials().get(0);
@@ -114,7 +116,8 @@ class SweepGpuTest {
         assertNull(fits.error());
         assertEquals(TrialStatus.FAILED, over.status());
         String why = over.error();
-        assertTrue(why.startsWith("trial 1 needs more GPU memory than its cap, sweep.gpuShare 0.125 of the GPU: emulated is out of memory"),
+        assertTrue(why.startsWith("trial 1 needs more GPU memory than its cap of 0.25 MiB (sweep.gpuShare 0.125 of the GPU): emulated is"
+                + " out of memory"),
                 why);
         assertTrue(why.contains("raise sweep.gpuShare") && why.contains("training.globalBatchSize"), why);
         assertEquals(2, EmulatedGpu.OPENED.size());
@@ -131,6 +134,24 @@ class SweepGpuTest {
         var e = assertThrows(SweepConfigException.class, () -> Sweep.builder(spark, config).output(dir.toUri().toString()).build());
         assertTrue(e.getMessage().startsWith("sweep.device cuda: cannot use device cuda:0: " + CudaDetection.status().reason()),
                 e.getMessage());
+    }
+
+    @Test
+    void theRealGpuOpenerTravelsWithTheTrialsTask() throws Exception {
+        TrialDevice device = TrialDevice.of(SweepConfig.parse(sweepFile("  device: cuda\n  gpuShare: 0.5")), GpuOpener.CUDA);
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(device);
+        }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            TrialDevice back = (TrialDevice) in.readObject();
+            assertTrue(back.gpu());
+            assertEquals(0.5, back.gpuShare());
+            assumeFalse(CudaDetection.status().available(), "this machine has a usable GPU");
+            // The deserialized opener is the real one: it asks the detection, which refuses here.
+            var e = assertThrows(IllegalStateException.class, () -> back.opener().open(0, 0.5));
+            assertTrue(e.getMessage().contains(CudaDetection.status().reason()), e.getMessage());
+        }
     }
 
     @Test
