@@ -3,7 +3,10 @@ package io.sparkgrad.trainer.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.ingest.spark.SerializableConfiguration;
+import io.sparkgrad.cuda.GpuSequential;
 import io.sparkgrad.kernel.Parallelism;
+import io.sparkgrad.nn.spec.NamedSpec;
+import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.trainer.engine.GpuOpener;
 import io.sparkgrad.trainer.sweep.TrialScheduler.Action;
 import java.io.IOException;
@@ -154,9 +157,18 @@ public final class Sweep {
      * Refuses a GPU sweep that cannot run as configured: Spark's {@code spark.task.resource.gpu.amount}, when set, must be
      * the trials' {@code sweep.gpuShare} (else Spark packs more trials on a GPU than their caps allow, or fewer than they
      * could); in local mode every trial shares GPU 0, so {@code parallelism x gpuShare} must fit in it, and GPU 0 must be
-     * usable (the detection's reason otherwise).
+     * usable (the detection's reason otherwise). Every model the space offers must run on the GPU.
      */
     static void checkGpu(SweepConfig config, boolean local, scala.Option<String> taskGpuAmount, GpuOpener opener) {
+        Domain models = config.space().domains().getOrDefault("model", new Domain.Fixed(TrialConfig.DEFAULTS.get("model")));
+        for (Object model : models instanceof Domain.Listed l ? l.values() : models instanceof Domain.Fixed f ? List.of(f.value()) : List.of()) {
+            try {
+                GpuSequential.requireSupported(NamedSpec.resolve((String) model).build(new Generator(0), new Generator(0),
+                        TrialData.INPUT_SHAPE), TrialData.INPUT_SHAPE);
+            } catch (IllegalArgumentException e) {
+                throw new SweepConfigException("space.model '" + model + "' cannot train with sweep.device cuda: " + e.getMessage());
+            }
+        }
         double share = config.gpuShare();
         if (taskGpuAmount.isDefined()) {
             String amount = taskGpuAmount.get().strip();

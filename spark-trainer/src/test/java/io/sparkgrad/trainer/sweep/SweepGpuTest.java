@@ -168,5 +168,11 @@ class SweepGpuTest {
         var local = assertThrows(SweepConfigException.class, () -> Sweep.checkGpu(whole, true, Option.empty(), new EmulatedGpu()));
         assertTrue(local.getMessage().startsWith("sweep.parallelism 2 x sweep.gpuShare 1.0 is more than one GPU"), local.getMessage());
         Sweep.checkGpu(whole, false, Option.empty(), new EmulatedGpu());
+
+        SweepConfig bn = SweepConfig.parse(sweepFile("  device: cuda").replace("model: logistic",
+                "model: choice(logistic, conv2d(4, 3) batchnorm2d relu flatten linear(10))"));
+        var layer = assertThrows(SweepConfigException.class, () -> Sweep.checkGpu(bn, false, Option.empty(), new EmulatedGpu()));
+        assertTrue(layer.getMessage().startsWith("space.model 'conv2d(4, 3) batchnorm2d relu flatten linear(10)' cannot train with "
+                + "sweep.device cuda: GpuSequential: layer 1 (BatchNorm2d"), layer.getMessage());
     }
 }
