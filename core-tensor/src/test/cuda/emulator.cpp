@@ -10,6 +10,8 @@
 #include "pool.cu"
 #include "optim.cu"
 #include "tensor.cu"
+// norm.cu (batch norm)
+#include "norm.cu"
 
 #include <cstdlib>
 #include <functional>
@@ -69,6 +71,9 @@ const std::map<std::string, std::pair<int, std::function<void(const Args&)>>> KE
     K(im2col_f32), K(col2im_f32), K(swap01_f32), K(maxpool2d_f32), K(maxpool2d_backward_f32), K(avgpool2d_f32),
     K(avgpool2d_backward_f32), K(sgd_f32), K(adam_f32),
     K(strided_copy_f32), K(sum_to_f32), K(equal_i32), K(nll_backward_f32),
+    // norm.cu
+    K(batch_norm_stats_f32), K(batch_norm_invstd_f32), K(batch_norm_update_running_f32), K(batch_norm_forward_f32),
+    K(batch_norm_backward_sums_f32), K(batch_norm_backward_input_f32),
 };
 
 // One std::thread per CUDA thread of a block, kept for the whole grid: the threads run the blocks one after another,

@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.conf.ClusterManager;
 import io.sparkgrad.conf.JobConfig;
 import io.sparkgrad.conf.JobConfigLoader;
 import io.sparkgrad.conf.OutputConfig;
@@ -15,6 +16,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -52,10 +54,12 @@ import picocli.CommandLine.Spec;
 final class SweepCommand implements Callable<Integer> {
     /** The default output folder; the token becomes the start time and a random tail, as for a training run. */
     static final String DEFAULT_OUTPUT = "runs/sweep-" + OutputConfig.TIMESTAMP;
+    /** The Spark setting of the part of a GPU each task asks for. */
+    static final String TASK_GPU_AMOUNT = "spark.task.resource.gpu.amount";
 
     @Option(names = "--config", paramLabel = "FILE", required = true,
             description = "The sweep file (YAML, any Hadoop path): a sweep: block (trials, objective, search, seed, "
-                    + "scheduler, parallelism, mode, workersPerTrial) and a space: block (configuration keys and their domains).")
+                    + "scheduler, parallelism, mode, workersPerTrial, device, gpuShare) and a space: block (configuration keys and their domains).")
     String config;
 
     @Option(names = "--output", paramLabel = "DIR",
@@ -111,7 +115,7 @@ final class SweepCommand implements Callable<Integer> {
         } catch (FileNotFoundException e) {
             return usageError("the sweep file " + config + " does not exist");
         }
-        JobConfig job = jobConfig();
+        JobConfig job = jobConfig(sweep);
         PrintStream out = System.out;
         try (JobSpark spark = JobSpark.start(job)) {
             Configuration hadoop = spark.context().hadoopConfiguration();
@@ -132,8 +136,14 @@ final class SweepCommand implements Callable<Integer> {
     /**
      * The job configuration Spark starts from: the options given before {@code sweep}, then the preset, the master and
      * the {@code --set}s given after it; its output folder is the sweep's, with the timestamp token expanded.
+     *
+     * <p>A sweep with {@code sweep.device: cuda} runs the job's GPU settings ({@code device: cuda}, see
+     * {@link io.sparkgrad.conf.SparkSettings}: a GPU per executor, the discovery script) and, on a cluster, each trial
+     * task asks Spark for {@code sweep.gpuShare} of a GPU ({@code spark.task.resource.gpu.amount}, unless given), so
+     * Spark packs {@code 1 / gpuShare} trials on each GPU, as many as their memory caps allow. Local mode has no GPU
+     * scheduling: every trial uses GPU 0, and the sweep checks that its trials fit there.
      */
-    JobConfig jobConfig() {
+    JobConfig jobConfig(SweepConfig sweep) {
         JobConfigLoader loader = ConfigOptions.loader(parent != null ? parent.options() : new ConfigOptions(), new ConfigOptions());
         if (preset != null) {
             loader.preset(preset);
@@ -144,6 +154,14 @@ final class SweepCommand implements Callable<Integer> {
             loader.set("spark.master", master);
         }
         loader.set("output.outputDir", output != null ? output : DEFAULT_OUTPUT);
+        if (sweep.onGpu()) {
+            loader.set("device", "cuda");
+            JobConfig c = loader.load().config();
+            if (c.spark().clusterManager().orElse(ClusterManager.LOCAL) != ClusterManager.LOCAL
+                    && !c.spark().conf().containsKey(TASK_GPU_AMOUNT)) {
+                loader.set("spark.conf." + TASK_GPU_AMOUNT, BigDecimal.valueOf(sweep.gpuShare()).stripTrailingZeros().toPlainString());
+            }
+        }
         return RunFolder.resolve(loader.load().config(), LocalDateTime.now());
     }
 

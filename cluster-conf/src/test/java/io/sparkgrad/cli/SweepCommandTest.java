@@ -168,12 +168,43 @@ class SweepCommandTest {
     void theDefaultOutputIsANewTimestampedFolderAndTheMasterOptionReachesSpark() {
         SweepCommand c = new SweepCommand();
         new CommandLine(c).parseArgs("--config", "s.yaml", "--master", "local[3]", "--set", "spark.conf.spark.executor.memory=3g");
-        JobConfig a = c.jobConfig();
-        JobConfig b = c.jobConfig();
+        SweepConfig onCpu = SweepConfig.parse(SWEEP);
+        JobConfig a = c.jobConfig(onCpu);
+        JobConfig b = c.jobConfig(onCpu);
         assertTrue(a.output().outputDir().matches("runs/sweep-\\d{8}-\\d{6}-[0-9a-f]{6}"), a.output().outputDir());
         assertFalse(a.output().outputDir().equals(b.output().outputDir()));
         assertEquals("local[3]", a.spark().master());
         assertEquals("3g", a.spark().conf().get("spark.executor.memory"));
+    }
+
+    @Test
+    void aGpuSweepRunsTheJobsGpuSettingsAndEachTrialTaskAsksForItsShareOfAGpu() {
+        SweepConfig quarter = SweepConfig.parse(SweepConfig.override(SWEEP, List.of("sweep.device=cuda", "sweep.gpuShare=0.25")));
+        SweepCommand cluster = new SweepCommand();
+        new CommandLine(cluster).parseArgs("--config", "s.yaml", "--master", "spark://head:7077");
+        JobConfig job = cluster.jobConfig(quarter);
+        assertEquals(io.sparkgrad.conf.DeviceType.CUDA, job.device());
+        var settings = io.sparkgrad.conf.SparkSettings.resolve(job);
+        assertEquals("0.25", settings.get("spark.task.resource.gpu.amount"), settings.toString());
+        assertEquals("1", settings.get("spark.executor.resource.gpu.amount"), settings.toString());
+
+        SweepCommand given = new SweepCommand();
+        new CommandLine(given).parseArgs("--config", "s.yaml", "--master", "spark://head:7077",
+                "--set", "spark.conf.spark.task.resource.gpu.amount=0.5");
+        assertEquals("0.5", given.jobConfig(quarter).spark().conf().get("spark.task.resource.gpu.amount"), "the user's setting wins");
+
+        SweepCommand local = new SweepCommand();
+        new CommandLine(local).parseArgs("--config", "s.yaml", "--master", "local[2]");
+        assertFalse(io.sparkgrad.conf.SparkSettings.resolve(local.jobConfig(quarter)).containsKey("spark.task.resource.gpu.amount"),
+                "local mode has no GPU scheduling");
+    }
+
+    @Test
+    void aGpuSweepWhereCudaIsUnusableIsAUsageErrorWithTheReason() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.sparkgrad.cuda.CudaDetection.status().available(), "a usable GPU is here");
+        assertUsageError(SparkgradMainTest.run("sweep", "--config", sweepFile.toString(), "--output", tmp.resolve("gpu").toString(),
+                "--set", "sweep.device=cuda", "--set", "sweep.gpuShare=0.5"),
+                "sweep.device cuda: cannot use device cuda:0: " + io.sparkgrad.cuda.CudaDetection.status().reason());
     }
 
     @Test

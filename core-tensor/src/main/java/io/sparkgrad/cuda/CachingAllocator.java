@@ -63,6 +63,29 @@ public final class CachingAllocator implements AutoCloseable {
     }
 
     /**
+     * The cap of a run that may use {@code share} of a GPU with {@code deviceBytes} of memory: {@code floor(share x
+     * deviceBytes)}, e.g. a quarter of an 80 GiB GPU for each of four trials packed on it with
+     * {@code spark.task.resource.gpu.amount} 0.25.
+     *
+     * @param share a fraction of the GPU in (0, 1]
+     * @throws IllegalArgumentException when {@code share} is outside (0, 1] or the device has no memory
+     */
+    public static long shareLimit(double share, long deviceBytes) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("a share of a GPU must be in (0, 1], got " + share);
+        }
+        if (deviceBytes <= 0) {
+            throw new IllegalArgumentException("a GPU's memory must be > 0 bytes, got " + deviceBytes);
+        }
+        return Math.max(1, (long) Math.floor(share * deviceBytes));
+    }
+
+    /** The most this run may hold from the driver, {@code Long.MAX_VALUE} for no cap. */
+    public long limitBytes() {
+        return limitBytes;
+    }
+
+    /**
      * The figures of this run so far.
      *
      * @param inUseBytes     bytes in blocks handed out (by size class)
@@ -106,7 +129,7 @@ public final class CachingAllocator implements AutoCloseable {
                 address = fromDriver(size);
             }
             if (address == 0) {
-                throw new IllegalStateException(device + " is out of memory allocating " + mib(size) + " MiB: this run holds "
+                throw new DeviceOutOfMemoryException(device + " is out of memory allocating " + mib(size) + " MiB: this run holds "
                         + mib(inUse) + " MiB in use" + (limitBytes == Long.MAX_VALUE ? "" : ", limit " + mib(limitBytes) + " MiB")
                         + ". Several executors or trials sharing one GPU share its memory: give each more of it "
                         + "(a larger spark.task.resource.gpu.amount) or lower the batch size.");

@@ -40,7 +40,14 @@ public enum CudaKernel {
     STRIDED_COPY_F32("tensor:ppiiiiiiiiii"),
     SUM_TO_F32("tensor:ppiiiiiiiii"),
     EQUAL_I32("tensor:pppi"),
-    NLL_BACKWARD_F32("tensor:pppiiii");
+    NLL_BACKWARD_F32("tensor:pppiiii"),
+    // norm.cu: batch norm
+    BATCH_NORM_STATS_F32("norm:ppppiiif"),
+    BATCH_NORM_INVSTD_F32("norm:ppif"),
+    BATCH_NORM_UPDATE_RUNNING_F32("norm:ppppiff"),
+    BATCH_NORM_FORWARD_F32("norm:ppppppiii"),
+    BATCH_NORM_BACKWARD_SUMS_F32("norm:ppppppiii"),
+    BATCH_NORM_BACKWARD_INPUT_F32("norm:ppppppppiiii");
 
     /** {@code module:params}, e.g. {@code elementwise:pfi}. */
     private final String signature;

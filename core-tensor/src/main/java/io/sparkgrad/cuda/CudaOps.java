@@ -526,6 +526,99 @@ public final class CudaOps {
         return p;
     }
 
+    // ---- batch norm (norm.cu)
+
+    /**
+     * What a batch-norm forward keeps for its backward: the output and, per channel, the mean and {@code 1 / sqrt(var +
+     * eps)} it normalised with (the batch's in training, the running ones in evaluation). The caller frees all three.
+     */
+    public record BatchNorm(DeviceArray y, DeviceArray mean, DeviceArray invStd) {
+    }
+
+    /** The gradients of a batch norm: of its input, weight ({@code [C]}) and bias ({@code [C]}). The caller frees them. */
+    public record BatchNormGrads(DeviceArray gx, DeviceArray gw, DeviceArray gb) {
+    }
+
+    /**
+     * {@code BatchNorm2d} (on {@code [N, C, H, W]}) or {@code BatchNorm1d} (on {@code [N, C]}), as {@code F.batchNorm}:
+     * {@code y = (x - mean) / sqrt(var + eps) * weight + bias} per channel. Training normalises with the batch's mean and
+     * biased variance and folds them into the running statistics in place ({@code (1 - momentum) * running + momentum *
+     * batch}, the variance unbiased); evaluation normalises with the running statistics and changes nothing.
+     *
+     * @param weight      {@code [C]} (pass ones for {@code affine=False})
+     * @param bias        {@code [C]} (pass zeros for {@code affine=False})
+     * @param runningMean {@code [C]}, updated in training
+     * @param runningVar  {@code [C]}, updated in training
+     * @throws IllegalArgumentException naming the shapes, or when training has a single value per channel
+     */
+    public BatchNorm batchNorm(DeviceArray x, DeviceArray weight, DeviceArray bias, DeviceArray runningMean, DeviceArray runningVar,
+                               boolean training, float momentum, float eps) {
+        int[] ncs = batchNormShape("batch_norm", x, weight, bias, runningMean, runningVar);
+        int n = ncs[0], c = ncs[1], s = ncs[2];
+        long perChannel = (long) n * s;
+        DeviceArray mean = empty(c);
+        DeviceArray invStd = empty(c);
+        if (training) {
+            if (perChannel < 2) {
+                free(mean, invStd);
+                throw new IllegalArgumentException("batch_norm: expected more than 1 value per channel when training, got input shape "
+                        + Arrays.toString(x.shape()));
+            }
+            DeviceArray var = empty(c);
+            gpu.launch(CudaKernel.BATCH_NORM_STATS_F32, Launch.perRow(c, (int) Math.min(Integer.MAX_VALUE, perChannel)), x.address(),
+                    mean.address(), var.address(), invStd.address(), n, c, s, eps);
+            gpu.launch(CudaKernel.BATCH_NORM_UPDATE_RUNNING_F32, Launch.elementwise(c), runningMean.address(), runningVar.address(),
+                    mean.address(), var.address(), c, momentum, (float) ((double) perChannel / (perChannel - 1)));
+            free(var);
+        } else {
+            gpu.launch(CudaKernel.AFFINE_F32, Launch.elementwise(c), runningMean.address(), mean.address(), c, 1f, 0f);
+            gpu.launch(CudaKernel.BATCH_NORM_INVSTD_F32, Launch.elementwise(c), runningVar.address(), invStd.address(), c, eps);
+        }
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.BATCH_NORM_FORWARD_F32, Launch.elementwise(x.numel()), x.address(), mean.address(), invStd.address(),
+                weight.address(), bias.address(), y.address(), n, c, s);
+        return new BatchNorm(y, mean, invStd);
+    }
+
+    /**
+     * The gradients of {@link #batchNorm} from its input {@code x}, the output's gradient {@code gy} and what the forward
+     * kept. {@code training} must be the forward's mode: in training the input gradient flows through the batch
+     * statistics too.
+     */
+    public BatchNormGrads batchNormBackward(DeviceArray x, DeviceArray gy, DeviceArray weight, BatchNorm saved, boolean training) {
+        sameShape("batch_norm backward", x, gy);
+        int[] ncs = batchNormShape("batch_norm backward", x, weight, saved.mean(), saved.invStd());
+        int n = ncs[0], c = ncs[1], s = ncs[2];
+        DeviceArray gw = empty(c);
+        DeviceArray gb = empty(c);
+        gpu.launch(CudaKernel.BATCH_NORM_BACKWARD_SUMS_F32, Launch.perRow(c, (int) Math.min(Integer.MAX_VALUE, (long) n * s)),
+                gy.address(), x.address(), saved.mean().address(), saved.invStd().address(), gb.address(), gw.address(), n, c, s);
+        DeviceArray gx = empty(x.shape());
+        gpu.launch(CudaKernel.BATCH_NORM_BACKWARD_INPUT_F32, Launch.elementwise(x.numel()), gy.address(), x.address(),
+                saved.mean().address(), saved.invStd().address(), weight.address(), gb.address(), gw.address(), gx.address(), n, c, s,
+                training ? 1 : 0);
+        return new BatchNormGrads(gx, gw, gb);
+    }
+
+    /** {@code {n, c, s}} of a batch-norm input {@code [N, C, ...]}; every per-channel array must be {@code [C]}. */
+    private static int[] batchNormShape(String op, DeviceArray x, DeviceArray... perChannel) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C] or [N, C, H, W], got shape " + Arrays.toString(x.shape()));
+        }
+        int c = x.size(1);
+        int s = 1;
+        for (int d = 2; d < x.dim(); d++) {
+            s *= x.size(d);
+        }
+        for (DeviceArray a : perChannel) {
+            if (a.dim() != 1 || a.size(0) != c) {
+                throw new IllegalArgumentException(op + ": per-channel arrays must have shape [" + c + "] for input shape "
+                        + Arrays.toString(x.shape()) + ", got " + Arrays.toString(a.shape()));
+            }
+        }
+        return new int[] {x.size(0), c, s};
+    }
+
     // ---- checks
 
     private static void sameShape(String op, DeviceArray a, DeviceArray b) {

@@ -66,6 +66,22 @@ public final class GpuSession implements GpuContext {
         return new GpuSession(index, memoryLimitBytes);
     }
 
+    /**
+     * Opens a session on {@code cuda:index} that may hold at most {@code share} of the device's memory
+     * ({@link CachingAllocator#shareLimit}): the run's part of a GPU that Spark packs several tasks on
+     * ({@code spark.task.resource.gpu.amount} below 1).
+     *
+     * @param share a fraction of the GPU in (0, 1]
+     */
+    public static GpuSession openShare(int index, double share) {
+        CudaDetection.status().requireDevice(index);
+        CUdevice device = new CUdevice();
+        check(JCudaDriver.cuDeviceGet(device, index), "cuDeviceGet(" + index + ")");
+        long[] total = new long[1];
+        check(JCudaDriver.cuDeviceTotalMem(total, device), "cuDeviceTotalMem(cuda:" + index + ")");
+        return new GpuSession(index, CachingAllocator.shareLimit(share, total[0]));
+    }
+
     @Override
     public String name() {
         return "cuda:" + index;

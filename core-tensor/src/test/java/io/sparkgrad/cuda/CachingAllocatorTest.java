@@ -120,9 +120,22 @@ class CachingAllocatorTest {
             alloc.allocate(2L << 20);
             alloc.free(alloc.allocate(2L << 20));
             alloc.allocate(2L << 20);                  // the cached block
-            var e = assertThrows(IllegalStateException.class, () -> alloc.allocate(512));
+            var e = assertThrows(DeviceOutOfMemoryException.class, () -> alloc.allocate(512));
             assertTrue(e.getMessage().contains("limit 4 MiB"), e.getMessage());
+            assertEquals(4L << 20, alloc.limitBytes());
             assertEquals(4L << 20, dev.used);
+        }
+    }
+
+    @Test
+    void aShareOfAGpuCapsARunAtThatFractionOfItsMemory() {
+        long h100 = 85_045_755_904L;
+        assertEquals(h100 / 4, CachingAllocator.shareLimit(0.25, h100));
+        assertEquals(h100, CachingAllocator.shareLimit(1.0, h100));
+        assertEquals((long) Math.floor(h100 / 3.0), CachingAllocator.shareLimit(1.0 / 3, h100));
+        for (double bad : new double[] {0, -0.5, 1.5, Double.NaN}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> CachingAllocator.shareLimit(bad, h100));
+            assertTrue(e.getMessage().contains("(0, 1]"), e.getMessage());
         }
     }
 

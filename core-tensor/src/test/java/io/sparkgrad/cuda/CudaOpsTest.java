@@ -302,6 +302,46 @@ class CudaOpsTest {
         assertEquals("adam exp_avg: shapes [1000] and [999] differ", e.getMessage());
     }
 
+    @Test
+    void batchNormTrainsOnTheBatchStatisticsAndEvaluatesOnTheRunningOnes() {
+        var x = ops.empty(8, 4, 5, 5);
+        var w = ops.empty(4);
+        var b = ops.empty(4);
+        var rm = ops.empty(4);
+        var rv = ops.empty(4);
+        long before = memory.stats().inUseBytes();
+        var t = ops.batchNorm(x, w, b, rm, rv, true, 0.1f, 1e-5f);
+        assertEquals(List.of(CudaKernel.BATCH_NORM_STATS_F32, CudaKernel.BATCH_NORM_UPDATE_RUNNING_F32, CudaKernel.BATCH_NORM_FORWARD_F32),
+                kernels());
+        assertEquals(Launch.perRow(4, 8 * 25), only(CudaKernel.BATCH_NORM_STATS_F32).launch(), "one block per channel");
+        assertEquals(List.of(8, 4, 25, 1e-5f), only(CudaKernel.BATCH_NORM_STATS_F32).args().subList(4, 8));
+        assertEquals(List.of(rm.address(), rv.address(), t.mean().address()), only(CudaKernel.BATCH_NORM_UPDATE_RUNNING_F32).args().subList(0, 3));
+        assertEquals(List.of(4, 0.1f, 200f / 199f), only(CudaKernel.BATCH_NORM_UPDATE_RUNNING_F32).args().subList(4, 7), "unbiased by m/(m-1)");
+        assertArrayEquals(x.shape(), t.y().shape());
+        ops.free(t.y(), t.mean(), t.invStd());
+        assertEquals(before, memory.stats().inUseBytes(), "the batch variance is freed; the rest is the caller's");
+
+        calls.clear();
+        var e = ops.batchNorm(x, w, b, rm, rv, false, 0.1f, 1e-5f);
+        assertEquals(List.of(CudaKernel.AFFINE_F32, CudaKernel.BATCH_NORM_INVSTD_F32, CudaKernel.BATCH_NORM_FORWARD_F32), kernels(),
+                "evaluation: the running statistics, untouched");
+        assertEquals(rv.address(), only(CudaKernel.BATCH_NORM_INVSTD_F32).arg(0));
+
+        calls.clear();
+        var g = ops.batchNormBackward(x, ops.empty(8, 4, 5, 5), w, t, true);
+        assertEquals(List.of(CudaKernel.BATCH_NORM_BACKWARD_SUMS_F32, CudaKernel.BATCH_NORM_BACKWARD_INPUT_F32), kernels());
+        assertEquals(List.of(g.gb().address(), g.gw().address(), 8, 4, 25), only(CudaKernel.BATCH_NORM_BACKWARD_SUMS_F32).args().subList(4, 9));
+        assertEquals(List.of(8, 4, 25, 1), only(CudaKernel.BATCH_NORM_BACKWARD_INPUT_F32).args().subList(8, 12));
+        assertArrayEquals(new int[] {4}, g.gw().shape());
+        ops.batchNormBackward(x, ops.empty(8, 4, 5, 5), w, e, false);
+        assertEquals(0, calls.get(calls.size() - 1).arg(11), "evaluation mode's input gradient");
+
+        var bad = assertThrows(IllegalArgumentException.class, () -> ops.batchNorm(x, ops.empty(3), b, rm, rv, true, 0.1f, 1e-5f));
+        assertEquals("batch_norm: per-channel arrays must have shape [4] for input shape [8, 4, 5, 5], got [3]", bad.getMessage());
+        var one = assertThrows(IllegalArgumentException.class, () -> ops.batchNorm(ops.empty(1, 4), w, b, rm, rv, true, 0.1f, 1e-5f));
+        assertTrue(one.getMessage().contains("more than 1 value per channel"), one.getMessage());
+    }
+
     private static List<Object> withoutArg(List<Object> args, int i) {
         List<Object> copy = new ArrayList<>(args);
         copy.remove(i);

@@ -13,10 +13,15 @@ public final class HostGpuContext implements GpuContext {
     private final AutoCloseable stop;
 
     HostGpuContext(String name, KernelLauncher launcher, DeviceCopies copies, RawDeviceMemory memory, AutoCloseable stop) {
+        this(name, launcher, copies, memory, stop, Long.MAX_VALUE);
+    }
+
+    private HostGpuContext(String name, KernelLauncher launcher, DeviceCopies copies, RawDeviceMemory memory, AutoCloseable stop,
+                           long limitBytes) {
         this.name = name;
         this.launcher = launcher;
         this.copies = copies;
-        this.allocator = new CachingAllocator(name, memory, Long.MAX_VALUE);
+        this.allocator = new CachingAllocator(name, memory, limitBytes);
         this.stop = stop;
     }
 
@@ -27,8 +32,13 @@ public final class HostGpuContext implements GpuContext {
 
     /** Builds the emulator (when stale) and starts it; needs g++. Closing the context stops it. */
     public static HostGpuContext emulated() throws Exception {
+        return emulated(Long.MAX_VALUE);
+    }
+
+    /** As {@link #emulated()}, with the run's device memory capped at {@code limitBytes} (a share of a GPU). */
+    public static HostGpuContext emulated(long limitBytes) throws Exception {
         EmulatedDevice device = EmulatedDevice.start();
-        return new HostGpuContext("emulated", device, device, device, device);
+        return new HostGpuContext("emulated", device, device, device, device, limitBytes);
     }
 
     @Override

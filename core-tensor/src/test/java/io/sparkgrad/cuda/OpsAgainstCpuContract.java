@@ -240,4 +240,29 @@ abstract class OpsAgainstCpuContract {
         assertArrayEquals(v, down(dv));
     }
 
+    @Test
+    void batchNormForwardGradientsAndRunningStatisticsInTrainingAndEvaluation() {
+        for (boolean training : new boolean[] {true, false}) {
+            String mode = training ? "training" : "evaluation";
+            Tensor x = randn(6, 3, 4, 5).mul(2f).add(1.5f).requiresGrad(true);
+            Tensor w = randn(3).requiresGrad(true);
+            Tensor b = randn(3).requiresGrad(true);
+            Tensor rm = randn(3).mul(0.1f);
+            Tensor rv = randn(3).abs().add(0.5f);
+            DeviceArray drm = up(rm);
+            DeviceArray drv = up(rv);
+            Tensor y = F.batchNorm(x, rm, rv, w, b, training, 0.1f, 1e-5f);
+            Tensor gy = backward(y);
+            DeviceArray dx = up(x);
+            DeviceArray dw = up(w);
+            CudaOps.BatchNorm out = ops.batchNorm(dx, dw, up(b), drm, drv, training, 0.1f, 1e-5f);
+            close("batch_norm " + mode, y, out.y(), 1e-5f);
+            close("running mean after " + mode, rm, drm, 1e-5f);
+            close("running var after " + mode, rv, drv, 1e-5f);
+            CudaOps.BatchNormGrads g = ops.batchNormBackward(dx, up(gy), dw, out, training);
+            close("batch_norm " + mode + " gx", x.grad(), g.gx(), 1e-4f);
+            close("batch_norm " + mode + " gw", w.grad(), g.gw(), 1e-5f);
+            close("batch_norm " + mode + " gb", b.grad(), g.gb(), 1e-5f);
+        }
+    }
 }

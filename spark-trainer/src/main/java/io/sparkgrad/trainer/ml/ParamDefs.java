@@ -22,6 +22,8 @@ public final class ParamDefs implements Serializable {
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
     /** The learning-rate schedules {@code setLrSchedule} takes. */
     static final List<String> SCHEDULES = List.of("constant", "cosine");
+    /** The devices {@code setDevice} takes. */
+    static final List<String> DEVICES = List.of("cpu", "cuda");
 
     /** The owner's uid, which {@link SparkgradParams#uid()} answers once this is made. */
     final String uid;
@@ -38,6 +40,7 @@ public final class ParamDefs implements Serializable {
     final LongParam seed;
     final Param<String> validationIndicatorCol;
     final Param<String> checkpointDir;
+    final Param<String> device;
 
     ParamDefs(Params owner, String uid) {
         this.uid = uid;
@@ -63,6 +66,9 @@ public final class ParamDefs implements Serializable {
         validationIndicatorCol = new Param<>(owner, "validationIndicatorCol", "a boolean column: true marks a validation row,"
                 + " evaluated after every epoch; unset: all rows train");
         checkpointDir = new Param<>(owner, "checkpointDir", "a Hadoop path for a checkpoint after every epoch; unset: none");
+        device = new Param<>(owner, "device", "where the fit's replicas compute: " + String.join(", ", DEVICES) + " (cuda: the GPU"
+                + " Spark assigned to each task, GPU 0 in local mode, its memory capped at spark.task.resource.gpu.amount of the GPU"
+                + " when that is below 1); the fitted model transforms on the CPU", ParamValidators.inArray(DEVICES));
     }
 
     /**
@@ -87,6 +93,7 @@ public final class ParamDefs implements Serializable {
         owner.setDefault(batchSize, 64);
         owner.setDefault(epochs, 10);
         owner.setDefault(workers, 0);
+        owner.setDefault(device, "cpu");
         owner.setDefault(seed, (long) SparkgradClassifier.class.getName().hashCode());
     }
 }

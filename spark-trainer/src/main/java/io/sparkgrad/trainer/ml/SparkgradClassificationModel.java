@@ -23,7 +23,8 @@ import java.util.Arrays;
  * A network trained by {@link SparkgradClassifier}: its spec ({@code layers}), input shape and weights. {@code transform}
  * appends {@code rawPrediction} (the logits as a Vector), {@code probability} (their softmax) and {@code prediction}
  * (the class index as a double) in one distributed pass: each partition builds the network once from the spec and
- * the broadcast weights and runs its rows through it in batches.
+ * the broadcast weights and runs its rows through it in batches. It runs on the CPU engine whatever the fit's
+ * {@code device} was: a fit on GPUs ({@code device cuda}) gives the same weights layout, and scoring stays on the CPU.
  *
  * <p>Saved with {@code write().save(path)} to any Hadoop path as Spark ML's metadata JSON ({@code path/metadata}) and
  * the weights as safetensors with PyTorch's state-dict names ({@code path/data/model.safetensors}, the spec and input

@@ -6,6 +6,7 @@ import io.sparkgrad.trainer.DistributedTrainer;
 import io.sparkgrad.trainer.DriverOptimizer;
 import io.sparkgrad.trainer.TrainingResult;
 import io.sparkgrad.trainer.data.FrameBlocks;
+import io.sparkgrad.trainer.engine.GpuOpener;
 import io.sparkgrad.trainer.optim.EngineOptimizer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
@@ -44,6 +45,13 @@ import java.util.Arrays;
  * inferred from the first row. Labels ({@code labelCol}) are numeric class indices {@code 0..k-1}, where {@code k} is
  * the spec's output size.
  *
+ * <p><b>GPUs.</b> With {@code setDevice("cuda")} every replica computes its forward and backward passes on the GPU
+ * Spark assigned to its task (GPU 0 in local mode), as the main job's {@code device=cuda} does; its device memory is
+ * capped at {@code spark.task.resource.gpu.amount} of the GPU when that is below 1 (several tasks packed on one GPU).
+ * The driver's optimizer step stays on the CPU, and so does the fitted model's {@code transform}. Where CUDA is unusable
+ * a local-mode fit fails at once with the detection's reason; on a cluster each task fails with it. There is no silent
+ * fallback to the CPU.
+ *
  * <p>Every {@code fit} builds its own optimizer and trainer, so concurrent fits (a {@code CrossValidator} with
  * {@code parallelism > 1}) share nothing mutable.
  */
@@ -52,6 +60,8 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     private static final long serialVersionUID = 1L;
 
     private final ParamDefs defs;
+    /** How a {@code cuda} fit's replicas open their GPU (tests: the CUDA emulator). */
+    private GpuOpener gpuOpener = GpuOpener.CUDA;
 
     /** A classifier with a random uid. */
     public SparkgradClassifier() {
@@ -109,6 +119,24 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     public SparkgradClassifier setValidationIndicatorCol(String value) { return with(defs.validationIndicatorCol, value); }
 
     public SparkgradClassifier setCheckpointDir(String value) { return with(defs.checkpointDir, value); }
+
+    /**
+     * {@code cpu} or {@code cuda}: where the fit's replicas compute (the fitted model transforms on the CPU).
+     *
+     * @throws IllegalArgumentException naming the value and the allowed ones
+     */
+    public SparkgradClassifier setDevice(String value) {
+        if (!ParamDefs.DEVICES.contains(value)) {
+            throw new IllegalArgumentException("device '" + value + "' is not one of " + String.join(", ", ParamDefs.DEVICES));
+        }
+        return with(defs.device, value);
+    }
+
+    /** How a {@code cuda} fit's replicas open their GPU; the real one by default. */
+    SparkgradClassifier gpuOpener(GpuOpener opener) {
+        this.gpuOpener = java.util.Objects.requireNonNull(opener, "opener");
+        return this;
+    }
 
     /** Sets {@code param} (checked by its validator) and returns this, as Spark's {@code set}, typed for chaining. */
     private <V> SparkgradClassifier with(Param<V> param, V value) {
@@ -179,7 +207,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         JavaRDD<SampleBlock> validBlocks = validation == null ? null : conversion.toBlocks(validation, "validation data");
         int workers = getWorkers() > 0 ? getWorkers() : frame.sparkSession().sparkContext().defaultParallelism();
         DistributedTrainer.Builder builder = DistributedTrainer.builder()
-                .replicaFactory(new SpecReplicaFactory(spec, shape, getSeed()))
+                .replicaFactory(replicas(spec, shape, frame.sparkSession().sparkContext()))
                 .optimizer(driverOptimizer())
                 .globalBatchSize(getBatchSize())
                 .epochs(getEpochs())
@@ -198,6 +226,40 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
         model.set(model.layers(), layers);
         model.set(model.inputShape(), shape);
         return model;
+    }
+
+    /**
+     * The fit's replicas: on the CPU, or ({@code device cuda}) each on its task's GPU with its memory capped at the task's
+     * {@code spark.task.resource.gpu.amount} of the GPU when that is a fraction.
+     *
+     * @throws IllegalStateException in local mode, with the detection's reason, when GPU 0 cannot be used
+     */
+    SpecReplicaFactory replicas(ModelSpec spec, int[] shape, org.apache.spark.SparkContext sc) {
+        if (!getDevice().equals("cuda")) {
+            return new SpecReplicaFactory(spec, shape, getSeed());
+        }
+        if (sc.isLocal()) {
+            try {
+                gpuOpener.requireDevice(0);
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException("SparkgradClassifier device cuda: " + e.getMessage() + " (setDevice(\"cpu\") trains on"
+                        + " the CPU)", e);
+            }
+        }
+        return new SpecReplicaFactory(spec, shape, getSeed(), gpuOpener, gpuShare(sc.getConf().getOption("spark.task.resource.gpu.amount")));
+    }
+
+    /** The part of a GPU a task holds: {@code spark.task.resource.gpu.amount} when it is in (0, 1), else the whole GPU. */
+    static double gpuShare(scala.Option<String> taskGpuAmount) {
+        if (taskGpuAmount.isEmpty()) {
+            return 1;
+        }
+        try {
+            double a = Double.parseDouble(taskGpuAmount.get().strip());
+            return a > 0 && a < 1 ? a : 1;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("spark.task.resource.gpu.amount '" + taskGpuAmount.get() + "' is not a number", e);
+        }
     }
 
     /**

@@ -96,6 +96,18 @@ public interface SparkgradParams extends Params {
         return paramDefs().checkpointDir;
     }
 
+    /**
+     * Where the fit's replicas compute: {@code cpu}, or {@code cuda} (each task's GPU; local mode: GPU 0). Default
+     * {@code cpu}. The fitted model's transform runs on the CPU either way.
+     */
+    default Param<String> device() {
+        return paramDefs().device;
+    }
+
+    default String getDevice() {
+        return getOrDefault(device());
+    }
+
     default String getLayers() {
         return getOrDefault(layers());
     }

@@ -14,6 +14,7 @@ import io.sparkgrad.trainer.EpochStats;
 import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.TrainingException;
 import io.sparkgrad.trainer.TrainingResult;
+import io.sparkgrad.trainer.engine.GpuReplica;
 import io.sparkgrad.trainer.engine.ModuleReplica;
 import io.sparkgrad.trainer.optim.EngineOptimizer;
 import io.sparkgrad.trainer.plan.Seeds;
@@ -42,6 +43,9 @@ import org.apache.spark.sql.SparkSession;
  * <p>A lost task inside the fit is the trainer's to recover (the barrier transport relaunches its gang and redoes the
  * step in flight). A fit that fails for good (a non-finite step, a model the replicas cannot take, a job that fails
  * after Spark's retries) fails the trial with the error; nothing of it is retried.
+ *
+ * <p>On GPUs ({@link TrialSegment#device()}), each worker's replica is a {@link GpuReplica} on its task's GPU, its
+ * device memory capped at the trial's {@code sweep.gpuShare}; the driver's optimizer step stays on the CPU.
  */
 final class DataParallelSegment {
     /** Checkpoints kept per trial: the newest is the one a segment continues from; one more in case it is torn. */
@@ -68,7 +72,7 @@ final class DataParallelSegment {
             JavaRDD<SampleBlock> validation = blocks(spark, c, conf, false, workers);
             FileSystem fs = dir.getFileSystem(conf);
             TrainingResult r = DistributedTrainer.builder()
-                    .replicaFactory(replicas(c.modelSpec(), c.seed()))
+                    .replicaFactory(replicas(c.modelSpec(), c.seed(), seg.device()))
                     .optimizer(optimizer(c, seg.toEpoch()))
                     .modelSpec(c.modelSpec().toString())
                     .globalBatchSize(c.globalBatchSize()).epochs(seg.toEpoch()).seed(c.seed()).workers(workers)
@@ -105,12 +109,17 @@ final class DataParallelSegment {
         return new SegmentResult(seg.trial(), seg.fromEpoch(), List.of(), null, why, (System.nanoTime() - start) / 1e9);
     }
 
-    /** Replicas of {@code spec} starting from the weights trial-per-task mode starts from. */
-    static ReplicaFactory replicas(ModelSpec spec, long seed) {
+    /**
+     * Replicas of {@code spec} starting from the weights trial-per-task mode starts from, on {@code device} (a GPU
+     * replica on its task's GPU, capped at the trial's share).
+     */
+    static ReplicaFactory replicas(ModelSpec spec, long seed, TrialDevice device) {
         return threads -> {
             Generator dropout = new Generator(seed);
-            return new ModuleReplica(spec.build(new Generator(Seeds.derive(seed, TrialTrainer.INIT)), dropout, TrialData.INPUT_SHAPE),
-                    dropout, threads);
+            ModuleReplica cpu = new ModuleReplica(spec.build(new Generator(Seeds.derive(seed, TrialTrainer.INIT)), dropout,
+                    TrialData.INPUT_SHAPE), dropout, threads);
+            return device.gpu() ? new GpuReplica(cpu, TrialData.INPUT_SHAPE, index -> device.opener().open(index, device.gpuShare()),
+                    GpuReplica::taskGpu) : cpu;
         };
     }
 

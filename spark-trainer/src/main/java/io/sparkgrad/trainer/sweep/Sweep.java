@@ -3,7 +3,11 @@ package io.sparkgrad.trainer.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.ingest.spark.SerializableConfiguration;
+import io.sparkgrad.cuda.GpuSequential;
 import io.sparkgrad.kernel.Parallelism;
+import io.sparkgrad.nn.spec.NamedSpec;
+import io.sparkgrad.tensor.Generator;
+import io.sparkgrad.trainer.engine.GpuOpener;
 import io.sparkgrad.trainer.sweep.TrialScheduler.Action;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,6 +52,11 @@ import org.apache.spark.sql.SparkSession;
  * checkpoint; a trial the scheduler continues is queued, and continuing trials go before new ones. Every proposal and
  * every segment's result and decision go to the journal ({@code output/journal.jsonl}) before anything else happens,
  * so a resumed sweep retrains only the segments that were in flight.
+ *
+ * <p><b>GPUs</b> ({@code sweep.device: cuda}): every trial task computes on the GPU Spark assigned to it (GPU 0 in
+ * local mode), its device memory capped at {@code sweep.gpuShare} of that GPU, so {@code gpuShare: 0.25} with
+ * {@code spark.task.resource.gpu.amount} 0.25 packs four trials on each GPU. Where CUDA is unusable in local mode the
+ * sweep is refused at {@link Builder#build()} with the detection's reason; on a cluster each trial fails with it.
  */
 public final class Sweep {
     /** The journal's file name in the output folder. */
@@ -59,6 +68,7 @@ public final class Sweep {
     private final boolean resume;
     private final PrintStream console;
     private final Configuration hadoop;
+    private final TrialDevice device;
 
     private Sweep(Builder b) {
         this.spark = b.spark;
@@ -67,6 +77,7 @@ public final class Sweep {
         this.resume = b.resume;
         this.console = b.console;
         this.hadoop = b.hadoop != null ? b.hadoop : spark.sparkContext().hadoopConfiguration();
+        this.device = TrialDevice.of(config, b.gpuOpener);
     }
 
     /** A sweep of {@code config} on {@code spark}. */
@@ -82,6 +93,7 @@ public final class Sweep {
         private boolean resume;
         private PrintStream console = System.out;
         private Configuration hadoop;
+        private GpuOpener gpuOpener = GpuOpener.CUDA;
 
         private Builder(SparkSession spark, SweepConfig config) {
             this.spark = Objects.requireNonNull(spark, "spark");
@@ -112,6 +124,12 @@ public final class Sweep {
             return this;
         }
 
+        /** How trials open their GPU with {@code sweep.device: cuda} (tests: the CUDA emulator). */
+        Builder gpuOpener(GpuOpener opener) {
+            this.gpuOpener = Objects.requireNonNull(opener, "opener");
+            return this;
+        }
+
         public Sweep build() {
             if (output == null || output.isBlank()) {
                 throw new SweepConfigException("a sweep needs an output folder (journal, checkpoints, results)");
@@ -127,7 +145,56 @@ public final class Sweep {
                             + slots);
                 }
             }
+            if (config.onGpu()) {
+                checkGpu(config, spark.sparkContext().isLocal(), spark.sparkContext().getConf().getOption("spark.task.resource.gpu.amount"),
+                        gpuOpener);
+            }
             return new Sweep(this);
+        }
+    }
+
+    /**
+     * Refuses a GPU sweep that cannot run as configured: Spark's {@code spark.task.resource.gpu.amount}, when set, must be
+     * the trials' {@code sweep.gpuShare} (else Spark packs more trials on a GPU than their caps allow, or fewer than they
+     * could); in local mode every trial shares GPU 0, so {@code parallelism x gpuShare} must fit in it, and GPU 0 must be
+     * usable (the detection's reason otherwise). Every model the space offers must run on the GPU.
+     */
+    static void checkGpu(SweepConfig config, boolean local, scala.Option<String> taskGpuAmount, GpuOpener opener) {
+        Domain models = config.space().domains().getOrDefault("model", new Domain.Fixed(TrialConfig.DEFAULTS.get("model")));
+        for (Object model : models instanceof Domain.Listed l ? l.values() : models instanceof Domain.Fixed f ? List.of(f.value()) : List.of()) {
+            try {
+                GpuSequential.requireSupported(NamedSpec.resolve((String) model).build(new Generator(0), new Generator(0),
+                        TrialData.INPUT_SHAPE), TrialData.INPUT_SHAPE);
+            } catch (IllegalArgumentException e) {
+                throw new SweepConfigException("space.model '" + model + "' cannot train with sweep.device cuda: " + e.getMessage());
+            }
+        }
+        double share = config.gpuShare();
+        if (taskGpuAmount.isDefined()) {
+            String amount = taskGpuAmount.get().strip();
+            double a;
+            try {
+                a = Double.parseDouble(amount);
+            } catch (NumberFormatException e) {
+                a = Double.NaN;
+            }
+            if (a != share) {
+                throw new SweepConfigException("spark.task.resource.gpu.amount is " + amount + " but sweep.gpuShare is " + share
+                        + ": Spark packs trials on a GPU by the one, each trial's memory is capped by the other; set them equal "
+                        + "(sparkgrad sweep sets spark.task.resource.gpu.amount from sweep.gpuShare when it is not given)");
+            }
+        }
+        if (local) {
+            if (config.parallelism() * share > 1 + 1e-9) {
+                throw new SweepConfigException("sweep.parallelism " + config.parallelism() + " x sweep.gpuShare " + share
+                        + " is more than one GPU, but local mode trains every trial on GPU 0; lower sweep.gpuShare to at most "
+                        + (1.0 / config.parallelism()) + " or sweep.parallelism to at most " + (int) Math.floor(1 / share + 1e-9));
+            }
+            try {
+                opener.requireDevice(0);
+            } catch (IllegalStateException e) {
+                throw new SweepConfigException("sweep.device cuda: " + e.getMessage() + " (allowed here: sweep.device cpu)");
+            }
         }
     }
 
@@ -244,7 +311,7 @@ public final class Sweep {
         }
         int to = scheduler.nextMilestone(from);
         String ckpt = new Path(out, String.format(Locale.ROOT, "checkpoints/trial-%04d/epoch-%03d.safetensors", t.id(), to)).toString();
-        return new TrialSegment(t.id(), tc, from, to, t.checkpoint(), ckpt, conf);
+        return new TrialSegment(t.id(), tc, from, to, t.checkpoint(), ckpt, conf, device);
     }
 
     /** Applies a segment's result and the scheduler's decision; returns the decision's journal name. */

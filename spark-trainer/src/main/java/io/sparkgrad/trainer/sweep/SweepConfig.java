@@ -28,6 +28,8 @@ import org.apache.hadoop.fs.Path;
  *   parallelism: 4            # trials at once
  *   mode: trial-per-task      # trial-per-task | data-parallel
  *   workersPerTrial: 2        # data-parallel only: Spark tasks per trial (default: executor slots / parallelism)
+ *   device: cuda              # cpu | cuda: where each trial computes (cuda: its Spark task's GPU, GPU 0 in local mode)
+ *   gpuShare: 0.25            # cuda only: the part of a GPU each trial may use (0, 1]; 0.25 packs 4 trials per GPU
  * space:
  *   optimizer.lr: loguniform(1e-4, 1e-1)
  *   optimizer.name: choice(sgd, adam)
@@ -44,16 +46,20 @@ import org.apache.hadoop.fs.Path;
  * @param mode        {@code trial-per-task} or {@code data-parallel}
  * @param workersPerTrial data-parallel mode: the workers (Spark tasks) of each trial; 0 when not set (then
  *                    {@link #workersPerTrial(int)} derives it from the executor slots)
+ * @param device      {@code cpu} or {@code cuda}
+ * @param gpuShare    {@code cuda}: the fraction of one GPU each trial task asks Spark for
+ *                    ({@code spark.task.resource.gpu.amount}) and the cap of its device memory, in (0, 1]; 1 for {@code cpu}
  * @param space       the keys' domains
  * @param text        the file as read (kept in the journal, so that a resume can check it is the same sweep)
  */
 public record SweepConfig(int trials, Objective objective, String search, long seed, SchedulerSpec scheduler, int parallelism,
-                          String mode, int workersPerTrial, SearchSpace space, String text) {
+                          String mode, int workersPerTrial, String device, double gpuShare, SearchSpace space, String text) {
 
     static final List<String> SEARCHES = List.of("grid", "random");
     static final List<String> MODES = List.of("trial-per-task", "data-parallel");
+    static final List<String> DEVICES = List.of("cpu", "cuda");
     static final Set<String> SWEEP_KEYS = Set.of("trials", "objective", "search", "seed", "scheduler", "parallelism", "mode",
-            "workersPerTrial");
+            "workersPerTrial", "device", "gpuShare");
     static final Set<String> SCHEDULER_KEYS = Set.of("name", "maxEpochs", "reductionFactor", "graceEpochs", "minTrials");
 
     public SweepConfig {
@@ -69,6 +75,17 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         if (workersPerTrial > 0 && !mode.equals("data-parallel")) {
             throw new SweepConfigException("sweep.workersPerTrial applies to sweep.mode data-parallel only; this sweep's mode is "
                     + mode + " (allowed modes: " + String.join(", ", MODES) + ")");
+        }
+        if (!DEVICES.contains(device)) {
+            throw new SweepConfigException("sweep.device '" + device + "' is unknown; allowed: " + String.join(", ", DEVICES));
+        }
+        if (!(gpuShare > 0 && gpuShare <= 1)) {
+            throw new SweepConfigException("sweep.gpuShare must be a fraction of one GPU in (0, 1], e.g. 0.25 for 4 trials per GPU; got "
+                    + gpuShare);
+        }
+        if (gpuShare != 1 && !device.equals("cuda")) {
+            throw new SweepConfigException("sweep.gpuShare applies to sweep.device cuda only; this sweep's device is " + device
+                    + " (allowed devices: " + String.join(", ", DEVICES) + ")");
         }
         if (parallelism < 1) {
             throw new SweepConfigException("sweep.parallelism must be at least 1, got " + parallelism);
@@ -139,7 +156,8 @@ public record SweepConfig(int trials, Objective objective, String search, long s
         }
         return new SweepConfig(integer(sweep, "trials", search.equals("grid") ? 0 : 10, "sweep"), objective, search,
                 integer(sweep, "seed", 0, "sweep"), scheduler, integer(sweep, "parallelism", 2, "sweep"),
-                text(sweep, "mode", "trial-per-task", "sweep"), workersPerTrial(sweep), new SearchSpace(domains), yaml);
+                text(sweep, "mode", "trial-per-task", "sweep"), workersPerTrial(sweep), text(sweep, "device", "cpu", "sweep"),
+                gpuShare(sweep), new SearchSpace(domains), yaml);
     }
 
     /**
@@ -301,6 +319,21 @@ public record SweepConfig(int trials, Objective objective, String search, long s
             throw new SweepConfigException(where + "." + key + " must be a plain value, got " + v);
         }
         return v.asText().strip();
+    }
+
+    /** {@code sweep.gpuShare}, 1 when absent; its range is the constructor's to check. */
+    private static double gpuShare(JsonNode sweep) {
+        String v = text(sweep, "gpuShare", "1", "sweep");
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new SweepConfigException("sweep.gpuShare must be a number in (0, 1], e.g. 0.25 for 4 trials per GPU; got " + v);
+        }
+    }
+
+    /** Whether trials compute on GPUs ({@code sweep.device: cuda}). */
+    public boolean onGpu() {
+        return device.equals("cuda");
     }
 
     private static int integer(JsonNode node, String key, int def, String where) {

@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.sweep;
 
+import io.sparkgrad.cuda.GpuContext;
 import io.sparkgrad.data.Batch;
 import io.sparkgrad.data.DataLoader;
 import io.sparkgrad.data.TensorDataset;
@@ -41,6 +42,10 @@ import org.apache.hadoop.fs.Path;
  * <p>A {@code cosine} schedule steps after every batch and spans the trial's planned epochs
  * ({@link TrialConfig#epochs()}), whatever segment of them is trained now: the rate at a batch depends only on its
  * position in the plan.
+ *
+ * <p>On a GPU ({@link #computeOn}) the forward and backward passes run on the device ({@link GpuTrialModel}) and the
+ * optimizer, schedule, checkpoints and weights stay here: the trajectory is the CPU trial's within float32 summation
+ * order, except for dropout, whose masks the device draws from the step's seed.
  */
 public final class TrialTrainer {
     static final long INIT = 0x494E4954L;
@@ -68,6 +73,8 @@ public final class TrialTrainer {
     /** A checkpoint's schedule position, loaded into the schedule when it is made. */
     private LRScheduler.State restoredSchedule;
     private int epoch;
+    /** The GPU that computes the passes; null on the CPU. */
+    private GpuTrialModel gpu;
 
     /** A fresh trial at epoch 0. */
     public TrialTrainer(TrialConfig config) {
@@ -81,6 +88,25 @@ public final class TrialTrainer {
             case "adamw" -> AdamW.builder(params).lr(config.lr()).weightDecay(config.weightDecay()).build();
             default -> throw new SweepConfigException("optimizer.name '" + config.optimizer() + "' is not allowed; allowed: sgd, adam, adamw");
         };
+    }
+
+    /**
+     * From now on, computes the forward and backward passes on {@code device} (the trial's GPU, opened by its task),
+     * until {@link #closeDevice()}.
+     *
+     * @throws IllegalArgumentException naming the layer when the model has one that does not run on the GPU
+     */
+    void computeOn(GpuContext device) {
+        closeDevice();
+        gpu = new GpuTrialModel(model, TrialData.INPUT_SHAPE, device);
+    }
+
+    /** Returns the device memory of the passes ({@link #computeOn}) and computes on the CPU again. */
+    void closeDevice() {
+        if (gpu != null) {
+            gpu.close();
+            gpu = null;
+        }
     }
 
     /** Epochs trained so far. */
@@ -116,13 +142,15 @@ public final class TrialTrainer {
         int b = 0;
         for (Batch batch : loader) {
             b++;
-            Tensor loss = F.crossEntropy(model.forward(batch.x()), batch.y());
-            float value = loss.item();
+            Tensor loss = gpu != null ? null : F.crossEntropy(model.forward(batch.x()), batch.y());
+            float value = gpu != null ? gpu.step(batch, Seeds.derive(config.seed(), DROPOUT, e, b)) : loss.item();
             if (!Float.isFinite(value)) {
                 throw new TrialFailedException("training loss is " + value + " at epoch " + e + ", batch " + b + " (optimizer "
                         + config.optimizer() + ", lr " + config.lr() + "); lower optimizer.lr");
             }
-            loss.backward();
+            if (loss != null) {
+                loss.backward();
+            }
             optimizer.step();
             optimizer.zeroGrad();
             if (schedule != null) {
@@ -182,6 +210,12 @@ public final class TrialTrainer {
                     rows[i] = from + i;
                 }
                 Batch batch = validation.batch(rows);
+                if (gpu != null) {
+                    double[] sums = gpu.evaluate(batch);
+                    loss += sums[0];
+                    correct += (long) sums[1];
+                    continue;
+                }
                 Tensor logits = model.forward(batch.x());
                 loss += F.crossEntropy(logits, batch.y(), Reduction.SUM).item();
                 int[] pred = logits.argmax(1).toIntArray();

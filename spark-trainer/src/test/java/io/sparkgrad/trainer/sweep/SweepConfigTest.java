@@ -1,6 +1,7 @@
 package io.sparkgrad.trainer.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,32 @@ class SweepConfigTest {
         assertEquals(1, dp.workersPerTrial(2), "at least one worker, even with fewer slots than trials");
         SweepConfig set = SweepConfig.parse("sweep:\n  mode: data-parallel\n  workersPerTrial: 5\nspace:\n  optimizer.lr: 0.1\n");
         assertEquals(5, set.workersPerTrial(12));
+    }
+
+    @Test
+    void aSweepRunsOnTheCpuUnlessItAsksForCudaAndThenEachTrialTakesItsShareOfAGpu() {
+        SweepConfig cpu = SweepConfig.parse("space:\n  optimizer.lr: 0.1\n");
+        assertEquals("cpu", cpu.device());
+        assertEquals(1.0, cpu.gpuShare());
+        assertFalse(cpu.onGpu());
+        SweepConfig quarter = SweepConfig.parse("sweep:\n  device: cuda\n  gpuShare: 0.25\nspace:\n  optimizer.lr: 0.1\n");
+        assertTrue(quarter.onGpu());
+        assertEquals(0.25, quarter.gpuShare());
+        assertEquals(1.0, SweepConfig.parse("sweep:\n  device: cuda\nspace:\n  optimizer.lr: 0.1\n").gpuShare(), "a whole GPU by default");
+        assertEquals(0.5, SweepConfig.parse(SweepConfig.override("sweep:\n  device: cuda\nspace:\n  optimizer.lr: 0.1\n",
+                List.of("sweep.gpuShare=0.5"))).gpuShare());
+    }
+
+    @Test
+    void badDeviceSettingsNameTheKeyAndWhatIsAllowed() {
+        assertMessage("sweep:\n  device: gpu\nspace:\n  optimizer.lr: 0.1\n", "sweep.device 'gpu' is unknown", "allowed: cpu, cuda");
+        for (String bad : List.of("0", "-0.25", "1.5")) {
+            assertMessage("sweep:\n  device: cuda\n  gpuShare: " + bad + "\nspace:\n  optimizer.lr: 0.1\n", "sweep.gpuShare", "(0, 1]");
+        }
+        assertMessage("sweep:\n  device: cuda\n  gpuShare: a quarter\nspace:\n  optimizer.lr: 0.1\n", "sweep.gpuShare must be a number",
+                "(0, 1]");
+        assertMessage("sweep:\n  gpuShare: 0.5\nspace:\n  optimizer.lr: 0.1\n", "sweep.gpuShare applies to sweep.device cuda only",
+                "cpu, cuda");
     }
 
     @Test

@@ -140,7 +140,7 @@ class SweepDataParallelTest {
     @Test
     void aDataParallelTrialStartsFromTheWeightsOfTrialPerTaskMode() {
         TrialConfig tc = TrialConfig.of(Map.of("model", "flatten linear(16) relu linear(10)", "training.seed", 11L), 0);
-        float[] replica = DataParallelSegment.replicas(tc.modelSpec(), tc.seed()).create(1).getParameters();
+        float[] replica = DataParallelSegment.replicas(tc.modelSpec(), tc.seed(), TrialDevice.CPU).create(1).getParameters();
         float[] engine = new TrialTrainer(tc).stateDict().values().stream().map(Tensor::toFloatArray)
                 .reduce(new float[0], (x, y) -> {
                     float[] z = java.util.Arrays.copyOf(x, x.length + y.length);
