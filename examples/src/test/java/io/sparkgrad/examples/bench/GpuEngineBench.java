@@ -33,6 +33,22 @@ final class GpuEngineBench {
     private GpuEngineBench() {
     }
 
+    /**
+     * The comparison on synthetic MNIST-shaped data (uniform pixels, labels {@code i % 10}): throughput does not depend
+     * on the values, and a GPU machine without the data set or Spark (the bundle of {@code scripts/gpu-bundle}) can run
+     * it. Arguments: {@code [repeats [samples]]}, default 1 and 10,240.
+     */
+    public static void main(String[] args) {
+        int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int samples = args.length > 1 ? Integer.parseInt(args[1]) : 10_240;
+        Tensor x = Tensor.rand(new Generator(7), samples, 784);
+        int[] labels = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            labels[i] = i % 10;
+        }
+        System.exit(run(x, Tensor.ofInts(labels, samples), repeats));
+    }
+
     /** Runs the comparison over {@code x [n, 784]} and {@code y [n]}; fails with the reason where CUDA is unusable. */
     static int run(Tensor x, Tensor y, int repeats) {
         CudaDetection.status().requireDevice(0);
