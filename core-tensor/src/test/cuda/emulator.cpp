@@ -12,6 +12,10 @@
 #include "tensor.cu"
 // norm.cu (batch norm)
 #include "norm.cu"
+// activation.cu, index.cu, adaptive_pool.cu: ops of device tensors that were refused before
+#include "activation.cu"
+#include "index.cu"
+#include "adaptive_pool.cu"
 
 #include <cstdlib>
 #include <functional>
@@ -74,6 +78,10 @@ const std::map<std::string, std::pair<int, std::function<void(const Args&)>>> KE
     // norm.cu
     K(batch_norm_stats_f32), K(batch_norm_invstd_f32), K(batch_norm_update_running_f32), K(batch_norm_forward_f32),
     K(batch_norm_backward_sums_f32), K(batch_norm_backward_input_f32),
+    // activation.cu, index.cu, adaptive_pool.cu, optim.cu's amsgrad
+    K(gelu_f32), K(gelu_backward_f32), K(leaky_relu_f32), K(leaky_relu_backward_f32), K(pow_scalar_f32), K(max_dim_f32),
+    K(max_dim_backward_f32), K(gather_f32), K(gather_backward_f32), K(index_rows_f32), K(index_rows_backward_f32), K(place_f32),
+    K(adaptive_avgpool2d_f32), K(adaptive_avgpool2d_backward_f32), K(adam_amsgrad_f32),
 };
 
 // One std::thread per CUDA thread of a block, kept for the whole grid: the threads run the blocks one after another,

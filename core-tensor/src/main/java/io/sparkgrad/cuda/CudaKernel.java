@@ -47,7 +47,23 @@ public enum CudaKernel {
     BATCH_NORM_UPDATE_RUNNING_F32("norm:ppppiff"),
     BATCH_NORM_FORWARD_F32("norm:ppppppiii"),
     BATCH_NORM_BACKWARD_SUMS_F32("norm:ppppppiii"),
-    BATCH_NORM_BACKWARD_INPUT_F32("norm:ppppppppiiii");
+    BATCH_NORM_BACKWARD_INPUT_F32("norm:ppppppppiiii"),
+    // activation.cu, index.cu, adaptive_pool.cu and optim.cu's amsgrad: ops of device tensors that were refused before
+    GELU_F32("activation:ppi"),
+    GELU_BACKWARD_F32("activation:pppi"),
+    LEAKY_RELU_F32("activation:ppif"),
+    LEAKY_RELU_BACKWARD_F32("activation:pppif"),
+    POW_SCALAR_F32("activation:ppif"),
+    MAX_DIM_F32("index:pppiii"),
+    MAX_DIM_BACKWARD_F32("index:pppiii"),
+    GATHER_F32("index:pppiiiiiiiii"),
+    GATHER_BACKWARD_F32("index:pppiiiiiiiii"),
+    INDEX_ROWS_F32("index:pppii"),
+    INDEX_ROWS_BACKWARD_F32("index:pppiii"),
+    PLACE_F32("index:ppiiiii"),
+    ADAPTIVE_AVGPOOL2D_F32("adaptive_pool:ppiiiii"),
+    ADAPTIVE_AVGPOOL2D_BACKWARD_F32("adaptive_pool:ppiiiii"),
+    ADAM_AMSGRAD_F32("optim:pppppiffffffffifi");
 
     /** {@code module:params}, e.g. {@code elementwise:pfi}. */
     private final String signature;

@@ -417,7 +417,7 @@ public final class CudaOps {
                 dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0);
     }
 
-    /** One Adam or AdamW step with the CPU kernel's constants ({@link AdamKernel.Step}); amsgrad stays on the CPU. */
+    /** One Adam or AdamW step with the CPU kernel's constants ({@link AdamKernel.Step}); amsgrad is {@link #adamAmsgradStep}. */
     public void adamStep(DeviceArray p, DeviceArray g, DeviceArray m, DeviceArray v, AdamKernel.Step s) {
         sameShape("adam", p, g);
         sameShape("adam exp_avg", p, m);
@@ -425,6 +425,17 @@ public final class CudaOps {
         gpu.launch(CudaKernel.ADAM_F32, Launch.elementwise(p.numel()), p.address(), g.address(), m.address(), v.address(),
                 p.numel(), s.stepSize(), s.bc2Sqrt(), s.beta1(), s.beta2(), s.oneMinusBeta1(), s.oneMinusBeta2(), s.eps(), s.l2(),
                 s.decoupled() ? 1 : 0, s.decay(), s.maximize() ? 1 : 0);
+    }
+
+    /** {@link #adamStep} with amsgrad: {@code vmax}, the running maximum of {@code v}, divides the step. */
+    public void adamAmsgradStep(DeviceArray p, DeviceArray g, DeviceArray m, DeviceArray v, DeviceArray vmax, AdamKernel.Step s) {
+        sameShape("adam", p, g);
+        sameShape("adam exp_avg", p, m);
+        sameShape("adam exp_avg_sq", p, v);
+        sameShape("adam max_exp_avg_sq", p, vmax);
+        gpu.launch(CudaKernel.ADAM_AMSGRAD_F32, Launch.elementwise(p.numel()), p.address(), g.address(), m.address(), v.address(),
+                vmax.address(), p.numel(), s.stepSize(), s.bc2Sqrt(), s.beta1(), s.beta2(), s.oneMinusBeta1(), s.oneMinusBeta2(),
+                s.eps(), s.l2(), s.decoupled() ? 1 : 0, s.decay(), s.maximize() ? 1 : 0);
     }
 
     // ---- tensors on the device (io.sparkgrad.tensor): views, broadcasts, comparisons (tensor.cu)
@@ -524,6 +535,263 @@ public final class CudaOps {
         int[] p = {1, 1, 1, 1};
         System.arraycopy(shape, 0, p, MAX_DIMS - shape.length, shape.length);
         return p;
+    }
+
+    // ---- ops of device tensors that were refused before (activation.cu, index.cu, adaptive_pool.cu)
+
+    /** GELU, PyTorch's exact form: {@code x * Phi(x)}, {@code Phi} the standard normal CDF. */
+    public DeviceArray gelu(DeviceArray x) {
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.GELU_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel());
+        return y;
+    }
+
+    /** The gradient of {@link #gelu} from its input and the output's gradient. */
+    public DeviceArray geluBackward(DeviceArray x, DeviceArray gy) {
+        sameShape("gelu backward", x, gy);
+        DeviceArray gx = empty(x.shape());
+        gpu.launch(CudaKernel.GELU_BACKWARD_F32, Launch.elementwise(x.numel()), x.address(), gy.address(), gx.address(), x.numel());
+        return gx;
+    }
+
+    /** LeakyReLU: {@code x > 0 ? x : slope * x}. */
+    public DeviceArray leakyRelu(DeviceArray x, float slope) {
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.LEAKY_RELU_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), slope);
+        return y;
+    }
+
+    /** The gradient of {@link #leakyRelu}: {@code x > 0 ? gy : slope * gy}. */
+    public DeviceArray leakyReluBackward(DeviceArray x, DeviceArray gy, float slope) {
+        sameShape("leaky_relu backward", x, gy);
+        DeviceArray gx = empty(x.shape());
+        gpu.launch(CudaKernel.LEAKY_RELU_BACKWARD_F32, Launch.elementwise(x.numel()), x.address(), gy.address(), gx.address(),
+                x.numel(), slope);
+        return gx;
+    }
+
+    /** {@code x ^ p} elementwise ({@code x * x} for 2). */
+    public DeviceArray pow(DeviceArray x, float p) {
+        DeviceArray y = empty(x.shape());
+        gpu.launch(CudaKernel.POW_SCALAR_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), p);
+        return y;
+    }
+
+    /** The maxima over a dimension and, per maximum, its index along that dimension (int32, the first on ties). */
+    public record MaxDim(DeviceArray values, DeviceArray indices) {
+    }
+
+    /**
+     * The maximum over dimension {@code dim} of {@code x}, shaped {@code outShape} (x's shape without the dimension, or
+     * with it as 1): x is viewed as {@code [outer, n, inner]} around the dimension.
+     */
+    public MaxDim maxDim(DeviceArray x, int dim, int[] outShape) {
+        int[] oni = aroundDim("max", x.shape(), dim);
+        if (oni[1] == 0) {
+            throw new IllegalArgumentException("max(): cannot reduce over an empty dimension " + dim + " (shape "
+                    + Arrays.toString(x.shape()) + ")");
+        }
+        DeviceArray y = empty(outShape);
+        DeviceArray idx = empty(outShape);
+        if (y.numel() != oni[0] * oni[2]) {
+            free(y, idx);
+            throw new IllegalArgumentException("max: output shape " + Arrays.toString(outShape) + " does not fit input "
+                    + Arrays.toString(x.shape()) + " reduced over dimension " + dim);
+        }
+        gpu.launch(CudaKernel.MAX_DIM_F32, Launch.elementwise(y.numel()), x.address(), y.address(), idx.address(), oni[0], oni[1],
+                oni[2]);
+        return new MaxDim(y, idx);
+    }
+
+    /** The gradient of {@link #maxDim}: each output's gradient at its maximum's place, 0 elsewhere. */
+    public DeviceArray maxDimBackward(DeviceArray gy, DeviceArray indices, int[] xShape, int dim) {
+        int[] oni = aroundDim("max backward", xShape, dim);
+        if (gy.numel() != oni[0] * oni[2] || indices.numel() != gy.numel()) {
+            throw new IllegalArgumentException("max backward: gradient " + Arrays.toString(gy.shape()) + " and indices "
+                    + Arrays.toString(indices.shape()) + " do not fit input " + Arrays.toString(xShape) + " over dimension " + dim);
+        }
+        DeviceArray gx = empty(xShape);
+        gpu.launch(CudaKernel.MAX_DIM_BACKWARD_F32, Launch.elementwise(gx.numel()), gy.address(), indices.address(), gx.address(),
+                oni[0], oni[1], oni[2]);
+        return gx;
+    }
+
+    /**
+     * {@code out[c] = x[c with dimension dim replaced by index[c]]}: {@code index} (int32) has x's rank, and outside
+     * {@code dim} sizes no larger than x's; the result has the index's shape. An index out of range gives NaN.
+     */
+    public DeviceArray gather(DeviceArray x, int dim, DeviceArray index) {
+        checkGather(x.shape(), dim, index.shape());
+        int[] xs = padded(x.shape(), "gather");
+        int[] is = padded(index.shape(), "gather");
+        int d = dim + MAX_DIMS - x.dim();
+        DeviceArray y = empty(index.shape());
+        if (y.numel() > 0) {
+            gpu.launch(CudaKernel.GATHER_F32, Launch.elementwise(y.numel()), x.address(), index.address(), y.address(), y.numel(), d,
+                    is[1], is[2], is[3], xs[0], xs[1], xs[2], xs[3]);
+        }
+        return y;
+    }
+
+    /** The gradient of {@link #gather} for an input of {@code xShape}: the output's gradients added at the picked places. */
+    public DeviceArray gatherBackward(DeviceArray gy, DeviceArray index, int dim, int[] xShape) {
+        checkGather(xShape, dim, index.shape());
+        sameShape("gather backward", gy, index);
+        int[] xs = padded(xShape, "gather");
+        int[] is = padded(index.shape(), "gather");
+        DeviceArray gx = empty(xShape);
+        gpu.launch(CudaKernel.GATHER_BACKWARD_F32, Launch.elementwise(gx.numel()), gy.address(), index.address(), gx.address(),
+                gx.numel(), dim + MAX_DIMS - xShape.length, is[0], is[1], is[2], is[3], xs[1], xs[2], xs[3]);
+        return gx;
+    }
+
+    private static void checkGather(int[] xs, int dim, int[] is) {
+        if (is.length != xs.length || dim < 0 || dim >= xs.length) {
+            throw new IllegalArgumentException("gather: index of shape " + Arrays.toString(is) + " must have the same rank as input "
+                    + "of shape " + Arrays.toString(xs) + ", and dimension " + dim + " must be one of its dimensions");
+        }
+        for (int i = 0; i < xs.length; i++) {
+            if (i != dim && is[i] > xs[i]) {
+                throw new IllegalArgumentException("gather: index of shape " + Arrays.toString(is) + " is larger than input of shape "
+                        + Arrays.toString(xs) + " at dimension " + i);
+            }
+        }
+    }
+
+    /** {@code x}'s dim-0 entries at the int32 {@code rows} ({@code [picks]}), in their order: index_select over dim 0. */
+    public DeviceArray indexRows(DeviceArray x, DeviceArray rows) {
+        int[] shape = x.shape().clone();
+        int per = rowSize(x.shape(), rows, "index_select");
+        shape[0] = rows.size(0);
+        DeviceArray y = empty(shape);
+        if (y.numel() > 0) {
+            gpu.launch(CudaKernel.INDEX_ROWS_F32, Launch.elementwise(y.numel()), x.address(), rows.address(), y.address(), y.numel(),
+                    per);
+        }
+        return y;
+    }
+
+    /** The gradient of {@link #indexRows} for an input of {@code xShape}: a row picked twice gets both gradients. */
+    public DeviceArray indexRowsBackward(DeviceArray gy, DeviceArray rows, int[] xShape) {
+        int per = rowSize(xShape, rows, "index_select backward");
+        if (gy.numel() != rows.size(0) * per) {
+            throw new IllegalArgumentException("index_select backward: gradient " + Arrays.toString(gy.shape()) + " does not fit "
+                    + rows.size(0) + " rows of input " + Arrays.toString(xShape));
+        }
+        DeviceArray gx = empty(xShape);
+        if (gx.numel() > 0) {
+            gpu.launch(CudaKernel.INDEX_ROWS_BACKWARD_F32, Launch.elementwise(gx.numel()), gy.address(), rows.address(), gx.address(),
+                    gx.numel(), rows.size(0), per);
+        }
+        return gx;
+    }
+
+    private static int rowSize(int[] xShape, DeviceArray rows, String op) {
+        if (xShape.length == 0 || rows.dim() != 1) {
+            throw new IllegalArgumentException(op + ": expected an input of at least one dimension and a 1-D index, got "
+                    + Arrays.toString(xShape) + " and " + Arrays.toString(rows.shape()));
+        }
+        int per = 1;
+        for (int d = 1; d < xShape.length; d++) {
+            per *= xShape[d];
+        }
+        return per;
+    }
+
+    /** Copies {@code x} into {@code y} at offset {@code at} of dimension {@code dim}: one input of a cat. */
+    public void place(DeviceArray x, DeviceArray y, int dim, int at) {
+        if (x.dim() != y.dim() || dim < 0 || dim >= x.dim() || at < 0 || at + x.size(dim) > y.size(dim)) {
+            throw new IllegalArgumentException("cat: " + Arrays.toString(x.shape()) + " does not fit " + Arrays.toString(y.shape())
+                    + " at " + at + " of dimension " + dim);
+        }
+        int[] oni = aroundDim("cat", x.shape(), dim);
+        for (int d = 0; d < x.dim(); d++) {
+            if (d != dim && x.size(d) != y.size(d)) {
+                throw new IllegalArgumentException("cat: sizes of tensors must match except in dimension " + dim + ", got "
+                        + Arrays.toString(y.shape()) + " and " + Arrays.toString(x.shape()));
+            }
+        }
+        if (x.numel() > 0) {
+            gpu.launch(CudaKernel.PLACE_F32, Launch.elementwise(x.numel()), x.address(), y.address(), x.numel(), oni[1], oni[2],
+                    y.size(dim), at);
+        }
+    }
+
+    /** {@code {outer, n, inner}}: {@code shape} around dimension {@code dim}. */
+    private static int[] aroundDim(String op, int[] shape, int dim) {
+        if (dim < 0 || dim >= Math.max(1, shape.length)) {
+            throw new IllegalArgumentException(op + ": dimension " + dim + " is out of range for shape " + Arrays.toString(shape));
+        }
+        int outer = 1;
+        int inner = 1;
+        for (int d = 0; d < dim; d++) {
+            outer *= shape[d];
+        }
+        for (int d = dim + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        return new int[] {outer, shape.length == 0 ? 1 : shape[dim], inner};
+    }
+
+    /**
+     * The batched product {@code a @ b}: a {@code [B, M, K]}, b {@code [B, K, N]} or {@code [K, N]} (shared by the
+     * batch); the result is {@code [B, M, N]}. One GEMM per batch entry.
+     */
+    public DeviceArray bmm(DeviceArray a, DeviceArray b) {
+        boolean shared = b.dim() == 2;
+        if (a.dim() != 3 || (b.dim() != 3 && !shared)) {
+            throw new IllegalArgumentException("bmm: expected [B, M, K] and [B, K, N] (or [K, N]), got " + Arrays.toString(a.shape())
+                    + " and " + Arrays.toString(b.shape()));
+        }
+        int batch = a.size(0);
+        int m = a.size(1);
+        int k = a.size(2);
+        int kb = shared ? b.size(0) : b.size(1);
+        int n = shared ? b.size(1) : b.size(2);
+        if (kb != k || (!shared && b.size(0) != batch)) {
+            throw new IllegalArgumentException("batch1 and batch2 shapes cannot be multiplied (" + Arrays.toString(a.shape()) + " and "
+                    + Arrays.toString(b.shape()) + ")");
+        }
+        DeviceArray c = empty(batch, m, n);
+        if (m > 0 && n > 0) {
+            for (int i = 0; i < batch; i++) {
+                long bOff = shared ? 0 : (long) Float.BYTES * i * k * n;
+                gemm(false, false, m, n, k, a.address() + (long) Float.BYTES * i * m * k, k, b.address() + bOff, n,
+                        c.address() + (long) Float.BYTES * i * m * n);
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Adaptive average pooling of {@code x [N, C, H, W]} to {@code [N, C, oh, ow]} with PyTorch's windows ({@code
+     * [floor(i*L/O), ceil((i+1)*L/O))} per axis, overlapping where O does not divide L).
+     */
+    public DeviceArray adaptiveAvgPool2d(DeviceArray x, int oh, int ow) {
+        if (x.dim() != 4 || oh < 1 || ow < 1 || x.size(2) < 1 || x.size(3) < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: input " + Arrays.toString(x.shape()) + " must be [N, C, H, W] with "
+                    + "positive H and W, and the output size (" + oh + ", " + ow + ") positive");
+        }
+        DeviceArray y = empty(x.size(0), x.size(1), oh, ow);
+        if (y.numel() > 0) {
+            gpu.launch(CudaKernel.ADAPTIVE_AVGPOOL2D_F32, Launch.elementwise(y.numel()), x.address(), y.address(), x.size(0) * x.size(1),
+                    x.size(2), x.size(3), oh, ow);
+        }
+        return y;
+    }
+
+    /** The gradient of {@link #adaptiveAvgPool2d} for an input of {@code xShape}. */
+    public DeviceArray adaptiveAvgPool2dBackward(DeviceArray gy, int[] xShape) {
+        if (gy.dim() != 4 || xShape.length != 4 || gy.size(0) != xShape[0] || gy.size(1) != xShape[1]) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d backward: gradient " + Arrays.toString(gy.shape())
+                    + " does not fit input " + Arrays.toString(xShape));
+        }
+        DeviceArray gx = empty(xShape);
+        if (gx.numel() > 0) {
+            gpu.launch(CudaKernel.ADAPTIVE_AVGPOOL2D_BACKWARD_F32, Launch.elementwise(gx.numel()), gy.address(), gx.address(),
+                    xShape[0] * xShape[1], xShape[2], xShape[3], gy.size(2), gy.size(3));
+        }
+        return gx;
     }
 
     // ---- batch norm (norm.cu)

@@ -249,4 +249,64 @@ abstract class GpuLayer {
             return (int) (z ^ (z >>> 31));
         }
     }
+
+    /** GELU, PyTorch's exact form; its backward reads the input. */
+    static final class Gelu extends GpuLayer {
+        private DeviceArray x;
+
+        @Override
+        DeviceArray forward(Pass pass, DeviceArray x) {
+            this.x = x;
+            return pass.own(pass.ops.gelu(x));
+        }
+
+        @Override
+        DeviceArray backward(Pass pass, DeviceArray gy) {
+            return pass.own(pass.ops.geluBackward(x, gy));
+        }
+    }
+
+    /** LeakyReLU with its negative slope; its backward reads the input. */
+    static final class LeakyRelu extends GpuLayer {
+        private final float slope;
+        private DeviceArray x;
+
+        LeakyRelu(float slope) {
+            this.slope = slope;
+        }
+
+        @Override
+        DeviceArray forward(Pass pass, DeviceArray x) {
+            this.x = x;
+            return pass.own(pass.ops.leakyRelu(x, slope));
+        }
+
+        @Override
+        DeviceArray backward(Pass pass, DeviceArray gy) {
+            return pass.own(pass.ops.leakyReluBackward(x, gy, slope));
+        }
+    }
+
+    /** Adaptive average pooling to an output size that does not divide the input's (overlapping windows). */
+    static final class AdaptiveAvgPool extends GpuLayer {
+        private final int outH;
+        private final int outW;
+        private int[] xShape;
+
+        AdaptiveAvgPool(int outH, int outW) {
+            this.outH = outH;
+            this.outW = outW;
+        }
+
+        @Override
+        DeviceArray forward(Pass pass, DeviceArray x) {
+            xShape = x.shape();
+            return pass.own(pass.ops.adaptiveAvgPool2d(x, outH, outW));
+        }
+
+        @Override
+        DeviceArray backward(Pass pass, DeviceArray gy) {
+            return pass.own(pass.ops.adaptiveAvgPool2dBackward(gy, xShape));
+        }
+    }
 }

@@ -6,6 +6,8 @@ import io.sparkgrad.nn.AvgPool2d;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.Dropout;
 import io.sparkgrad.nn.Flatten;
+import io.sparkgrad.nn.GELU;
+import io.sparkgrad.nn.LeakyReLU;
 import io.sparkgrad.nn.Linear;
 import io.sparkgrad.nn.MaxPool2d;
 import io.sparkgrad.nn.Module;
@@ -34,9 +36,9 @@ import java.util.function.Function;
  * layer settings and initial weights.
  *
  * <p>Layers on the GPU: {@link Conv2d} (one group, dilation 1), {@link Linear}, {@link ReLU}, {@link Sigmoid},
- * {@link Tanh}, {@link Flatten}, {@link MaxPool2d} (dilation 1), {@link AvgPool2d}, {@link AdaptiveAvgPool2d} to an
- * output size that divides the input's (an average pool), and {@link Dropout} (masks drawn on the device from the
- * step's seed). Any other layer is refused when the executor is built, naming it.
+ * {@link Tanh}, {@link Flatten}, {@link MaxPool2d} (dilation 1), {@link AvgPool2d}, {@link AdaptiveAvgPool2d} (to an
+ * output size that divides the input's as an average pool, to any other with the adaptive kernel), {@link GELU} (exact),
+ * {@link LeakyReLU} and {@link Dropout} (masks drawn on the device from the step's seed). Any other layer is refused when the executor is built, naming it.
  *
  * <p>Memory: the flat parameters and gradients are allocated once; a step's activations come from the device's
  * {@link CachingAllocator} and go back to it at the step's end, so repeated steps of one shape reuse the same blocks.
@@ -46,7 +48,7 @@ import java.util.function.Function;
 public final class GpuSequential implements AutoCloseable {
     /** The layers that run on the GPU, for messages. */
     static final String SUPPORTED = "Conv2d (groups 1, dilation 1), Linear, ReLU, Sigmoid, Tanh, Flatten, MaxPool2d (dilation 1), "
-            + "AvgPool2d, AdaptiveAvgPool2d (output size dividing the input's), Dropout (p < 1)";
+            + "AvgPool2d, AdaptiveAvgPool2d, GELU, LeakyReLU, Dropout (p < 1)";
 
     private final GpuContext device;
     private final CudaOps ops;
@@ -212,6 +214,15 @@ public final class GpuSequential implements AutoCloseable {
         }
         if (m instanceof Dropout d && d.p() < 1f) {
             return new GpuLayer.Dropout(d.p(), index);
+        }
+        if (m instanceof GELU) {
+            return new GpuLayer.Gelu();
+        }
+        if (m instanceof LeakyReLU l) {
+            return new GpuLayer.LeakyRelu(l.negativeSlope());
+        }
+        if (m instanceof AdaptiveAvgPool2d ap && in.length == 4) {
+            return new GpuLayer.AdaptiveAvgPool(ap.outputSize()[0], ap.outputSize()[1]);
         }
         throw new IllegalArgumentException("GpuSequential: layer " + index + " (" + m + ") on input " + Arrays.toString(in)
                 + " has no GPU implementation; the GPU runs " + SUPPORTED + ". Train this model with device=cpu.");

@@ -19,7 +19,9 @@ final class Activations {
 
     /** {@code x > 0 ? x : slope * x}; gradient {@code x > 0 ? g : slope * g} (PyTorch's {@code leaky_relu}). */
     static Tensor leakyRelu(Tensor x, float slope) {
-        CudaFunctions.requireCpu("leaky_relu", x);
+        if (CudaFunctions.onCuda("leaky_relu", x)) {
+            return CudaFunctions.leakyRelu(x, slope);
+        }
         Tensor xc = Dense.of(x, "leaky_relu", "input");
         float[] in = xc.data();
         int off = xc.storageOffset();
@@ -38,7 +40,9 @@ final class Activations {
      * exact {@code gelu} (approximate='none'), computed in double. Gradient {@code g * (Phi(x) + x * phi(x))}.
      */
     static Tensor gelu(Tensor x) {
-        CudaFunctions.requireCpu("gelu", x);
+        if (CudaFunctions.onCuda("gelu", x)) {
+            return CudaFunctions.gelu(x);
+        }
         Tensor xc = Dense.of(x, "gelu", "input");
         float[] in = xc.data();
         int off = xc.storageOffset();

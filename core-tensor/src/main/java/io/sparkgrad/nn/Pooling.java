@@ -69,8 +69,10 @@ final class Pooling {
         }
         requireImage(x, "adaptive_avg_pool2d");
         if (CudaFunctions.onCuda("adaptive_avg_pool2d", x)) {
-            if (outH < 1 || outW < 1 || x.size(2) % outH != 0 || x.size(3) % outW != 0) {
-                CudaFunctions.requireCpu("adaptive_avg_pool2d to a size that does not divide the input", x);
+            AdaptiveAvgPool2dKernel.check(x.size(0), x.size(1), x.size(2), x.size(3), outH, outW);
+            if (x.size(2) % outH != 0 || x.size(3) % outW != 0) {
+                // Overlapping windows of unequal sizes: the adaptive kernel.
+                return CudaFunctions.adaptiveAvgPool2d(x, outH, outW);
             }
             // Windows that tile the input exactly: the average pool of that window, the same numbers.
             int[] k = {x.size(2) / outH, x.size(3) / outW};

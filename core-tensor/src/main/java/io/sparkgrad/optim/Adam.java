@@ -159,10 +159,7 @@ public class Adam extends Optimizer {
 
     @Override
     protected final void updateOnDevice(Tensor p, Tensor g, Tensor[] buffers, long step) {
-        if (amsgrad) {
-            CudaFunctions.requireCpu(name() + " with amsgrad", p);
-        }
-        CudaFunctions.adamStep(p, g, buffers[0], buffers[1], constants(step));
+        CudaFunctions.adamStep(p, g, buffers[0], buffers[1], amsgrad ? buffers[2] : null, constants(step));
     }
 
     /** The step's constants, as the CPU and CUDA kernels take them. */

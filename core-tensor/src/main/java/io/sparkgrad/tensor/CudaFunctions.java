@@ -127,6 +127,52 @@ public final class CudaFunctions {
         });
     }
 
+    /**
+     * Adaptive average pooling of x {@code [N, C, H, W]} to {@code [N, C, outH, outW]} with PyTorch's windows, which
+     * overlap where the output size does not divide the input's (a dividing size is {@link #avgPool2d}'s).
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        CudaBackend b = CudaTensors.backend("adaptive_avg_pool2d", x);
+        Tensor xs = CudaTensors.dense(x);
+        Tensor y = b.wrap(b.ops().adaptiveAvgPool2d(arr(xs), outH, outW), DType.FLOAT32);
+        CudaTensors.discard(xs, x);
+        int[] xShape = x.shape();
+        return GradFn.of("adaptive_avg_pool2d", x).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().adaptiveAvgPool2dBackward(arr(gd), xShape), DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ activations
+
+    /** GELU, PyTorch's exact form {@code x * Phi(x)}; the backward reads the input. */
+    public static Tensor gelu(Tensor x) {
+        CudaBackend b = CudaTensors.backend("gelu", x);
+        Tensor xs = CudaTensors.dense(x);
+        Tensor y = b.wrap(b.ops().gelu(arr(xs)), x.shape(), DType.FLOAT32);
+        return GradFn.of("gelu", x).saving(xs).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().geluBackward(arr(xs), arr(gd)), x.shape(), DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+    }
+
+    /** LeakyReLU: {@code x > 0 ? x : slope * x}; the backward reads the input. */
+    public static Tensor leakyRelu(Tensor x, float slope) {
+        CudaBackend b = CudaTensors.backend("leaky_relu", x);
+        Tensor xs = CudaTensors.dense(x);
+        Tensor y = b.wrap(b.ops().leakyRelu(arr(xs), slope), x.shape(), DType.FLOAT32);
+        return GradFn.of("leaky_relu", x).saving(xs).result(y, g -> {
+            Tensor gd = CudaTensors.dense(g);
+            Tensor gx = b.wrap(b.ops().leakyReluBackward(arr(xs), arr(gd), slope), x.shape(), DType.FLOAT32);
+            CudaTensors.discard(gd, g);
+            return new Tensor[] {gx};
+        });
+    }
+
     // ------------------------------------------------------------------------------------------------ losses
 
     /** log_softmax over the last dimension of a 2-D tensor. */
@@ -215,11 +261,18 @@ public final class CudaFunctions {
         p.markModified();
     }
 
-    /** One Adam or AdamW step of a contiguous parameter on the device. */
-    public static void adamStep(Tensor p, Tensor g, Tensor expAvg, Tensor expAvgSq, AdamKernel.Step step) {
-        CudaBackend b = CudaTensors.backend("adam step", p, g, expAvg, expAvgSq);
+    /**
+     * One Adam or AdamW step of a contiguous parameter on the device; {@code maxExpAvgSq} is amsgrad's running maximum
+     * of {@code expAvgSq}, or null without amsgrad.
+     */
+    public static void adamStep(Tensor p, Tensor g, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq, AdamKernel.Step step) {
+        CudaBackend b = CudaTensors.backend("adam step", p, g, expAvg, expAvgSq, maxExpAvgSq);
         Tensor gd = CudaTensors.dense(g);
-        b.ops().adamStep(arr(dense(p, "adam step")), arr(gd), arr(expAvg), arr(expAvgSq), step);
+        if (maxExpAvgSq == null) {
+            b.ops().adamStep(arr(dense(p, "adam step")), arr(gd), arr(expAvg), arr(expAvgSq), step);
+        } else {
+            b.ops().adamAmsgradStep(arr(dense(p, "adam step")), arr(gd), arr(expAvg), arr(expAvgSq), arr(maxExpAvgSq), step);
+        }
         CudaTensors.discard(gd, g);
         p.markModified();
     }

@@ -204,7 +204,11 @@ final class Elementwise {
 
     static Tensor pow(Tensor x, float p) {
         x.requireFloat("pow");
-        CudaTensors.requireCpu("pow", x);
+        CudaBackend cuda = CudaTensors.backend("pow", x);
+        if (cuda != null) {
+            // The gradient is composed of device ops, as on the CPU.
+            return GradFn.of("pow", x).saving(x).result(CudaIndexing.pow(cuda, x, p), g -> new Tensor[] {g.mul(x.pow(p - 1f).mul(p))});
+        }
         float[] in = contiguousData(x);
         Tensor result = Tensor.empty(x.shape());
         float[] out = result.data();

@@ -13,7 +13,7 @@ final class Indexing {
      * {@code dim}, sizes no larger than x's. {@code x.gather(1, target.unsqueeze(1))} is {@code x[range(n), target]}.
      */
     static Tensor gather(Tensor x, int dim, Tensor index) {
-        CudaTensors.requireCpu("gather", x, index);
+        CudaBackend cuda = CudaTensors.backend("gather", x, index);
         x.requireFloat("gather");
         index.requireInt("gather index");
         int rank = x.dim();
@@ -29,6 +29,11 @@ final class Indexing {
                 throw new IllegalArgumentException("gather: index of shape " + Shape.format(is) + " is larger than input of shape "
                         + Shape.format(xs) + " at dimension " + i);
             }
+        }
+        if (cuda != null) {
+            // An index out of range gives NaN on the device (it does not stop to check), as nll_loss's target.
+            return GradFn.of("gather", x).result(CudaIndexing.gather(cuda, x, d, index),
+                    g -> new Tensor[] {CudaIndexing.gatherBackward(g, index, d, xs)});
         }
         Tensor xc = x.contiguous();
         int[] xStrides = xc.strides();
@@ -71,7 +76,7 @@ final class Indexing {
 
     /** Rows (dim 0) at the given positions, copied. */
     static Tensor indexSelect(Tensor x, int[] rows) {
-        CudaTensors.requireCpu("index_select", x);
+        CudaBackend cuda = CudaTensors.backend("index_select", x);
         int[] xs = x.shape();
         if (xs.length == 0) {
             throw new IllegalArgumentException("indexSelect needs at least one dimension");
@@ -83,6 +88,19 @@ final class Indexing {
             if (r < 0 || r >= xs[0]) {
                 throw new IndexOutOfBoundsException("indexSelect: index " + r + " is out of bounds for dimension 0 with size " + xs[0]);
             }
+        }
+        if (cuda != null) {
+            Tensor onDevice = CudaIndexing.rowsOnDevice(x, rows);
+            Tensor out = CudaIndexing.indexSelect(cuda, x, onDevice);
+            if (x.dtype() == DType.INT32) {
+                GradBuffers.current().free(onDevice.storage());
+                return out;
+            }
+            out = GradFn.of("index_select", x).result(out, g -> new Tensor[] {CudaIndexing.indexSelectBackward(g, onDevice, xs)});
+            if (out.gradFn() == null) {
+                GradBuffers.current().free(onDevice.storage());
+            }
+            return out;
         }
         if (x.dtype() == DType.INT32) {
             int[] src = x.contiguous().toIntArray();
@@ -114,7 +132,6 @@ final class Indexing {
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {
-        CudaTensors.requireCpu("cat", tensors.toArray(Tensor[]::new));
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("cat expects a non-empty list of tensors");
         }
@@ -139,18 +156,21 @@ final class Indexing {
         }
         int[] outShape = shape.clone();
         outShape[d] = total;
-        Tensor out = Tensor.zeros(outShape);
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        CudaBackend cuda = CudaTensors.backend("cat", inputs);
+        Tensor out = cuda != null ? CudaIndexing.cat(cuda, tensors, d, outShape) : Tensor.zeros(outShape);
         int at = 0;
         int[] starts = new int[tensors.size()];
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
             starts[i] = at;
-            try (var ignored = Tensor.noGrad()) {
-                out.narrow(d, at, t.size(d)).copy_(t);
+            if (cuda == null) {
+                try (var ignored = Tensor.noGrad()) {
+                    out.narrow(d, at, t.size(d)).copy_(t);
+                }
             }
             at += t.size(d);
         }
-        Tensor[] inputs = tensors.toArray(new Tensor[0]);
         return GradFn.of("cat", inputs).result(out, g -> {
             Tensor[] grads = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) {

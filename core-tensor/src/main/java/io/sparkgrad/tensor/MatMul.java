@@ -34,7 +34,6 @@ final class MatMul {
         if (a.dim() == 2 && b.dim() == 2) {
             return mm(a, b);
         }
-        CudaTensors.requireCpu("batched matmul", a, b);
         if (a.dim() == 3 && (b.dim() == 3 || b.dim() == 2)) {
             return bmm(a, b);
         }
@@ -75,15 +74,21 @@ final class MatMul {
             throw new IllegalArgumentException("batch1 and batch2 shapes cannot be multiplied (" + Shape.formatX(a.shape()) + " and "
                     + Shape.formatX(b.shape()) + ")");
         }
-        Tensor ac = Operand.of(a, 0) == null ? a.contiguous() : a;
-        Tensor bc = Operand.of(b, 0) == null ? b.contiguous() : b;
-        float[] out = new float[batch * m * n];
-        int sa = ac.strides()[0];
-        int sb = shared ? 0 : bc.strides()[0];
-        for (int i = 0; i < batch; i++) {
-            gemmInto(ac, i * sa, bc, i * sb, m, n, k, out, i * m * n);
+        CudaBackend cuda = CudaTensors.backend("bmm", a, b);
+        Tensor result;
+        if (cuda != null) {
+            result = CudaIndexing.bmm(cuda, a, b);
+        } else {
+            Tensor ac = Operand.of(a, 0) == null ? a.contiguous() : a;
+            Tensor bc = Operand.of(b, 0) == null ? b.contiguous() : b;
+            float[] out = new float[batch * m * n];
+            int sa = ac.strides()[0];
+            int sb = shared ? 0 : bc.strides()[0];
+            for (int i = 0; i < batch; i++) {
+                gemmInto(ac, i * sa, bc, i * sb, m, n, k, out, i * m * n);
+            }
+            result = Tensor.of(out, batch, m, n);
         }
-        Tensor result = Tensor.of(out, batch, m, n);
         return GradFn.of("bmm", a, b).saving(a, b).result(result, g -> new Tensor[] {
                 a.requiresGrad() ? g.matmul(shared ? b.t() : b.transpose(1, 2)) : null,
                 b.requiresGrad() ? (shared ? a.reshape(batch * m, k).t().matmul(g.reshape(batch * m, n))

@@ -61,12 +61,23 @@ final class Reductions {
 
     static Tensor max(Tensor x, int dim, boolean keepdim) {
         x.requireFloat("max");
-        CudaTensors.requireCpu("max", x);
         int[] shape = x.shape();
         Shape.Split sp = Shape.split(shape, dim);
         if (sp.size() == 0) {
             throw new IllegalArgumentException("max(): cannot reduce over an empty dimension " + sp.dim() + " (shape " + Shape.format(shape)
                     + ")");
+        }
+        CudaBackend cuda = CudaTensors.backend("max", x);
+        if (cuda != null) {
+            Tensor[] valuesAndIndices = CudaIndexing.max(cuda, x, sp.dim(), keepdim ? keptShape(shape, sp.dim())
+                    : droppedShape(shape, sp.dim()));
+            Tensor indices = valuesAndIndices[1];
+            Tensor out = GradFn.of("max_dim", x).result(valuesAndIndices[0],
+                    g -> new Tensor[] {CudaIndexing.maxBackward(g, indices, shape, sp.dim())});
+            if (out.gradFn() == null) {
+                GradBuffers.current().free(indices.storage());
+            }
+            return out;
         }
         float[] out = new float[sp.outer() * sp.inner()];
         int[] arg = new int[out.length];

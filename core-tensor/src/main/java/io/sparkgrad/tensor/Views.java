@@ -96,6 +96,10 @@ final class Views {
         shape[d] = length;
         Tensor out = x.viewOf(x.storageOffset() + start * strides[d], shape, strides);
         return GradFn.of("narrow", x).result(out, g -> {
+            if (g.storage().device != null) {
+                // On the gradient's device: a host tensor here would be a silent copy to the host.
+                return new Tensor[] {CudaIndexing.placeInZeros(g, inShape, d, start)};
+            }
             Tensor full = Tensor.zeros(inShape);
             full.narrow(d, start, length).copy_(g);
             return new Tensor[] {full};

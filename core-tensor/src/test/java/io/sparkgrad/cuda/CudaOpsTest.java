@@ -303,6 +303,103 @@ class CudaOpsTest {
     }
 
     @Test
+    void amsgradKeepsItsRunningMaximumInTheKernelsFifthArgument() {
+        var p = ops.empty(10);
+        var vmax = ops.empty(10);
+        var s = new AdamKernel.Step(-0.004f, 0.03f, 0.9f, 0.999f, 0.1f, 0.001f, 1e-8f, 0.01f, false, 1f, true);
+        ops.adamAmsgradStep(p, p, p, p, vmax, s);
+        assertEquals(List.of(vmax.address(), 10, -0.004f, 0.03f, 0.9f, 0.999f, 0.1f, 0.001f, 1e-8f, 0.01f, 0, 1f, 1),
+                only(CudaKernel.ADAM_AMSGRAD_F32).args().subList(4, 17));
+        var e = assertThrows(IllegalArgumentException.class, () -> ops.adamAmsgradStep(p, p, p, p, ops.empty(9), s));
+        assertEquals("adam max_exp_avg_sq: shapes [10] and [9] differ", e.getMessage());
+    }
+
+    @Test
+    void activationsAndPowPassTheirParameters() {
+        var x = ops.empty(3, 7);
+        var y = ops.gelu(x);
+        var gx = ops.geluBackward(x, y);
+        assertEquals(List.of(x.address(), y.address(), gx.address(), 21), only(CudaKernel.GELU_BACKWARD_F32).args());
+        var l = ops.leakyRelu(x, 0.2f);
+        assertEquals(List.of(x.address(), l.address(), 21, 0.2f), only(CudaKernel.LEAKY_RELU_F32).args());
+        ops.leakyReluBackward(x, l, 0.2f);
+        assertEquals(0.2f, only(CudaKernel.LEAKY_RELU_BACKWARD_F32).arg(4));
+        var pw = ops.pow(x, -1.5f);
+        assertEquals(List.of(x.address(), pw.address(), 21, -1.5f), only(CudaKernel.POW_SCALAR_F32).args());
+        assertArrayEquals(new int[] {3, 7}, pw.shape());
+        assertEquals(List.of(CudaKernel.GELU_F32, CudaKernel.GELU_BACKWARD_F32, CudaKernel.LEAKY_RELU_F32,
+                CudaKernel.LEAKY_RELU_BACKWARD_F32, CudaKernel.POW_SCALAR_F32), kernels());
+        var e = assertThrows(IllegalArgumentException.class, () -> ops.geluBackward(x, ops.empty(7, 3)));
+        assertEquals("gelu backward: shapes [3, 7] and [7, 3] differ", e.getMessage());
+    }
+
+    @Test
+    void maxGatherAndIndexSelectViewTheirShapesAroundTheDimension() {
+        var x = ops.empty(2, 5, 3);
+        var m = ops.maxDim(x, 1, new int[] {2, 3});
+        assertEquals(List.of(x.address(), m.values().address(), m.indices().address(), 2, 5, 3), only(CudaKernel.MAX_DIM_F32).args());
+        var gx = ops.maxDimBackward(m.values(), m.indices(), x.shape(), 1);
+        assertEquals(List.of(2, 5, 3), only(CudaKernel.MAX_DIM_BACKWARD_F32).args().subList(3, 6));
+        assertArrayEquals(new int[] {2, 5, 3}, gx.shape());
+        assertThrows(IllegalArgumentException.class, () -> ops.maxDim(x, 1, new int[] {2, 5}));
+        assertThrows(IllegalArgumentException.class, () -> ops.maxDim(ops.empty(2, 0), 1, new int[] {2}));
+
+        var src = ops.empty(3, 4);
+        var index = ops.empty(3, 2);
+        var g = ops.gather(src, 1, index);
+        assertEquals(List.of(src.address(), index.address(), g.address(), 6, 3, 1, 3, 2, 1, 1, 3, 4), only(CudaKernel.GATHER_F32).args());
+        var gg = ops.gatherBackward(g, index, 1, src.shape());
+        assertEquals(List.of(gg.address(), 12, 3, 1, 1, 3, 2, 1, 3, 4), only(CudaKernel.GATHER_BACKWARD_F32).args().subList(2, 12));
+        var e = assertThrows(IllegalArgumentException.class, () -> ops.gather(src, 1, ops.empty(4, 2)));
+        assertEquals("gather: index of shape [4, 2] is larger than input of shape [3, 4] at dimension 0", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ops.gather(src, 1, ops.empty(3)));
+
+        var rows = ops.empty(4);
+        var picked = ops.indexRows(ops.empty(3, 2, 2), rows);
+        assertArrayEquals(new int[] {4, 2, 2}, picked.shape());
+        assertEquals(List.of(16, 4), only(CudaKernel.INDEX_ROWS_F32).args().subList(3, 5));
+        ops.indexRowsBackward(picked, rows, new int[] {3, 2, 2});
+        assertEquals(List.of(12, 4, 4), only(CudaKernel.INDEX_ROWS_BACKWARD_F32).args().subList(3, 6));
+    }
+
+    @Test
+    void catPlacesEachInputAtItsOffsetAndBmmIsOneGemmPerBatchEntry() {
+        var part = ops.empty(2, 2);
+        var whole = ops.empty(2, 5);
+        ops.place(part, whole, 1, 3);
+        assertEquals(List.of(part.address(), whole.address(), 4, 2, 1, 5, 3), only(CudaKernel.PLACE_F32).args());
+        var e = assertThrows(IllegalArgumentException.class, () -> ops.place(part, whole, 1, 4));
+        assertTrue(e.getMessage().contains("does not fit [2, 5] at 4 of dimension 1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ops.place(ops.empty(3, 2), whole, 1, 0));
+
+        calls.clear();
+        var a = ops.empty(2, 3, 4);
+        var b = ops.empty(2, 4, 5);
+        var c = ops.bmm(a, b);
+        assertArrayEquals(new int[] {2, 3, 5}, c.shape());
+        assertEquals(List.of(CudaKernel.SGEMM_F32, CudaKernel.SGEMM_F32), kernels());
+        assertEquals(List.of(0, 0, 3, 5, 4, 1f, a.address() + 48, 4, b.address() + 80, 5, 0f, c.address() + 60, 5), calls.get(1).args());
+        calls.clear();
+        var shared = ops.empty(4, 5);
+        ops.bmm(a, shared);
+        assertEquals(shared.address(), calls.get(1).arg(8), "a 2-D right operand is every entry's");
+        e = assertThrows(IllegalArgumentException.class, () -> ops.bmm(a, ops.empty(3, 4, 5)));
+        assertEquals("batch1 and batch2 shapes cannot be multiplied ([2, 3, 4] and [3, 4, 5])", e.getMessage());
+    }
+
+    @Test
+    void adaptivePoolingTakesAnyOutputSize() {
+        var x = ops.empty(2, 2, 7, 5);
+        var y = ops.adaptiveAvgPool2d(x, 3, 2);
+        assertArrayEquals(new int[] {2, 2, 3, 2}, y.shape());
+        assertEquals(List.of(x.address(), y.address(), 4, 7, 5, 3, 2), only(CudaKernel.ADAPTIVE_AVGPOOL2D_F32).args());
+        var gx = ops.adaptiveAvgPool2dBackward(y, x.shape());
+        assertEquals(List.of(y.address(), gx.address(), 4, 7, 5, 3, 2), only(CudaKernel.ADAPTIVE_AVGPOOL2D_BACKWARD_F32).args());
+        assertThrows(IllegalArgumentException.class, () -> ops.adaptiveAvgPool2d(ops.empty(2, 7, 5), 3, 2));
+        assertThrows(IllegalArgumentException.class, () -> ops.adaptiveAvgPool2d(x, 0, 2));
+    }
+
+    @Test
     void batchNormTrainsOnTheBatchStatisticsAndEvaluatesOnTheRunningOnes() {
         var x = ops.empty(8, 4, 5, 5);
         var w = ops.empty(4);

@@ -1,5 +1,6 @@
 package io.sparkgrad.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,13 +47,14 @@ class GpuSequentialTest {
         var e = refused("conv2d(4, 3) batchnorm2d relu flatten linear(10)", 1, 8, 8);
         assertTrue(e.getMessage().contains("layer 1 (BatchNorm2d"), e.getMessage());
         assertTrue(e.getMessage().contains("device=cpu"), e.getMessage());
-        assertTrue(refused("flatten linear(16) gelu linear(10)", 1, 8, 8).getMessage().contains("layer 2 (GELU"));
+        e = refused("flatten linear(16) softmax linear(10)", 1, 8, 8);
+        assertTrue(e.getMessage().contains("layer 2 (Softmax") && e.getMessage().contains("on input [1, 16]"), e.getMessage());
     }
 
     @Test
-    void adaptivePoolingToBinsOfUnequalSizeIsRefused() {
-        var e = refused("conv2d(4, 3, padding=1) adaptiveavgpool2d(3) flatten linear(10)", 1, 7, 7);
-        assertTrue(e.getMessage().contains("layer 1 (AdaptiveAvgPool2d") && e.getMessage().contains("[1, 4, 7, 7]"), e.getMessage());
+    void geluLeakyReluAndAdaptivePoolingToBinsOfUnequalSizeAreAccepted() {
+        assertDoesNotThrow(() -> GpuSequential.requireSupported(ModelSpec.parse("conv2d(4, 3, padding=1) gelu adaptiveavgpool2d(3) "
+                + "flatten linear(16) leakyrelu(0.2) linear(10)").build(new Generator(1), new Generator(1), 1, 7, 7), new int[] {1, 7, 7}));
     }
 
     @Test

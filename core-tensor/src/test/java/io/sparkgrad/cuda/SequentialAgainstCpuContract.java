@@ -139,6 +139,29 @@ abstract class SequentialAgainstCpuContract {
         }
     }
 
+    /**
+     * Layers that the GPU gained with activation.cu and adaptive_pool.cu (GELU, LeakyReLU, adaptive pooling to bins of
+     * unequal, overlapping sizes): a step gives the CPU replica's loss, count and gradient sum.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"conv2d(4, 3, padding=1) gelu adaptiveavgpool2d(3) flatten linear(16) leakyrelu(0.2) linear(10)",
+            "conv2d(3, 3) leakyrelu adaptiveavgpool2d(4) flatten gelu linear(10)"})
+    void stepsWithGeluLeakyReluAndAdaptivePoolingGiveTheCpuReplicasResults(String layers) {
+        int[] shape = {1, 7, 7};
+        Module model = ModelSpec.parse(layers).build(new Generator(7), new Generator(7), shape);
+        try (GpuSequential gpu = GpuSequential.of(model, shape, device)) {
+            FlatParameters flat = FlatParameters.of(model);
+            Batch b = batch(12, BATCH, shape);
+            float[] want = new float[flat.size()];
+            GpuSequential.Result cpu = cpuStep(model, flat, b, want);
+            float[] got = new float[flat.size()];
+            GpuSequential.Result r = gpu.step(b.x(), b.labels(), 0, got);
+            assertEquals(cpu.lossSum(), r.lossSum(), REL * Math.abs(cpu.lossSum()), layers + ": loss sum");
+            assertEquals(cpu.correct(), r.correct(), layers + ": correct");
+            close(layers + ": gradient sum", want, got);
+        }
+    }
+
     /** Two SGD steps, the update on the host from each side's gradient: the parameters stay together. */
     @Test
     void severalSgdStepsStayWithTheCpu() {

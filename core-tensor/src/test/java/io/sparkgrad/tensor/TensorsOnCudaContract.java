@@ -13,6 +13,8 @@ import io.sparkgrad.nn.BatchNorm2d;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.F;
 import io.sparkgrad.nn.Flatten;
+import io.sparkgrad.nn.GELU;
+import io.sparkgrad.nn.LeakyReLU;
 import io.sparkgrad.nn.Linear;
 import io.sparkgrad.nn.MaxPool2d;
 import io.sparkgrad.nn.Module;
@@ -142,7 +144,29 @@ abstract class TensorsOnCudaContract {
                 c("max_pool2d", t -> F.maxPool2d(t[0], 2), s(2, 2, 4, 6)),
                 c("max_pool2d padded, strided", t -> F.maxPool2d(t[0], 3, 2, 1, 1), s(1, 2, 5, 5)),
                 c("avg_pool2d", t -> F.avgPool2d(t[0], 2), s(2, 1, 4, 4)),
-                c("adaptive_avg_pool2d to a dividing size", t -> F.adaptiveAvgPool2d(t[0], 1, 2), s(2, 2, 3, 4)));
+                c("adaptive_avg_pool2d to a dividing size", t -> F.adaptiveAvgPool2d(t[0], 1, 2), s(2, 2, 3, 4)),
+                // Ops that had no CUDA implementation before activation.cu, index.cu and adaptive_pool.cu.
+                c("gelu and leaky_relu, functions and modules", t -> F.gelu(t[0]).add(F.leakyRelu(t[0], 0.2f)).add(
+                        new GELU().forward(t[0].mul(2f))).add(new LeakyReLU().forward(t[0].sub(0.3f))), s(3, 7)),
+                c("pow by a scalar", t -> t[0].pow(3f).add(t[0].pow(2f)).add(t[0].abs().add(0.5f).pow(-1.5f)), s(2, 5)),
+                c("max by dim, kept and dropped", t -> t[0].max(1, true).mul(t[0].max(0, false)), s(3, 4)),
+                c("max over the middle of 3 dims", t -> t[0].max(1, false), s(2, 5, 3)),
+                c("gather along dim 1 and dim 0", t -> t[0].gather(1, ints(t[0], new int[] {3, 0, 3, 1, 2, 2}, 3, 2)).sum(1, false).add(
+                        t[0].gather(0, ints(t[0], new int[] {2, 0, 1, 2, 1, 1, 0, 0}, 2, 4)).sum(0, false).narrow(0, 0, 3)), s(3, 4)),
+                c("index_select with a repeated row", t -> t[0].indexSelect(new int[] {2, 0, 2, 1}), s(3, 2, 2)),
+                c("cat along each dim, stack", t -> Tensor.cat(List.of(t[0], t[1]), 1).sum(1, true).add(
+                        Tensor.cat(List.of(t[0].t(), t[1].t(), t[0].t()), 0).sum(0, false).narrow(0, 0, 1)).add(
+                        Tensor.stack(List.of(t[0], t[0].mul(t[0])), 0).sum(0, false).sum(1, true)), s(2, 3), s(2, 2)),
+                c("batched matmul", t -> t[0].matmul(t[1]), s(2, 3, 4), s(2, 4, 5)),
+                c("batched matmul by a shared matrix and a transpose", t -> t[0].matmul(t[1]).add(t[0].matmul(t[2].transpose(1, 2))),
+                        s(3, 2, 4), s(4, 5), s(3, 5, 4)),
+                c("adaptive_avg_pool2d to a size that does not divide the input", t -> F.adaptiveAvgPool2d(t[0], 3, 2),
+                        s(2, 2, 7, 5)));
+    }
+
+    /** An INT32 index on {@code like}'s device. */
+    private static Tensor ints(Tensor like, int[] values, int... shape) {
+        return Tensor.ofInts(values, shape).to(like.device());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -238,11 +262,12 @@ abstract class TensorsOnCudaContract {
     @Test
     void anOpWithoutACudaImplementationNamesItselfAndTheDevice() {
         Tensor d = randn(1, 1, 2, 4, 4).to(dev);
-        for (var named : List.<Object[]>of(new Object[] {"gelu", (Runnable) () -> F.gelu(d)},
-                new Object[] {"pow", (Runnable) () -> d.pow(3f)},
+        Tensor w = randn(2, 2, 1, 3, 3).to(dev);
+        for (var named : List.<Object[]>of(
+                new Object[] {"conv2d with groups or dilation", (Runnable) () -> F.conv2d(d.view(1, 2, 4, 4), w, null, 1, 0, 1, 2)},
                 new Object[] {"batch_norm", (Runnable) () -> new BatchNorm2d(2).to(dev).forward(d.view(1, 2, 4, 4))},
-                new Object[] {"adaptive_avg_pool2d", (Runnable) () -> F.adaptiveAvgPool2d(d.view(1, 2, 4, 4), 3)},
-                new Object[] {"max", (Runnable) () -> d.max(0, false)})) {
+                new Object[] {"max_pool2d with dilation", (Runnable) () -> F.maxPool2d(d.view(1, 2, 4, 4), 2, 1, 0, 2)},
+                new Object[] {"log_softmax over dimension 0", (Runnable) () -> F.logSoftmax(d.view(2, 16), 0)})) {
             var e = assertThrows(UnsupportedOperationException.class, ((Runnable) named[1])::run, (String) named[0]);
             assertTrue(e.getMessage().startsWith((String) named[0]) && e.getMessage().contains(dev.toString()), e.getMessage());
         }
@@ -334,6 +359,38 @@ abstract class TensorsOnCudaContract {
     void aSmallCnnTrainsAsOnTheCpuWithSgdAndWithAdam() {
         assertClose("cnn, sgd momentum", train(cnn(21), Device.CPU, false, 3, null), train(cnn(21), dev, false, 3, null));
         assertClose("cnn, adam", train(cnn(22), Device.CPU, true, 3, null), train(cnn(22), dev, true, 3, null));
+    }
+
+    /** A few Adam steps of a small MLP on {@code device}: the losses, then the parameters. */
+    private static List<Float> adamSteps(Device device, boolean amsgrad) {
+        Generator.manualSeed(23);
+        Module model = new Sequential(new Linear(6, 5), new LeakyReLU(0.1f), new Linear(5, 3)).to(device);
+        // beta2 = 0.5: exp_avg_sq follows the shrinking gradients down, so amsgrad's running maximum changes the steps.
+        Optimizer opt = Adam.builder(model.parameters()).lr(0.05).betas(0.9, 0.5).weightDecay(0.01).amsgrad(amsgrad).build();
+        Tensor x = randn(24, 8, 6);
+        Tensor y = Tensor.ofInts(new int[] {0, 1, 2, 0, 1, 2, 2, 1}, 8);
+        List<Float> trace = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            opt.zeroGrad();
+            Tensor loss = F.crossEntropy(model.forward(x.to(device)), y.to(device));
+            loss.backward();
+            opt.step();
+            trace.add(loss.item());
+        }
+        for (Parameter p : model.parameters()) {
+            assertEquals(device, p.device());
+            for (float v : p.cpu().toFloatArray()) {
+                trace.add(v);
+            }
+        }
+        return trace;
+    }
+
+    @Test
+    void adamWithAmsgradStepsDeviceParametersAsOnTheCpu() {
+        List<Float> cpu = adamSteps(Device.CPU, true);
+        assertTrue(!cpu.equals(adamSteps(Device.CPU, false)), "amsgrad changes these steps, so the test can tell");
+        assertClose("mlp, adam with amsgrad", cpu, adamSteps(dev, true));
     }
 
     @Test
