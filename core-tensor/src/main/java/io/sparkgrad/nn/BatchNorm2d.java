@@ -1,6 +1,5 @@
 package io.sparkgrad.nn;
 
-import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
@@ -77,14 +76,15 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException("BatchNorm2d: expected 4D input (got " + input.dim() + "D input of shape "
                     + Shape.format(input.shape()) + ")");
         }
-        // Before the step count changes: batch norm runs on the CPU only.
-        CudaFunctions.requireCpu("batch_norm", input);
+        // The count changes only once the batch was accepted (a refused input leaves every buffer as it was).
+        Tensor out = F.batchNorm(input, runningMean(), runningVar(), weight(), bias(), isTraining(), momentum, eps);
         if (isTraining()) {
+            Tensor count = buffer("num_batches_tracked");
             try (var ignored = Tensor.noGrad()) {
-                buffer("num_batches_tracked").add_(Tensor.scalar(1f));
+                count.add_(Tensor.scalar(1f).to(count.device()));
             }
         }
-        return F.batchNorm(input, runningMean(), runningVar(), weight(), bias(), isTraining(), momentum, eps);
+        return out;
     }
 
     @Override
