@@ -58,6 +58,18 @@ public final class BatchNorm2d extends Module {
         return buffer("running_var");
     }
 
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
+    public float momentum() {
+        return momentum;
+    }
+
     /** The number of training batches seen. */
     public long numBatchesTracked() {
         return (long) buffer("num_batches_tracked").item();
