@@ -35,9 +35,9 @@ class JobModelDeviceTest {
     /** A model the GPU cannot train is refused when the driver builds its replica, naming the layer: before any task. */
     @Test
     void aLayerWithoutAGpuImplementationIsRefusedOnTheDriver() {
-        JobModel model = JobModel.of(ModelSpec.parse("flatten linear(32) gelu linear(10)"), new int[] {1, 28, 28}, "spec", "model.layers");
+        JobModel model = JobModel.of(ModelSpec.parse("flatten linear(32) softmax linear(10)"), new int[] {1, 28, 28}, "spec", "model.layers");
         model.factory(1, DeviceType.CPU).create(1).close();
         var e = assertThrows(IllegalArgumentException.class, () -> model.factory(1, DeviceType.CUDA).create(1));
-        assertTrue(e.getMessage().contains("layer 2 (GELU"), e.getMessage());
+        assertTrue(e.getMessage().contains("layer 2 (Softmax"), e.getMessage());
     }
 }

@@ -18,16 +18,23 @@ abstract class GpuLayer {
     /** The gradient of the last forward's input from its output's gradient {@code gy}. */
     abstract DeviceArray backward(Pass pass, DeviceArray gy);
 
-    /** One forward (and backward) pass: the ops, the mode, the step's seed and every array it made. */
+    /** One forward (and backward) pass: the ops, the modes, the step's seed and every array it made. */
     static final class Pass {
         final CudaOps ops;
+        /** Dropout on: a training step (an evaluation draws no masks). */
         final boolean training;
+        /**
+         * Batch norm on the batch's statistics, folding them into the running ones: the module's training mode, as
+         * {@code BatchNorm2d.forward} on the CPU (also for an evaluation in training mode).
+         */
+        final boolean batchStatistics;
         final long seed;
         private final List<DeviceArray> owned = new ArrayList<>();
 
-        Pass(CudaOps ops, boolean training, long seed) {
+        Pass(CudaOps ops, boolean training, boolean batchStatistics, long seed) {
             this.ops = ops;
             this.training = training;
+            this.batchStatistics = batchStatistics;
             this.seed = seed;
         }
 
@@ -207,6 +214,54 @@ abstract class GpuLayer {
         @Override
         DeviceArray backward(Pass pass, DeviceArray gy) {
             return pass.own(pass.ops.avgPool2dBackward(gy, xShape, window));
+        }
+    }
+
+    /**
+     * {@code BatchNorm2d}: its weight and bias are parameter slots; its running mean and variance live on the device in
+     * the executor's running-statistics buffer, updated in place by every pass on the batch's statistics, and its
+     * {@code num_batches_tracked} is counted here on the host.
+     */
+    static final class BatchNorm extends GpuLayer {
+        private final Slot weight;
+        private final Slot bias;
+        private final DeviceArray runningMean;
+        private final DeviceArray runningVar;
+        private final float momentum;
+        private final float eps;
+        long batchesTracked;
+        private DeviceArray x;
+        private CudaOps.BatchNorm saved;
+        private boolean batchStatistics;
+
+        BatchNorm(Slot weight, Slot bias, DeviceArray runningMean, DeviceArray runningVar, float momentum, float eps) {
+            this.weight = weight;
+            this.bias = bias;
+            this.runningMean = runningMean;
+            this.runningVar = runningVar;
+            this.momentum = momentum;
+            this.eps = eps;
+        }
+
+        @Override
+        DeviceArray forward(Pass pass, DeviceArray x) {
+            this.x = x;
+            this.batchStatistics = pass.batchStatistics;
+            saved = pass.ops.batchNorm(x, weight.value(), bias.value(), runningMean, runningVar, batchStatistics, momentum, eps);
+            pass.own(saved.y(), saved.mean(), saved.invStd());
+            if (batchStatistics) {
+                batchesTracked++;
+            }
+            return saved.y();
+        }
+
+        @Override
+        DeviceArray backward(Pass pass, DeviceArray gy) {
+            CudaOps.BatchNormGrads g = pass.ops.batchNormBackward(x, gy, weight.value(), saved, batchStatistics);
+            pass.own(g.gx(), g.gw(), g.gb());
+            pass.ops.axpy(1f, g.gw(), weight.grad());
+            pass.ops.axpy(1f, g.gb(), bias.grad());
+            return g.gx();
         }
     }
 

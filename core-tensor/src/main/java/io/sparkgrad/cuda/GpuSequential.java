@@ -3,6 +3,7 @@ package io.sparkgrad.cuda;
 import io.sparkgrad.cuda.CudaOps.Window;
 import io.sparkgrad.nn.AdaptiveAvgPool2d;
 import io.sparkgrad.nn.AvgPool2d;
+import io.sparkgrad.nn.BatchNorm2d;
 import io.sparkgrad.nn.Conv2d;
 import io.sparkgrad.nn.Dropout;
 import io.sparkgrad.nn.Flatten;
@@ -38,7 +39,13 @@ import java.util.function.Function;
  * <p>Layers on the GPU: {@link Conv2d} (one group, dilation 1), {@link Linear}, {@link ReLU}, {@link Sigmoid},
  * {@link Tanh}, {@link Flatten}, {@link MaxPool2d} (dilation 1), {@link AvgPool2d}, {@link AdaptiveAvgPool2d} (to an
  * output size that divides the input's as an average pool, to any other with the adaptive kernel), {@link GELU} (exact),
- * {@link LeakyReLU} and {@link Dropout} (masks drawn on the device from the step's seed). Any other layer is refused when the executor is built, naming it.
+ * {@link LeakyReLU}, {@link BatchNorm2d} and {@link Dropout} (masks drawn on the device from the step's seed). Any other
+ * layer is refused when the executor is built, naming it.
+ *
+ * <p>Batch norm's running statistics live on the device (one buffer: each {@code BatchNorm2d}'s running mean, then its
+ * running variance, in layer order), updated by every pass in training mode, as the CPU module's are; its
+ * {@code num_batches_tracked} is counted on the host. They start as the model's; {@link #copyRunningStatisticsTo}
+ * writes them back into a host model and {@link #loadRunningStatistics} reads them from one.
  *
  * <p>Memory: the flat parameters and gradients are allocated once; a step's activations come from the device's
  * {@link CachingAllocator} and go back to it at the step's end, so repeated steps of one shape reuse the same blocks.
@@ -48,7 +55,7 @@ import java.util.function.Function;
 public final class GpuSequential implements AutoCloseable {
     /** The layers that run on the GPU, for messages. */
     static final String SUPPORTED = "Conv2d (groups 1, dilation 1), Linear, ReLU, Sigmoid, Tanh, Flatten, MaxPool2d (dilation 1), "
-            + "AvgPool2d, AdaptiveAvgPool2d, GELU, LeakyReLU, Dropout (p < 1)";
+            + "AvgPool2d, AdaptiveAvgPool2d, GELU, LeakyReLU, BatchNorm2d, Dropout (p < 1)";
 
     private final GpuContext device;
     private final CudaOps ops;
@@ -58,6 +65,10 @@ public final class GpuSequential implements AutoCloseable {
     private final int numParameters;
     private final List<GpuLayer> layers;
     private final DeviceArray params;
+    /** Every batch norm's running mean and variance (at least one float, so that a model without one allocates). */
+    private final DeviceArray running;
+    private final int runningSize;
+    private final List<GpuLayer.BatchNorm> batchNorms;
     /** The flat gradients, then the step's loss sum and correct count: one copy brings a step's results out. */
     private final DeviceArray grads;
     /** The loss sum and correct count: the last two floats of {@link #grads}. */
@@ -89,9 +100,17 @@ public final class GpuSequential implements AutoCloseable {
             total += p.numel();
         }
         this.numParameters = total;
+        Map<BatchNorm2d, Integer> runningOffsets = new IdentityHashMap<>();
+        int runningTotal = 0;
+        for (BatchNorm2d bn : batchNorms(model)) {
+            runningOffsets.put(bn, runningTotal);
+            runningTotal += 2 * bn.numFeatures();
+        }
+        this.runningSize = runningTotal;
         device.makeCurrent();
         this.params = ops.empty(Math.max(1, total));
         this.grads = ops.empty(total + 2);
+        this.running = ops.empty(Math.max(1, runningTotal));
         this.stats = new DeviceArray(grads.address() + (long) total * Float.BYTES, new int[] {2});
         this.gradHost = new float[total + 2];
         Plan plan;
@@ -100,12 +119,23 @@ public final class GpuSequential implements AutoCloseable {
                 long at = (long) offsets.get(p) * Float.BYTES;
                 return new GpuLayer.Slot(new DeviceArray(params.address() + at, p.shape()),
                         new DeviceArray(grads.address() + at, p.shape()));
+            }, bn -> {
+                long at = running.address() + (long) runningOffsets.get(bn) * Float.BYTES;
+                int[] c = {bn.numFeatures()};
+                return new DeviceArray[] {new DeviceArray(at, c), new DeviceArray(at + (long) c[0] * Float.BYTES, c)};
             });
         } catch (RuntimeException e) {
-            ops.free(params, grads);
+            ops.free(params, grads, running);
             throw e;
         }
         this.layers = plan.layers();
+        List<GpuLayer.BatchNorm> norms = new ArrayList<>();
+        for (GpuLayer l : layers) {
+            if (l instanceof GpuLayer.BatchNorm bn) {
+                norms.add(bn);
+            }
+        }
+        this.batchNorms = List.copyOf(norms);
         this.classes = plan.classes();
         float[] values = new float[total];
         for (Map.Entry<Parameter, Integer> e : offsets.entrySet()) {
@@ -113,6 +143,7 @@ public final class GpuSequential implements AutoCloseable {
             System.arraycopy(v, 0, values, e.getValue(), v.length);
         }
         setParameters(values);
+        loadRunningStatistics(model);
     }
 
     /**
@@ -133,7 +164,7 @@ public final class GpuSequential implements AutoCloseable {
      * @throws IllegalArgumentException naming the layer, or the output's shape, otherwise
      */
     public static void requireSupported(Module model, int[] sampleShape) {
-        plan(model, sampleShape, p -> null);
+        plan(model, sampleShape, p -> null, bn -> new DeviceArray[2]);
     }
 
     /** The GPU layers and the number of classes. */
@@ -144,7 +175,8 @@ public final class GpuSequential implements AutoCloseable {
      * Builds one GPU layer per leaf module, walking the shapes with the CPU model on one zero sample (in evaluation
      * mode, so no dropout generator is drawn from), each parameter given its {@code slots}.
      */
-    private static Plan plan(Module model, int[] sampleShape, Function<Parameter, GpuLayer.Slot> slots) {
+    private static Plan plan(Module model, int[] sampleShape, Function<Parameter, GpuLayer.Slot> slots,
+                             Function<BatchNorm2d, DeviceArray[]> runningStatistics) {
         List<Module> leaves = new ArrayList<>();
         leaves(model, leaves);
         List<GpuLayer> layers = new ArrayList<>();
@@ -157,7 +189,7 @@ public final class GpuSequential implements AutoCloseable {
             System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
             Tensor x = Tensor.zeros(shape);
             for (int i = 0; i < leaves.size(); i++) {
-                layers.add(layer(leaves.get(i), i, x.shape(), p -> p == null ? null : slots.apply(p)));
+                layers.add(layer(leaves.get(i), i, x.shape(), p -> p == null ? null : slots.apply(p), runningStatistics));
                 x = leaves.get(i).forward(x);
             }
             out = x.shape();
@@ -181,7 +213,8 @@ public final class GpuSequential implements AutoCloseable {
         }
     }
 
-    private static GpuLayer layer(Module m, int index, int[] in, Function<Parameter, GpuLayer.Slot> slot) {
+    private static GpuLayer layer(Module m, int index, int[] in, Function<Parameter, GpuLayer.Slot> slot,
+                                  Function<BatchNorm2d, DeviceArray[]> runningStatistics) {
         if (m instanceof Linear l) {
             return new GpuLayer.Weighted(slot.apply(l.weight()), slot.apply(l.bias()), null);
         }
@@ -212,6 +245,11 @@ public final class GpuSequential implements AutoCloseable {
             int[] k = {in[2] / ap.outputSize()[0], in[3] / ap.outputSize()[1]};
             return new GpuLayer.AvgPool(window(k, k, new int[] {0, 0}));
         }
+        if (m instanceof BatchNorm2d bn && in.length == 4) {
+            DeviceArray[] meanAndVar = runningStatistics.apply(bn);
+            return new GpuLayer.BatchNorm(slot.apply(bn.weight()), slot.apply(bn.bias()), meanAndVar[0], meanAndVar[1], bn.momentum(),
+                    bn.eps());
+        }
         if (m instanceof Dropout d && d.p() < 1f) {
             return new GpuLayer.Dropout(d.p(), index);
         }
@@ -226,6 +264,19 @@ public final class GpuSequential implements AutoCloseable {
         }
         throw new IllegalArgumentException("GpuSequential: layer " + index + " (" + m + ") on input " + Arrays.toString(in)
                 + " has no GPU implementation; the GPU runs " + SUPPORTED + ". Train this model with device=cpu.");
+    }
+
+    /** The model's batch norms in layer order: the order of the running-statistics buffer. */
+    private static List<BatchNorm2d> batchNorms(Module model) {
+        List<Module> leaves = new ArrayList<>();
+        leaves(model, leaves);
+        List<BatchNorm2d> out = new ArrayList<>();
+        for (Module m : leaves) {
+            if (m instanceof BatchNorm2d bn) {
+                out.add(bn);
+            }
+        }
+        return out;
     }
 
     private static Window window(int[] k, int[] s, int[] p) {
@@ -265,7 +316,81 @@ public final class GpuSequential implements AutoCloseable {
         return flat;
     }
 
-    /** Training mode (dropout on) or evaluation mode, like {@code Module.train}. */
+    /** The length of the running-statistics buffer: each batch norm's mean and variance. */
+    public int runningStatisticsSize() {
+        return runningSize;
+    }
+
+    /** A copy of the device's running statistics (each batch norm's running mean, then its running variance). */
+    public float[] getRunningStatistics() {
+        open();
+        device.makeCurrent();
+        float[] flat = new float[runningSize];
+        if (runningSize > 0) {
+            device.copyOut(running.address(), flat);
+        }
+        return flat;
+    }
+
+    /**
+     * Reads the running statistics and batch counts from {@code model}'s batch norms (the model this executor was built
+     * from, or one of its architecture), e.g. after the host model's state was restored from a checkpoint.
+     */
+    public void loadRunningStatistics(Module model) {
+        open();
+        List<BatchNorm2d> hosts = sameBatchNorms(model);
+        float[] flat = new float[runningSize];
+        int at = 0;
+        for (int i = 0; i < hosts.size(); i++) {
+            BatchNorm2d bn = hosts.get(i);
+            float[] mean = bn.runningMean().toFloatArray();
+            float[] var = bn.runningVar().toFloatArray();
+            System.arraycopy(mean, 0, flat, at, mean.length);
+            System.arraycopy(var, 0, flat, at + mean.length, var.length);
+            at += mean.length + var.length;
+            batchNorms.get(i).batchesTracked = bn.numBatchesTracked();
+        }
+        device.makeCurrent();
+        if (runningSize > 0) {
+            device.copyIn(flat, running.address());
+        }
+    }
+
+    /**
+     * Writes the device's running statistics and the batch counts into {@code model}'s batch norms (in place, as the
+     * CPU module's own training passes would have left them), so the host model's state dict, checkpoints and CPU
+     * evaluation see them.
+     */
+    public void copyRunningStatisticsTo(Module model) {
+        List<BatchNorm2d> hosts = sameBatchNorms(model);
+        float[] flat = getRunningStatistics();
+        int at = 0;
+        try (var noGrad = Tensor.noGrad()) {
+            for (int i = 0; i < hosts.size(); i++) {
+                BatchNorm2d bn = hosts.get(i);
+                int c = bn.numFeatures();
+                bn.runningMean().copy_(Tensor.of(Arrays.copyOfRange(flat, at, at + c), c));
+                bn.runningVar().copy_(Tensor.of(Arrays.copyOfRange(flat, at + c, at + 2 * c), c));
+                bn.namedBuffers().get("num_batches_tracked").fill_(batchNorms.get(i).batchesTracked);
+                at += 2 * c;
+            }
+        }
+    }
+
+    private List<BatchNorm2d> sameBatchNorms(Module model) {
+        List<BatchNorm2d> hosts = batchNorms(model);
+        int size = 0;
+        for (BatchNorm2d bn : hosts) {
+            size += 2 * bn.numFeatures();
+        }
+        if (hosts.size() != batchNorms.size() || size != runningSize) {
+            throw new IllegalArgumentException("the model has " + hosts.size() + " batch norms with " + size + " running statistics, "
+                    + "this executor " + batchNorms.size() + " with " + runningSize);
+        }
+        return hosts;
+    }
+
+    /** Training mode (dropout on, batch norm on the batch's statistics) or evaluation mode, like {@code Module.train}. */
     public void train(boolean training) {
         this.training = training;
     }
@@ -285,7 +410,10 @@ public final class GpuSequential implements AutoCloseable {
         return run(x, labels, seed, gradSumOut);
     }
 
-    /** The forward pass only, in the current mode: summed loss and correct count over {@code x}'s samples. */
+    /**
+     * The forward pass only, in the current mode: summed loss and correct count over {@code x}'s samples. In training
+     * mode batch norm normalises with the batch's statistics and updates the running ones, as the CPU module does.
+     */
     public Result evaluate(float[] x, int[] labels) {
         return run(x, labels, 0L, null);
     }
@@ -306,7 +434,7 @@ public final class GpuSequential implements AutoCloseable {
             }
         }
         device.makeCurrent();
-        GpuLayer.Pass pass = new GpuLayer.Pass(ops, training && gradSumOut != null, seed);
+        GpuLayer.Pass pass = new GpuLayer.Pass(ops, training && gradSumOut != null, training, seed);
         try {
             int[] shape = new int[sampleShape.length + 1];
             shape[0] = n;
@@ -352,12 +480,15 @@ public final class GpuSequential implements AutoCloseable {
         }
     }
 
-    /** Returns the parameters' and gradients' device memory to the allocator; the device stays open. Idempotent. */
+    /**
+     * Returns the parameters', gradients' and running statistics' device memory to the allocator; the device stays open.
+     * Idempotent.
+     */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            ops.free(params, grads);
+            ops.free(params, grads, running);
         }
     }
 }

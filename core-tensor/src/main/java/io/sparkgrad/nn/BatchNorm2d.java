@@ -1,6 +1,5 @@
 package io.sparkgrad.nn;
 
-import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
 
@@ -59,6 +58,18 @@ public final class BatchNorm2d extends Module {
         return buffer("running_var");
     }
 
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
+    public float momentum() {
+        return momentum;
+    }
+
     /** The number of training batches seen. */
     public long numBatchesTracked() {
         return (long) buffer("num_batches_tracked").item();
@@ -77,14 +88,15 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException("BatchNorm2d: expected 4D input (got " + input.dim() + "D input of shape "
                     + Shape.format(input.shape()) + ")");
         }
-        // Before the step count changes: batch norm runs on the CPU only.
-        CudaFunctions.requireCpu("batch_norm", input);
+        // The count changes only once the batch was accepted (a refused input leaves every buffer as it was).
+        Tensor out = F.batchNorm(input, runningMean(), runningVar(), weight(), bias(), isTraining(), momentum, eps);
         if (isTraining()) {
+            Tensor count = buffer("num_batches_tracked");
             try (var ignored = Tensor.noGrad()) {
-                buffer("num_batches_tracked").add_(Tensor.scalar(1f));
+                count.add_(Tensor.scalar(1f).to(count.device()));
             }
         }
-        return F.batchNorm(input, runningMean(), runningVar(), weight(), bias(), isTraining(), momentum, eps);
+        return out;
     }
 
     @Override

@@ -8,7 +8,8 @@ import io.sparkgrad.tensor.Tensor;
 
 /**
  * Batch normalisation over the channel dimension 1 of an {@code [N, C, ...]} input, with its backward rule beside it
- * (through the batch statistics in training mode); loops in {@link BatchNorm2dKernel}.
+ * (through the batch statistics in training mode); loops in {@link BatchNorm2dKernel}, or the device's kernels
+ * ({@link CudaFunctions#batchNorm}) for tensors on a CUDA device.
  */
 final class BatchNormalization {
     private BatchNormalization() {
@@ -16,7 +17,7 @@ final class BatchNormalization {
 
     static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             float momentum, float eps) {
-        CudaFunctions.requireCpu("batch_norm", x, runningMean, runningVar, weight, bias);
+        boolean onCuda = CudaFunctions.onCuda("batch_norm", x, runningMean, runningVar, weight, bias);
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batch_norm: expected an input [N, C, ...] with at least 2 dimensions, got "
                     + Shape.format(x.shape()));
@@ -39,14 +40,17 @@ final class BatchNormalization {
             throw new IllegalArgumentException("batch_norm: eps must be positive, got " + eps);
         }
         long count = (long) n * s;
+        if (training && count <= 1) {
+            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                    + Shape.format(shape));
+        }
+        if (onCuda) {
+            return CudaFunctions.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+        }
         Tensor xc = Dense.of(x, "batch_norm", "input");
         double[] mean = new double[c];
         double[] var = new double[c];
         if (training) {
-            if (count <= 1) {
-                throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
-                        + Shape.format(shape));
-            }
             BatchNorm2dKernel.stats(n, c, s, xc.data(), xc.storageOffset(), mean, var);
             updateRunning(runningMean, runningVar, mean, var, momentum, count);
         } else {

@@ -173,14 +173,79 @@ public final class CudaFunctions {
         });
     }
 
+    /**
+     * Batch norm over dimension 1 of {@code [N, C, ...]}, as {@code F.batchNorm}: training normalises with the batch's
+     * statistics and folds them into {@code runningMean}/{@code runningVar} in place (on the device); evaluation
+     * normalises with the running statistics. A missing weight or bias is ones or zeros; missing running statistics in
+     * training are a scratch pair the statistics fold into and that is given back at once. The caller has checked the
+     * shapes (as on the CPU).
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+            float momentum, float eps) {
+        CudaBackend b = CudaTensors.backend("batch_norm", x, runningMean, runningVar, weight, bias);
+        int[] perChannel = {x.size(1)};
+        // Updated in place through their device addresses: they must be the buffers themselves, not copies.
+        dense(runningMean, "batch_norm");
+        dense(runningVar, "batch_norm");
+        Tensor xs = CudaTensors.dense(x);
+        Tensor w = weight == null ? CudaTensors.full(b, 1f, perChannel) : CudaTensors.dense(weight);
+        Tensor bs = bias == null ? CudaTensors.full(b, 0f, perChannel) : CudaTensors.dense(bias);
+        Tensor rm = runningMean == null ? CudaTensors.full(b, 0f, perChannel) : runningMean;
+        Tensor rv = runningVar == null ? CudaTensors.full(b, 1f, perChannel) : runningVar;
+        CudaOps.BatchNorm r;
+        try {
+            r = b.ops().batchNorm(arr(xs), arr(w), arr(bs), arr(rm), arr(rv), training, momentum, eps);
+        } finally {
+            CudaTensors.discard(rm, runningMean);
+            CudaTensors.discard(rv, runningVar);
+            CudaTensors.discard(bs, bias);
+        }
+        if (training) {
+            markModified(runningMean);
+            markModified(runningVar);
+        }
+        Tensor y = b.wrap(r.y(), DType.FLOAT32);
+        // The backward rule reads the statistics, never the output. Kept by the backward rule (the collector gives them back with the graph).
+        Tensor mean = b.wrap(r.mean(), DType.FLOAT32);
+        Tensor invStd = b.wrap(r.invStd(), DType.FLOAT32);
+        Tensor out = GradFn.of("batch_norm", x, weight, bias).saving(weight == null ? new Tensor[] {x} : new Tensor[] {x, weight})
+                .result(y, g -> {
+                    Tensor gd = CudaTensors.dense(g);
+                    CudaOps.BatchNormGrads grads = b.ops().batchNormBackward(arr(xs), arr(gd), arr(w),
+                            new CudaOps.BatchNorm(null, arr(mean), arr(invStd)), training);
+                    CudaTensors.discard(gd, g);
+                    return new Tensor[] {gradient(b, grads.gx(), x), gradient(b, grads.gw(), weight), gradient(b, grads.gb(), bias)};
+                });
+        if (out.gradFn() == null) {
+            GradBuffers.current().free(mean.storage());
+            GradBuffers.current().free(invStd.storage());
+            CudaTensors.discard(xs, x);
+            CudaTensors.discard(w, weight);
+        }
+        return out;
+    }
+
+    private static void markModified(Tensor t) {
+        if (t != null) {
+            t.markModified();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ losses
 
-    /** log_softmax over the last dimension of a 2-D tensor. */
+    /**
+     * log_softmax over {@code dim}: the kernel takes the rows of a 2-D tensor, so any other case moves {@code dim} last,
+     * flattens the rest into rows, and moves it back, all with differentiable device ops.
+     */
     public static Tensor logSoftmax(Tensor x, int dim) {
         CudaBackend b = CudaTensors.backend("log_softmax", x);
-        if (x.dim() != 2 || (dim != 1 && dim != -1)) {
-            CudaTensors.requireCpu("log_softmax over dimension " + dim + " of a " + Shape.format(x.shape()) + " tensor (only rows "
-                    + "of a 2-D one)", x);
+        int rank = Math.max(1, x.dim());
+        int d = Shape.wrapDim(dim, rank);
+        if (x.dim() != 2 || d != 1) {
+            Tensor moved = d == rank - 1 ? x : x.transpose(d, rank - 1);
+            int[] movedShape = moved.shape();
+            Tensor rows = logSoftmax(moved.reshape(-1, x.dim() == 0 ? 1 : x.size(d)), 1).reshape(movedShape);
+            return d == rank - 1 ? rows : rows.transpose(d, rank - 1).contiguous();
         }
         Tensor xs = CudaTensors.dense(x);
         Tensor y = b.wrap(b.ops().softmax(arr(xs), true), DType.FLOAT32);

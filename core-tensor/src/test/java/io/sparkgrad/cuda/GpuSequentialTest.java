@@ -44,8 +44,8 @@ class GpuSequentialTest {
 
     @Test
     void aLayerWithoutAGpuImplementationIsRefusedByName() {
-        var e = refused("conv2d(4, 3) batchnorm2d relu flatten linear(10)", 1, 8, 8);
-        assertTrue(e.getMessage().contains("layer 1 (BatchNorm2d"), e.getMessage());
+        var e = refused("conv2d(4, 3) batchnorm2d softmax flatten linear(10)", 1, 8, 8);
+        assertTrue(e.getMessage().contains("layer 2 (Softmax"), e.getMessage());
         assertTrue(e.getMessage().contains("device=cpu"), e.getMessage());
         e = refused("flatten linear(16) softmax linear(10)", 1, 8, 8);
         assertTrue(e.getMessage().contains("layer 2 (Softmax") && e.getMessage().contains("on input [1, 16]"), e.getMessage());

@@ -162,6 +162,76 @@ abstract class SequentialAgainstCpuContract {
         }
     }
 
+    /**
+     * A CNN with batch norm: each of 2 training steps (from the same parameters) gives the CPU replica's loss sum, correct
+     * count and gradient sum; the running statistics on the device follow the CPU module's; written back into a host
+     * model they are its state (with the batch count); evaluation mode normalises with them as the CPU does.
+     */
+    @Test
+    void aBatchNormCnnGivesTheCpuReplicasStepsAndRunningStatistics() {
+        int[] shape = {1, 10, 10};
+        ModelSpec spec = ModelSpec.parse("conv2d(4, 3, stride=2, padding=1) batchnorm2d relu maxpool2d(2) flatten linear(10)");
+        Module model = spec.build(new Generator(6), new Generator(6), shape);
+        FlatParameters flat = FlatParameters.of(model);
+        try (GpuSequential gpu = GpuSequential.of(model, shape, device)) {
+            assertEquals(8, gpu.runningStatisticsSize());
+            close("initial running statistics", new float[] {0, 0, 0, 0, 1, 1, 1, 1}, gpu.getRunningStatistics());
+            gpu.train(true);
+            model.train(true);
+            for (int step = 0; step < 2; step++) {
+                Batch b = batch(200 + step, BATCH, shape);
+                float[] want = new float[flat.size()];
+                GpuSequential.Result cpu = cpuStep(model, flat, b, want);
+                float[] got = new float[flat.size()];
+                GpuSequential.Result r = gpu.step(b.x(), b.labels(), step, got);
+                assertEquals(cpu.lossSum(), r.lossSum(), REL * Math.abs(cpu.lossSum()), "loss sum at step " + step);
+                assertEquals(cpu.correct(), r.correct(), "correct at step " + step);
+                close("gradient sum at step " + step, want, got);
+                float[] data = flat.data();
+                for (int i = 0; i < data.length; i++) {
+                    data[i] -= 0.1f * want[i] / BATCH;
+                }
+                gpu.setParameters(data);
+            }
+            float[] cpuRunning = runningStatistics(model);
+            close("running statistics after 2 steps", cpuRunning, gpu.getRunningStatistics());
+            Module host = spec.build(new Generator(7), new Generator(7), shape);
+            gpu.copyRunningStatisticsTo(host);
+            close("running statistics written back", cpuRunning, runningStatistics(host));
+            assertEquals(2f, host.namedBuffers().get("1.num_batches_tracked").item(), "the training passes are counted");
+
+            model.train(false);
+            gpu.train(false);
+            Batch b = batch(300, BATCH, shape);
+            GpuSequential.Result cpu = cpuStep(model, flat, b, new float[flat.size()]);
+            GpuSequential.Result eval = gpu.evaluate(b.x(), b.labels());
+            assertEquals(cpu.lossSum(), eval.lossSum(), REL * Math.abs(cpu.lossSum()), "evaluation on the running statistics");
+            close("evaluation leaves the running statistics", cpuRunning, gpu.getRunningStatistics());
+
+            // The host is the truth after a restore: loading its statistics replaces the device's.
+            Module fresh = spec.build(new Generator(6), new Generator(6), shape);
+            gpu.loadRunningStatistics(fresh);
+            close("running statistics loaded from a host model", runningStatistics(fresh), gpu.getRunningStatistics());
+        }
+    }
+
+    /** Every batch norm's running mean, then its running variance, in layer order (the executor's layout). */
+    private static float[] runningStatistics(Module model) {
+        java.util.List<Float> out = new java.util.ArrayList<>();
+        for (var e : model.namedBuffers().entrySet()) {
+            if (!e.getKey().endsWith("num_batches_tracked")) {
+                for (float v : e.getValue().toFloatArray()) {
+                    out.add(v);
+                }
+            }
+        }
+        float[] a = new float[out.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = out.get(i);
+        }
+        return a;
+    }
+
     /** Two SGD steps, the update on the host from each side's gradient: the parameters stay together. */
     @Test
     void severalSgdStepsStayWithTheCpu() {

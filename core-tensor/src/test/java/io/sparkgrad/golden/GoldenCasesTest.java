@@ -11,6 +11,7 @@ import io.sparkgrad.nn.Module;
 import io.sparkgrad.nn.Parameter;
 import io.sparkgrad.nn.Reduction;
 import io.sparkgrad.tensor.DType;
+import io.sparkgrad.tensor.Device;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Shape;
 import io.sparkgrad.tensor.Tensor;
@@ -35,7 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * PyTorch parity: runs every JSON case of the golden folder (see {@link GoldenFolder}) and checks every output and
  * every gradient at the case's tolerance. A case with an unknown op, an unsupported parameter, an input it does not
  * use, or an output or gradient it cannot produce fails; after all cases, the number checked must equal the number of
- * files, so nothing is skipped.
+ * files, so nothing is skipped. {@link #check(GoldenCase, Device)} runs a case with its inputs on another device (the
+ * CUDA twins, {@code GoldenCasesOnCudaContract}), comparing on the host.
  */
 class GoldenCasesTest {
     private static final GoldenFolder FOLDER = GoldenFolder.locate();
@@ -65,7 +67,15 @@ class GoldenCasesTest {
      * input the op does not use, or an output or gradient it cannot produce.
      */
     static void check(GoldenCase c) {
-        Inputs in = new Inputs(c);
+        check(c, Device.CPU);
+    }
+
+    /**
+     * {@link #check(GoldenCase)} with every input, the op, its gradients and any model or optimizer on {@code device};
+     * what it produced is compared after {@code cpu()}.
+     */
+    static void check(GoldenCase c, Device device) {
+        Inputs in = new Inputs(c, device);
         Result r = run(c, in);
         assertTrue(in.unused().isEmpty(), c.file() + ": op " + c.op() + " ignored inputs " + in.unused());
         assertEquals(new TreeSet<>(c.outputs().keySet()), new TreeSet<>(r.outputs().keySet()), c.file() + ": outputs produced");
@@ -225,11 +235,11 @@ class GoldenCasesTest {
             Tensor l = F.mseLoss(F.linear(x, weight, bias), y);
             l.backward();
             loss[s] = l.item();
-            System.arraycopy(weight.grad().toFloatArray(), 0, gradW, s * wn, wn);
-            System.arraycopy(bias.grad().toFloatArray(), 0, gradB, s * bn, bn);
+            System.arraycopy(weight.grad().cpu().toFloatArray(), 0, gradW, s * wn, wn);
+            System.arraycopy(bias.grad().cpu().toFloatArray(), 0, gradB, s * bn, bn);
             opt.step();
-            System.arraycopy(weight.toFloatArray(), 0, w, s * wn, wn);
-            System.arraycopy(bias.toFloatArray(), 0, b, s * bn, bn);
+            System.arraycopy(weight.cpu().toFloatArray(), 0, w, s * wn, wn);
+            System.arraycopy(bias.cpu().toFloatArray(), 0, b, s * bn, bn);
         }
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         outputs.put("loss", Tensor.of(loss, steps));
@@ -284,6 +294,7 @@ class GoldenCasesTest {
             state.put(name, in.get(name));
         }
         net.loadStateDict(state, true);
+        net.to(in.device());
         Tensor x = in.get("x");
         Tensor target = in.get("target");
         Tensor upstream = in.get("upstream");
@@ -324,14 +335,21 @@ class GoldenCasesTest {
         private final GoldenCase c;
         private final Map<String, Tensor> copies = new LinkedHashMap<>();
         private final Set<String> used = new HashSet<>();
+        private final Device device;
 
-        Inputs(GoldenCase c) {
+        /** Fresh copies of the case's inputs on {@code device}. */
+        Inputs(GoldenCase c, Device device) {
             this.c = c;
+            this.device = device;
             for (Map.Entry<String, Tensor> e : c.inputs().entrySet()) {
                 Tensor t = e.getValue();
-                copies.put(e.getKey(), t.dtype() == DType.INT32 ? Tensor.ofInts(t.toIntArray(), t.shape())
-                        : Tensor.of(t.toFloatArray(), t.shape()));
+                copies.put(e.getKey(), (t.dtype() == DType.INT32 ? Tensor.ofInts(t.toIntArray(), t.shape())
+                        : Tensor.of(t.toFloatArray(), t.shape())).to(device));
             }
+        }
+
+        Device device() {
+            return device;
         }
 
         Tensor get(String name) {
@@ -467,7 +485,7 @@ class GoldenCasesTest {
             return;
         }
         float[] e = expected.toFloatArray();
-        float[] a = actual.toFloatArray();
+        float[] a = actual.cpu().toFloatArray();
         int bad = 0;
         double worst = 0;
         int worstAt = -1;

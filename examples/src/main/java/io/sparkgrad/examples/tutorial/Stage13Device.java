@@ -8,7 +8,8 @@ import io.sparkgrad.tensor.Devices;
 import java.io.PrintStream;
 
 /**
- * Stage 13, "Using your GPU": the model and each batch go to the accelerator when there is one, else the CPU.
+ * Stage 13, "Using your GPU": the model and each batch go to the accelerator when there is one, else the CPU. The
+ * validation report moves each batch's labels to the logits' device too ({@link Validation#report}).
  *
  * <pre>{@code
  * dev = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
@@ -20,10 +21,22 @@ import java.io.PrintStream;
  */
 @TutorialStage.Info(number = 13, title = "Using your GPU")
 public final class Stage13Device implements TutorialStage {
+    /** The device to use, null for the tutorial's choice (cuda:0 when usable, else the CPU). */
+    private final Device device;
+
+    public Stage13Device() {
+        this(null);
+    }
+
+    /** On {@code device} whatever the detection says (tests: the emulated cuda:0). */
+    Stage13Device(Device device) {
+        this.device = device;
+    }
+
     @Override
     public StageResult run(TutorialData data, PrintStream out) {
-        Device dev = Devices.cudaAvailable() ? Device.cuda(0) : Device.CPU;
-        out.println("device: " + dev + (dev == Device.CPU ? " (" + Devices.cudaUnavailableReason() + ")" : ""));
+        Device dev = device != null ? device : Devices.cudaAvailable() ? Device.cuda(0) : Device.CPU;
+        out.println("device: " + dev + (dev == Device.CPU && device == null ? " (" + Devices.cudaUnavailableReason() + ")" : ""));
         DataLoader[] dls = TutorialFit.getData(data, Stage01FromScratch.BS);
         var trainDl = dls[0].map(b -> toDevice(Stage12WrappedDataLoader.preprocess(b), dev));
         var validDl = dls[1].map(b -> toDevice(Stage12WrappedDataLoader.preprocess(b), dev));

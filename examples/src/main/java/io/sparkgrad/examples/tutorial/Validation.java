@@ -48,8 +48,9 @@ final class Validation {
         try (var noGrad = Tensor.noGrad()) {
             for (int start = 0; start < n; start += BATCH) {
                 int len = Math.min(BATCH, n - start);
-                Tensor yb = data.yValid().narrow(0, start, len);
                 Tensor logits = model.apply(data.xValid().narrow(0, start, len));
+                // The model may have moved the images to its device (stage 13): the labels follow the logits.
+                Tensor yb = data.yValid().narrow(0, start, len).to(logits.device());
                 lossSum += F.crossEntropy(logits, yb, Reduction.SUM).item();
                 correct += logits.argmax(1).eq(yb).sum().item();
             }

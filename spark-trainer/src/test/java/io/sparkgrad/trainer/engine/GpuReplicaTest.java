@@ -128,4 +128,20 @@ class GpuReplicaTest {
         assertTrue(e.getMessage().contains("'GPU-8a1f'"), e.getMessage());
         assertEquals(0, GpuReplica.taskGpu(), "outside a Spark task: GPU 0");
     }
+
+    /**
+     * The data-parallel trainer carries only parameters between the driver and the workers, so a batch-norm model is
+     * refused for either device with the CPU replica's message (the GPU could run it: a sweep trial's does).
+     */
+    @Test
+    void aBatchNormModelIsRefusedAsTheCpuReplicaRefusesIt() {
+        var spec = io.sparkgrad.nn.spec.ModelSpec.parse("conv2d(4, 3) batchnorm2d relu flatten linear(10)");
+        int[] shape = {1, 8, 8};
+        var cpu = assertThrows(IllegalArgumentException.class, () -> new ModuleReplica(spec.build(new io.sparkgrad.tensor.Generator(1),
+                new io.sparkgrad.tensor.Generator(1), shape), new io.sparkgrad.tensor.Generator(1), 1));
+        var gpu = assertThrows(IllegalArgumentException.class, () -> GpuReplica.factory(spec, shape, 1).create(1));
+        assertEquals(cpu.getMessage(), gpu.getMessage());
+        assertTrue(gpu.getMessage().contains("running_mean"), gpu.getMessage());
+        assertTrue(opened.isEmpty(), "no GPU opened");
+    }
 }

@@ -171,8 +171,11 @@ class SweepGpuTest {
 
         SweepConfig bn = SweepConfig.parse(sweepFile("  device: cuda").replace("model: logistic",
                 "model: choice(logistic, conv2d(4, 3) batchnorm2d relu flatten linear(10))"));
-        var layer = assertThrows(SweepConfigException.class, () -> Sweep.checkGpu(bn, false, Option.empty(), new EmulatedGpu()));
-        assertTrue(layer.getMessage().startsWith("space.model 'conv2d(4, 3) batchnorm2d relu flatten linear(10)' cannot train with "
-                + "sweep.device cuda: GpuSequential: layer 1 (BatchNorm2d"), layer.getMessage());
+        Sweep.checkGpu(bn, false, Option.empty(), new EmulatedGpu());
+        SweepConfig softmax = SweepConfig.parse(sweepFile("  device: cuda").replace("model: logistic",
+                "model: choice(logistic, conv2d(4, 3) batchnorm2d softmax flatten linear(10))"));
+        var layer = assertThrows(SweepConfigException.class, () -> Sweep.checkGpu(softmax, false, Option.empty(), new EmulatedGpu()));
+        assertTrue(layer.getMessage().startsWith("space.model 'conv2d(4, 3) batchnorm2d softmax flatten linear(10)' cannot train with "
+                + "sweep.device cuda: GpuSequential: layer 2 (Softmax"), layer.getMessage());
     }
 }
