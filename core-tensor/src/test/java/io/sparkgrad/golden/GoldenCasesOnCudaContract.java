@@ -3,8 +3,8 @@ package io.sparkgrad.golden;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sparkgrad.tensor.CudaUnderTest;
 import io.sparkgrad.tensor.Device;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,23 +40,18 @@ abstract class GoldenCasesOnCudaContract {
     private final AtomicInteger checked = new AtomicInteger();
     private final Set<String> refused = new TreeSet<>();
     private Device dev;
-    private boolean opened;
+    private CudaUnderTest cuda;
 
-    /** Makes the subclass' device ready, or returns null where there is none. */
-    abstract Device open() throws Exception;
-
-    /** Gives back what {@link #open} took. */
-    abstract void close();
-
-    abstract String noDeviceReason();
+    /** The cuda:0 this contract runs on, opened before the first case and closed after the last. */
+    abstract CudaUnderTest openCuda() throws Exception;
 
     @BeforeEach
     void needDevice() throws Exception {
-        if (!opened) {
-            opened = true;
-            dev = open();
+        if (cuda == null) {
+            cuda = openCuda();
+            dev = cuda.device();
         }
-        assumeTrue(dev != null, this::noDeviceReason);
+        cuda.assumePresent();
     }
 
     static Stream<String> caseFiles() {
@@ -80,8 +75,11 @@ abstract class GoldenCasesOnCudaContract {
     }
 
     @AfterAll
-    void everyCaseWasCheckedOrRefusedAsListed() {
+    void everyCaseWasCheckedOrRefusedAsListed() throws Exception {
         if (dev == null) {
+            if (cuda != null) {
+                cuda.close();
+            }
             return;
         }
         try {
@@ -90,7 +88,7 @@ abstract class GoldenCasesOnCudaContract {
             assertEquals(FILES.size() - REFUSED_ON_CUDA.size(), checked.get(), "golden cases checked and passed on " + dev
                     + " out of the " + FILES.size() + " files in " + FOLDER.dir() + " less the " + REFUSED_ON_CUDA.size() + " refused");
         } finally {
-            close();
+            cuda.close();
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.sparkgrad.golden;
 
-import io.sparkgrad.tensor.Device;
-import io.sparkgrad.tensor.Devices;
+import io.sparkgrad.tensor.CudaUnderTest;
 
 /**
  * The golden cases on a real GPU (cuda:0 through its {@code GpuSession}). Each case is skipped, and counted as skipped,
@@ -10,17 +9,7 @@ import io.sparkgrad.tensor.Devices;
 class GpuGoldenCasesTest extends GoldenCasesOnCudaContract {
 
     @Override
-    Device open() {
-        return Devices.cudaAvailable() ? Device.cuda(0) : null;
-    }
-
-    @Override
-    void close() {
-        // The session lives as long as the process, as PyTorch's CUDA state does.
-    }
-
-    @Override
-    String noDeviceReason() {
-        return "no GPU: " + Devices.cudaUnavailableReason();
+    CudaUnderTest openCuda() throws Exception {
+        return CudaUnderTest.realGpu();
     }
 }

@@ -7,17 +7,7 @@ package io.sparkgrad.tensor;
 class GpuTensorsAgainstCpuTest extends TensorsOnCudaContract {
 
     @Override
-    Device open() {
-        return Devices.cudaAvailable() ? Device.cuda(0) : null;
-    }
-
-    @Override
-    void close() {
-        // The session lives as long as the process, as PyTorch's CUDA state does.
-    }
-
-    @Override
-    String noDeviceReason() {
-        return "no GPU: " + Devices.cudaUnavailableReason();
+    CudaUnderTest openCuda() throws Exception {
+        return CudaUnderTest.realGpu();
     }
 }

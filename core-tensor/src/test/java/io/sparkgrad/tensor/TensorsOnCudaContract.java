@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sparkgrad.nn.AvgPool2d;
 import io.sparkgrad.nn.BatchNorm2d;
@@ -50,30 +49,25 @@ abstract class TensorsOnCudaContract {
 
     /** The device under test; null where there is none. */
     Device dev;
-    private boolean opened;
+    private CudaUnderTest cuda;
 
-    /** Makes the subclass' device ready, or returns null where there is none. */
-    abstract Device open() throws Exception;
-
-    /** Gives back what {@link #open} took. */
-    abstract void close();
-
-    abstract String noDeviceReason();
+    /** The cuda:0 this contract runs on, opened before the first test and closed after the last. */
+    abstract CudaUnderTest openCuda() throws Exception;
 
     /** Opens the device before the first test (each test is skipped without one). */
     @BeforeEach
     void needDevice() throws Exception {
-        if (!opened) {
-            opened = true;
-            dev = open();
+        if (cuda == null) {
+            cuda = openCuda();
+            dev = cuda.device();
         }
-        assumeTrue(dev != null, this::noDeviceReason);
+        cuda.assumePresent();
     }
 
     @AfterAll
-    void closeDevice() {
-        if (dev != null) {
-            close();
+    void closeDevice() throws Exception {
+        if (cuda != null) {
+            cuda.close();
         }
     }
 
