@@ -1,6 +1,7 @@
 package io.sparkgrad.cuda;
 
 import io.sparkgrad.kernel.AdamKernel;
+import io.sparkgrad.tensor.Shape;
 import java.util.Arrays;
 
 /**
@@ -722,15 +723,8 @@ public final class CudaOps {
         if (dim < 0 || dim >= Math.max(1, shape.length)) {
             throw new IllegalArgumentException(op + ": dimension " + dim + " is out of range for shape " + Arrays.toString(shape));
         }
-        int outer = 1;
-        int inner = 1;
-        for (int d = 0; d < dim; d++) {
-            outer *= shape[d];
-        }
-        for (int d = dim + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
-        return new int[] {outer, shape.length == 0 ? 1 : shape[dim], inner};
+        Shape.Split split = Shape.split(shape, dim);
+        return new int[] {split.outer(), split.size(), split.inner()};
     }
 
     /**
