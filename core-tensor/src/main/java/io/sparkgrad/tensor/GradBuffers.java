@@ -109,6 +109,11 @@ final class GradBuffers {
     /** Keeps {@code a} for a later {@link #storage} of its size, unless the bounds say to let it go. */
     void give(float[] a) {
         int n = a.length;
+        // Over the byte bound, the sizes least recently used go first: they are an earlier workload's (another
+        // model, another batch size), and keeping them would leave no room for this one's.
+        while (floats + n > MAX_FLOATS && dropOldest(n)) {
+            // dropped one size
+        }
         if (floats + n > MAX_FLOATS) {
             return;
         }
@@ -137,5 +142,24 @@ final class GradBuffers {
             free[bucket][counts[bucket]++] = a;
             floats += n;
         }
+    }
+
+    /** Lets go of the free arrays of the least recently used size other than {@code keep}; false when there are none. */
+    private boolean dropOldest(int keep) {
+        int oldest = -1;
+        for (int b = 0; b < BUCKETS; b++) {
+            if (counts[b] > 0 && sizes[b] != keep && (oldest < 0 || lastUse[b] < lastUse[oldest])) {
+                oldest = b;
+            }
+        }
+        if (oldest < 0) {
+            return false;
+        }
+        for (int i = 0; i < counts[oldest]; i++) {
+            floats -= free[oldest][i].length;
+            free[oldest][i] = null;
+        }
+        counts[oldest] = 0;
+        return true;
     }
 }

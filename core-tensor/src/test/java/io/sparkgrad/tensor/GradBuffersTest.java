@@ -39,6 +39,22 @@ class GradBuffersTest {
     }
 
     @Test
+    void aNewSizeIsKeptEvenWhenEarlierWorkloadsFilledTheBound() {
+        GradBuffers buffers = GradBuffers.current();
+        // Earlier workloads' arrays: five sizes of 4 M floats, 20 M in all, past the 16 M floats a thread keeps.
+        for (int k = 0; k < 5; k++) {
+            buffers.give(new float[(4 << 20) + k]);
+        }
+        float[] fresh = new float[1_000_003];
+        buffers.give(fresh);
+        assertSame(fresh, buffers.storage(fresh.length, false).floats, "the older sizes made room for the new one");
+        // Leave nothing big behind for the tests after this one on this thread.
+        for (int k = 0; k < 5; k++) {
+            buffers.storage((4 << 20) + k, false);
+        }
+    }
+
+    @Test
     void aWarmPassDrawsTheSameArraysAsThePassBefore() {
         Tensor w = Tensor.vector(1f, 2f, 3f, 4f, 5f).requiresGrad(true);
         w.setGrad(Tensor.zeros(5));
