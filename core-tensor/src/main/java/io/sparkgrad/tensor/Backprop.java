@@ -71,6 +71,15 @@ final class Backprop {
                 if (t.storage().freeAfterBackward) {
                     buffers.free(t.storage());
                 }
+                // An op's own buffers that only it saved (a copy of its input in another layout) come back too.
+                GradFn fn = t.gradFn();
+                if (fn != null) {
+                    for (Tensor s : fn.saved()) {
+                        if (s.storage().freeAfterBackward) {
+                            buffers.free(s.storage());
+                        }
+                    }
+                }
             }
         } finally {
             buffers.exit();

@@ -63,6 +63,11 @@ public final class GradFn {
         return false;
     }
 
+    /** The tensors saved for the backward rule. */
+    Tensor[] saved() {
+        return saved;
+    }
+
     /** The operation's name, as shown in error messages. */
     public String name() {
         return name;

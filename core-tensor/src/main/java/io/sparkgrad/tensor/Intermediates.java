@@ -13,7 +13,8 @@ public final class Intermediates {
     }
 
     /**
-     * Says that {@code x}, an activation no caller holds, has been fed to its only consumer, which made {@code y}.
+     * Says that {@code x}, an activation no caller holds, has been fed to its only consumer, which made {@code y}
+     * (and may have saved {@code x} for its backward rule).
      * Nothing happens when {@code y} shares {@code x}'s memory (a view, or {@code x} itself).
      */
     public static void consumed(Tensor x, Tensor y) {
@@ -26,6 +27,18 @@ public final class Intermediates {
             GradBuffers.current().free(s);
         } else {
             s.freeAfterBackward = true;
+        }
+    }
+
+    /**
+     * Says that {@code x}, a scratch buffer of one engine operation's forward that no graph saved, is no longer read:
+     * its memory goes back now. (A buffer the operation saves for its backward rule goes back through
+     * {@link #consumed} instead, once the backward pass ends.)
+     */
+    public static void released(Tensor x) {
+        Storage s = x.storage();
+        if (x.dtype() == DType.FLOAT32 && !s.freed) {
+            GradBuffers.current().free(s);
         }
     }
 }
