@@ -19,7 +19,10 @@ import java.util.Arrays;
  *       matrix {@code col[(c/groups)*kh*kw, S*outH*outW]} sized to stay in L2 and does one GEMM per group for the
  *       whole sub-batch (2-3x faster than one product per sample when outH*outW is only 16 or 49).
  * </ul>
- * All split the minibatch over {@link Parallelism} threads; weight and bias gradients are summed per thread and
+ * A fourth layout lives apart, in {@link LaneConv}: lanes over samples, which the tensor layer uses for whole
+ * batches when it can keep that layout from one convolution to the next (inside a {@code Sequential}).
+ *
+ * <p>All split the minibatch over {@link Parallelism} threads; weight and bias gradients are summed per thread and
  * reduced in thread order at the end (deterministic for a given thread count). Scratch memory is per thread and
  * reused across calls.
  *

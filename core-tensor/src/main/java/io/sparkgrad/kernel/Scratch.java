@@ -26,7 +26,12 @@ final class Scratch {
     /** The caller's, shared with its team for one region: the per-chunk partial weight and bias gradients. */
     static final int GRAD_WEIGHT_PARTS = 9;
     static final int GRAD_BIAS_PARTS = 10;
-    private static final int SLOTS = 11;
+    /** {@link LaneKernels}: the caller's re-laid-out weights (shared with its team for one region), and its output gradient. */
+    static final int LANE_WEIGHT = 11;
+    static final int LANE_GRAD = 12;
+    /** {@link LaneKernels}: a weight-gradient tile's accumulators, each thread's own. */
+    static final int LANE_SUMS = 13;
+    private static final int SLOTS = 14;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
 
