@@ -94,11 +94,13 @@ public final class Conv2d extends WeightAndBias {
     }
 
     /**
-     * {@code relu(forward(input))} in one pass, with the same values and gradients: what {@link Sequential} runs for
-     * a {@code Conv2d} directly followed by a {@link ReLU}.
+     * {@link #forward}, or {@code relu(forward(input))} in one pass when {@code relu} is set (a {@code Conv2d}
+     * directly followed by a {@link ReLU}), as {@link Sequential} runs it. With {@code lanesOut} (the next module is a
+     * {@code Conv2d} too) the output may come as a strided view in lanes over samples, which that convolution reads in
+     * place ({@link LaneConvolution}); the values and gradients are the same either way.
      */
-    Tensor forwardRelu(Tensor input) {
-        return Convolution.conv2d(input, weight(), bias(), stride, padding, dilation, groups, true);
+    Tensor forwardInChain(Tensor input, boolean relu, boolean lanesOut) {
+        return Convolution.conv2d(input, weight(), bias(), stride, padding, dilation, groups, relu, lanesOut);
     }
 
     @Override

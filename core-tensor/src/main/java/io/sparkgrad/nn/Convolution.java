@@ -2,6 +2,8 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.Conv2dGeometry;
 import io.sparkgrad.kernel.Conv2dKernel;
+import io.sparkgrad.kernel.LaneConv;
+import io.sparkgrad.kernel.LaneLayout;
 import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Intermediates;
@@ -14,7 +16,7 @@ final class Convolution {
     }
 
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return conv2d(x, weight, bias, stride, padding, dilation, groups, false);
+        return conv2d(x, weight, bias, stride, padding, dilation, groups, false, false);
     }
 
     /**
@@ -23,10 +25,10 @@ final class Convolution {
      * before the convolution's own backward. The values and gradients are exactly those of the two ops in a row.
      */
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups,
-            boolean relu) {
+            boolean relu, boolean lanesOut) {
         if (x.dim() == 3) {
             // An unbatched [C, H, W] image, as PyTorch accepts: run it as a batch of one.
-            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, relu).squeeze(0);
+            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, relu, false).squeeze(0);
         }
         if (x.dim() != 4) {
             throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
@@ -48,6 +50,13 @@ final class Convolution {
             Tensor r = y.relu();
             Intermediates.consumed(y, r);
             return r;
+        }
+        if (LaneConv.accepts(g)) {
+            // In lanes when the output stays in them for the next convolution, or the input already is in them.
+            LaneLayout own = LaneConvolution.inLanes(x, LaneConv.inputBorder(g));
+            if (lanesOut || own != null) {
+                return LaneConvolution.conv2d(x, own, weight, bias, g, relu, lanesOut);
+            }
         }
         Tensor xc = Dense.of(x, "conv2d", "input");
         Tensor wc = Dense.of(weight, "conv2d", "weight");
