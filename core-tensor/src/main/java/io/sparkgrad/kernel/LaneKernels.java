@@ -235,12 +235,17 @@ final class LaneKernels {
         // Threads split the output positions, not the lanes: two threads storing lanes of one pixel would share the
         // cache line where their lanes meet (arrays are not line-aligned), at every pixel.
         Parallelism.parallelFor(pl.pPad / TILE, 1, (chunk, start, end) -> {
-            for (int n0 = 0; n0 < xl.npad(); n0 += L) {
-                for (int q = start * TILE; q < end * TILE; q += TILE) {
-                    for (int oc = 0; oc < pl.oPad; oc += TILE) {
-                        forwardTile(pl, x, wt, b, y, ycs, q, oc, n0, relu);
+            // Lane blocks innermost: consecutive tiles read and write the next 64 bytes of the same pixels, a stream
+            // the prefetcher follows (with blocks outermost, a large batch spreads each block's pixels a KB apart).
+            for (int q = start * TILE; q < end * TILE; q += TILE) {
+                for (int oc = 0; oc < pl.oPad; oc += TILE) {
+                    for (int n0 = 0; n0 < xl.npad(); n0 += L) {
+                        forwardTile(pl, x, wt, b, y, ycs, q, oc, n0);
                     }
                 }
+            }
+            if (relu) {
+                relu(pl, y, ycs, start * TILE, Math.min(end * TILE, pl.p));
             }
         });
     }
@@ -328,16 +333,10 @@ final class LaneKernels {
             int tq = pl.tPad / TILE;
             int per = TILE * TILE * L;
             Parallelism.parallelFor(pl.oPad / TILE * tq, 1, (chunk, start, end) -> {
-                float[] sums = Scratch.zeros(Scratch.LANE_SUMS, (end - start) * per);
-                // Lane blocks outside, tiles inside: one block's input and output gradient stay in L2 while every
-                // tile reads them (tiles outside read the whole batch once per tile, from L3).
-                for (int n0 = 0; n0 < pl.npad; n0 += L) {
-                    for (int tile = start; tile < end; tile++) {
-                        gradWeightTile(pl, x, gl, tile / tq * TILE, tile % tq * TILE, n0, sums, (tile - start) * per);
-                    }
-                }
+                float[] sums = Scratch.floats(Scratch.LANE_SUMS, per);
                 for (int tile = start; tile < end; tile++) {
-                    reduceTile(pl, sums, (tile - start) * per, tile / tq * TILE, tile % tq * TILE, gw, gwOff, accumulate);
+                    gradWeightTile(pl, x, gl, tile / tq * TILE, tile % tq * TILE, sums);
+                    reduceTile(pl, sums, 0, tile / tq * TILE, tile % tq * TILE, gw, gwOff, accumulate);
                 }
             });
         }
@@ -356,9 +355,9 @@ final class LaneKernels {
                 Arrays.fill(gx, start * xl.channelStride(), end * xl.channelStride(), 0f);
                 int tLo = start * perChannel;
                 int tHi = end * perChannel;
-                for (int n0 = 0; n0 < pl.npad; n0 += L) {
-                    for (int q = 0; q < pl.pPad; q += TILE) {
-                        for (int t = tLo / TILE * TILE; t < tHi; t += TILE) {
+                for (int q = 0; q < pl.pPad; q += TILE) {
+                    for (int t = tLo / TILE * TILE; t < tHi; t += TILE) {
+                        for (int n0 = 0; n0 < pl.npad; n0 += L) {
                             gradInputTile(pl, gl, wg, gx, q, t, n0, tLo, tHi);
                         }
                     }
@@ -383,31 +382,39 @@ final class LaneKernels {
         }
     }
 
-    /** Output positions {@code q .. q+3}, channels {@code oc .. oc+3}, lanes {@code n0 ..}: one register tile. */
+    /**
+     * Output positions {@code q .. q+3}, channels {@code oc .. oc+3}, lanes {@code n0 ..}: one register tile, started
+     * at the bias and stored without the ReLU ({@link #relu} follows). The method stays small on purpose: past C2's
+     * node budget the vector calls at its end are not inlined and run their allocating Java code.
+     */
     private static void forwardTile(Plan pl, float[] x, float[] wt, float[] bias, float[] y, int ycs, int q, int oc,
-            int n0, boolean relu) {
+            int n0) {
         int[] tapOff = pl.tapOff;
         int oPad = pl.oPad;
         int b0 = pl.posIn[q] + n0;
         int b1 = pl.posIn[q + 1] + n0;
         int b2 = pl.posIn[q + 2] + n0;
         int b3 = pl.posIn[q + 3] + n0;
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a02 = FloatVector.zero(S);
-        FloatVector a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a12 = FloatVector.zero(S);
-        FloatVector a13 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a22 = FloatVector.zero(S);
-        FloatVector a23 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
-        FloatVector a32 = FloatVector.zero(S);
-        FloatVector a33 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.broadcast(S, bias[oc + 0]);
+        FloatVector c1 = FloatVector.broadcast(S, bias[oc + 1]);
+        FloatVector c2 = FloatVector.broadcast(S, bias[oc + 2]);
+        FloatVector c3 = FloatVector.broadcast(S, bias[oc + 3]);
+        FloatVector a00 = c0;
+        FloatVector a01 = c1;
+        FloatVector a02 = c2;
+        FloatVector a03 = c3;
+        FloatVector a10 = c0;
+        FloatVector a11 = c1;
+        FloatVector a12 = c2;
+        FloatVector a13 = c3;
+        FloatVector a20 = c0;
+        FloatVector a21 = c1;
+        FloatVector a22 = c2;
+        FloatVector a23 = c3;
+        FloatVector a30 = c0;
+        FloatVector a31 = c1;
+        FloatVector a32 = c2;
+        FloatVector a33 = c3;
         for (int t = 0; t < pl.taps; t++) {
             int to = tapOff[t];
             int wo = t * oPad + oc;
@@ -436,43 +443,49 @@ final class LaneKernels {
             a23 = v2.fma(w3, a23);
             a33 = v3.fma(w3, a33);
         }
-        // Written out, not through a helper: past C2's node budget a helper call is not inlined, and its vectors get boxed.
-        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
         int p0 = pl.posOut[q + 0] + n0;
         int p1 = pl.posOut[q + 1] + n0;
         int p2 = pl.posOut[q + 2] + n0;
         int p3 = pl.posOut[q + 3] + n0;
         if (oc + 0 < pl.o) {
             int yo = (oc + 0) * ycs;
-            FloatVector bv = FloatVector.broadcast(S, bias[oc + 0]);
-            a00.add(bv).max(floor).intoArray(y, yo + p0);
-            a10.add(bv).max(floor).intoArray(y, yo + p1);
-            a20.add(bv).max(floor).intoArray(y, yo + p2);
-            a30.add(bv).max(floor).intoArray(y, yo + p3);
+            a00.intoArray(y, yo + p0);
+            a10.intoArray(y, yo + p1);
+            a20.intoArray(y, yo + p2);
+            a30.intoArray(y, yo + p3);
         }
         if (oc + 1 < pl.o) {
             int yo = (oc + 1) * ycs;
-            FloatVector bv = FloatVector.broadcast(S, bias[oc + 1]);
-            a01.add(bv).max(floor).intoArray(y, yo + p0);
-            a11.add(bv).max(floor).intoArray(y, yo + p1);
-            a21.add(bv).max(floor).intoArray(y, yo + p2);
-            a31.add(bv).max(floor).intoArray(y, yo + p3);
+            a01.intoArray(y, yo + p0);
+            a11.intoArray(y, yo + p1);
+            a21.intoArray(y, yo + p2);
+            a31.intoArray(y, yo + p3);
         }
         if (oc + 2 < pl.o) {
             int yo = (oc + 2) * ycs;
-            FloatVector bv = FloatVector.broadcast(S, bias[oc + 2]);
-            a02.add(bv).max(floor).intoArray(y, yo + p0);
-            a12.add(bv).max(floor).intoArray(y, yo + p1);
-            a22.add(bv).max(floor).intoArray(y, yo + p2);
-            a32.add(bv).max(floor).intoArray(y, yo + p3);
+            a02.intoArray(y, yo + p0);
+            a12.intoArray(y, yo + p1);
+            a22.intoArray(y, yo + p2);
+            a32.intoArray(y, yo + p3);
         }
         if (oc + 3 < pl.o) {
             int yo = (oc + 3) * ycs;
-            FloatVector bv = FloatVector.broadcast(S, bias[oc + 3]);
-            a03.add(bv).max(floor).intoArray(y, yo + p0);
-            a13.add(bv).max(floor).intoArray(y, yo + p1);
-            a23.add(bv).max(floor).intoArray(y, yo + p2);
-            a33.add(bv).max(floor).intoArray(y, yo + p3);
+            a03.intoArray(y, yo + p0);
+            a13.intoArray(y, yo + p1);
+            a23.intoArray(y, yo + p2);
+            a33.intoArray(y, yo + p3);
+        }
+    }
+
+    /** The ReLU over output positions {@code [q0, q1)} of every channel, every lane. */
+    private static void relu(Plan pl, float[] y, int ycs, int q0, int q1) {
+        for (int oc = 0; oc < pl.o; oc++) {
+            for (int q = q0; q < q1; q++) {
+                int row = oc * ycs + pl.posOut[q];
+                for (int n0 = 0; n0 < pl.npad; n0 += L) {
+                    FloatVector.fromArray(S, y, row + n0).max(0f).intoArray(y, row + n0);
+                }
+            }
         }
     }
 
@@ -565,41 +578,45 @@ final class LaneKernels {
     }
 
     /**
-     * Weight gradient of channels {@code oc .. oc+3} and taps {@code t .. t+3} over lane block {@code n0}: output
-     * gradient times input, summed over every position, added to the tile's partial sums at {@code sums[sOff ..]}
-     * (16 vectors, reduced across lanes once all blocks are in).
+     * Weight gradient of channels {@code oc .. oc+3} and taps {@code t .. t+3}: output gradient times input over
+     * every position and lane of the batch, in 16 vector sums left in {@code sums} for {@link #reduceTile}. One flat
+     * loop over (position, lane block), blocks innermost so that each pixel's lanes stream in order: C2 keeps the
+     * sums in registers only in a single loop.
      */
-    private static void gradWeightTile(Plan pl, float[] x, float[] gl, int oc, int t, int n0, float[] sums, int sOff) {
+    private static void gradWeightTile(Plan pl, float[] x, float[] gl, int oc, int t, float[] sums) {
         int npad = pl.npad;
         int pStride = pl.pPad * npad;
         int t0 = pl.tapOff[t];
         int t1 = pl.tapOff[t + 1];
         int t2 = pl.tapOff[t + 2];
         int t3 = pl.tapOff[t + 3];
-        int o0 = Math.min(oc, pl.o - 1) * pStride + n0;
-        int o1 = Math.min(oc + 1, pl.o - 1) * pStride + n0;
-        int o2 = Math.min(oc + 2, pl.o - 1) * pStride + n0;
-        int o3 = Math.min(oc + 3, pl.o - 1) * pStride + n0;
-        FloatVector a00 = FloatVector.fromArray(S, sums, sOff + 0 * L);
-        FloatVector a01 = FloatVector.fromArray(S, sums, sOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, sums, sOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, sums, sOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, sums, sOff + 4 * L);
-        FloatVector a11 = FloatVector.fromArray(S, sums, sOff + 5 * L);
-        FloatVector a12 = FloatVector.fromArray(S, sums, sOff + 6 * L);
-        FloatVector a13 = FloatVector.fromArray(S, sums, sOff + 7 * L);
-        FloatVector a20 = FloatVector.fromArray(S, sums, sOff + 8 * L);
-        FloatVector a21 = FloatVector.fromArray(S, sums, sOff + 9 * L);
-        FloatVector a22 = FloatVector.fromArray(S, sums, sOff + 10 * L);
-        FloatVector a23 = FloatVector.fromArray(S, sums, sOff + 11 * L);
-        FloatVector a30 = FloatVector.fromArray(S, sums, sOff + 12 * L);
-        FloatVector a31 = FloatVector.fromArray(S, sums, sOff + 13 * L);
-        FloatVector a32 = FloatVector.fromArray(S, sums, sOff + 14 * L);
-        FloatVector a33 = FloatVector.fromArray(S, sums, sOff + 15 * L);
+        int o0 = Math.min(oc, pl.o - 1) * pStride;
+        int o1 = Math.min(oc + 1, pl.o - 1) * pStride;
+        int o2 = Math.min(oc + 2, pl.o - 1) * pStride;
+        int o3 = Math.min(oc + 3, pl.o - 1) * pStride;
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        FloatVector a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S);
+        FloatVector a21 = FloatVector.zero(S);
+        FloatVector a22 = FloatVector.zero(S);
+        FloatVector a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S);
+        FloatVector a31 = FloatVector.zero(S);
+        FloatVector a32 = FloatVector.zero(S);
+        FloatVector a33 = FloatVector.zero(S);
         int[] posIn = pl.posIn;
-        for (int q = 0; q < pl.pPad; q++) {
-            int gq = q * npad;
-            int xq = posIn[q] + n0;
+        int steps = pl.pPad * (npad / L);
+        int gq = 0;
+        int xq = posIn[0];
+        int q = 0;
+        int n0 = 0;
+        for (int k = 0; k < steps; k++) {
             FloatVector g0 = FloatVector.fromArray(S, gl, o0 + gq);
             FloatVector g1 = FloatVector.fromArray(S, gl, o1 + gq);
             FloatVector g2 = FloatVector.fromArray(S, gl, o2 + gq);
@@ -624,22 +641,30 @@ final class LaneKernels {
             a13 = g1.fma(v3, a13);
             a23 = g2.fma(v3, a23);
             a33 = g3.fma(v3, a33);
+            gq += L;
+            n0 += L;
+            xq += L;
+            if (n0 == npad && k + 1 < steps) {
+                n0 = 0;
+                q++;
+                xq = posIn[q];
+            }
         }
-        a00.intoArray(sums, sOff + 0 * L);
-        a01.intoArray(sums, sOff + 1 * L);
-        a02.intoArray(sums, sOff + 2 * L);
-        a03.intoArray(sums, sOff + 3 * L);
-        a10.intoArray(sums, sOff + 4 * L);
-        a11.intoArray(sums, sOff + 5 * L);
-        a12.intoArray(sums, sOff + 6 * L);
-        a13.intoArray(sums, sOff + 7 * L);
-        a20.intoArray(sums, sOff + 8 * L);
-        a21.intoArray(sums, sOff + 9 * L);
-        a22.intoArray(sums, sOff + 10 * L);
-        a23.intoArray(sums, sOff + 11 * L);
-        a30.intoArray(sums, sOff + 12 * L);
-        a31.intoArray(sums, sOff + 13 * L);
-        a32.intoArray(sums, sOff + 14 * L);
-        a33.intoArray(sums, sOff + 15 * L);
+        a00.intoArray(sums, 0 * L);
+        a01.intoArray(sums, 1 * L);
+        a02.intoArray(sums, 2 * L);
+        a03.intoArray(sums, 3 * L);
+        a10.intoArray(sums, 4 * L);
+        a11.intoArray(sums, 5 * L);
+        a12.intoArray(sums, 6 * L);
+        a13.intoArray(sums, 7 * L);
+        a20.intoArray(sums, 8 * L);
+        a21.intoArray(sums, 9 * L);
+        a22.intoArray(sums, 10 * L);
+        a23.intoArray(sums, 11 * L);
+        a30.intoArray(sums, 12 * L);
+        a31.intoArray(sums, 13 * L);
+        a32.intoArray(sums, 14 * L);
+        a33.intoArray(sums, 15 * L);
     }
 }

@@ -111,7 +111,10 @@ public final class EngineBench implements Callable<Integer> {
         Generator.manualSeed(1);
         Module model = c.factory().get();
         Optimizer opt = c.momentum() > 0 ? SGD.momentum(model.parameters(), c.lr(), c.momentum()) : new SGD(model.parameters(), c.lr());
-        int warm = Math.min(input.size(0), Math.max(c.batch() * 20, 10_000));
+        // A whole epoch: C2 compiles the lane kernels' large tile methods only after a few hundred steps, and until then
+        // their vector code runs interpreted and allocates (a first epoch averages about 1 MB per step, a warm one
+        // 20 KB). The start-up cost is the main job benchmark's to measure.
+        int warm = input.size(0);
         trainEpoch(model, opt, input, y, c.batch(), warm);
         evalEpoch(model, input, y, EVAL_BATCH, warm);
         double[] train = new double[repeats];
