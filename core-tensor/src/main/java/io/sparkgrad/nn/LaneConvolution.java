@@ -7,6 +7,8 @@ import io.sparkgrad.tensor.DType;
 import io.sparkgrad.tensor.GradFn;
 import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code conv2d} on the CPU with lanes over samples ({@link LaneConv}), the layout kept between convolutions: asked
@@ -62,7 +64,7 @@ final class LaneConvolution {
         String name = relu ? "conv2d_relu" : "conv2d";
         // Saved too: the op's own buffers, so that they go back once the backward pass is done (Intermediates), and a
         // second pass through a freed one fails instead of reading reused memory.
-        java.util.List<Tensor> kept = new java.util.ArrayList<>(java.util.List.of(x, weight));
+        List<Tensor> kept = new ArrayList<>(List.of(x, weight));
         if (relu) {
             kept.add(result);
         }
