@@ -98,8 +98,14 @@ class LoopbackClusterTest {
         assertEquals(Set.of(0, 1), executors.stream().map(ExecutorProcess::worker).collect(Collectors.toSet()),
                 "one executor per worker");
 
-        // Four tasks, slow enough that both single-core executors take some.
-        List<Long> pids = jsc.parallelize(List.of(1, 2, 3, 4), 4).map(x -> {
+        // The processes exist before both have registered with the driver: until they have, the scheduler gives
+        // every task to the one it knows (a CI run saw all four on one executor).
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // the driver counts as one
+        }
+        // Eight tasks, slow enough that both single-core executors take some.
+        List<Long> pids = jsc.parallelize(List.of(1, 2, 3, 4, 5, 6, 7, 8), 8).map(x -> {
             Thread.sleep(300);
             return ProcessHandle.current().pid();
         }).collect();
