@@ -12,8 +12,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 
@@ -74,12 +72,11 @@ public final class HttpMirrorSource implements DownloadSource {
         c.setConnectTimeout(millis(timeout));
         c.setReadTimeout(millis(timeout));
         c.setInstanceFollowRedirects(true);
-        // The deadline: closing the connection from another thread ends a read that is blocked or trickling.
+        // The deadline, checked after every read in this thread: a trickle returns reads often, and a silent server is
+        // cut off by the read timeout. (Disconnecting from a watchdog thread could deadlock HttpURLConnection's
+        // stream lock: a CI run hung ten minutes in this source's own trickle test.)
+        long deadlineNanos = System.nanoTime() + deadline.toNanos();
         AtomicBoolean expired = new AtomicBoolean();
-        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
-            expired.set(true);
-            c.disconnect();
-        }, CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
         long[] received = {0};
         try {
             try {
@@ -94,7 +91,7 @@ public final class HttpMirrorSource implements DownloadSource {
             if (status != 200) {
                 throw new IOException(uri + ": HTTP " + status);
             }
-            try (InputStream body = new Counting(c.getInputStream(), received);
+            try (InputStream body = new Counting(c.getInputStream(), received, deadlineNanos, expired);
                  InputStream in = gzipped ? new GZIPInputStream(body, 1 << 16) : body) {
                 in.transferTo(out);
             }
@@ -111,7 +108,6 @@ public final class HttpMirrorSource implements DownloadSource {
             }
             throw e.getMessage() != null && e.getMessage().contains(uri.toString()) ? e : new IOException(uri + ": " + e, e);
         } finally {
-            watchdog.cancel(false);
             c.disconnect();
         }
     }
@@ -120,13 +116,17 @@ public final class HttpMirrorSource implements DownloadSource {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
 
-    /** Counts the body bytes read, for messages. */
+    /** Counts the body bytes read, for messages, and ends the body once the deadline has passed. */
     private static final class Counting extends FilterInputStream {
         private final long[] count;
+        private final long deadlineNanos;
+        private final AtomicBoolean expired;
 
-        Counting(InputStream in, long[] count) {
+        Counting(InputStream in, long[] count, long deadlineNanos, AtomicBoolean expired) {
             super(in);
             this.count = count;
+            this.deadlineNanos = deadlineNanos;
+            this.expired = expired;
         }
 
         @Override
@@ -135,6 +135,7 @@ public final class HttpMirrorSource implements DownloadSource {
             if (b >= 0) {
                 count[0]++;
             }
+            checkDeadline();
             return b;
         }
 
@@ -144,7 +145,15 @@ public final class HttpMirrorSource implements DownloadSource {
             if (n > 0) {
                 count[0] += n;
             }
+            checkDeadline();
             return n;
+        }
+
+        private void checkDeadline() throws IOException {
+            if (System.nanoTime() - deadlineNanos > 0) {
+                expired.set(true);
+                throw new IOException("deadline passed");
+            }
         }
     }
 }
