@@ -336,7 +336,7 @@ final class LaneKernels {
                 float[] sums = Scratch.floats(Scratch.LANE_SUMS, per);
                 for (int tile = start; tile < end; tile++) {
                     gradWeightTile(pl, x, gl, tile / tq * TILE, tile % tq * TILE, sums);
-                    reduceTile(pl, sums, 0, tile / tq * TILE, tile % tq * TILE, gw, gwOff, accumulate);
+                    reduceTile(pl, sums, tile / tq * TILE, tile % tq * TILE, gw, gwOff, accumulate);
                 }
             });
         }
@@ -367,14 +367,14 @@ final class LaneKernels {
     }
 
     /** A weight-gradient tile's 16 partial-sum vectors, each summed across its lanes, into {@code gw}. */
-    private static void reduceTile(Plan pl, float[] sums, int sOff, int oc, int t, float[] gw, int gwOff,
+    private static void reduceTile(Plan pl, float[] sums, int oc, int t, float[] gw, int gwOff,
             boolean accumulate) {
         int taps = pl.taps;
         for (int i = 0; i < TILE && oc + i < pl.o; i++) {
             int row = gwOff + (oc + i) * taps + t;
             for (int j = 0; j < TILE && t + j < taps; j++) {
                 float sum = 0f;
-                for (int l = sOff + (i * TILE + j) * L, e = l + L; l < e; l++) {
+                for (int l = (i * TILE + j) * L, e = l + L; l < e; l++) {
                     sum += sums[l];
                 }
                 gw[row + j] = accumulate ? gw[row + j] + sum : sum;
