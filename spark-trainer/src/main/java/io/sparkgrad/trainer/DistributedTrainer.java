@@ -2,6 +2,7 @@ package io.sparkgrad.trainer;
 
 import io.sparkgrad.ingest.block.SampleBlock;
 import io.sparkgrad.optim.OptimizerState;
+import io.sparkgrad.trainer.engine.ModuleReplica;
 import io.sparkgrad.trainer.eval.DistributedEvaluator;
 import io.sparkgrad.trainer.metrics.MetricSink;
 import io.sparkgrad.trainer.transport.GradientTransport;
@@ -215,7 +216,7 @@ public final class DistributedTrainer {
         private Duration gangTimeout = Duration.ofHours(1);
         private Duration validationTimeout = Duration.ofMinutes(30);
         private String modelSpec;
-        private int evaluationChunk = 1024;
+        private int evaluationChunk = ModuleReplica.EVAL_CHUNK;
 
         private Builder() {
         }
@@ -394,7 +395,7 @@ public final class DistributedTrainer {
             return this;
         }
 
-        /** Samples per {@code evaluate} call in the validation pass. Default 1024. */
+        /** Samples per {@code evaluate} call in the validation pass. Default {@value ModuleReplica#EVAL_CHUNK}. */
         public Builder evaluationChunk(int samples) {
             this.evaluationChunk = samples;
             return this;
