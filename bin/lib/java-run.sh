@@ -40,16 +40,17 @@ sparkgrad_jvm_flags() {
 }
 
 # sparkgrad_cds_archive CLASSPATH NAME: the class-data sharing archive of command NAME on CLASSPATH (jars only), a
-# file under examples/target/cds/ named by NAME and a hash of the java binary and of every jar's path, size and time,
-# so a rebuilt jar or another JDK gets a new one (each command its own: `sparkgrad config` loads no Spark). The main
-# job loads ~15,000 classes (Spark, Scala, Hadoop) from ~200 jars; mapped from the archive instead of parsed and
-# verified, Spark's start takes seconds less.
+# file under examples/target/cds/ named by NAME, a hash of the java binary and a hash of every jar's path, size and
+# time, so a rebuilt jar gets a new one and each JDK keeps its own (each command too: `sparkgrad config` loads no
+# Spark). The main job loads ~15,000 classes (Spark, Scala, Hadoop) from ~200 jars; mapped from the archive instead of
+# parsed and verified, Spark's start takes seconds less.
 sparkgrad_cds_archive() {
-  local java_bin key
+  local java_bin jdk_key cp_key
   java_bin="$(readlink -f "$(command -v "${JAVA:-java}")")"
+  jdk_key="$( (stat -c '%n %s %Y' "$java_bin" 2>/dev/null || true) | sha256sum | cut -c1-8)"
   # shellcheck disable=SC2086
-  key="$( (stat -c '%n %s %Y' "$java_bin" ${1//:/ } 2>/dev/null || true) | sha256sum | cut -c1-16)"
-  echo "$SPARKGRAD_ROOT/examples/target/cds/$2-$key.jsa"
+  cp_key="$( (stat -c '%n %s %Y' ${1//:/ } 2>/dev/null || true) | sha256sum | cut -c1-16)"
+  echo "$SPARKGRAD_ROOT/examples/target/cds/$2-$jdk_key-$cp_key.jsa"
 }
 
 # sparkgrad_run MAIN_CLASS [ARGS...]: runs MAIN_CLASS with the examples module's classpath (Spark included).
@@ -70,19 +71,24 @@ sparkgrad_run() {
     name="$name-$1"
   fi
   archive="$(sparkgrad_cds_archive "$cp" "$name")"
+  # CDS's own notes stay quiet: the per-class notes of a dump (classes it skips), and on JDK 24+ the notice, logged as
+  # an error, that the JDK's base archive was dumped without our --add-modules/--add-opens (CDS then only skips its
+  # module-graph shortcut; a run never fails for its archive).
+  local quiet="-Xlog:cds=off -Xlog:cds+dynamic=off"
   if [ -f "$archive" ]; then
-    # shellcheck disable=SC2046
-    exec "$java" $(sparkgrad_jvm_flags) -XX:SharedArchiveFile="$archive" ${SPARKGRAD_JAVA_OPTS:--Xmx6g} -cp "$cp" "$main" "$@"
+    # shellcheck disable=SC2046,SC2086
+    exec "$java" $(sparkgrad_jvm_flags) -XX:SharedArchiveFile="$archive" $quiet ${SPARKGRAD_JAVA_OPTS:--Xmx6g} -cp "$cp" "$main" "$@"
   fi
-  # First run on this build: dump to a private file and move it in place once complete, so a run starting meanwhile
-  # never maps half an archive; archives of older builds go. The dump's per-class notes (classes CDS skips) stay quiet.
+  # First run on this build and JDK: dump to a private file and move it in place once complete, so a run starting
+  # meanwhile never maps half an archive; this JDK's archives of older builds go.
   mkdir -p "$(dirname "$archive")"
-  local partial="$archive.$$.partial" rc=0
-  # shellcheck disable=SC2046
-  "$java" $(sparkgrad_jvm_flags) -XX:ArchiveClassesAtExit="$partial" -Xlog:cds=off -Xlog:cds+dynamic=off \
+  local partial="$archive.$$.partial" rc=0 prefix
+  prefix="$(basename "$archive" | sed 's/-[0-9a-f]*\.jsa$//')"
+  # shellcheck disable=SC2046,SC2086
+  "$java" $(sparkgrad_jvm_flags) -XX:ArchiveClassesAtExit="$partial" $quiet \
       ${SPARKGRAD_JAVA_OPTS:--Xmx6g} -cp "$cp" "$main" "$@" || rc=$?
   if [ "$rc" = 0 ] && [ -s "$partial" ]; then
-    find "$(dirname "$archive")" -name "$name-*.jsa" ! -name "$(basename "$archive")" -delete
+    find "$(dirname "$archive")" -name "$prefix-*.jsa" ! -name "$(basename "$archive")" -delete
     mv -f "$partial" "$archive"
   fi
   rm -f "$partial"
