@@ -167,9 +167,10 @@ public final class Evaluation {
             if (keep) {
                 grow(size + b.size());
             }
+            int chunk = ModuleReplica.evenChunk(b.size(), CHUNK);
             try (var noGrad = Tensor.noGrad()) {
-                for (int from = 0; from < b.size(); from += CHUNK) {
-                    int n = Math.min(CHUNK, b.size() - from);
+                for (int from = 0; from < b.size(); from += chunk) {
+                    int n = Math.min(chunk, b.size() - from);
                     shape[0] = n;
                     Tensor logits = model.forward(Tensor.wrap(b.features(), from * per, shape));
                     if (logits.dim() != 2 || logits.size(1) != classes) {

@@ -36,6 +36,22 @@ public final class ModuleReplica implements ReplicaModel {
      */
     public static final int EVAL_CHUNK = 128;
 
+    /**
+     * The chunk size that splits {@code samples} evenly into the fewest chunks of at most {@code max}: 5,000 samples
+     * in chunks of at most 128 go as 40 chunks of 125, not 39 of 128 and a tail of 8, which would run (and make the
+     * JIT compile) the direct convolution kernels that batches too small for the lanes take. No samples: {@code max}.
+     */
+    public static int evenChunk(int samples, int max) {
+        if (max <= 0) {
+            throw new IllegalArgumentException("the chunk bound must be positive, got " + max);
+        }
+        if (samples <= 0) {
+            return max;
+        }
+        int chunks = (samples + max - 1) / max;
+        return (samples + chunks - 1) / chunks;
+    }
+
     private final Module model;
     private final FlatParameters flat;
     private final Generator dropout;
@@ -137,9 +153,10 @@ public final class ModuleReplica implements ReplicaModel {
         useThreads();
         StepStats total = StepStats.ZERO;
         int per = block.featureSize();
+        int chunk = evenChunk(count, EVAL_CHUNK);
         try (var noGrad = Tensor.noGrad()) {
-            for (int start = from; start < from + count; start += EVAL_CHUNK) {
-                int n = Math.min(EVAL_CHUNK, from + count - start);
+            for (int start = from; start < from + count; start += chunk) {
+                int n = Math.min(chunk, from + count - start);
                 Tensor x = Tensor.wrap(block.features(), start * per, sampleShape(block, n));
                 Tensor y = Tensor.ofInts(Arrays.copyOfRange(block.labels(), start, start + n), n);
                 Tensor logits = model.forward(x);

@@ -5,6 +5,7 @@ import io.sparkgrad.trainer.ReplicaFactory;
 import io.sparkgrad.trainer.ReplicaModel;
 import io.sparkgrad.trainer.StepStats;
 import io.sparkgrad.trainer.TrainingException;
+import io.sparkgrad.trainer.engine.ModuleReplica;
 import io.sparkgrad.trainer.transport.ReplicaPool;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -145,8 +146,9 @@ public final class DistributedEvaluator {
                     StepStats total = StepStats.ZERO;
                     while (it.hasNext()) {
                         SampleBlock b = it.next();
-                        for (int from = 0; from < b.size(); from += per) {
-                            int count = Math.min(per, b.size() - from);
+                        int even = ModuleReplica.evenChunk(b.size(), per);
+                        for (int from = 0; from < b.size(); from += even) {
+                            int count = Math.min(even, b.size() - from);
                             StepStats s = replica.evaluate(b, from, count);
                             if (s.count() != count) {
                                 throw new IllegalStateException("replica evaluated " + s.count() + " samples for a chunk of " + count);

@@ -105,6 +105,36 @@ class ModuleReplicaTest {
     }
 
     @Test
+    void evaluationChunksAreEvenAndAtMostTheBound() {
+        assertEquals(125, ModuleReplica.evenChunk(5000, 128)); // 40 x 125, not 39 x 128 and a tail of 8
+        assertEquals(128, ModuleReplica.evenChunk(1280, 128));
+        assertEquals(65, ModuleReplica.evenChunk(129, 128)); // 65 + 64
+        assertEquals(7, ModuleReplica.evenChunk(7, 128));
+        assertEquals(128, ModuleReplica.evenChunk(0, 128));
+        for (int n = 1; n < 2000; n += 37) {
+            int c = ModuleReplica.evenChunk(n, 128);
+            int chunks = (n + c - 1) / c;
+            assertTrue(c <= 128 && chunks == (n + 127) / 128 && n - (chunks - 1) * c >= c - chunks + 1, "n=" + n + " chunk " + c);
+        }
+        assertThrows(IllegalArgumentException.class, () -> ModuleReplica.evenChunk(10, 0));
+    }
+
+    @Test
+    void anEvaluationInSeveralChunksEqualsOneWholePass() {
+        SampleBlock block = new SyntheticClassification(new int[] {1, 28, 28}, 10, 9).block(0, 0, 300); // 3 chunks of 100
+        try (ReplicaModel r = ModuleReplica.factory(MnistModels.MNIST_CNN, 3).create(1)) {
+            Module plain = PlainEngine.model(MnistModels.MNIST_CNN, 3);
+            PlainEngine.load(plain, r.getParameters());
+            double[] whole = PlainEngine.evaluate(plain, List.of(block), 1024);
+            r.train(false);
+            StepStats s = r.evaluate(block, 0, 300);
+            assertEquals(300, s.count());
+            assertEquals(whole[1], s.accuracy(), 0.0);
+            assertEquals(whole[0], s.meanLoss(), 1e-5 * whole[0]);
+        }
+    }
+
+    @Test
     void theThreadCountIsTheReplicasWhileItComputesAndUntouchedWhenItIsBuilt() {
         int before = Parallelism.numThreads();
         try {
