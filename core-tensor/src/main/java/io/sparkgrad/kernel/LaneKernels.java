@@ -177,7 +177,7 @@ final class LaneKernels {
         for (int i = 0; i < len; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, from + i));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(acc, new float[L]);
     }
 
     /** Whether every border float of {@code a} (laid out as {@code l}) is zero. */

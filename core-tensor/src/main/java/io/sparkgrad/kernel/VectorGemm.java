@@ -114,6 +114,7 @@ final class VectorGemm implements SgemmBackend {
     private static void dots(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
             int ldb, float[] c, int cOff, int ldc, boolean overwrite) {
         int kv = S.loopBound(k);
+        float[] lanes = new float[L];
         int i = 0;
         for (; i + 3 < m; i += 4) {
             int a0 = aOff + i * lda;
@@ -148,14 +149,14 @@ final class VectorGemm implements SgemmBackend {
                     s30 = x3.fma(w0, s30);
                     s31 = x3.fma(w1, s31);
                 }
-                float t00 = s00.reduceLanes(VectorOperators.ADD);
-                float t01 = s01.reduceLanes(VectorOperators.ADD);
-                float t10 = s10.reduceLanes(VectorOperators.ADD);
-                float t11 = s11.reduceLanes(VectorOperators.ADD);
-                float t20 = s20.reduceLanes(VectorOperators.ADD);
-                float t21 = s21.reduceLanes(VectorOperators.ADD);
-                float t30 = s30.reduceLanes(VectorOperators.ADD);
-                float t31 = s31.reduceLanes(VectorOperators.ADD);
+                float t00 = LaneSum.of(s00, lanes);
+                float t01 = LaneSum.of(s01, lanes);
+                float t10 = LaneSum.of(s10, lanes);
+                float t11 = LaneSum.of(s11, lanes);
+                float t20 = LaneSum.of(s20, lanes);
+                float t21 = LaneSum.of(s21, lanes);
+                float t30 = LaneSum.of(s30, lanes);
+                float t31 = LaneSum.of(s31, lanes);
                 for (int p = kv; p < k; p++) {
                     float w0 = b[b0 + p];
                     float w1 = b[b1 + p];
@@ -181,7 +182,7 @@ final class VectorGemm implements SgemmBackend {
             for (; j < n; j++) {
                 for (int r = 0; r < 4; r++) {
                     int ci = cOff + (i + r) * ldc + j;
-                    float v = alpha * dot(a, aOff + (i + r) * lda, b, bOff + j * ldb, k, kv);
+                    float v = alpha * dot(a, aOff + (i + r) * lda, b, bOff + j * ldb, k, kv, lanes);
                     c[ci] = overwrite ? v : c[ci] + v;
                 }
             }
@@ -189,18 +190,18 @@ final class VectorGemm implements SgemmBackend {
         for (; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 int ci = cOff + i * ldc + j;
-                float v = alpha * dot(a, aOff + i * lda, b, bOff + j * ldb, k, kv);
+                float v = alpha * dot(a, aOff + i * lda, b, bOff + j * ldb, k, kv, lanes);
                 c[ci] = overwrite ? v : c[ci] + v;
             }
         }
     }
 
-    private static float dot(float[] a, int ao, float[] b, int bo, int k, int kv) {
+    private static float dot(float[] a, int ao, float[] b, int bo, int k, int kv, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         for (int p = 0; p < kv; p += L) {
             acc = FloatVector.fromArray(S, a, ao + p).fma(FloatVector.fromArray(S, b, bo + p), acc);
         }
-        float t = acc.reduceLanes(VectorOperators.ADD);
+        float t = LaneSum.of(acc, lanes);
         for (int p = kv; p < k; p++) {
             t += a[ao + p] * b[bo + p];
         }
