@@ -37,6 +37,18 @@ sparkgrad_build_if_needed() {
 
 sparkgrad_jvm_flags() {
   grep -v '^[[:space:]]*#' "$SPARKGRAD_ROOT/bin/jvm-flags" | tr '\n' ' '
+  sparkgrad_huge_pages_flag
+}
+
+# sparkgrad_huge_pages_flag: -XX:+UseTransparentHugePages where the kernel offers transparent huge pages on request
+# (madvise mode; in always mode the heap gets them anyway, in never mode the JVM would only warn). The Java heap then
+# faults in 2 MB at a time instead of 4 KB: on the 2-core build VM, whose kernel reclaims idle memory, a fresh 4 KB
+# page cost microseconds, and the main job ran 7 % faster with the flag (15.8 s against 17.1 s, means of six
+# interleaved runs each, 2026-12-07).
+sparkgrad_huge_pages_flag() {
+  if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
+    echo -n " -XX:+UseTransparentHugePages"
+  fi
 }
 
 # sparkgrad_cds_archive CLASSPATH NAME: the class-data sharing archive of command NAME on CLASSPATH (jars only), a
