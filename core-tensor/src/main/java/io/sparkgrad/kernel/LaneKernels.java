@@ -172,12 +172,12 @@ final class LaneKernels {
     }
 
     /** The sum of {@code len} floats from {@code from}, {@code len} a multiple of the vector length. */
-    private static float sum(float[] a, int from, int len) {
+    private static float sum(float[] a, int from, int len, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < len; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, from + i));
         }
-        return LaneSum.of(acc, new float[L]);
+        return LaneSum.of(acc, lanes);
     }
 
     /** Whether every border float of {@code a} (laid out as {@code l}) is zero. */
@@ -272,6 +272,7 @@ final class LaneKernels {
         }
         int full = n / L * L;
         Parallelism.parallelFor(pl.o, 1, (chunk, start, end) -> {
+            float[] lanes = Scratch.floats(Scratch.LANE_TOTAL, L);
             for (int oc = start; oc < end; oc++) {
                 int row = oc * pl.pPad * npad;
                 for (int q = 0; q < pl.p; q++) {
@@ -306,7 +307,7 @@ final class LaneKernels {
                 }
                 Arrays.fill(gl, row + pl.p * npad, row + pl.pPad * npad, 0f);
                 if (gb != null) {
-                    float s = sum(gl, row, pl.pPad * npad);
+                    float s = sum(gl, row, pl.pPad * npad, lanes);
                     gb[gbOff + oc] = accumulate ? gb[gbOff + oc] + s : s;
                 }
             }

@@ -31,7 +31,9 @@ final class Scratch {
     static final int LANE_GRAD = 12;
     /** {@link LaneKernels}: a weight-gradient tile's accumulators, each thread's own. */
     static final int LANE_SUMS = 13;
-    private static final int SLOTS = 14;
+    /** {@link LaneSum}'s store of one vector's lanes, read back at once (so any caller may use it). */
+    static final int LANE_TOTAL = 14;
+    private static final int SLOTS = 15;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
 

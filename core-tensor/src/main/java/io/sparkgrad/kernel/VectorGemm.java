@@ -1,7 +1,6 @@
 package io.sparkgrad.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -114,7 +113,7 @@ final class VectorGemm implements SgemmBackend {
     private static void dots(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
             int ldb, float[] c, int cOff, int ldc, boolean overwrite) {
         int kv = S.loopBound(k);
-        float[] lanes = new float[L];
+        float[] lanes = Scratch.floats(Scratch.LANE_TOTAL, L);
         int i = 0;
         for (; i + 3 < m; i += 4) {
             int a0 = aOff + i * lda;

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link LaneSum} adds the lanes in lane order, bit for bit, however often it has run: called enough times for the
@@ -42,6 +43,6 @@ class LaneSumTest {
             }
         }
         // The data must be able to tell orders apart, or the check above proves nothing.
-        assertEquals(true, orderShows > 100_000, "only " + orderShows + " sums depend on the order");
+        assertTrue(orderShows > 100_000, "only " + orderShows + " sums depend on the order");
     }
 }
