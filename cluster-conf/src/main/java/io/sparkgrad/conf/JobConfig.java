@@ -41,7 +41,7 @@ public record JobConfig(
                         List.of(), 0.0, null),
                 new OptimizerConfig(OptimizerName.ADAM, 4e-3, 0.9, 0.0, false, 0.0, List.of(0.9, 0.999), 1e-8,
                         LrSchedule.COSINE, 0.0),
-                new TrainingConfig(64, 3, 42L, 2, Transport.BARRIER, false, 0, "0"),
+                new TrainingConfig(64, false, 3, 42L, 2, Transport.BARRIER, false, 0, "0"),
                 new OutputConfig("runs/mnist-" + OutputConfig.TIMESTAMP, null, null),
                 DeviceType.CPU,
                 new SparkConfig(null, DeployMode.CLIENT, "sparkgrad", Map.of(), false));

@@ -6,6 +6,8 @@ import java.io.Serializable;
  * The training loop.
  *
  * @param globalBatchSize       samples per optimizer step, summed over all workers
+ * @param dropLast              drop each epoch's last partial batch (PyTorch's {@code drop_last=True}); by default the
+ *                              epoch ends with a smaller step over the samples left over
  * @param epochs                passes over the training set
  * @param seed                  the seed every random choice derives from
  * @param workers               gradient workers (Spark tasks running at once), one per executor
@@ -18,6 +20,7 @@ import java.io.Serializable;
  */
 public record TrainingConfig(
         @Range(min = 1, max = 1 << 20) int globalBatchSize,
+        boolean dropLast,
         @Range(min = 1, max = 100_000) int epochs,
         long seed,
         @Range(min = 1, max = 4096) int workers,

@@ -107,6 +107,7 @@ public final class MnistJob {
                     .transport(TrainerSettings.transport(t.transport()))
                     .channelPort(t.channelPort())
                     .globalBatchSize(t.globalBatchSize())
+                    .dropLast(t.dropLast())
                     .epochs(t.epochs())
                     .seed(t.seed())
                     .workers(t.workers())

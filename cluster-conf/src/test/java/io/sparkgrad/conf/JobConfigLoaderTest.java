@@ -71,6 +71,7 @@ class JobConfigLoaderTest {
                   workers: 4
                   transport: stage
                   skipNonFinite: true
+                  dropLast: true
                   checkpointEveryKSteps: 100
                 output:
                   outputDir: hdfs://nn:8020/runs/a/
@@ -87,7 +88,7 @@ class JobConfigLoaderTest {
                 Split.OFFICIAL, Scaling.NORMALIZE, 8, 5000, DataFormat.AUTO, "features", "label", List.of(), 0.0, null), c.data());
         assertEquals(new OptimizerConfig(OptimizerName.ADAMW, 1e-3, 0.9, 0.0, false, 0.01, List.of(0.8, 0.99), 1e-6,
                 LrSchedule.CONSTANT, 1e-5), c.optimizer());
-        assertEquals(new TrainingConfig(256, 5, 12345678901L, 4, Transport.STAGE, true, 100, "0"), c.training());
+        assertEquals(new TrainingConfig(256, true, 5, 12345678901L, 4, Transport.STAGE, true, 100, "0"), c.training());
         assertEquals(new OutputConfig("hdfs://nn:8020/runs/a/", "hdfs://nn:8020/runs/a/checkpoints",
                 "hdfs://nn:8020/runs/a/metrics.jsonl"), c.output());
         assertEquals(DeviceType.CUDA, c.device());

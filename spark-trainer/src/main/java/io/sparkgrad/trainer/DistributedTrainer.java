@@ -66,6 +66,7 @@ public final class DistributedTrainer {
     final List<MetricSink> sinks;
     final boolean console;
     final boolean skipNonFinite;
+    final boolean dropLast;
     final Duration stepTimeout;
     final Duration gangTimeout;
     final Duration validationTimeout;
@@ -103,6 +104,7 @@ public final class DistributedTrainer {
         this.sinks = List.copyOf(b.sinks);
         this.console = b.console;
         this.skipNonFinite = b.skipNonFinite;
+        this.dropLast = b.dropLast;
         this.stepTimeout = b.stepTimeout;
         this.gangTimeout = b.gangTimeout;
         this.validationTimeout = b.validationTimeout;
@@ -212,6 +214,7 @@ public final class DistributedTrainer {
         private final List<MetricSink> sinks = new ArrayList<>();
         private boolean console = true;
         private boolean skipNonFinite;
+        private boolean dropLast;
         private Duration stepTimeout = Duration.ofMinutes(5);
         private Duration gangTimeout = Duration.ofHours(1);
         private Duration validationTimeout = Duration.ofMinutes(30);
@@ -240,6 +243,16 @@ public final class DistributedTrainer {
         /** Samples per step over all workers. Required. */
         public Builder globalBatchSize(int globalBatch) {
             this.globalBatch = globalBatch;
+            return this;
+        }
+
+        /**
+         * Drop each epoch's last partial batch, like PyTorch's {@code DataLoader(drop_last=True)}, so that every step
+         * averages over exactly the global batch. Default false: the epoch ends with a smaller step over the samples
+         * left over, and every sample counts in every epoch (PyTorch's default, and what a sweep's trials do).
+         */
+        public Builder dropLast(boolean dropLast) {
+            this.dropLast = dropLast;
             return this;
         }
 

@@ -1,18 +1,18 @@
 package io.sparkgrad.trainer;
 
 import io.sparkgrad.kernel.MeanGradient;
+import io.sparkgrad.trainer.plan.BatchPlan;
 import io.sparkgrad.trainer.transport.AggregatedStep;
 
 /**
  * The driver's update for one step, independent of Spark: check the step's sample count, turn the gradient sum
- * into the mean over the global batch, refuse (or skip) a non-finite step, and let the optimizer step.
+ * into the mean over the step's samples, refuse (or skip) a non-finite step, and let the optimizer step.
  *
  * @param optimizer     the run's optimizer, stepped in place
- * @param globalBatch   samples every step must sum over
- * @param stepsPerEpoch steps of an epoch (for messages)
+ * @param plan          the epoch's plan: how many samples each step must sum over, and the steps (for messages)
  * @param skipNonFinite skip a non-finite step instead of stopping the run
  */
-record DriverStep(DriverOptimizer optimizer, int globalBatch, int stepsPerEpoch, boolean skipNonFinite) {
+record DriverStep(DriverOptimizer optimizer, BatchPlan plan, boolean skipNonFinite) {
 
     /** What happened to a step. */
     enum Outcome { APPLIED, SKIPPED }
@@ -23,15 +23,17 @@ record DriverStep(DriverOptimizer optimizer, int globalBatch, int stepsPerEpoch,
      * @throws NonFiniteStepException when the loss or the gradient is NaN or infinite and skipping is off
      */
     Outcome apply(AggregatedStep step, float[] params) {
-        if (step.stats().count() != globalBatch) {
+        final int samples = plan.samples(step.stepInEpoch());
+        if (step.stats().count() != samples) {
             throw new TrainingException(where(step) + ": the workers summed " + step.stats().count()
-                    + " samples, but the global batch is " + globalBatch);
+                    + " samples, but the step has " + samples + (samples == plan.globalBatch() ? " (the global batch)"
+                    : " (the epoch's last, partial batch; the global batch is " + plan.globalBatch() + ")"));
         }
         float[] g = step.gradSum();
         if (g.length != params.length) {
             throw new TrainingException(where(step) + ": gradient of " + g.length + " values for " + params.length + " parameters");
         }
-        MeanGradient.NonFinite bad = MeanGradient.divideInPlace(g, globalBatch);
+        MeanGradient.NonFinite bad = MeanGradient.divideInPlace(g, samples);
         int nonFinite = bad.count();
         int firstBad = bad.first();
         boolean lossOk = Double.isFinite(step.stats().lossSum());
@@ -56,6 +58,6 @@ record DriverStep(DriverOptimizer optimizer, int globalBatch, int stepsPerEpoch,
 
     private String where(AggregatedStep step) {
         return "step " + step.globalStep() + " (epoch " + (step.epoch() + 1) + ", step " + (step.stepInEpoch() + 1) + " of "
-                + stepsPerEpoch + ")";
+                + plan.steps() + ")";
     }
 }

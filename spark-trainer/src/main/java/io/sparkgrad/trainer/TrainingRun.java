@@ -45,8 +45,8 @@ final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Configuration keys a resumed run must share with its checkpoint (the trajectory depends on them). */
-    private static final List<String> MUST_MATCH = List.of("num_parameters", "global_batch", "partition_sizes", "seed",
-            "optimizer", "optimizer_config");
+    private static final List<String> MUST_MATCH = List.of("num_parameters", "global_batch", "steps_per_epoch",
+            "partition_sizes", "seed", "optimizer", "optimizer_config");
 
     private final DistributedTrainer trainer;
     /** This run's id: the trainer's, or a derived one when other runs of the trainer train at the same time. */
@@ -86,7 +86,7 @@ final class TrainingRun {
         // One job reads the freshly persisted blocks once for both what the plan and the checkpoints' fingerprint need.
         Blocks.Census census = Blocks.census(blocks);
         int[] sizes = census.sizes();
-        this.plan = BatchPlan.of(sizes, trainer.globalBatch);
+        this.plan = BatchPlan.of(sizes, trainer.globalBatch, trainer.dropLast);
         // A schedule over the whole run learns its length here, so that no caller has to count the samples first.
         this.optimizer = optimizer.forRun((long) trainer.epochs * plan.steps());
         this.config = config(trainer, plan, numParameters, this.optimizer);
@@ -95,7 +95,7 @@ final class TrainingRun {
                         .forRun(trainer.runId(), RunFingerprint.of(trainer.modelSpec, layout, sizes,
                                 census.sampleHash(), this.optimizer.name(), this.optimizer.config(), trainer.seed,
                                 trainer.globalBatch), trainer.resume);
-        this.driverStep = new DriverStep(this.optimizer, trainer.globalBatch, plan.steps(), trainer.skipNonFinite);
+        this.driverStep = new DriverStep(this.optimizer, plan, trainer.skipNonFinite);
         List<MetricSink> all = new ArrayList<>();
         if (trainer.console) {
             all.add(ConsoleProgress.stdout());
@@ -170,8 +170,10 @@ final class TrainingRun {
             while (epoch < trainer.epochs) {
                 totals = new EpochTotals(partial);
                 String group = runId + "-epoch-" + (epoch + 1);
+                int last = plan.samples(plan.steps() - 1);
                 String description = "Sparkgrad epoch " + (epoch + 1) + "/" + trainer.epochs + ": " + plan.steps() + " steps of "
-                        + trainer.globalBatch + " samples on " + trainer.workers + " workers (" + transport + " transport)";
+                        + trainer.globalBatch + " samples" + (last < trainer.globalBatch ? " (the last of " + last + ")" : "")
+                        + " on " + trainer.workers + " workers (" + transport + " transport)";
                 sc.setJobGroup(group, description, true);
                 for (MetricSink s : sinks) {
                     s.onEpochStart(epoch, trainer.epochs, stepInEpoch, plan.steps());
@@ -292,6 +294,7 @@ final class TrainingRun {
         c.put("workers", t.workers);
         c.put("partition_sizes", plan.partitionSizes());
         c.put("steps_per_epoch", plan.steps());
+        c.put("drop_last", t.dropLast);
         c.put("seed", t.seed);
         c.put("optimizer", optimizer.name());
         c.put("optimizer_config", optimizer.config());

@@ -53,10 +53,15 @@ class DataParallelEquivalenceTest {
     }
 
     static TrainingResult fit(int workers, GradientTransport transport, DriverOptimizer opt, JavaRDD<SampleBlock> validation) {
+        return fit(workers, transport, opt, validation, false);
+    }
+
+    static TrainingResult fit(int workers, GradientTransport transport, DriverOptimizer opt, JavaRDD<SampleBlock> validation,
+                              boolean dropLast) {
         return DistributedTrainer.builder()
-                .replicaFactory(MODEL).optimizer(opt).globalBatchSize(BATCH).epochs(EPOCHS).seed(SEED).workers(workers)
-                .transport(transport).trainingData(DATA.rdd(SPARK.sc(), sizes(workers), 0)).validationData(validation)
-                .consoleProgress(false)
+                .replicaFactory(MODEL).optimizer(opt).globalBatchSize(BATCH).dropLast(dropLast).epochs(EPOCHS).seed(SEED)
+                .workers(workers).transport(transport).trainingData(DATA.rdd(SPARK.sc(), sizes(workers), 0))
+                .validationData(validation).consoleProgress(false)
                 .build().fit();
     }
 
@@ -75,11 +80,27 @@ class DataParallelEquivalenceTest {
         // Both transports sum in the same fixed order, so they agree bit for bit.
         assertArrayEquals(barrier.parameters(), stage.parameters(), 0f, "barrier and stage-per-step runs differ");
         assertEquals(EPOCHS, barrier.history().size());
-        assertEquals(15, barrier.history().get(0).steps());
-        assertEquals(15L * BATCH, barrier.history().get(0).trainSamples());
+        // 481 samples: 15 steps of 32 and a last step of 1 sample, which 3 of 4 workers sit out.
+        assertEquals(16, barrier.history().get(0).steps());
+        assertEquals(481L, barrier.history().get(0).trainSamples());
         assertTrue(barrier.history().get(1).trainLoss() < barrier.history().get(0).trainLoss(), "training loss falls");
         float[] init = MODEL.create(1).getParameters();
         assertTrue(SingleProcessReference.maxRelativeDifference(init, reference) > 1e-2, "the run moved the parameters");
+    }
+
+    @ParameterizedTest(name = "{0} workers")
+    @CsvSource({"1", "4"})
+    void droppingTheLastPartialBatchFollowsItsOwnSingleProcessTrajectory(int workers) {
+        float[] reference = SingleProcessReference.train(MODEL, 1, optimizer("adam").get(), DATA.localBlocks(sizes(workers), 0),
+                BATCH, true, EPOCHS, SEED);
+        TrainingResult dropped = fit(workers, new BarrierTransport(), optimizer("adam").get(), null, true);
+        int bad = SingleProcessReference.firstNotClose(dropped.parameters(), reference, 1e-4, 1e-6);
+        assertEquals(-1, bad, () -> "parameter " + bad + ": " + dropped.parameters()[bad] + " vs single process " + reference[bad]);
+        assertEquals(15, dropped.history().get(0).steps());
+        assertEquals(15L * BATCH, dropped.history().get(0).trainSamples());
+        float[] kept = fit(workers, new BarrierTransport(), optimizer("adam").get(), null, false).parameters();
+        assertTrue(SingleProcessReference.maxRelativeDifference(kept, dropped.parameters()) > 1e-4,
+                "the 16th step of each epoch moves the parameters");
     }
 
     @Test
@@ -113,8 +134,8 @@ class DataParallelEquivalenceTest {
                 .globalBatchSize(16).epochs(1).seed(SEED).workers(2).trainingData(data).consoleProgress(false);
         DistributedTrainer trainer = b.build();
         TrainingResult first = trainer.fit();
-        assertEquals(143 / 16, first.lastEpoch().steps());
-        assertEquals((143 / 16) * 16L, first.lastEpoch().trainSamples());
+        assertEquals(9, first.lastEpoch().steps(), "143 samples: 8 steps of 16 and one of 15");
+        assertEquals(143L, first.lastEpoch().trainSamples());
         // The reshaping (a shuffle of Kryo-serialized blocks) is deterministic, and every fit() starts from the
         // optimizer state of build time, so a second fit repeats the run exactly.
         assertArrayEquals(first.parameters(), trainer.fit().parameters(), 0f);

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunLengthScheduleTest {
 
     /** {@link FaultToleranceTest}'s data and batch: floor(481 / 32) steps an epoch. */
-    static final int STEPS_PER_EPOCH = 15;
+    static final int STEPS_PER_EPOCH = 16; // 481 samples in batches of 32: 15 full steps and a last one of 1
 
     static SparkSession spark;
     static JavaRDD<SampleBlock> train;
@@ -59,22 +59,22 @@ class RunLengthScheduleTest {
         assertArrayEquals(counted, sized.parameters(), 0f);
         // The length matters, so the equality above is the trainer's sizing, not a schedule that did nothing.
         float[] longer = builder(EngineOptimizer.adam(1e-2).withCosineAnnealing(3 * STEPS_PER_EPOCH, 0)).epochs(2).build().fit().parameters();
-        assertFalse(java.util.Arrays.equals(counted, longer), "a 45-step schedule cut at step 30 ends elsewhere");
+        assertFalse(java.util.Arrays.equals(counted, longer), "a 48-step schedule cut at step 32 ends elsewhere");
     }
 
     @Test
     void aResumeContinuesTheSizedScheduleAndAnotherRunLengthIsRefused(@TempDir Path dir) {
         String ckpt = dir.resolve("ckpt").toUri().toString();
-        // The first epoch of the 30-step schedule, written with the length given (as checkpoints written before).
+        // The first epoch of the 32-step schedule, written with the length given (as checkpoints written before).
         builder(EngineOptimizer.adam(1e-2).withCosineAnnealing(2 * STEPS_PER_EPOCH, 0)).epochs(1).checkpointDir(ckpt).build().fit();
         float[] resumed = builder(EngineOptimizer.adam(1e-2).withCosineAnnealingOverRun(0)).epochs(2).checkpointDir(ckpt).resume(true)
                 .build().fit().parameters();
-        assertArrayEquals(counted, resumed, 0f, "the run-length schedule sized to 30 steps continued the checkpoint's");
+        assertArrayEquals(counted, resumed, 0f, "the run-length schedule sized to 32 steps continued the checkpoint's");
 
-        // Three epochs would stretch the cosine to 45 steps: not the trajectory the checkpoint is on.
+        // Three epochs would stretch the cosine to 48 steps: not the trajectory the checkpoint is on.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder(
                 EngineOptimizer.adam(1e-2).withCosineAnnealingOverRun(0)).epochs(3).checkpointDir(ckpt).resume(true).build().fit());
-        assertTrue(e.getMessage().contains("optimizer.lr_schedule: checkpoint {\"T_max\":30,") && e.getMessage().contains(
-                "this run {\"T_max\":45,"), e.getMessage());
+        assertTrue(e.getMessage().contains("optimizer.lr_schedule: checkpoint {\"T_max\":32,") && e.getMessage().contains(
+                "this run {\"T_max\":48,"), e.getMessage());
     }
 }

@@ -35,11 +35,17 @@ public final class SingleProcessReference {
         return new SampleBlock(0, x, y, blocks.get(0).featureShape());
     }
 
-    /** Final parameters after {@code epochs} epochs on the same global batches the distributed run uses. */
+    /** Final parameters after {@code epochs} epochs on the same global batches the distributed run uses by default. */
     public static float[] train(ReplicaFactory factory, int threads, DriverOptimizer optimizer, List<SampleBlock> partitions,
                                 int globalBatch, int epochs, long seed) {
+        return train(factory, threads, optimizer, partitions, globalBatch, false, epochs, seed);
+    }
+
+    /** As above, dropping each epoch's last partial batch or not, like {@code DistributedTrainer.Builder.dropLast}. */
+    public static float[] train(ReplicaFactory factory, int threads, DriverOptimizer optimizer, List<SampleBlock> partitions,
+                                int globalBatch, boolean dropLast, int epochs, long seed) {
         int[] sizes = partitions.stream().mapToInt(SampleBlock::size).toArray();
-        BatchPlan plan = BatchPlan.of(sizes, globalBatch);
+        BatchPlan plan = BatchPlan.of(sizes, globalBatch, dropLast);
         int[] starts = new int[sizes.length];
         SampleBlock all = concat(partitions, starts);
         try (ReplicaModel model = factory.create(threads)) {
@@ -51,6 +57,7 @@ public final class SingleProcessReference {
                     orders[p] = EpochOrder.permutation(sizes[p], seed, e, p);
                 }
                 for (int s = 0; s < plan.steps(); s++) {
+                    int n = plan.samples(s);
                     int k = 0;
                     for (int p = 0; p < sizes.length; p++) {
                         int off = plan.offset(s, p);
@@ -61,9 +68,9 @@ public final class SingleProcessReference {
                     float[] grad = new float[params.length];
                     model.setParameters(params);
                     model.train(true);
-                    model.computeGradient(all, batch, 0, globalBatch, grad);
+                    model.computeGradient(all, batch, 0, n, grad);
                     for (int i = 0; i < grad.length; i++) {
-                        grad[i] /= globalBatch;
+                        grad[i] /= n;
                     }
                     optimizer.step(params, grad);
                 }

@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.ml;
 
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -35,6 +36,7 @@ public final class ParamDefs implements Serializable {
     final DoubleParam momentum;
     final DoubleParam weightDecay;
     final IntParam batchSize;
+    final BooleanParam dropLast;
     final IntParam epochs;
     final IntParam workers;
     final LongParam seed;
@@ -59,6 +61,8 @@ public final class ParamDefs implements Serializable {
         weightDecay = new DoubleParam(owner, "weightDecay", "weight decay (>= 0): L2 for sgd and adam, decoupled for adamw",
                 ParamValidators.gtEq(0));
         batchSize = new IntParam(owner, "batchSize", "samples per optimizer step over all workers (> 0)", ParamValidators.gt(0));
+        dropLast = new BooleanParam(owner, "dropLast", "drop each epoch's last partial batch (PyTorch's drop_last=True);"
+                + " false: the epoch ends with a smaller step over the rows left over");
         epochs = new IntParam(owner, "epochs", "passes over the training data (> 0)", ParamValidators.gt(0));
         workers = new IntParam(owner, "workers", "data-parallel workers, i.e. Spark tasks (>= 0; 0: the default parallelism)",
                 ParamValidators.gtEq(0));
@@ -91,6 +95,7 @@ public final class ParamDefs implements Serializable {
         owner.setDefault(momentum, 0.0);
         owner.setDefault(weightDecay, 0.0);
         owner.setDefault(batchSize, 64);
+        owner.setDefault(dropLast, false);
         owner.setDefault(epochs, 10);
         owner.setDefault(workers, 0);
         owner.setDefault(device, "cpu");

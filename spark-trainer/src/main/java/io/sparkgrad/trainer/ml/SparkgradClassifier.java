@@ -109,6 +109,9 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
     /** The global batch: samples per step over all workers. */
     public SparkgradClassifier setBatchSize(int value) { return with(defs.batchSize, value); }
 
+    /** Drop each epoch's last partial batch (PyTorch's {@code drop_last=True}). Default false. */
+    public SparkgradClassifier setDropLast(boolean value) { return with(defs.dropLast, value); }
+
     public SparkgradClassifier setEpochs(int value) { return with(defs.epochs, value); }
 
     /** Data-parallel workers; 0 uses the SparkContext's default parallelism. */
@@ -210,6 +213,7 @@ public class SparkgradClassifier extends ProbabilisticClassifier<Vector, Sparkgr
                 .replicaFactory(replicas(spec, shape, frame.sparkSession().sparkContext()))
                 .optimizer(driverOptimizer())
                 .globalBatchSize(getBatchSize())
+                .dropLast(getDropLast())
                 .epochs(getEpochs())
                 .seed(getSeed())
                 .workers(workers)

@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.ml;
 
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -71,6 +72,11 @@ public interface SparkgradParams extends Params {
         return paramDefs().batchSize;
     }
 
+    /** Drop each epoch's last partial batch instead of ending it with a smaller step. Default false. */
+    default BooleanParam dropLast() {
+        return paramDefs().dropLast;
+    }
+
     /** Passes over the training data. Default 10. */
     default IntParam epochs() {
         return paramDefs().epochs;
@@ -138,6 +144,10 @@ public interface SparkgradParams extends Params {
 
     default int getBatchSize() {
         return (Integer) getOrDefault(batchSize());
+    }
+
+    default boolean getDropLast() {
+        return (Boolean) getOrDefault(dropLast());
     }
 
     default int getEpochs() {

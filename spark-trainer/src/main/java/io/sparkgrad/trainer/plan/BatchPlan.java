@@ -12,9 +12,10 @@ import java.util.PriorityQueue;
  * step has exactly B samples, each worker's share of a step differs from its proportional share
  * {@code B * n_w / N} by less than one sample (up to ties), and the shares of all steps never exceed the partition.
  *
- * <p><b>Steps per epoch</b> are {@code floor(N / B)}: the last partial batch is dropped, like PyTorch's
- * {@code DataLoader(drop_last=True)}, so every step divides by the same global batch size and takes a step of the
- * same statistical weight. The order changes every epoch, so a different handful of samples is left out each time.
+ * <p><b>Steps per epoch</b> are {@code ceil(N / B)}: the last step takes the {@code N mod B} samples left over, like
+ * PyTorch's {@code DataLoader} by default, so every sample is seen in every epoch; {@link #samples(int)} says how
+ * many a step has. With {@code dropLast} they are {@code floor(N / B)} ({@code DataLoader(drop_last=True)}): every
+ * step has B samples, and since the order changes every epoch a different handful is left out each time.
  *
  * <p>Worker w's samples of step s are {@code order_w[offset(s, w) .. offset(s, w) + count(s, w) - 1]}, where
  * {@code order_w} is its epoch order ({@link EpochOrder}).
@@ -24,13 +25,15 @@ public final class BatchPlan {
     private final int[] sizes;
     private final int globalBatch;
     private final int steps;
+    private final long totalSamples;
     /** cumulative[s * W + w] = samples worker w has used before step s; s in 0..steps. */
     private final int[] cumulative;
 
-    private BatchPlan(int[] sizes, int globalBatch, int steps, int[] cumulative) {
+    private BatchPlan(int[] sizes, int globalBatch, int steps, long totalSamples, int[] cumulative) {
         this.sizes = sizes;
         this.globalBatch = globalBatch;
         this.steps = steps;
+        this.totalSamples = totalSamples;
         this.cumulative = cumulative;
     }
 
@@ -39,8 +42,9 @@ public final class BatchPlan {
      *
      * @param partitionSizes samples per worker (partition), in partition order
      * @param globalBatch    samples per step over all workers
+     * @param dropLast       drop the last partial batch of each epoch instead of taking a smaller last step
      */
-    public static BatchPlan of(int[] partitionSizes, int globalBatch) {
+    public static BatchPlan of(int[] partitionSizes, int globalBatch, boolean dropLast) {
         final int w = partitionSizes.length;
         if (w == 0) {
             throw new IllegalArgumentException("a batch plan needs at least one partition");
@@ -55,11 +59,12 @@ public final class BatchPlan {
             }
             total += partitionSizes[i];
         }
-        if (total < globalBatch) {
+        if (dropLast ? total < globalBatch : total == 0) {
             throw new IllegalArgumentException("global batch size " + globalBatch + " is larger than the " + total
-                    + " training samples in partitions " + Arrays.toString(partitionSizes));
+                    + " training samples in partitions " + Arrays.toString(partitionSizes)
+                    + (dropLast ? ", and the last partial batch is dropped" : ""));
         }
-        final long stepsLong = total / globalBatch;
+        final long stepsLong = dropLast ? total / globalBatch : (total + globalBatch - 1) / globalBatch;
         if (stepsLong * (long) (w) + w > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("too many steps per epoch for a batch plan: " + stepsLong + " steps x " + w + " workers");
         }
@@ -79,7 +84,8 @@ public final class BatchPlan {
             }
         }
         for (int s = 0; s < steps; s++) {
-            for (int k = 0; k < globalBatch; k++) {
+            final long take = Math.min(globalBatch, total - (long) s * globalBatch);
+            for (int k = 0; k < take; k++) {
                 int worker = queue.poll();
                 next[worker]++;
                 if (next[worker] < sizes[worker]) {
@@ -88,7 +94,7 @@ public final class BatchPlan {
             }
             System.arraycopy(next, 0, cumulative, (s + 1) * w, w);
         }
-        return new BatchPlan(sizes, globalBatch, steps, cumulative);
+        return new BatchPlan(sizes, globalBatch, steps, total, cumulative);
     }
 
     /** Number of workers (partitions). */
@@ -101,18 +107,20 @@ public final class BatchPlan {
         return globalBatch;
     }
 
-    /** Steps per epoch, {@code floor(total / globalBatch)}. */
+    /** Steps per epoch: {@code ceil(total / globalBatch)}, or {@code floor} when the last partial batch is dropped. */
     public int steps() {
         return steps;
     }
 
+    /** Samples of step {@code step} (0-based) over all workers: the global batch, or fewer in a partial last step. */
+    public int samples(int step) {
+        checkStep(step);
+        return (int) Math.min(globalBatch, totalSamples - (long) step * globalBatch);
+    }
+
     /** Samples of all partitions. */
     public long totalSamples() {
-        long t = 0;
-        for (int s : sizes) {
-            t += s;
-        }
-        return t;
+        return totalSamples;
     }
 
     /** Samples in partition {@code worker}. */

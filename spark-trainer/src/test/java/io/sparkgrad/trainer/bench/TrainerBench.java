@@ -232,7 +232,7 @@ public final class TrainerBench implements Callable<Integer> {
         SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
         int[] sizes = sizes(1, batch, steps);
         SampleBlock block = data.block(0, 0, sizes[0]);
-        BatchPlan plan = BatchPlan.of(sizes, batch);
+        BatchPlan plan = BatchPlan.of(sizes, batch, true);
         double[] rates = new double[repeats];
         try (ReplicaModel replica = model.factory().create(threads)) {
             float[] params = replica.getParameters();

@@ -119,7 +119,7 @@ class FieldHoldingModuleTest {
         assertEquals(-1, badReplica, () -> "parameter " + badReplica + ": " + actual[badReplica] + " distributed vs "
                 + replicaReference[badReplica] + " single-process replica");
         assertEquals(EPOCHS, distributed.history().size());
-        assertEquals((SIZES[0] + SIZES[1]) / BATCH, distributed.history().get(0).steps());
+        assertEquals((SIZES[0] + SIZES[1] + BATCH - 1) / BATCH, distributed.history().get(0).steps());
         assertTrue(distributed.history().get(1).trainLoss() < distributed.history().get(0).trainLoss(),
                 "training loss falls: " + distributed.history());
     }

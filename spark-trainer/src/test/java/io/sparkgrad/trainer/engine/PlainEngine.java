@@ -80,15 +80,15 @@ final class PlainEngine {
 
     /**
      * Trains {@code m} in place for {@code epochs} epochs over the global batches the trainer's plan makes of
-     * {@code partitions} (partition p's samples in the order {@code EpochOrder.permutation(size, seed, epoch, p)}).
+     * {@code partitions} (partition p's samples in the order {@code EpochOrder.permutation(size, seed, epoch, p)}),
+     * the last partial batch kept as the trainer does by default.
      */
     static void train(Module m, Opt opt, List<SampleBlock> partitions, int globalBatch, int epochs, long seed) {
         int[] sizes = partitions.stream().mapToInt(SampleBlock::size).toArray();
-        BatchPlan plan = BatchPlan.of(sizes, globalBatch);
+        BatchPlan plan = BatchPlan.of(sizes, globalBatch, false);
         int per = partitions.get(0).featureSize();
         int[] sampleShape = partitions.get(0).featureShape();
         int[] shape = new int[sampleShape.length + 1];
-        shape[0] = globalBatch;
         System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
         Optimizer optimizer = opt.build(m.parameters());
         m.train(true);
@@ -98,8 +98,10 @@ final class PlainEngine {
                 orders[p] = EpochOrder.permutation(sizes[p], seed, e, p);
             }
             for (int s = 0; s < plan.steps(); s++) {
-                float[] x = new float[globalBatch * per];
-                int[] y = new int[globalBatch];
+                int n = plan.samples(s);
+                shape[0] = n;
+                float[] x = new float[n * per];
+                int[] y = new int[n];
                 int k = 0;
                 for (int p = 0; p < sizes.length; p++) {
                     SampleBlock b = partitions.get(p);
@@ -110,7 +112,7 @@ final class PlainEngine {
                     }
                 }
                 optimizer.zeroGrad();
-                Tensor loss = F.crossEntropy(m.forward(Tensor.of(x, shape)), Tensor.ofInts(y, globalBatch));
+                Tensor loss = F.crossEntropy(m.forward(Tensor.of(x, shape)), Tensor.ofInts(y, n));
                 loss.backward();
                 optimizer.step();
             }

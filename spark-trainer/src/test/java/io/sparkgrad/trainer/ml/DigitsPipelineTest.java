@@ -55,7 +55,7 @@ class DigitsPipelineTest extends MlSparkTest {
 
         SparkgradClassifier clf = new SparkgradClassifier()
                 .setLayers("linear(64) relu linear(10)")
-                .setOptimizer("adam").setLearningRate(3e-3).setBatchSize(32).setEpochs(15).setWorkers(2).setSeed(5);
+                .setOptimizer("adam").setLearningRate(3e-3).setBatchSize(32).setDropLast(true).setEpochs(15).setWorkers(2).setSeed(5);
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
                 new VectorAssembler().setInputCols(pixelColumns()).setOutputCol("pixels"),
                 new StandardScaler().setInputCol("pixels").setOutputCol("features").setWithMean(true).setWithStd(true),
@@ -86,6 +86,7 @@ class DigitsPipelineTest extends MlSparkTest {
         assertEquals(model.uid(), back.uid());
         assertEquals(model.getLayers(), back.getLayers());
         assertEquals(3e-3, back.getLearningRate());
+        assertTrue(back.getDropLast(), "a set dropLast saves with the model");
         assertArrayEquals(model.weights(), back.weights(), 0f);
         assertEquals(s, back.summary(), "the training summary is saved with the model");
 

@@ -62,6 +62,7 @@ class SparkgradParamsTest {
         assertEquals("adam", c.getOptimizer());
         assertEquals(1e-3, c.getLearningRate());
         assertEquals(64, c.getBatchSize());
+        assertFalse(c.getDropLast(), "the last partial batch is kept, as PyTorch's DataLoader does by default");
         assertFalse(c.isSet(c.inputShape()));
     }
 

@@ -11,10 +11,11 @@ class BatchPlanTest {
     @Test
     void everyStepHasTheGlobalBatchSplitInProportionToPartitionSizes() {
         int[] sizes = {100, 130, 90, 161};
-        BatchPlan plan = BatchPlan.of(sizes, 32);
+        BatchPlan plan = BatchPlan.of(sizes, 32, true);
         long total = 481;
         assertEquals(total / 32, plan.steps());
         for (int s = 0; s < plan.steps(); s++) {
+            assertEquals(32, plan.samples(s));
             int sum = 0;
             for (int w = 0; w < sizes.length; w++) {
                 int c = plan.count(s, w);
@@ -29,7 +30,7 @@ class BatchPlanTest {
     @Test
     void slicesAreConsecutiveAndStayInsideEachPartition() {
         int[] sizes = {7, 0, 20, 3};
-        BatchPlan plan = BatchPlan.of(sizes, 5);
+        BatchPlan plan = BatchPlan.of(sizes, 5, true);
         assertEquals(6, plan.steps());
         for (int w = 0; w < sizes.length; w++) {
             int at = 0;
@@ -43,8 +44,8 @@ class BatchPlanTest {
     }
 
     @Test
-    void dropsTheLastPartialBatch() {
-        BatchPlan plan = BatchPlan.of(new int[] {50, 50}, 32);
+    void dropsTheLastPartialBatchWhenAsked() {
+        BatchPlan plan = BatchPlan.of(new int[] {50, 50}, 32, true);
         assertEquals(3, plan.steps(), "100 samples in batches of 32: three full steps, the last 4 samples wait for the next epoch");
         long used = 0;
         for (int s = 0; s < plan.steps(); s++) {
@@ -55,17 +56,53 @@ class BatchPlanTest {
     }
 
     @Test
+    void keepsTheLastPartialBatchAsASmallerLastStepByDefault() {
+        int[] sizes = {100, 130, 90, 161};
+        BatchPlan plan = BatchPlan.of(sizes, 32, false);
+        assertEquals(16, plan.steps(), "481 samples in batches of 32: 15 full steps and one of 1");
+        int[] used = new int[sizes.length];
+        for (int s = 0; s < plan.steps(); s++) {
+            int sum = 0;
+            for (int w = 0; w < sizes.length; w++) {
+                assertEquals(used[w], plan.offset(s, w), "step " + s + " worker " + w + " starts where its last step ended");
+                used[w] += plan.count(s, w);
+                sum += plan.count(s, w);
+            }
+            assertEquals(s < 15 ? 32 : 1, sum, "step " + s);
+            assertEquals(sum, plan.samples(s), "step " + s);
+        }
+        assertEquals(java.util.Arrays.toString(sizes), java.util.Arrays.toString(used), "every sample in the epoch, once");
+        // The first 15 steps are the drop-last plan's steps: keeping the tail changes nothing before it.
+        BatchPlan dropped = BatchPlan.of(sizes, 32, true);
+        for (int s = 0; s < dropped.steps(); s++) {
+            for (int w = 0; w < sizes.length; w++) {
+                assertEquals(dropped.count(s, w), plan.count(s, w), "step " + s + " worker " + w);
+            }
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> plan.samples(16));
+        BatchPlan exact = BatchPlan.of(new int[] {32, 32}, 32, false);
+        assertEquals(2, exact.steps(), "no partial step when the batch divides the data");
+        assertEquals(32, exact.samples(1));
+    }
+
+    @Test
     void oneWorkerTakesConsecutiveSlices() {
-        BatchPlan plan = BatchPlan.of(new int[] {64}, 16);
+        BatchPlan plan = BatchPlan.of(new int[] {64}, 16, false);
         assertEquals(4, plan.steps());
         assertEquals(48, plan.offset(3, 0));
         assertEquals(16, plan.count(3, 0));
     }
 
     @Test
-    void refusesABatchLargerThanTheData() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BatchPlan.of(new int[] {10, 5}, 16));
-        assertTrue(e.getMessage().contains("16") && e.getMessage().contains("15"), e.getMessage());
+    void refusesABatchLargerThanTheDataOnlyWhenItWouldDropEverything() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BatchPlan.of(new int[] {10, 5}, 16, true));
+        assertTrue(e.getMessage().contains("16") && e.getMessage().contains("15") && e.getMessage().contains("dropped"),
+                e.getMessage());
+        BatchPlan one = BatchPlan.of(new int[] {10, 5}, 16, false);
+        assertEquals(1, one.steps(), "kept, the 15 samples make one partial step");
+        assertEquals(15, one.samples(0));
+        assertEquals(10, one.count(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> BatchPlan.of(new int[] {0, 0}, 16, false));
     }
 
     @Test

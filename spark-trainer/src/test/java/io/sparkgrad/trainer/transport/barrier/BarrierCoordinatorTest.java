@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BarrierCoordinatorTest extends LoopbackServerTest {
 
     private static final int WORKERS = 3;
-    private final BatchPlan plan = BatchPlan.of(new int[] {10, 12, 8}, 6);
+    private final BatchPlan plan = BatchPlan.of(new int[] {10, 12, 8}, 6, false);
 
     @Override
     int workers() {

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GangSchedulingWaitTest extends LoopbackServerTest {
 
     private static final int WORKERS = 2;
-    private final BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6);
+    private final BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6, true);
 
     @Override
     int workers() {

@@ -44,7 +44,7 @@ public final class LoopbackProbe {
         byte[] secret = Handshake.newSecret();
         int[] sizes = new int[workers];
         Arrays.fill(sizes, 2 * steps);
-        BatchPlan plan = BatchPlan.of(sizes, workers);
+        BatchPlan plan = BatchPlan.of(sizes, workers, true);
         try (AggregationServer server = new AggregationServer("127.0.0.1", secret, workers, parameters,
                 Duration.ofSeconds(10))) {
             List<CompletableFuture<Void>> tasks = new ArrayList<>();

@@ -69,7 +69,7 @@ class StalledEpochTest extends LoopbackServerTest {
 
     @Test
     void tasksThatStallAfterTheEpochsLastStepFailTheEpochOneStepTimeoutLaterAndTheJobIsCancelled() {
-        BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6);
+        BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6, true);
         CompletableFuture<Void> tasks = gang(List.of(stallingAfterEnd(server, secret, 0, N), stallingAfterEnd(server, secret, 1, N)));
         AtomicLong cancelledAt = new AtomicLong();
         JobHandle job = JobHandle.of(tasks, () -> cancelledAt.compareAndSet(0, System.nanoTime()));
@@ -98,7 +98,7 @@ class StalledEpochTest extends LoopbackServerTest {
         // 16 MB of weights: far more than loopback socket buffers hold, so the write to the worker that never reads
         // blocks (holding its channel) until the socket closes.
         int n = 4 << 20;
-        BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6);
+        BatchPlan plan = BatchPlan.of(new int[] {10, 12}, 6, true);
         List<String> events = new CopyOnWriteArrayList<>();
         AtomicLong abortReadAt = new AtomicLong();
         try (AggregationServer big = new AggregationServer("127.0.0.1", secret, WORKERS, n, Duration.ofSeconds(2))) {
