@@ -100,6 +100,31 @@ final class VectorElementwise {
     }
 
     /**
+     * {@link SgdKernel#scalar}'s loop over whole vectors, the same operations in the same order; returns how many
+     * elements it did (the rest is the caller's scalar tail).
+     */
+    static int sgd(SgdKernel.Step s, float[] p, int po, float[] g, int go, float[] buf, int k, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, g, go + i);
+            if (s.maximize()) {
+                d = d.neg();
+            }
+            FloatVector pi = FloatVector.fromArray(S, p, po + i);
+            if (s.weightDecay() != 0f) {
+                d = d.add(pi.mul(s.weightDecay()));
+            }
+            if (s.hasMomentum()) {
+                FloatVector b = s.first() ? d : FloatVector.fromArray(S, buf, k + i).mul(s.momentum()).add(d.mul(s.keep()));
+                b.intoArray(buf, k + i);
+                d = s.nesterov() ? d.add(b.mul(s.momentum())) : b;
+            }
+            pi.add(d.mul(s.alpha())).intoArray(p, po + i);
+        }
+        return bound;
+    }
+
+    /**
      * {@code g[i] = g[i] / divisor} over whole vectors (an IEEE division per lane, the scalar loop's very bits);
      * returns how many elements it did and whether any quotient among them is NaN or infinite.
      */

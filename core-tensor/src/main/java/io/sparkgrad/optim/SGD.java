@@ -1,5 +1,6 @@
 package io.sparkgrad.optim;
 
+import io.sparkgrad.kernel.SgdKernel;
 import io.sparkgrad.tensor.CudaFunctions;
 import io.sparkgrad.tensor.Tensor;
 import java.util.LinkedHashMap;
@@ -135,25 +136,10 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(float[] p, int po, float[] g, int go, int n, float[][] buffers, long step) {
-        float wd = (float) weightDecay;
-        float mu = (float) momentum;
-        float keep = (float) (1 - dampening);
-        float alpha = (float) -lr();
         boolean useMomentum = momentum != 0;
-        boolean first = step == 1;
-        float[] buf = useMomentum ? buffers[0] : null;
-        for (int i = 0; i < n; i++) {
-            float d = maximize ? -g[go + i] : g[go + i];
-            if (wd != 0f) {
-                d = d + wd * p[po + i];
-            }
-            if (useMomentum) {
-                float b = first ? d : buf[i] * mu + keep * d;
-                buf[i] = b;
-                d = nesterov ? d + mu * b : b;
-            }
-            p[po + i] = p[po + i] + alpha * d;
-        }
+        SgdKernel.Step s = new SgdKernel.Step((float) -lr(), (float) weightDecay, useMomentum, (float) momentum,
+                (float) (1 - dampening), step == 1, nesterov, maximize);
+        SgdKernel.update(s, p, po, g, go, useMomentum ? buffers[0] : null, n);
     }
 
     @Override
