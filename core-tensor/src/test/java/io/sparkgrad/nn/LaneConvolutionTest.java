@@ -125,7 +125,8 @@ class LaneConvolutionTest {
         }
     }
 
-    private static List<float[]> grads(Module model) {
+    /** Every parameter's gradient, in parameter order. */
+    static List<float[]> grads(Module model) {
         List<float[]> g = new ArrayList<>();
         for (Parameter p : model.parameters()) {
             g.add(p.grad().toFloatArray());
@@ -141,12 +142,14 @@ class LaneConvolutionTest {
         return Tensor.cat(outs, 0).toFloatArray();
     }
 
-    private static void assertClose(String what, float[] expected, float[] actual) {
+    /** Elementwise within 1e-5 of the largest magnitude plus 1e-4 relative; all-zero expectations prove nothing. */
+    static void assertClose(String what, float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length, what + " size");
         double scale = 0;
         for (float v : expected) {
             scale = Math.max(scale, Math.abs(v));
         }
+        assertTrue(scale > 0, what + " is all zeros");
         for (int i = 0; i < expected.length; i++) {
             double tol = 1e-5 * scale + 1e-4 * Math.abs(expected[i]);
             assertTrue(Math.abs(expected[i] - actual[i]) <= tol,

@@ -1,7 +1,7 @@
 package io.sparkgrad.nn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.sparkgrad.nn.LaneConvolutionTest.assertClose;
+import static io.sparkgrad.nn.LaneConvolutionTest.grads;
 
 import io.sparkgrad.kernel.Parallelism;
 import io.sparkgrad.tensor.Generator;
@@ -54,27 +54,6 @@ class SequentialSlicingTest {
             assertClose("input gradient", x2.grad().toFloatArray(), wholeInput);
         } finally {
             Parallelism.setNumThreads(before);
-        }
-    }
-
-    private static List<float[]> grads(Module model) {
-        List<float[]> g = new ArrayList<>();
-        for (Parameter p : model.parameters()) {
-            g.add(p.grad().toFloatArray());
-        }
-        return g;
-    }
-
-    private static void assertClose(String what, float[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length, what + " size");
-        double scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        assertTrue(scale > 0, what + " is all zeros");
-        for (int i = 0; i < expected.length; i++) {
-            double tol = 1e-5 * scale + 1e-4 * Math.abs(expected[i]);
-            assertTrue(Math.abs(expected[i] - actual[i]) <= tol, what + " at " + i + ": expected " + expected[i] + " got " + actual[i]);
         }
     }
 }
