@@ -2,6 +2,7 @@ package io.sparkgrad.nn;
 
 import io.sparkgrad.kernel.LaneConv;
 import io.sparkgrad.kernel.Parallelism;
+import io.sparkgrad.tensor.Device;
 import io.sparkgrad.tensor.Intermediates;
 import io.sparkgrad.tensor.Tensor;
 
@@ -50,16 +51,17 @@ public class Sequential extends Module {
      * fewer (the tutorial CNN trained about 5 % faster for it at batch 64, at 1 and 2 threads). A {@code Conv2d} whose
      * next module is a {@code Conv2d} too may hand it its output in lanes over samples ({@link LaneConvolution}): such
      * views never leave the chain, since only a convolution receives them. Subclasses of either that override {@code forward} are
-     * left alone. A chain that starts with two or more such convolutions runs them on a large batch (at least two
-     * slices of {@link #SLICE_PER_THREAD} samples per thread) slice by slice: the same values, and gradients summed
-     * over the slices.
+     * left alone. A chain that starts with two or more such convolutions runs them on a large batch on the CPU (at
+     * least two slices of {@link #SLICE_PER_THREAD} samples per thread) slice by slice: the same values, and
+     * gradients summed over the slices.
      */
     @Override
     public Tensor forward(Tensor input) {
         List<Module> modules = children();
         int chainEnd = convolutionChainEnd(modules);
         int slice = SLICE_PER_THREAD * Parallelism.numThreads();
-        if (chainEnd == 0 || input.dim() != 4 || input.size(0) < 2 * slice) {
+        // On a GPU a slice would only mean more, smaller kernel launches.
+        if (chainEnd == 0 || input.dim() != 4 || input.size(0) < 2 * slice || !input.device().equals(Device.CPU)) {
             return run(modules, 0, modules.size(), input);
         }
         // A large batch runs the convolutions slice by slice, so that each layer's output is still in the cache
@@ -87,6 +89,7 @@ public class Sequential extends Module {
      * thread.
      */
     static final int SLICE_PER_THREAD = 64;
+
     /**
      * The end of the run of {@link Conv2d}s (each optionally followed by a {@link ReLU}) this chain starts with, when
      * it holds at least two convolutions; 0 otherwise.

@@ -8,9 +8,10 @@ import java.util.PriorityQueue;
  *
  * <p>Think of every worker's samples as evenly spaced points in {@code [0, 1)}: sample k of a worker with n samples
  * sits at {@code (k + 1/2) / n}. Merging all workers' points by position (ties to the lower worker) gives one
- * sequence of all samples of the epoch; step s takes the slots {@code [s*B, (s+1)*B)} of that sequence. So every
- * step has exactly B samples, each worker's share of a step differs from its proportional share
- * {@code B * n_w / N} by less than one sample (up to ties), and the shares of all steps never exceed the partition.
+ * sequence of all samples of the epoch; step s takes the slots {@code [s*B, (s+1)*B)} of that sequence (the last
+ * step what is left of it). So every full step has exactly B samples, each worker's share of a step differs from its
+ * proportional share {@code B * n_w / N} by less than one sample (up to ties), and the shares of all steps never
+ * exceed the partition.
  *
  * <p><b>Steps per epoch</b> are {@code ceil(N / B)}: the last step takes the {@code N mod B} samples left over, like
  * PyTorch's {@code DataLoader} by default, so every sample is seen in every epoch; {@link #samples(int)} says how
