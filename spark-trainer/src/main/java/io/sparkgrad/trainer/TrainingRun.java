@@ -269,7 +269,8 @@ final class TrainingRun {
             JsonNode have = canonical(c.config() == null ? null : c.config().get(key));
             if (!want.equals(have)) {
                 throw new IllegalArgumentException("cannot resume from " + where + ": it was written with " + key + "=" + have
-                        + " but this run has " + key + "=" + want);
+                        + " but this run has " + key + "=" + want
+                        + (key.equals("steps_per_epoch") ? " (was the last partial batch dropped, dropLast, in one and kept in the other?)" : ""));
             }
         }
         params = c.parameters();

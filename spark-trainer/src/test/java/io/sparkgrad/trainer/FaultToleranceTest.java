@@ -93,6 +93,16 @@ class FaultToleranceTest {
     }
 
     @Test
+    void aResumeThatWouldPlanTheEpochsDifferentlyIsRefused(@TempDir Path dir) {
+        String ckpt = dir.resolve("ckpt").toUri().toString();
+        builder(MODEL, new BarrierTransport()).epochs(1).checkpointDir(ckpt).build().fit();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder(MODEL, new BarrierTransport())
+                .dropLast(true).epochs(2).checkpointDir(ckpt).resume(true).build().fit());
+        assertTrue(e.getMessage().contains("written with steps_per_epoch=16 but this run has steps_per_epoch=15")
+                && e.getMessage().contains("dropLast"), e.getMessage());
+    }
+
+    @Test
     void resumingAfterTheFirstEpochMatchesTheUninterruptedRun(@TempDir Path dir) throws IOException {
         String ckpt = dir.resolve("ckpt").toUri().toString();
         Path metrics = dir.resolve("metrics.jsonl");
