@@ -443,6 +443,19 @@ public class Tensor {
         Backprop.run(this, upstream);
     }
 
+    /**
+     * The gradients of {@code output} with respect to {@code inputs}, given the gradient of some scalar with respect
+     * to {@code output}, as {@code torch.autograd.grad(output, inputs, gradOutput)}: no leaf's {@link #grad()}
+     * changes, and the walk does not go past the inputs (which may be intermediate results, not only leaves). An
+     * input that {@code output} does not depend on gets null. A gradient may share memory with {@code gradOutput}
+     * (when an input is {@code output} itself, or a view of it).
+     *
+     * @throws IllegalArgumentException if an input does not require grad
+     */
+    public static Tensor[] gradients(Tensor output, Tensor gradOutput, Tensor... inputs) {
+        return Backprop.gradients(output, gradOutput, inputs);
+    }
+
     /** A tensor sharing this storage but cut from the graph. */
     public Tensor detach() {
         return new Tensor(storage, offset, shape, strides, dtype);
