@@ -51,44 +51,89 @@ public class Sequential extends Module {
      * fewer (the tutorial CNN trained about 5 % faster for it at batch 64, at 1 and 2 threads). A {@code Conv2d} whose
      * next module is a {@code Conv2d} too may hand it its output in lanes over samples ({@link LaneConvolution}): such
      * views never leave the chain, since only a convolution receives them. Subclasses of either that override {@code forward} are
-     * left alone. A chain that starts with two or more such convolutions runs them on a large batch on the CPU (at
-     * least two slices of {@link #SLICE_PER_THREAD} samples per thread) slice by slice: the same values, and
-     * gradients summed over the slices.
+     * left alone. A chain that starts with two or more such convolutions runs them on the CPU in slices of the batch
+     * ({@link #sliceBounds}): with one thread, a large batch slice by slice; with more, each thread its own slices,
+     * forward and backward ({@link ThreadSlices}). The same values, and gradients summed over the slices.
      */
     @Override
     public Tensor forward(Tensor input) {
         List<Module> modules = children();
         int chainEnd = convolutionChainEnd(modules);
-        int slice = SLICE_PER_THREAD * Parallelism.numThreads();
         // On a GPU a slice would only mean more, smaller kernel launches.
-        if (chainEnd == 0 || input.dim() != 4 || input.size(0) < 2 * slice || !input.device().equals(Device.CPU)) {
+        if (chainEnd == 0 || input.dim() != 4 || !input.device().equals(Device.CPU)) {
             return run(modules, 0, modules.size(), input);
         }
-        // A large batch runs the convolutions slice by slice, so that each layer's output is still in the cache
-        // when the next layer reads it; the slices meet again (cat) before the rest of the chain.
-        int n = input.size(0);
-        int count = (n + slice - 1) / slice;
-        int lanes = LaneConv.lanes();
-        int groups = (n + lanes - 1) / lanes;
-        List<Tensor> parts = new ArrayList<>(count);
-        int from = 0;
-        for (int k = 0; k < count; k++) {
-            // Whole vectors of lanes (samples) per slice, spread evenly; the last takes what is left.
-            int size = Math.min(n - from, (groups / count + (k < groups % count ? 1 : 0)) * lanes);
-            parts.add(run(modules, 0, chainEnd, input.narrow(0, from, size)));
-            from += size;
+        // Inside another parallel region every op runs inline on this thread: slice as for one thread.
+        int threads = Parallelism.inParallelRegion() ? 1 : Parallelism.numThreads();
+        int[] bounds = sliceBounds(input.size(0), threads);
+        if (bounds == null) {
+            return run(modules, 0, modules.size(), input);
         }
-        return run(modules, chainEnd, modules.size(), Tensor.cat(parts, 0));
+        Tensor chained;
+        if (threads > 1) {
+            chained = ThreadSlices.forward(modules, chainEnd, input, bounds, threads);
+        } else {
+            // One thread runs the slices in turn, so that each layer's output is still in the cache when the next
+            // layer reads it; the slices meet again (cat) before the rest of the chain.
+            List<Tensor> parts = new ArrayList<>(bounds.length - 1);
+            for (int k = 0; k + 1 < bounds.length; k++) {
+                parts.add(run(modules, 0, chainEnd, input.narrow(0, bounds[k], bounds[k + 1] - bounds[k])));
+            }
+            chained = Tensor.cat(parts, 0);
+            for (Tensor part : parts) {
+                Intermediates.consumed(part, chained);
+            }
+        }
+        return run(modules, chainEnd, modules.size(), chained, true);
     }
 
     /**
-     * Samples per thread in a slice of a large batch. The tutorial CNN trained 1.1-1.2x faster per sample at batch
-     * 256 in slices of 64 (1 thread) or 128 (2 threads) than in one piece, against batch 64 in the same run
-     * ({@code bin/bench engine}, 2-core AMD EPYC with 1 MB of L2 per core, 2026-12-07): a slice's activations fit
-     * the caches, the whole batch's (3 MB for the first layer) do not. Smaller slices split too little work per
-     * thread.
+     * Where the slices of a batch of {@code n} start (and, last, where the batch ends), or null when the batch runs
+     * whole: with one thread, slices of about {@link #SLICE} samples once the batch holds two; with more, the same
+     * number of slices for every thread (at least one each, of {@link #SLICE} samples or fewer) once every thread has
+     * {@link #MIN_PER_THREAD} samples of its own. Slices hold whole lane vectors (the lane convolution's unit), spread
+     * evenly; the last takes what is left.
      */
-    static final int SLICE_PER_THREAD = 64;
+    static int[] sliceBounds(int n, int threads) {
+        int lanes = LaneConv.lanes();
+        int groups = (n + lanes - 1) / lanes;
+        int count;
+        if (threads <= 1) {
+            if (n < 2 * SLICE) {
+                return null;
+            }
+            count = (n + SLICE - 1) / SLICE;
+        } else {
+            if (n < threads * MIN_PER_THREAD) {
+                return null;
+            }
+            count = threads * Math.max(1, (n + SLICE * threads - 1) / (SLICE * threads));
+        }
+        count = Math.min(count, groups);
+        int[] bounds = new int[count + 1];
+        for (int k = 0; k < count; k++) {
+            int size = (groups / count + (k < groups % count ? 1 : 0)) * lanes;
+            bounds[k + 1] = Math.min(n, bounds[k] + size);
+        }
+        return bounds;
+    }
+
+    /**
+     * Samples in a slice of a large batch. The tutorial CNN trained 1.1-1.2x faster per sample at batch 256 in
+     * slices of 64 (1 thread) than in one piece, against batch 64 in the same run ({@code bin/bench engine}, 2-core
+     * AMD EPYC with 1 MB of L2 per core, 2026-12-07): a slice's activations fit the caches, the whole batch's (3 MB
+     * for the first layer) do not. With 2 threads, two slices of 64 each trained batch 256 a little faster than one
+     * of 128 each (88,111 and 92,157 samples/s against 85,738 and 83,719, interleaved, 2-core Intel Xeon, same day).
+     */
+    static final int SLICE = 64;
+
+    /**
+     * The fewest samples per thread for which the threads take slices of their own (two AVX-512 lane vectors). The
+     * tutorial CNN at batch 64 with 2 threads trained 1.2x faster in two slices of 32, one per thread, than whole
+     * with each op split between the threads (59,997, 59,011, 62,071 samples/s against 48,838, 48,688, 52,761,
+     * {@code bin/bench engine --threads 2}, interleaved, 2-core Intel Xeon with 2 MB of L2 per core, 2026-12-07).
+     */
+    static final int MIN_PER_THREAD = 32;
 
     /**
      * The end of the run of {@link Conv2d}s (each optionally followed by a {@link ReLU}) this chain starts with, when
@@ -108,10 +153,17 @@ public class Sequential extends Module {
     }
 
     /** Feeds {@code input} through the children {@code [from, to)}. */
-    private static Tensor run(List<Module> modules, int from, int to, Tensor input) {
+    static Tensor run(List<Module> modules, int from, int to, Tensor input) {
+        return run(modules, from, to, input, false);
+    }
+
+    /**
+     * Feeds {@code input} through the children {@code [from, to)}; {@code internal}: the chain made {@code input}
+     * itself (the slices' outputs joined), so that no caller has seen it and its first consumer may free it.
+     */
+    private static Tensor run(List<Module> modules, int from, int to, Tensor input, boolean internal) {
         Tensor x = input;
-        // x was made by one of the engine's own modules in this chain, so no caller has seen it.
-        boolean internal = false;
+        // internal: x was made by one of the engine's own modules in this chain, so no caller has seen it.
         for (int i = from; i < to; i++) {
             Module m = modules.get(i);
             Tensor y;
