@@ -74,6 +74,10 @@ final class VectorElementwise {
      */
     static int adam(AdamKernel.Step s, float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int k, int n) {
         int bound = S.loopBound(n);
+        float floor = s.momentFloor();
+        float cutM = s.firstMomentCutoff();
+        float cutV = s.secondMomentCutoff();
+        FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, go + i);
             if (s.maximize()) {
@@ -85,8 +89,13 @@ final class VectorElementwise {
             } else if (s.l2() != 0f) {
                 gi = gi.add(pi.mul(s.l2()));
             }
-            FloatVector mi = FloatVector.fromArray(S, m, k + i).mul(s.beta1()).add(gi.mul(s.oneMinusBeta1()));
-            FloatVector vi = FloatVector.fromArray(S, v, k + i).mul(s.beta2()).add(gi.mul(s.oneMinusBeta2()).mul(gi));
+            FloatVector ga = gi.abs();
+            FloatVector gm = gi.blend(zero, ga.lt(cutM));
+            FloatVector gv = gi.blend(zero, ga.lt(cutV));
+            FloatVector mi = FloatVector.fromArray(S, m, k + i).mul(s.beta1()).add(gm.mul(s.oneMinusBeta1()));
+            FloatVector vi = FloatVector.fromArray(S, v, k + i).mul(s.beta2()).add(gv.mul(s.oneMinusBeta2()).mul(gv));
+            mi = mi.blend(zero, mi.abs().lt(floor));
+            vi = vi.blend(zero, vi.lt(floor));
             mi.intoArray(m, k + i);
             vi.intoArray(v, k + i);
             if (vmax != null) {

@@ -1,8 +1,11 @@
 package io.sparkgrad.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,8 +39,9 @@ class AdamKernelTest {
             float[] vmax2 = vmax == null ? null : vmax.clone();
             for (int step = 1; step <= 3; step++) {
                 for (int i = 0; i < g.length; i++) {
-                    // Some gradients tiny, some large: the square root and the divisions see every scale.
-                    g[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8) - 6));
+                    // Some gradients tiny (down to subnormal, where the moments' floor acts), some large: the
+                    // square root and the divisions see every scale.
+                    g[i] = (float) (r.nextGaussian() * Math.pow(10, i % 5 == 0 ? -r.nextInt(45) : r.nextInt(8) - 6));
                 }
                 double bc1 = 1 - Math.pow(0.9, step);
                 double bc2 = 1 - Math.pow(0.999, step);
@@ -54,6 +58,93 @@ class AdamKernelTest {
             }
         } finally {
             Parallelism.setNumThreads(before);
+        }
+    }
+
+    /**
+     * Tiny gradients, then none (the moments decay through the subnormal range): no moment is ever subnormal, and the
+     * parameters are bit for bit those of PyTorch's rule, which keeps subnormal moments.
+     */
+    @ParameterizedTest(name = "threads={0}")
+    @CsvSource({"1", "2"})
+    void noMomentIsEverSubnormalYetTheParametersFollowTheUnflooredRule(int threads) {
+        int before = Parallelism.numThreads();
+        Parallelism.setNumThreads(threads);
+        try {
+            int n = 4099;
+            Random r = new Random(7);
+            float[] p = new float[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = (float) r.nextGaussian();
+            }
+            float[] ref = p.clone();
+            float[] m = new float[n];
+            float[] v = new float[n];
+            float[] mRef = new float[n];
+            float[] vRef = new float[n];
+            float[] g = new float[n];
+            int subnormalInReference = 0;
+            for (int step = 1; step <= 300; step++) {
+                for (int i = 0; i < n; i++) {
+                    g[i] = step > 20 ? 0f : (float) (r.nextGaussian() * Math.pow(10, -r.nextInt(46)));
+                }
+                AdamKernel.Step s = step(step, 1e-8f);
+                AdamKernel.update(s, p, 0, g, 0, m, v, null, n);
+                unfloored(s, ref, g, mRef, vRef);
+                assertArrayEquals(ref, p, 0f, "parameters after step " + step);
+                for (int i = 0; i < n; i++) {
+                    assertTrue(m[i] == 0f || Math.abs(m[i]) >= AdamKernel.MOMENT_FLOOR, "exp_avg " + m[i] + " at " + i);
+                    assertTrue(v[i] == 0f || v[i] >= AdamKernel.MOMENT_FLOOR, "exp_avg_sq " + v[i] + " at " + i);
+                    if (Math.abs(mRef[i]) < Float.MIN_NORMAL && mRef[i] != 0f || vRef[i] < Float.MIN_NORMAL && vRef[i] != 0f) {
+                        subnormalInReference++;
+                    }
+                }
+            }
+            assertTrue(subnormalInReference > 1000, "the reference's moments went subnormal: " + subnormalInReference);
+        } finally {
+            Parallelism.setNumThreads(before);
+        }
+    }
+
+    /** Without eps a subnormal second moment is the whole denominator: nothing is floored, as in PyTorch. */
+    @Test
+    void withoutEpsTheMomentsAreThoseOfTheUnflooredRule() {
+        int n = 1000;
+        float[] p = new float[n];
+        float[] g = new float[n];
+        Random r = new Random(8);
+        for (int i = 0; i < n; i++) {
+            p[i] = (float) r.nextGaussian();
+            g[i] = (float) (r.nextGaussian() * Math.pow(10, -r.nextInt(46)));
+        }
+        float[] ref = p.clone();
+        float[] m = new float[n];
+        float[] v = new float[n];
+        float[] mRef = new float[n];
+        float[] vRef = new float[n];
+        AdamKernel.Step s = step(1, 0f);
+        assertEquals(0f, s.momentFloor());
+        AdamKernel.update(s, p, 0, g, 0, m, v, null, n);
+        unfloored(s, ref, g, mRef, vRef);
+        assertArrayEquals(mRef, m, 0f);
+        assertArrayEquals(vRef, v, 0f);
+        assertArrayEquals(ref, p, 0f);
+    }
+
+    private static AdamKernel.Step step(int step, float eps) {
+        double bc1 = 1 - Math.pow(0.9, step);
+        double bc2 = 1 - Math.pow(0.999, step);
+        return new AdamKernel.Step((float) (-1e-3 / bc1), (float) Math.sqrt(bc2), 0.9f, 0.999f, 0.1f, 0.001f, eps, 0f,
+                false, 1f, false);
+    }
+
+    /** PyTorch's Adam in float, in its order of operations, keeping subnormal moments. */
+    private static void unfloored(AdamKernel.Step s, float[] p, float[] g, float[] m, float[] v) {
+        for (int i = 0; i < p.length; i++) {
+            m[i] = m[i] * s.beta1() + s.oneMinusBeta1() * g[i];
+            v[i] = v[i] * s.beta2() + s.oneMinusBeta2() * g[i] * g[i];
+            float denom = (float) Math.sqrt(v[i]) / s.bc2Sqrt() + s.eps();
+            p[i] = p[i] + s.stepSize() * (m[i] / denom);
         }
     }
 }
