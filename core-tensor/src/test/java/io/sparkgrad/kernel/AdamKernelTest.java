@@ -21,9 +21,7 @@ class AdamKernelTest {
         "65537, 0.1, false, true, true, 2",
         "13, 0, false, false, true, 1"})
     void matchesTheScalarReferenceBitForBit(int n, float wd, boolean decoupled, boolean amsgrad, boolean maximize, int threads) {
-        int before = Parallelism.numThreads();
-        Parallelism.setNumThreads(threads);
-        try {
+        WithThreads.run(threads, () -> {
             Random r = new Random(n);
             float[] p = new float[n + 3];
             float[] g = new float[n + 5];
@@ -56,9 +54,7 @@ class AdamKernelTest {
                     assertArrayEquals(vmax2, vmax, 0f, "max_exp_avg_sq after step " + step);
                 }
             }
-        } finally {
-            Parallelism.setNumThreads(before);
-        }
+        });
     }
 
     /**
@@ -68,9 +64,7 @@ class AdamKernelTest {
     @ParameterizedTest(name = "threads={0}")
     @CsvSource({"1", "2"})
     void noMomentIsEverSubnormalYetTheParametersFollowTheUnflooredRule(int threads) {
-        int before = Parallelism.numThreads();
-        Parallelism.setNumThreads(threads);
-        try {
+        WithThreads.run(threads, () -> {
             int n = 4099;
             Random r = new Random(7);
             float[] p = new float[n];
@@ -101,9 +95,7 @@ class AdamKernelTest {
                 }
             }
             assertTrue(subnormalInReference > 1000, "the reference's moments went subnormal: " + subnormalInReference);
-        } finally {
-            Parallelism.setNumThreads(before);
-        }
+        });
     }
 
     /** Without eps a subnormal second moment is the whole denominator: nothing is floored, as in PyTorch. */

@@ -21,9 +21,7 @@ class SgdKernelTest {
         "13, 0, 0.9, 0, true, true, 1"})
     void matchesTheScalarReferenceBitForBit(int n, float wd, float momentum, float dampening, boolean nesterov, boolean maximize,
                                             int threads) {
-        int before = Parallelism.numThreads();
-        Parallelism.setNumThreads(threads);
-        try {
+        WithThreads.run(threads, () -> {
             Random r = new Random(n);
             float[] p = new float[n + 3];
             float[] g = new float[n + 5];
@@ -49,8 +47,6 @@ class SgdKernelTest {
             }
             assertNotEquals(Arrays.hashCode(start), Arrays.hashCode(p), "the steps moved the parameters");
             assertArrayEquals(Arrays.copyOf(start, 3), Arrays.copyOf(p, 3), 0f, "nothing before the offset is touched");
-        } finally {
-            Parallelism.setNumThreads(before);
-        }
+        });
     }
 }

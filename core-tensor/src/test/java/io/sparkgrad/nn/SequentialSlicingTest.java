@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgrad.kernel.Parallelism;
+import io.sparkgrad.kernel.WithThreads;
 import io.sparkgrad.tensor.Generator;
 import io.sparkgrad.tensor.Tensor;
 import java.util.ArrayList;
@@ -26,9 +26,7 @@ class SequentialSlicingTest {
     @ParameterizedTest(name = "batch {0}, {1} thread(s)")
     @CsvSource({"300, 1", "128, 1", "127, 1", "300, 2", "64, 2", "200, 3"})
     void aSlicedBatchMatchesTheBatchInSmallPieces(int batch, int threads) {
-        int before = Parallelism.numThreads();
-        Parallelism.setNumThreads(threads);
-        try {
+        WithThreads.run(threads, () -> {
             Generator.manualSeed(21);
             Sequential model = new Sequential(
                     new Conv2d(1, 8, 3, 2, 1), new ReLU(),
@@ -60,18 +58,14 @@ class SequentialSlicingTest {
                 assertClose("gradient of parameter " + k, pieces.get(k), whole.get(k));
             }
             assertClose("input gradient", x2.grad().toFloatArray(), wholeInput);
-        } finally {
-            Parallelism.setNumThreads(before);
-        }
+        });
     }
 
     /** The usual case: images that need no gradient, a frozen layer, and the same model evaluated without a graph. */
     @ParameterizedTest(name = "{0} thread(s)")
     @CsvSource({"1", "2"})
     void anInputWithoutGradAndAFrozenLayerTrainTheRestAsInPieces(int threads) {
-        int before = Parallelism.numThreads();
-        Parallelism.setNumThreads(threads);
-        try {
+        WithThreads.run(threads, () -> {
             Generator.manualSeed(31);
             Conv2d frozen = new Conv2d(8, 8, 3, 2, 1);
             for (Parameter p : frozen.parameters()) {
@@ -101,25 +95,19 @@ class SequentialSlicingTest {
             for (int k = 0; k < pieces.size(); k++) {
                 assertClose("gradient of parameter " + k, pieces.get(k), whole.get(k));
             }
-        } finally {
-            Parallelism.setNumThreads(before);
-        }
+        });
     }
 
     @Test
     void aSecondBackwardThroughTheThreadsSlicesIsRefusedAsForAnyChain() {
-        int before = Parallelism.numThreads();
-        Parallelism.setNumThreads(2);
-        try {
+        WithThreads.run(2, () -> {
             Sequential model = new Sequential(new Conv2d(1, 4, 3, 2, 1), new ReLU(), new Conv2d(4, 4, 3, 2, 1),
                     new AdaptiveAvgPool2d(1), new Flatten());
             Tensor loss = model.forward(Tensor.randn(new Generator(34), 128, 1, 12, 12)).sum();
             loss.backward();
             IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
             assertTrue(e.getMessage().contains("backward through the graph a second time"), e.getMessage());
-        } finally {
-            Parallelism.setNumThreads(before);
-        }
+        });
     }
 
     @Test
