@@ -134,6 +134,10 @@ final class Backprop {
             }
             // Every rule that could read them has run: as PyTorch frees the graph's saved tensors after backward().
             for (Tensor t : order) {
+                if (collector != null && collector.stopsAt(t)) {
+                    // The caller's input, and the graph that made it: a later pass may still go through them.
+                    continue;
+                }
                 if (t.storage().freeAfterBackward) {
                     buffers.free(t.storage());
                 }

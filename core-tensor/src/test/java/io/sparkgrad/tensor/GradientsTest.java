@@ -44,6 +44,21 @@ class GradientsTest {
         assertArrayEquals(new float[] {4f, 6f}, w.grad().toFloatArray());
     }
 
+    /** What made an intermediate input keeps its saved activations, even ones a chain lets a backward pass free. */
+    @Test
+    void theGraphBeforeAnIntermediateInputKeepsItsSavedActivations() {
+        Tensor w = Tensor.vector(1f, 2f).requiresGrad(true);
+        Tensor a = w.mul(2f);
+        Tensor h = a.mul(a); // saves a
+        // As a module chain marks an activation only it consumed: freed when a backward pass through it ends.
+        Intermediates.consumed(a, h);
+        Tensor y = h.mul(3f);
+
+        assertArrayEquals(new float[] {3f, 3f}, Tensor.gradients(y, Tensor.vector(1f, 1f), h)[0].toFloatArray());
+        h.backward(Tensor.vector(1f, 1f));
+        assertArrayEquals(new float[] {8f, 16f}, w.grad().toFloatArray(), "d/dw (2w)^2 = 8w");
+    }
+
     @Test
     void anInputTheOutputDoesNotDependOnGetsNullAndARepeatedInputTheSameGradient() {
         Tensor a = Tensor.vector(1f, 2f).requiresGrad(true);
