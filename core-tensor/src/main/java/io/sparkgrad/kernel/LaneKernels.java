@@ -354,12 +354,13 @@ final class LaneKernels {
             int perChannel = pl.taps / xl.c();
             Parallelism.parallelFor(xl.c(), 1, (chunk, start, end) -> {
                 Arrays.fill(gx, start * xl.channelStride(), end * xl.channelStride(), 0f);
+                float[] acc = Scratch.floats(Scratch.LANE_SUMS, TILE * TILE * L);
                 int tLo = start * perChannel;
                 int tHi = end * perChannel;
                 for (int q = 0; q < pl.pPad; q += TILE) {
                     for (int t = tLo / TILE * TILE; t < tHi; t += TILE) {
                         for (int n0 = 0; n0 < pl.npad; n0 += L) {
-                            gradInputTile(pl, gl, wg, gx, q, t, n0, tLo, tHi);
+                            gradInputTile(pl, gl, wg, gx, q, t, n0, tLo, tHi, acc);
                         }
                     }
                 }
@@ -492,10 +493,11 @@ final class LaneKernels {
 
     /**
      * Input gradient of output positions {@code q .. q+3} through taps {@code t .. t+3}: the sums over output
-     * channels of weight times output gradient, added into the input gradient at each (position, tap) pixel.
+     * channels of weight times output gradient, added into the input gradient at each (position, tap) pixel
+     * ({@link #addTaps}, through the scratch {@code acc} of 16 vectors).
      */
     private static void gradInputTile(Plan pl, float[] gl, float[] wg, float[] gx, int q, int t, int n0, int tLo,
-            int tHi) {
+            int tHi, float[] acc) {
         int tPad = pl.tPad;
         int pStride = pl.pPad * pl.npad;
         int g0 = q * pl.npad + n0;
@@ -543,38 +545,42 @@ final class LaneKernels {
             a23 = v2.fma(w3, a23);
             a33 = v3.fma(w3, a33);
         }
-        // Written out, not through a helper: past C2's node budget a helper call is not inlined, and its vectors get boxed.
-        int p0 = pl.posIn[q + 0] + n0;
-        int p1 = pl.posIn[q + 1] + n0;
-        int p2 = pl.posIn[q + 2] + n0;
-        int p3 = pl.posIn[q + 3] + n0;
-        if (t + 0 >= tLo && t + 0 < tHi) {
-            int to = pl.tapOff[t + 0];
-            FloatVector.fromArray(S, gx, p0 + to).add(a00).intoArray(gx, p0 + to);
-            FloatVector.fromArray(S, gx, p1 + to).add(a10).intoArray(gx, p1 + to);
-            FloatVector.fromArray(S, gx, p2 + to).add(a20).intoArray(gx, p2 + to);
-            FloatVector.fromArray(S, gx, p3 + to).add(a30).intoArray(gx, p3 + to);
-        }
-        if (t + 1 >= tLo && t + 1 < tHi) {
-            int to = pl.tapOff[t + 1];
-            FloatVector.fromArray(S, gx, p0 + to).add(a01).intoArray(gx, p0 + to);
-            FloatVector.fromArray(S, gx, p1 + to).add(a11).intoArray(gx, p1 + to);
-            FloatVector.fromArray(S, gx, p2 + to).add(a21).intoArray(gx, p2 + to);
-            FloatVector.fromArray(S, gx, p3 + to).add(a31).intoArray(gx, p3 + to);
-        }
-        if (t + 2 >= tLo && t + 2 < tHi) {
-            int to = pl.tapOff[t + 2];
-            FloatVector.fromArray(S, gx, p0 + to).add(a02).intoArray(gx, p0 + to);
-            FloatVector.fromArray(S, gx, p1 + to).add(a12).intoArray(gx, p1 + to);
-            FloatVector.fromArray(S, gx, p2 + to).add(a22).intoArray(gx, p2 + to);
-            FloatVector.fromArray(S, gx, p3 + to).add(a32).intoArray(gx, p3 + to);
-        }
-        if (t + 3 >= tLo && t + 3 < tHi) {
-            int to = pl.tapOff[t + 3];
-            FloatVector.fromArray(S, gx, p0 + to).add(a03).intoArray(gx, p0 + to);
-            FloatVector.fromArray(S, gx, p1 + to).add(a13).intoArray(gx, p1 + to);
-            FloatVector.fromArray(S, gx, p2 + to).add(a23).intoArray(gx, p2 + to);
-            FloatVector.fromArray(S, gx, p3 + to).add(a33).intoArray(gx, p3 + to);
+        // Through this thread's scratch to addTaps, not straight into gx: written out here, the four taps' 48 vector
+        // loads, adds and stores took this method past C2's inlining budget in some compilations (those whose branch
+        // profile, left by other convolutions, kept every tap's bounds test), and their allocating Java fallback ran
+        // instead: 2.1-2.4 MB per training step of the tutorial CNN (WarmStepAllocationTest failed in CI, and in 1 of
+        // 3 runs of core-tensor's tests in a shuffled order, 2026-12-08). Sixteen stores weigh a third as much; addTaps'
+        // loop does the adds.
+        a00.intoArray(acc, 0 * L);
+        a10.intoArray(acc, 1 * L);
+        a20.intoArray(acc, 2 * L);
+        a30.intoArray(acc, 3 * L);
+        a01.intoArray(acc, 4 * L);
+        a11.intoArray(acc, 5 * L);
+        a21.intoArray(acc, 6 * L);
+        a31.intoArray(acc, 7 * L);
+        a02.intoArray(acc, 8 * L);
+        a12.intoArray(acc, 9 * L);
+        a22.intoArray(acc, 10 * L);
+        a32.intoArray(acc, 11 * L);
+        a03.intoArray(acc, 12 * L);
+        a13.intoArray(acc, 13 * L);
+        a23.intoArray(acc, 14 * L);
+        a33.intoArray(acc, 15 * L);
+        addTaps(pl, acc, gx, q, t, n0, tLo, tHi);
+    }
+
+    /**
+     * Adds a {@link #gradInputTile}'s sums ({@code acc}: tap-major, four positions per tap) into the input gradient at
+     * each (position, tap) pixel, for the taps in {@code [tLo, tHi)}: this thread's channels.
+     */
+    private static void addTaps(Plan pl, float[] acc, float[] gx, int q, int t, int n0, int tLo, int tHi) {
+        for (int k = Math.max(0, tLo - t); k < TILE && t + k < tHi; k++) {
+            int to = pl.tapOff[t + k] + n0;
+            for (int j = 0; j < TILE; j++) {
+                int px = pl.posIn[q + j] + to;
+                FloatVector.fromArray(S, gx, px).add(FloatVector.fromArray(S, acc, (k * TILE + j) * L)).intoArray(gx, px);
+            }
         }
     }
 

@@ -29,7 +29,7 @@ final class Scratch {
     /** {@link LaneKernels}: the caller's re-laid-out weights (shared with its team for one region), and its output gradient. */
     static final int LANE_WEIGHT = 11;
     static final int LANE_GRAD = 12;
-    /** {@link LaneKernels}: a weight-gradient tile's accumulators, each thread's own. */
+    /** {@link LaneKernels}: a weight- or input-gradient tile's 16 accumulators, each thread's own. */
     static final int LANE_SUMS = 13;
     /** {@link LaneSum}'s store of one vector's lanes, read back at once (so any caller may use it). */
     static final int LANE_TOTAL = 14;
