@@ -68,6 +68,17 @@ public final class AdamKernel {
      * (and the running maximum {@code vmax} with amsgrad, else null), all of which start at index 0.
      */
     public static void update(Step s, float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int n) {
+        update(s, p, po, g, go, 1f, m, v, vmax, n);
+    }
+
+    /**
+     * As {@link #update(Step, float[], int, float[], int, float[], float[], float[], int)} with the gradient
+     * {@code g[i] / gradDivisor}: the bits of dividing {@code g} in place first (the same IEEE division, in a
+     * register), without that pass over memory. The driver turns its gradient sum into the mean over the global batch
+     * this way.
+     */
+    public static void update(Step s, float[] p, int po, float[] g, int go, float gradDivisor, float[] m, float[] v,
+            float[] vmax, int n) {
         Checks.range("adam", "parameters", p, po, n);
         Checks.range("adam", "gradient", g, go, n);
         Checks.range("adam", "exp_avg", m, 0, n);
@@ -76,18 +87,21 @@ public final class AdamKernel {
             Checks.range("adam", "max_exp_avg_sq", vmax, 0, n);
         }
         Parallelism.parallelFor(n, GRAIN, (chunk, from, to) -> {
-            int done = VECTOR ? VectorElementwise.adam(s, p, po + from, g, go + from, m, v, vmax, from, to - from) : 0;
-            scalar(s, p, po + from + done, g, go + from + done, m, v, vmax, from + done, to - from - done);
+            int done = VECTOR ? VectorElementwise.adam(s, p, po + from, g, go + from, gradDivisor, m, v, vmax, from,
+                    to - from) : 0;
+            scalar(s, p, po + from + done, g, go + from + done, gradDivisor, m, v, vmax, from + done, to - from - done);
         });
     }
 
     /** The reference loop; {@code k} indexes the moments. */
-    static void scalar(Step s, float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int k, int n) {
+    static void scalar(Step s, float[] p, int po, float[] g, int go, float gradDivisor, float[] m, float[] v, float[] vmax,
+            int k, int n) {
         float floor = s.momentFloor();
         float cutM = s.firstMomentCutoff();
         float cutV = s.secondMomentCutoff();
         for (int i = 0; i < n; i++) {
-            float gi = s.maximize() ? -g[go + i] : g[go + i];
+            float gi = gradDivisor == 1f ? g[go + i] : g[go + i] / gradDivisor;
+            gi = s.maximize() ? -gi : gi;
             float pi = p[po + i];
             if (s.decoupled()) {
                 pi = pi * s.decay();

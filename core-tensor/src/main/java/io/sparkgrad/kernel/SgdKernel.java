@@ -36,21 +36,31 @@ public final class SgdKernel {
      * {@code buf[0 .. n)} (null without momentum).
      */
     public static void update(Step s, float[] p, int po, float[] g, int go, float[] buf, int n) {
+        update(s, p, po, g, go, 1f, buf, n);
+    }
+
+    /**
+     * As {@link #update(Step, float[], int, float[], int, float[], int)} with the gradient {@code g[i] / gradDivisor}:
+     * the bits of dividing {@code g} in place first (the same IEEE division, in a register), without that pass over
+     * memory. The driver turns its gradient sum into the mean over the global batch this way.
+     */
+    public static void update(Step s, float[] p, int po, float[] g, int go, float gradDivisor, float[] buf, int n) {
         Checks.range("sgd", "parameters", p, po, n);
         Checks.range("sgd", "gradient", g, go, n);
         if (s.hasMomentum()) {
             Checks.range("sgd", "momentum_buffer", buf, 0, n);
         }
         Parallelism.parallelFor(n, GRAIN, (chunk, from, to) -> {
-            int done = VECTOR ? VectorElementwise.sgd(s, p, po + from, g, go + from, buf, from, to - from) : 0;
-            scalar(s, p, po + from + done, g, go + from + done, buf, from + done, to - from - done);
+            int done = VECTOR ? VectorElementwise.sgd(s, p, po + from, g, go + from, gradDivisor, buf, from, to - from) : 0;
+            scalar(s, p, po + from + done, g, go + from + done, gradDivisor, buf, from + done, to - from - done);
         });
     }
 
     /** The reference loop; {@code k} indexes the buffer. */
-    static void scalar(Step s, float[] p, int po, float[] g, int go, float[] buf, int k, int n) {
+    static void scalar(Step s, float[] p, int po, float[] g, int go, float gradDivisor, float[] buf, int k, int n) {
         for (int i = 0; i < n; i++) {
-            float d = s.maximize() ? -g[go + i] : g[go + i];
+            float d = gradDivisor == 1f ? g[go + i] : g[go + i] / gradDivisor;
+            d = s.maximize() ? -d : d;
             if (s.weightDecay() != 0f) {
                 d = d + s.weightDecay() * p[po + i];
             }

@@ -72,7 +72,8 @@ final class VectorElementwise {
      * {@link AdamKernel#scalar}'s loop over whole vectors, the same operations in the same order; returns how many
      * elements it did (the rest is the caller's scalar tail).
      */
-    static int adam(AdamKernel.Step s, float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int k, int n) {
+    static int adam(AdamKernel.Step s, float[] p, int po, float[] g, int go, float gradDivisor, float[] m, float[] v,
+            float[] vmax, int k, int n) {
         int bound = S.loopBound(n);
         float floor = s.momentFloor();
         float cutM = s.firstMomentCutoff();
@@ -80,6 +81,9 @@ final class VectorElementwise {
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, go + i);
+            if (gradDivisor != 1f) {
+                gi = gi.div(gradDivisor);
+            }
             if (s.maximize()) {
                 gi = gi.neg();
             }
@@ -112,10 +116,13 @@ final class VectorElementwise {
      * {@link SgdKernel#scalar}'s loop over whole vectors, the same operations in the same order; returns how many
      * elements it did (the rest is the caller's scalar tail).
      */
-    static int sgd(SgdKernel.Step s, float[] p, int po, float[] g, int go, float[] buf, int k, int n) {
+    static int sgd(SgdKernel.Step s, float[] p, int po, float[] g, int go, float gradDivisor, float[] buf, int k, int n) {
         int bound = S.loopBound(n);
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector d = FloatVector.fromArray(S, g, go + i);
+            if (gradDivisor != 1f) {
+                d = d.div(gradDivisor);
+            }
             if (s.maximize()) {
                 d = d.neg();
             }
@@ -134,18 +141,16 @@ final class VectorElementwise {
     }
 
     /**
-     * {@code g[i] = g[i] / divisor} over whole vectors (an IEEE division per lane, the scalar loop's very bits);
-     * returns how many elements it did and whether any quotient among them is NaN or infinite.
+     * Looks for NaN and infinities in {@code g[0 .. n)} over whole vectors: how many elements it read when all were
+     * finite (the rest is the caller's scalar tail), or -1 when some were not.
      */
-    static long divide(float[] g, int n, float divisor) {
+    static int finitePrefix(float[] g, int n) {
         int bound = S.loopBound(n);
         VectorMask<Float> bad = S.maskAll(false);
         for (int i = 0; i < bound; i += S.length()) {
-            FloatVector q = FloatVector.fromArray(S, g, i).div(divisor);
-            q.intoArray(g, i);
-            // |q| < inf is false exactly for NaN and the infinities.
-            bad = bad.or(q.abs().compare(VectorOperators.LT, Float.POSITIVE_INFINITY).not());
+            // |g| < inf is false exactly for NaN and the infinities.
+            bad = bad.or(FloatVector.fromArray(S, g, i).abs().compare(VectorOperators.LT, Float.POSITIVE_INFINITY).not());
         }
-        return ((long) bound << 1) | (bad.anyTrue() ? 1 : 0);
+        return bad.anyTrue() ? -1 : bound;
     }
 }

@@ -154,7 +154,12 @@ public class Adam extends Optimizer {
 
     @Override
     protected final void update(float[] p, int po, float[] g, int go, int n, float[][] buffers, long step) {
-        AdamKernel.update(constants(step), p, po, g, go, buffers[0], buffers[1], amsgrad ? buffers[2] : null, n);
+        update(p, po, g, go, 1f, n, buffers, step);
+    }
+
+    @Override
+    protected final void update(float[] p, int po, float[] g, int go, float gradDivisor, int n, float[][] buffers, long step) {
+        AdamKernel.update(constants(step), p, po, g, go, gradDivisor, buffers[0], buffers[1], amsgrad ? buffers[2] : null, n);
     }
 
     @Override

@@ -123,6 +123,26 @@ public abstract class Optimizer {
 
     /** Performs one update of every parameter that has a gradient. */
     public final void step() {
+        step(1f);
+    }
+
+    /**
+     * Performs one update as {@link #step()} would after dividing every gradient by {@code gradDivisor}, and leaves
+     * the gradients as they are: on the CPU, the very bits of dividing each gradient element by {@code gradDivisor}
+     * (an IEEE division, not a multiplication by the reciprocal) and stepping, the division done where the update
+     * reads the element, one pass over memory fewer. A driver whose gradients are sums over a global batch steps on
+     * their mean this way.
+     *
+     * @throws IllegalArgumentException if {@code gradDivisor} is not a positive finite number
+     */
+    public final void stepOnGradientsDividedBy(float gradDivisor) {
+        if (!(gradDivisor > 0f) || gradDivisor == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("gradient divisor must be a positive finite number, got " + gradDivisor);
+        }
+        step(gradDivisor);
+    }
+
+    private void step(float gradDivisor) {
         List<String> names = stateNames();
         try (var ignored = Tensor.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
@@ -137,7 +157,7 @@ public abstract class Optimizer {
                 }
                 long t = ++steps[i];
                 if (p.device().kind() != Device.Kind.CPU) {
-                    stepOnDevice(i, p, g, t);
+                    stepOnDevice(i, p, gradDivisor == 1f ? g : g.div(Tensor.scalar(gradDivisor).to(g.device())), t);
                     continue;
                 }
                 stateToHost(i);
@@ -151,12 +171,12 @@ public abstract class Optimizer {
                     gOff = 0;
                 }
                 if (p.isContiguous()) {
-                    update(p.data(), p.storageOffset(), gArr, gOff, n, state[i], t);
+                    update(p.data(), p.storageOffset(), gArr, gOff, gradDivisor, n, state[i], t);
                     p.markModified();
                 } else {
                     // Rare (a strided view as parameter): update a copy and write it back through the view.
                     float[] values = p.toFloatArray();
-                    update(values, 0, gArr, gOff, n, state[i], t);
+                    update(values, 0, gArr, gOff, gradDivisor, n, state[i], t);
                     p.copy_(Tensor.of(values, p.shape()));
                 }
             }
@@ -209,6 +229,24 @@ public abstract class Optimizer {
      * @param step the number of this step for this parameter, starting at 1
      */
     protected abstract void update(float[] param, int paramOffset, float[] grad, int gradOffset, int n, float[][] buffers, long step);
+
+    /**
+     * {@link #update(float[], int, float[], int, int, float[][], long)} with every gradient element divided by
+     * {@code gradDivisor} (in float) first, the gradient array left as it is. This default divides a copy; a rule
+     * whose kernel divides where it reads the gradient overrides it, saving that pass.
+     */
+    protected void update(float[] param, int paramOffset, float[] grad, int gradOffset, float gradDivisor, int n,
+            float[][] buffers, long step) {
+        if (gradDivisor == 1f) {
+            update(param, paramOffset, grad, gradOffset, n, buffers, step);
+            return;
+        }
+        float[] divided = new float[n];
+        for (int k = 0; k < n; k++) {
+            divided[k] = grad[gradOffset + k] / gradDivisor;
+        }
+        update(param, paramOffset, divided, 0, n, buffers, step);
+    }
 
     /** Names of the per-parameter state buffers the update rule keeps under the current hyperparameters. */
     protected abstract List<String> stateNames();

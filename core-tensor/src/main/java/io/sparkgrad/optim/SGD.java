@@ -136,10 +136,15 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(float[] p, int po, float[] g, int go, int n, float[][] buffers, long step) {
+        update(p, po, g, go, 1f, n, buffers, step);
+    }
+
+    @Override
+    protected void update(float[] p, int po, float[] g, int go, float gradDivisor, int n, float[][] buffers, long step) {
         boolean useMomentum = momentum != 0;
         SgdKernel.Step s = new SgdKernel.Step((float) -lr(), (float) weightDecay, useMomentum, (float) momentum,
                 (float) (1 - dampening), step == 1, nesterov, maximize);
-        SgdKernel.update(s, p, po, g, go, useMomentum ? buffers[0] : null, n);
+        SgdKernel.update(s, p, po, g, go, gradDivisor, useMomentum ? buffers[0] : null, n);
     }
 
     @Override

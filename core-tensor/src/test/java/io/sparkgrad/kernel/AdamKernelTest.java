@@ -9,18 +9,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The kernel (Vector API where present, over threads) gives the reference loop's bits, for every option. */
+/**
+ * The kernel (Vector API where present, over threads) gives the reference loop's bits, for every option; with a
+ * gradient divisor, the bits of the reference loop on the gradient divided in place first (the driver's mean).
+ */
 class AdamKernelTest {
 
-    @ParameterizedTest(name = "n={0} l2={1} decoupled={2} amsgrad={3} maximize={4} threads={5}")
+    @ParameterizedTest(name = "n={0} l2={1} decoupled={2} amsgrad={3} maximize={4} threads={5} divisor={6}")
     @CsvSource({
-        "70001, 0, false, false, false, 2",
-        "70001, 0.01, false, false, false, 1",
-        "1000, 0.01, true, false, false, 2",
-        "999, 0, false, true, false, 1",
-        "65537, 0.1, false, true, true, 2",
-        "13, 0, false, false, true, 1"})
-    void matchesTheScalarReferenceBitForBit(int n, float wd, boolean decoupled, boolean amsgrad, boolean maximize, int threads) {
+        "70001, 0, false, false, false, 2, 1",
+        "70001, 0, false, false, false, 2, 64",
+        "70001, 0.01, false, false, false, 1, 3",
+        "1000, 0.01, true, false, false, 2, 7",
+        "999, 0, false, true, false, 1, 1",
+        "65537, 0.1, false, true, true, 2, 10",
+        "13, 0, false, false, true, 1, 96"})
+    void matchesTheScalarReferenceBitForBit(int n, float wd, boolean decoupled, boolean amsgrad, boolean maximize, int threads,
+                                            float divisor) {
         WithThreads.run(threads, () -> {
             Random r = new Random(n);
             float[] p = new float[n + 3];
@@ -45,8 +50,12 @@ class AdamKernelTest {
                 double bc2 = 1 - Math.pow(0.999, step);
                 AdamKernel.Step s = new AdamKernel.Step((float) (-1e-3 / bc1), (float) Math.sqrt(bc2), 0.9f, 0.999f, 0.1f, 0.001f,
                         1e-8f, decoupled ? 0f : wd, decoupled, (float) (1 - 1e-3 * wd), maximize);
-                AdamKernel.update(s, p, 3, g, 5, m, v, vmax, n);
-                AdamKernel.scalar(s, p2, 3, g, 5, m2, v2, vmax2, 0, n);
+                float[] mean = g.clone();
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] /= divisor;
+                }
+                AdamKernel.update(s, p, 3, g, 5, divisor, m, v, vmax, n);
+                AdamKernel.scalar(s, p2, 3, mean, 5, 1f, m2, v2, vmax2, 0, n);
                 assertArrayEquals(p2, p, 0f, "parameters after step " + step);
                 assertArrayEquals(m2, m, 0f, "exp_avg after step " + step);
                 assertArrayEquals(v2, v, 0f, "exp_avg_sq after step " + step);

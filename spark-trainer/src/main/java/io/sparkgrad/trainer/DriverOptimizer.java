@@ -19,6 +19,23 @@ public interface DriverOptimizer {
     void step(float[] params, float[] meanGrad);
 
     /**
+     * Updates {@code params} in place from the mean gradient {@code gradSum[i] / samples} of the step (each an IEEE
+     * float division). This default divides {@code gradSum} in place and calls {@link #step(float[], float[])}; an
+     * optimizer whose update divides as it reads the gradient overrides it, saving that pass over the parameters'
+     * worth of memory between two distributed steps.
+     *
+     * @param params  flat parameters, updated in place
+     * @param gradSum flat gradient summed over the global batch, same length; the optimizer may overwrite it
+     * @param samples the global batch's sample count, at least 1
+     */
+    default void stepOnSum(float[] params, float[] gradSum, int samples) {
+        for (int i = 0; i < gradSum.length; i++) {
+            gradSum[i] = gradSum[i] / samples;
+        }
+        step(params, gradSum);
+    }
+
+    /**
      * A copy of the optimizer's state (core-tensor's {@link OptimizerState}: name, hyperparameters, step count,
      * buffers), for a checkpoint.
      */

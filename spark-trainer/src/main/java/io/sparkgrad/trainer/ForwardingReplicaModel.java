@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * A replica that hands every call to another: the base of replicas that change or watch some calls and pass the rest
  * through unchanged (the GPU replica, which computes on a GPU and keeps its parameters in a CPU replica; in tests, fault
- * injection and thread recording).
+ * injection and thread recording). {@link #computeGradientSum} keeps its default, which goes through
+ * {@link #computeGradient}, so that a subclass that overrides only that one is never bypassed.
  */
 public abstract class ForwardingReplicaModel implements ReplicaModel {
 

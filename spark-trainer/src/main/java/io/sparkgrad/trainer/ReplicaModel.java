@@ -2,6 +2,7 @@ package io.sparkgrad.trainer;
 
 import io.sparkgrad.ingest.block.SampleBlock;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,6 +47,16 @@ public interface ReplicaModel extends AutoCloseable {
      * @return loss summed over the samples, number classified correctly, and {@code count}
      */
     StepStats computeGradient(SampleBlock block, int[] order, int from, int count, float[] gradSumOut);
+
+    /**
+     * As {@link #computeGradient}, but {@code gradSumOut} receives the sum itself, whatever it held before: a
+     * worker's step. The default zeroes it and adds into it; a replica whose engine keeps the gradient in a buffer of
+     * its own copies that instead, one pass over the parameters' worth of memory where zeroing and adding take three.
+     */
+    default StepStats computeGradientSum(SampleBlock block, int[] order, int from, int count, float[] gradSumOut) {
+        Arrays.fill(gradSumOut, 0f);
+        return computeGradient(block, order, from, count, gradSumOut);
+    }
 
     /**
      * Forward pass only (no gradients) over the samples {@code from .. from + count - 1} of {@code block} in storage

@@ -71,10 +71,15 @@ public final class GradientWorker implements AutoCloseable {
         failed = true;
         replica.setParameters(params);
         replica.train(true);
-        Arrays.fill(gradSum, 0f);
         long t0 = System.nanoTime();
         replica.beginStep(globalStep, Seeds.stepSeed(seed, globalStep, partition));
-        StepStats stats = count == 0 ? StepStats.ZERO : replica.computeGradient(block, order, offset, count, gradSum);
+        StepStats stats;
+        if (count == 0) {
+            Arrays.fill(gradSum, 0f);
+            stats = StepStats.ZERO;
+        } else {
+            stats = replica.computeGradientSum(block, order, offset, count, gradSum);
+        }
         long nanos = System.nanoTime() - t0;
         if (stats.count() != count) {
             throw new IllegalStateException("replica reported " + stats.count() + " samples for a slice of " + count

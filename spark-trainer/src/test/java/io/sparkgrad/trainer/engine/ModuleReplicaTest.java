@@ -68,6 +68,31 @@ class ModuleReplicaTest {
     }
 
     @Test
+    void theSumVariantOverwritesTheBufferWithTheSameBits() {
+        try (ReplicaModel r = ModuleReplica.factory(MnistModels.TUTORIAL_CNN, 2).create(1)) {
+            int[] order = new int[40];
+            for (int i = 0; i < 40; i++) {
+                order[i] = (i * 7) % 40;
+            }
+            r.train(true);
+            float[] added = new float[r.numParameters()];
+            StepStats a = r.computeGradient(BLOCK, order, 3, 30, added);
+            float[] overwritten = new float[r.numParameters()];
+            java.util.Arrays.fill(overwritten, Float.NaN); // a previous step's leftovers must not show
+            StepStats b = r.computeGradientSum(BLOCK, order, 3, 30, overwritten);
+            assertArrayEquals(added, overwritten, 0f);
+            assertEquals(a, b);
+            // The interface's default (zero, then add) agrees with the override.
+            float[] viaDefault = new float[r.numParameters()];
+            java.util.Arrays.fill(viaDefault, 5f);
+            ReplicaModel wrapped = new io.sparkgrad.trainer.ForwardingReplicaModel(r) {
+            };
+            wrapped.computeGradientSum(BLOCK, order, 3, 30, viaDefault);
+            assertArrayEquals(added, viaDefault, 0f);
+        }
+    }
+
+    @Test
     void parametersRoundTripInPyTorchNamesAndEvaluationMatchesThePlainEngine() {
         try (ModuleReplica r = (ModuleReplica) ModuleReplica.factory(MnistModels.TUTORIAL_CNN, 2).create(1)) {
             List<String> names = new ArrayList<>();
