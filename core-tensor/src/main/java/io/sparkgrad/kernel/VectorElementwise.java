@@ -141,6 +141,21 @@ final class VectorElementwise {
     }
 
     /**
+     * {@code g[i] = g[i] + r[i]} for {@code i} in {@code [from, to)} over whole vectors; returns where it stopped (the
+     * rest is the caller's scalar tail), shifted left by one, with the low bit set when some sum is NaN or infinite.
+     */
+    static long addInto(float[] g, float[] r, int from, int to) {
+        int end = from + S.loopBound(to - from);
+        VectorMask<Float> bad = S.maskAll(false);
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector sum = FloatVector.fromArray(S, g, i).add(FloatVector.fromArray(S, r, i));
+            sum.intoArray(g, i);
+            bad = bad.or(sum.abs().compare(VectorOperators.LT, Float.POSITIVE_INFINITY).not());
+        }
+        return ((long) end << 1) | (bad.anyTrue() ? 1 : 0);
+    }
+
+    /**
      * Looks for NaN and infinities in {@code g[0 .. n)} over whole vectors: how many elements it read when all were
      * finite (the rest is the caller's scalar tail), or -1 when some were not.
      */

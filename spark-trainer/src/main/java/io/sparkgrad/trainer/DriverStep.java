@@ -33,9 +33,9 @@ record DriverStep(DriverOptimizer optimizer, BatchPlan plan, boolean skipNonFini
         if (g.length != params.length) {
             throw new TrainingException(where(step) + ": gradient of " + g.length + " values for " + params.length + " parameters");
         }
-        // Read only: a finite sum divided by samples >= 1 is finite, a NaN or infinite one is not; the optimizer
-        // divides each element as it reads it (the same bits as dividing here, one pass over memory fewer).
-        NonFinite bad = NonFinite.in(g);
+        // The transport's sum looked as it added: a finite sum divided by samples >= 1 is finite, a NaN or infinite
+        // one is not. The optimizer divides each element as it reads it (the bits of dividing here, one pass fewer).
+        NonFinite bad = step.nonFinite();
         int nonFinite = bad.count();
         int firstBad = bad.first();
         boolean lossOk = Double.isFinite(step.stats().lossSum());

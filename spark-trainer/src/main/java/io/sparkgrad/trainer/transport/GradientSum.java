@@ -1,5 +1,7 @@
 package io.sparkgrad.trainer.transport;
 
+import io.sparkgrad.kernel.NonFinite;
+import io.sparkgrad.kernel.SumKernel;
 import io.sparkgrad.trainer.StepStats;
 
 import java.io.Serializable;
@@ -32,6 +34,11 @@ public final class GradientSum implements Serializable {
         long correct;
         long count;
         long maxComputeNanos;
+        /**
+         * Whether {@link #grad} holds a NaN or an infinity, where the pass that summed it looked ({@link #join});
+         * null where none did (a worker's own gradient, or a block read back from Spark's serialized form).
+         */
+        transient Boolean nonFinite;
 
         Block(int level, int index, float[] grad, double lossSum, long correct, long count, long maxComputeNanos) {
             this.level = level;
@@ -120,16 +127,18 @@ public final class GradientSum implements Serializable {
     }
 
     private static Block join(Block left, Block right) {
-        float[] g = left.grad;
-        float[] r = right.grad;
+        Block joined = new Block(left.level + 1, left.index >> 1, left.grad, left.lossSum + right.lossSum,
+                left.correct + right.correct, left.count + right.count, Math.max(left.maxComputeNanos, right.maxComputeNanos));
+        joined.nonFinite = add(left.grad, right.grad);
+        return joined;
+    }
+
+    /** {@code g += r} (over the threads), and whether any sum is NaN or infinite. */
+    private static boolean add(float[] g, float[] r) {
         if (g.length != r.length) {
             throw new IllegalStateException("gradient sums of different lengths: " + g.length + " and " + r.length);
         }
-        for (int i = 0; i < g.length; i++) {
-            g[i] += r[i];
-        }
-        return new Block(left.level + 1, left.index >> 1, g, left.lossSum + right.lossSum, left.correct + right.correct,
-                left.count + right.count, Math.max(left.maxComputeNanos, right.maxComputeNanos));
+        return SumKernel.addInto(g, r);
     }
 
     /** Number of workers whose contributions are in. */
@@ -178,21 +187,19 @@ public final class GradientSum implements Serializable {
         long correct = acc.correct;
         long count = acc.count;
         long maxNanos = acc.maxComputeNanos;
+        Boolean nonFinite = acc.nonFinite;
         for (int k = 1; k < sorted.length; k++) {
             Block b = sorted[k];
-            float[] r = b.grad;
-            if (r.length != g.length) {
-                throw new IllegalStateException("gradient sums of different lengths: " + g.length + " and " + r.length);
-            }
-            for (int i = 0; i < g.length; i++) {
-                g[i] += r[i];
-            }
+            nonFinite = add(g, b.grad);
             loss += b.lossSum;
             correct += b.correct;
             count += b.count;
             maxNanos = Math.max(maxNanos, b.maxComputeNanos);
         }
-        return new Result(g, new StepStats(loss, correct, count), maxNanos);
+        // The last pass that summed g looked for NaN and infinities as it wrote; only a sum that no pass wrote here
+        // (one worker's) is read again, and only a sum that has some is searched for where.
+        NonFinite where = Boolean.FALSE.equals(nonFinite) ? NonFinite.NONE : NonFinite.in(g);
+        return new Result(g, new StepStats(loss, correct, count), maxNanos, where);
     }
 
     /**
@@ -201,8 +208,9 @@ public final class GradientSum implements Serializable {
      * @param gradSum         sum over all workers of their per-sample gradient sums
      * @param stats           summed loss, correct and sample counts
      * @param maxComputeNanos the slowest worker's compute time of the step
+     * @param nonFinite       where {@code gradSum} is NaN or infinite
      */
-    public record Result(float[] gradSum, StepStats stats, long maxComputeNanos) {
+    public record Result(float[] gradSum, StepStats stats, long maxComputeNanos, NonFinite nonFinite) {
     }
 
     // For the Kryo serializer.

@@ -1,5 +1,6 @@
 package io.sparkgrad.trainer.transport;
 
+import io.sparkgrad.kernel.NonFinite;
 import io.sparkgrad.trainer.StepStats;
 import org.junit.jupiter.api.Test;
 
@@ -80,5 +81,51 @@ class GradientSumTest {
         GradientSum partial = new GradientSum().add(0, StepStats.ZERO, new float[2], 0).add(2, StepStats.ZERO, new float[2], 0);
         IllegalStateException missing = assertThrows(IllegalStateException.class, () -> partial.result(3));
         assertTrue(missing.getMessage().contains("missing [1]"), missing.getMessage());
+    }
+
+    /**
+     * The sum names its NaN and infinities however many workers there are, whichever pass wrote it (a join, the last
+     * additions, or none for one worker), in the vector body and the tail, including sums of finite values that
+     * overflow; and a sum with none has none.
+     */
+    @Test
+    void theSumNamesItsNonFiniteValues() {
+        for (int workers : new int[] {1, 2, 3, 4, 5, 7}) {
+            int n = 1003;
+            float[][] g = leaves(workers, n, 50 + workers);
+            GradientSum clean = new GradientSum();
+            for (int w = 0; w < workers; w++) {
+                clean.add(w, new StepStats(w, 0, 1), g[w].clone(), w);
+            }
+            assertEquals(NonFinite.NONE, clean.result(workers).nonFinite(), workers + " workers, all finite");
+
+            int last = workers - 1;
+            g[last][17] = Float.NaN;
+            g[0][500] = Float.NEGATIVE_INFINITY;
+            g[0][1001] = 3e38f; // in the scalar tail: with the others' 3e38 the sum overflows
+            for (int w = 1; w < workers; w++) {
+                g[w][1001] = 3e38f;
+            }
+            GradientSum bad = new GradientSum();
+            for (int w = workers - 1; w >= 0; w--) {
+                bad.add(w, new StepStats(w, 0, 1), g[w].clone(), w);
+            }
+            NonFinite found = bad.result(workers).nonFinite();
+            assertEquals(new NonFinite(workers == 1 ? 2 : 3, 17), found, workers + " workers");
+        }
+    }
+
+    @Test
+    void aSumReadBackFromKryoIsCheckedByReadingIt() {
+        float[][] g = leaves(2, 1003, 77);
+        g[1][33] = Float.POSITIVE_INFINITY;
+        GradientSum partial = new GradientSum();
+        partial.add(0, new StepStats(0, 0, 1), g[0].clone(), 0).add(1, new StepStats(1, 0, 1), g[1].clone(), 1);
+        com.esotericsoftware.kryo.Kryo kryo = new com.esotericsoftware.kryo.Kryo();
+        kryo.register(GradientSum.class, new GradientSumSerializer());
+        com.esotericsoftware.kryo.io.Output out = new com.esotericsoftware.kryo.io.Output(1 << 16, -1);
+        kryo.writeObject(out, partial);
+        GradientSum back = kryo.readObject(new com.esotericsoftware.kryo.io.Input(out.toBytes()), GradientSum.class);
+        assertEquals(new NonFinite(1, 33), back.result(2).nonFinite());
     }
 }

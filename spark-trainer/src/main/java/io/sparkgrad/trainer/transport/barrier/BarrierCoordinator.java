@@ -263,7 +263,7 @@ final class BarrierCoordinator {
                     c.awaitWeightsWritten(stepTimeout);
                 }
             }
-            float[] next = handler.onStep(new AggregatedStep(spec.epoch(), step, globalStep(), r.gradSum(), r.stats(),
+            float[] next = handler.onStep(new AggregatedStep(spec.epoch(), step, globalStep(), r.gradSum(), r.nonFinite(), r.stats(),
                     r.maxComputeNanos(), cycle));
             for (int w = 0; w < workers; w++) {
                 pending[w].connection().consumed();

@@ -122,7 +122,7 @@ public final class StagePerStepTransport implements GradientTransport {
                 long now = System.nanoTime();
                 long cycle = lastSumDone < 0 ? -1 : now - lastSumDone;
                 lastSumDone = now;
-                current = handler.onStep(new AggregatedStep(spec.epoch(), s, globalStep, r.gradSum(), r.stats(),
+                current = handler.onStep(new AggregatedStep(spec.epoch(), s, globalStep, r.gradSum(), r.nonFinite(), r.stats(),
                         r.maxComputeNanos(), cycle));
             }
         }
