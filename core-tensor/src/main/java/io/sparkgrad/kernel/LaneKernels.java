@@ -546,11 +546,10 @@ final class LaneKernels {
             a33 = v3.fma(w3, a33);
         }
         // Through this thread's scratch to addTaps, not straight into gx: written out here, the four taps' 48 vector
-        // loads, adds and stores took this method past C2's inlining budget in some compilations (those whose branch
-        // profile, left by other convolutions, kept every tap's bounds test), and their allocating Java fallback ran
-        // instead: 2.1-2.4 MB per training step of the tutorial CNN (WarmStepAllocationTest failed in CI, and in 1 of
-        // 3 runs of core-tensor's tests in a shuffled order, 2026-12-08). Sixteen stores weigh a third as much; addTaps'
-        // loop does the adds.
+        // loads, adds and stores took this method past C2's inlining budget in some compilations (which ones depends on
+        // compilation timing; not pinned down), and their allocating Java fallback ran instead: 2.1-2.4 MB per training
+        // step of the tutorial CNN (WarmStepAllocationTest failed in CI, and in 1 of 3 runs of core-tensor's tests in a
+        // shuffled order, 2026-12-08). Sixteen stores weigh a third as much; addTaps' loop does the adds.
         a00.intoArray(acc, 0 * L);
         a10.intoArray(acc, 1 * L);
         a20.intoArray(acc, 2 * L);

@@ -14,11 +14,6 @@ public record NonFinite(int count, int first) {
 
     private static final boolean VECTOR = Gemm.vectorModulePresent();
 
-    /** Whether any value is NaN or infinite. */
-    public boolean any() {
-        return count > 0;
-    }
-
     /**
      * The NaN and infinite values of {@code g}. The common case, all finite, is one vector pass that only reads; the
      * culprits are counted in a second pass when there are some.
