@@ -133,7 +133,11 @@ public final class GradientSum implements Serializable {
         return joined;
     }
 
-    /** {@code g += r} (over the threads), and whether any sum is NaN or infinite. */
+    /**
+     * {@code g += r} (over the threads), and whether any sum is NaN or infinite. The lengths are checked here too, so
+     * that a mismatch is refused as this accumulator's other inconsistencies are (IllegalStateException), not as the
+     * kernel's bad argument.
+     */
     private static boolean add(float[] g, float[] r) {
         if (g.length != r.length) {
             throw new IllegalStateException("gradient sums of different lengths: " + g.length + " and " + r.length);
