@@ -39,16 +39,21 @@ import picocli.CommandLine.ParameterException;
  * gradient computation, so it holds the transfers, the driver's sum and the optimizer update) and steady-state
  * training throughput (samples over the summed step times, each epoch's first step excluded because it includes
  * launching the epoch's tasks; that launch cost is printed on the {@code #} line of the run) as a ratio to one process
- * running the same replica with {@code single-threads} engine threads on the same data, in the same run (measured
- * before and after the distributed runs of each batch size, the ratio taking the mean of the two). Every
- * configuration gets a warm-up run first (Spark's first jobs run about twice as slow), then {@code --repeats} measured
- * runs. One line per configuration:
+ * running the same replica with {@code single-threads} engine threads on the same data, in the same run. The single
+ * process and the configurations first run unmeasured rounds in the measured order for {@code --warmup-seconds} (at
+ * least two: Spark's first jobs run about twice as slow, and on a 2-core machine the JIT's compiler threads take a
+ * worker's core for seconds after a new path starts; with one warm-up run the batch-256 ratio read 0.75, with eight
+ * 0.92); then their {@code --repeats} measured runs are interleaved, the single process's bracketing the others', so
+ * that the machine's drift (its speed moves by a fifth over a minute on a shared VM) moves both sides of a ratio
+ * alike. One line per configuration:
  *
  * <pre>
- * RESULT bench=trainer transport=barrier workers=2 batch=64 samples_per_s=... ratio_vs_single=... step_overhead_ms_p50=... step_overhead_ms_p95=...
+ * RESULT bench=trainer transport=barrier workers=2 batch=64 samples_per_s=... ratio_vs_single=... step_overhead_ms_p50=... step_overhead_ms_p95=... single_samples_per_s=... compute_ms_p50=... compute_ms_mean=...
  * </pre>
  *
- * preceded by a {@code # model=...} line naming the model of the lines that follow.
+ * ({@code compute_ms}: the slowest worker's gradient computation per step), preceded by a {@code # model=...} line
+ * naming the model of the lines that follow and {@code #} lines with each run's throughput and the percentiles of the
+ * step's parts.
  *
  * <p>The defaults are the issue's configurations: {@code local[2]}; the tutorial CNN on the engine (3,930 parameters)
  * with 1 and 2 workers, the barrier transport in memory ({@code barrier}: in local mode the tasks run in the driver's
@@ -57,7 +62,7 @@ import picocli.CommandLine.ParameterException;
  *
  * <p>Options ({@code --key=value} or {@code --key value}; {@code --help} lists them with their defaults): {@code master}
  * (local[2]), {@code workers} (1,2), {@code transports} (barrier,barrier-socket,stage), {@code batches} (64,256: small model),
- * {@code large-batch} (16), {@code steps} (300 per measured run, so the JIT has compiled the driver's kernels for most of them: at 60 the small model's runs lasted 60 ms; the large model uses a third), {@code repeats} (3),
+ * {@code large-batch} (16), {@code warmup-seconds} (10), {@code steps} (300 per measured run, so the JIT has compiled the driver's kernels for most of them: at 60 the small model's runs lasted 60 ms; the large model uses a third), {@code repeats} (3),
  * {@code single-threads} (2: engine threads of the single-process baseline), {@code models} (small,large; also
  * medium), {@code small-model} / {@code large-model} / {@code medium-model} (a {@link BenchModel} class name),
  * {@code probe-params} (3930,1003300: parameter counts for the Spark-free loopback round trip of the barrier channel,
@@ -95,6 +100,12 @@ public final class TrainerBench implements Callable<Integer> {
 
     @Option(names = "--repeats", defaultValue = "3", description = "Measured runs per configuration (default ${DEFAULT-VALUE}).")
     int repeats;
+
+    @Option(names = "--warmup-seconds", defaultValue = "10",
+            description = "Unmeasured rounds of the single process and every configuration of a batch size, at least two, until "
+                    + "this many seconds have passed: the JIT compiles each path for seconds, and on a 2-core machine its "
+                    + "threads take a worker's core meanwhile (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
 
     @Option(names = "--single-threads", defaultValue = "2",
             description = "Engine threads of the single-process baseline (default ${DEFAULT-VALUE}).")
@@ -183,25 +194,7 @@ public final class TrainerBench implements Callable<Integer> {
                 }
                 System.out.printf(Locale.ROOT, "# model=%s parameters=%d steps_per_run=%d repeats=%d%n", model.name(), params, modelSteps, repeats);
                 for (int batch : modelBatches) {
-                    // The machine is shared and its speed drifts over minutes: the baseline is measured before and
-                    // after the distributed runs of this batch size, and the ratios use the mean of the two.
-                    double before = singleProcess(model, singleThreads, batch, modelSteps, repeats);
-                    List<Measured> runs = new ArrayList<>();
-                    for (int w : workers) {
-                        for (String t : transports) {
-                            runs.add(distributed(sc, model, t, transport(t), w, batch, modelSteps, repeats));
-                        }
-                    }
-                    double after = singleProcess(model, singleThreads, batch, modelSteps, repeats);
-                    double single = (before + after) / 2;
-                    System.out.printf(Locale.ROOT, "# single-process threads=%d batch=%d samples_per_s=%.1f (before %.1f, after %.1f)%n",
-                            singleThreads, batch, single, before, after);
-                    for (Measured m : runs) {
-                        System.out.printf(Locale.ROOT,
-                                "RESULT bench=trainer transport=%s workers=%d batch=%d samples_per_s=%.1f ratio_vs_single=%.3f step_overhead_ms_p50=%.3f step_overhead_ms_p95=%.3f%n",
-                                m.transport(), m.workers(), m.batch(), m.samplesPerSecond(), m.samplesPerSecond() / single, m.overheadP50(),
-                                m.overheadP95());
-                    }
+                    measureBatch(sc, model, batch, modelSteps);
                 }
             }
         } finally {
@@ -225,51 +218,132 @@ public final class TrainerBench implements Callable<Integer> {
     }
 
     /**
-     * Samples per second of one process with {@code threads} threads on global batches of the same size: two
-     * warm-up passes (the JIT), then the median of {@code repeats} timed passes of at least half a second each.
+     * Measures one batch size: the single process and every distributed configuration warm up for
+     * {@code --warmup-seconds} each, then their measured runs are interleaved (single, each configuration, single,
+     * ...), the single process bracketing them, so a drift of the machine's speed over the minutes of a run moves
+     * both sides of each ratio alike. The ratio divides by the mean of the single process's measurements.
      */
-    private static double singleProcess(BenchModel model, int threads, int batch, int steps, int repeats) {
-        SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
-        int[] sizes = sizes(1, batch, steps);
-        SampleBlock block = data.block(0, 0, sizes[0]);
-        BatchPlan plan = BatchPlan.of(sizes, batch, true);
-        double[] rates = new double[repeats];
-        try (ReplicaModel replica = model.factory().create(threads)) {
+    private void measureBatch(JavaSparkContext sc, BenchModel model, int batch, int steps) {
+        List<Distributed> configs = new ArrayList<>();
+        try (SingleProcess single = new SingleProcess(model, singleThreads, batch, steps)) {
+            for (int w : workers) {
+                for (String t : transports) {
+                    configs.add(new Distributed(sc, model, t, w, batch, steps));
+                }
+            }
+            // Warm-up rounds in the measured order: each path deoptimises code the other compiled (a single-process
+            // pass right after the distributed warm-up ran at two thirds of its speed), so both are warmed together.
+            long t0 = System.nanoTime();
+            for (int round = 0; round < 2 || System.nanoTime() - t0 < warmupSeconds * 1e9; round++) {
+                single.warmUp();
+                for (Distributed d : configs) {
+                    d.warmUp();
+                }
+            }
+            for (int r = 0; r < repeats; r++) {
+                single.measure();
+                for (Distributed d : configs) {
+                    d.measure(r);
+                }
+            }
+            single.measure();
+            report(single, configs);
+        } finally {
+            configs.forEach(Distributed::close);
+        }
+    }
+
+    private void report(SingleProcess single, List<Distributed> configs) {
+        double singleRate = single.mean();
+        System.out.printf(Locale.ROOT, "# single-process threads=%d batch=%d samples_per_s=%.1f runs=%s%n",
+                singleThreads, single.batch, singleRate, runs(single.rates));
+        for (Distributed d : configs) {
+            d.printDetails();
+        }
+        for (Distributed d : configs) {
+            double[] o = d.overheads.sortedOverheads();
+            System.out.printf(Locale.ROOT,
+                    "RESULT bench=trainer transport=%s workers=%d batch=%d samples_per_s=%.1f ratio_vs_single=%.3f step_overhead_ms_p50=%.3f step_overhead_ms_p95=%.3f"
+                            + " single_samples_per_s=%.1f compute_ms_p50=%.3f compute_ms_mean=%.3f%n",
+                    d.label, d.workers, d.batch, d.samplesPerSecond(), d.samplesPerSecond() / singleRate, percentile(o, 0.5),
+                    percentile(o, 0.95), singleRate, percentile(d.overheads.sortedCompute(), 0.5), mean(d.overheads.sortedCompute()));
+        }
+    }
+
+    private static String runs(List<Double> rates) {
+        StringBuilder b = new StringBuilder();
+        for (double r : rates) {
+            b.append(b.length() == 0 ? "" : "/").append(String.format(Locale.ROOT, "%.0f", r));
+        }
+        return b.toString();
+    }
+
+    /**
+     * One process with {@code threads} engine threads on global batches of the same size: each measurement a timed
+     * pass of at least half a second.
+     */
+    private static final class SingleProcess implements AutoCloseable {
+        private final ReplicaModel replica;
+        private final int batch;
+        private final SampleBlock block;
+        private final BatchPlan plan;
+        private final int[] sizes;
+        private final List<Double> rates = new ArrayList<>();
+        private int passes;
+
+        SingleProcess(BenchModel model, int threads, int batch, int steps) {
+            this.replica = model.factory().create(threads);
+            this.batch = batch;
+            this.sizes = sizes(1, batch, steps);
+            this.block = new SyntheticClassification(model.sampleShape(), model.classes(), 17).block(0, 0, sizes[0]);
+            this.plan = BatchPlan.of(sizes, batch, true);
+        }
+
+        void warmUp() {
+            pass();
+        }
+
+        void measure() {
+            rates.add(pass());
+        }
+
+        double mean() {
+            return rates.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        /** Samples per second of one pass of at least {@link #MIN_BASELINE_NANOS}. */
+        private double pass() {
             float[] params = replica.getParameters();
             EngineOptimizer opt = EngineOptimizer.sgdMomentum(0.01, 0.9);
             float[] grad = new float[params.length];
-            for (int r = -2; r < repeats; r++) {
-                int[] order = EpochOrder.permutation(sizes[0], 1, r + 2, 0);
-                long t0 = System.nanoTime();
-                long stepsDone = 0;
-                // At least half a second per measurement: a 60-step pass of a small model lasts a few tens of
-                // milliseconds, and one scheduler hiccup then moved the baseline by a third between two runs.
-                do {
-                    for (int s = 0; s < plan.steps(); s++) {
-                        Arrays.fill(grad, 0f);
-                        replica.setParameters(params);
-                        replica.computeGradient(block, order, plan.offset(s, 0), plan.count(s, 0), grad);
-                        for (int i = 0; i < grad.length; i++) {
-                            grad[i] /= batch;
-                        }
-                        opt.step(params, grad);
-                    }
-                    stepsDone += plan.steps();
-                } while (System.nanoTime() - t0 < MIN_BASELINE_NANOS);
-                if (r >= 0) {
-                    rates[r] = (double) stepsDone * batch / ((System.nanoTime() - t0) / 1e9);
+            int[] order = EpochOrder.permutation(sizes[0], 1, passes++, 0);
+            long t0 = System.nanoTime();
+            long stepsDone = 0;
+            // At least half a second per measurement: a 60-step pass of a small model lasts a few tens of
+            // milliseconds, and one scheduler hiccup then moved the baseline by a third between two runs.
+            do {
+                for (int s = 0; s < plan.steps(); s++) {
+                    // What the driver and a worker do per step, in one process: no copies beyond the replica's.
+                    replica.setParameters(params);
+                    replica.computeGradientSum(block, order, plan.offset(s, 0), plan.count(s, 0), grad);
+                    opt.stepOnSum(params, grad, batch);
                 }
-            }
+                stepsDone += plan.steps();
+            } while (System.nanoTime() - t0 < MIN_BASELINE_NANOS);
+            return (double) stepsDone * batch / ((System.nanoTime() - t0) / 1e9);
         }
-        Arrays.sort(rates);
-        double median = rates[rates.length / 2];
-        return median;
+
+        @Override
+        public void close() {
+            replica.close();
+        }
     }
 
     /** Collects the per-step overheads and cycle times of the measured runs. */
     private static final class Overheads implements MetricSink {
         final List<Double> millis = new ArrayList<>();
         final List<Double> compute = new ArrayList<>();
+        final List<Double> cycles = new ArrayList<>();
         double cycleMillis;
         long cycleSamples;
 
@@ -278,14 +352,27 @@ public final class TrainerBench implements Callable<Integer> {
             if (!Double.isNaN(s.overheadMillis())) {
                 millis.add(s.overheadMillis());
                 compute.add(s.computeMillis());
+                cycles.add(s.cycleMillis());
                 cycleMillis += s.cycleMillis();
                 cycleSamples += s.samples();
             }
         }
-    }
 
-    /** One distributed configuration's steady-state throughput and per-step overhead percentiles. */
-    private record Measured(String transport, int workers, int batch, double samplesPerSecond, double overheadP50, double overheadP95) {
+        double[] sortedOverheads() {
+            return sorted(millis);
+        }
+
+        double[] sortedCompute() {
+            return sorted(compute);
+        }
+
+        double[] sortedCycles() {
+            return sorted(cycles);
+        }
+
+        private static double[] sorted(List<Double> values) {
+            return values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        }
     }
 
     private static final List<String> TRANSPORTS = List.of("barrier", "barrier-socket", "stage");
@@ -299,40 +386,79 @@ public final class TrainerBench implements Callable<Integer> {
         };
     }
 
-    /** @param label the transport's name on the output lines */
-    private static Measured distributed(JavaSparkContext sc, BenchModel model, String label, GradientTransport transport, int workers,
-                                        int batch, int steps, int repeats) {
-        SyntheticClassification data = new SyntheticClassification(model.sampleShape(), model.classes(), 17);
-        JavaRDD<SampleBlock> blocks = data.rdd(sc, sizes(workers, batch, steps), 0);
-        ReplicaFactory factory = model.factory();
-        Overheads overheads = new Overheads();
-        long samples = 0;
-        double seconds = 0;
-        try {
-            for (int r = -1; r < repeats; r++) {
-                Overheads sink = r < 0 ? new Overheads() : overheads;
-                TrainingResult res = DistributedTrainer.builder().replicaFactory(factory).optimizer(EngineOptimizer.sgdMomentum(0.01, 0.9))
-                        .globalBatchSize(batch).epochs(1).seed(r + 1L).workers(workers).transport(transport).trainingData(blocks)
-                        .consoleProgress(false).metricSink(sink).build().fit();
-                if (r >= 0) {
-                    for (EpochStats e : res.history()) {
-                        samples += e.trainSamples();
-                        seconds += e.seconds();
-                    }
-                }
+    /** One distributed configuration: its data cached in Spark, its warm-up and measured one-epoch runs. */
+    private static final class Distributed implements AutoCloseable {
+        final String label;
+        final int workers;
+        final int batch;
+        final Overheads overheads = new Overheads();
+        private final JavaRDD<SampleBlock> blocks;
+        private final ReplicaFactory factory;
+        private final GradientTransport transport;
+        private final List<Double> rates = new ArrayList<>();
+        private long samples;
+        private double seconds;
+        private int measured;
+        private long warmUpRuns;
+
+        Distributed(JavaSparkContext sc, BenchModel model, String label, int workers, int batch, int steps) {
+            this.label = label;
+            this.workers = workers;
+            this.batch = batch;
+            this.factory = model.factory();
+            this.transport = transport(label);
+            this.blocks = new SyntheticClassification(model.sampleShape(), model.classes(), 17).rdd(sc, sizes(workers, batch, steps), 0);
+        }
+
+        /** One unmeasured run: Spark's first jobs and the JIT's first compilations. */
+        void warmUp() {
+            run(new Overheads(), -1 - warmUpRuns++);
+        }
+
+        void measure(int repeat) {
+            long samples0 = overheads.cycleSamples;
+            double millis0 = overheads.cycleMillis;
+            TrainingResult res = run(overheads, repeat + 1L);
+            for (EpochStats e : res.history()) {
+                samples += e.trainSamples();
+                seconds += e.seconds();
             }
-        } finally {
+            measured++;
+            rates.add((overheads.cycleSamples - samples0) / ((overheads.cycleMillis - millis0) / 1e3));
+        }
+
+        private TrainingResult run(Overheads sink, long seed) {
+            return DistributedTrainer.builder().replicaFactory(factory).optimizer(EngineOptimizer.sgdMomentum(0.01, 0.9))
+                    .globalBatchSize(batch).epochs(1).seed(seed).workers(workers).transport(transport).trainingData(blocks)
+                    .consoleProgress(false).metricSink(sink).build().fit();
+        }
+
+        /**
+         * Steady state: the steps after each epoch's first, whose cycle excludes launching the epoch's tasks. The
+         * launch is a per-epoch cost, printed separately (over a real epoch of hundreds of steps it amortizes).
+         */
+        double samplesPerSecond() {
+            return overheads.cycleSamples / (overheads.cycleMillis / 1e3);
+        }
+
+        void printDetails() {
+            double launchMs = (seconds * 1e3 - overheads.cycleMillis) / measured;
+            double[] c = overheads.sortedCompute();
+            double[] y = overheads.sortedCycles();
+            System.out.printf(Locale.ROOT, "# %s workers=%d batch=%d compute_ms_p50=%.3f steps_measured=%d epoch_samples_per_s=%.1f epoch_start_ms=%.1f"
+                            + " compute_ms_mean=%.3f compute_ms_p95=%.3f cycle_ms_p50=%.3f cycle_ms_mean=%.3f cycle_ms_p95=%.3f warm_up_runs=%d runs=%s%n",
+                    label, workers, batch, percentile(c, 0.5), c.length, samples / seconds, launchMs, mean(c), percentile(c, 0.95),
+                    percentile(y, 0.5), mean(y), percentile(y, 0.95), warmUpRuns, runs(rates));
+        }
+
+        @Override
+        public void close() {
             blocks.unpersist(false);
         }
-        // Steady state: the steps after each epoch's first, whose cycle excludes launching the epoch's tasks. The
-        // launch is a per-epoch cost, printed separately (over a real epoch of hundreds of steps it amortizes).
-        double sps = overheads.cycleSamples / (overheads.cycleMillis / 1e3);
-        double launchMs = (seconds * 1e3 - overheads.cycleMillis) / repeats;
-        double[] o = overheads.millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        double[] c = overheads.compute.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        System.out.printf(Locale.ROOT, "# %s workers=%d batch=%d compute_ms_p50=%.3f steps_measured=%d epoch_samples_per_s=%.1f epoch_start_ms=%.1f%n",
-                label, workers, batch, percentile(c, 0.5), o.length, samples / seconds, launchMs);
-        return new Measured(label, workers, batch, sps, percentile(o, 0.5), percentile(o, 0.95));
+    }
+
+    private static double mean(double[] values) {
+        return Arrays.stream(values).average().orElse(Double.NaN);
     }
 
     private static double percentile(double[] sorted, double q) {
