@@ -104,6 +104,33 @@ public abstract class Module {
     }
 
     /**
+     * Adds {@link #parameters()} to {@code out}: for a module without submodules (a layer, called every step by
+     * {@link Sequential}'s sliced chain) from its own registry, without the maps that naming the whole tree builds.
+     */
+    void addParameters(List<? super Parameter> out) {
+        if (!modules.isEmpty()) {
+            out.addAll(parameters());
+            return;
+        }
+        int from = out.size();
+        for (Parameter p : parameters.values()) {
+            if (p != null && !addedSince(out, from, p)) {
+                out.add(p);
+            }
+        }
+    }
+
+    /** Whether {@code p} itself is among {@code out}'s entries from {@code from} on (a parameter registered twice). */
+    private static boolean addedSince(List<?> out, int from, Parameter p) {
+        for (int i = from; i < out.size(); i++) {
+            if (out.get(i) == p) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Parameters by dotted name ({@code 0.weight}, {@code conv1.bias}), in registration order: this module's own first,
      * then each submodule's. A parameter shared by several modules appears once, under its first name.
      */

@@ -2,7 +2,6 @@ package io.sparkgrad.tensor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -81,7 +80,7 @@ final class Backprop {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("element 0 of tensors does not require grad and does not have a grad_fn");
         }
-        if (!Arrays.equals(upstream.shape(), root.shape())) {
+        if (!upstream.sameShape(root)) {
             throw new IllegalArgumentException("upstream gradient has shape " + Shape.format(upstream.shape())
                     + " but the tensor has shape " + Shape.format(root.shape()));
         }

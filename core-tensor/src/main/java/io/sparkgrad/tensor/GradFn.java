@@ -1,6 +1,5 @@
 package io.sparkgrad.tensor;
 
-import java.util.Arrays;
 
 /**
  * One recorded operation in the autograd graph: its inputs, the tensors its backward rule reads (with their storage
@@ -97,7 +96,7 @@ public final class GradFn {
             throw new IllegalStateException("backward of " + name + " returned " + grads.length + " gradients for " + inputs.length + " inputs");
         }
         for (int i = 0; i < grads.length; i++) {
-            if (grads[i] != null && inputs[i] != null && !Arrays.equals(grads[i].shape(), inputs[i].shape())) {
+            if (grads[i] != null && inputs[i] != null && !grads[i].sameShape(inputs[i])) {
                 throw new IllegalStateException("backward of " + name + " produced a gradient of shape " + Shape.format(grads[i].shape())
                         + " for input " + i + " of shape " + Shape.format(inputs[i].shape()));
             }

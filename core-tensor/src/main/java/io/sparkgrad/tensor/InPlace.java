@@ -16,7 +16,7 @@ final class InPlace {
             return;
         }
         if (target.isContiguous() && src.dtype() == DType.FLOAT32 && src.isContiguous() && src.data() != target.data()
-                && Arrays.equals(src.shape(), target.shape())) {
+                && src.sameShape(target)) {
             // The common case (a gradient accumulated into a parameter's grad): straight from the source's storage,
             // wherever in it the source starts, without a copy.
             float[] s = src.data();

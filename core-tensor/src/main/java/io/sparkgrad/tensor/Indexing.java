@@ -196,7 +196,7 @@ final class Indexing {
     }
 
     static Tensor eq(Tensor a, Tensor b) {
-        if (!Arrays.equals(a.shape(), b.shape())) {
+        if (!a.sameShape(b)) {
             throw new IllegalArgumentException("eq: shapes " + Shape.format(a.shape()) + " and " + Shape.format(b.shape()) + " differ");
         }
         CudaBackend cuda = CudaTensors.backend("eq", a, b);

@@ -168,6 +168,14 @@ public class Tensor {
         return shape.clone();
     }
 
+    /**
+     * Whether {@code other} has this shape: without the copies {@link #shape()} makes (backward checks every
+     * gradient's shape, and gradient accumulation every addition's).
+     */
+    boolean sameShape(Tensor other) {
+        return Arrays.equals(shape, other.shape);
+    }
+
     /** A copy of the strides (in elements). */
     public int[] strides() {
         return strides.clone();
