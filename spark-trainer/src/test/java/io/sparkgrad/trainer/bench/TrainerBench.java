@@ -207,7 +207,10 @@ public final class TrainerBench implements Callable<Integer> {
         return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
-    /** Partition sizes for {@code steps} full global batches (plus half a batch the plan drops). */
+    /**
+     * Partition sizes for {@code steps} full global batches, plus half a batch: the single process's plan drops it,
+     * the trainer (which keeps a last partial batch, as {@code DataLoader} does by default) runs it as a smaller last step.
+     */
     private static int[] sizes(int workers, int batch, int steps) {
         int total = steps * batch + batch / 2;
         int[] s = new int[workers];
