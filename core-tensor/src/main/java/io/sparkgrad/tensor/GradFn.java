@@ -1,6 +1,5 @@
 package io.sparkgrad.tensor;
 
-
 /**
  * One recorded operation in the autograd graph: its inputs, the tensors its backward rule reads (with their storage
  * versions at the time they were saved), and the rule itself. Ops build it next to their forward code:
