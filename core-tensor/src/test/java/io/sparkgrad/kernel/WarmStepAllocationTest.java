@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Once compiled, a training step of the tutorial CNN allocates only autograd's small bookkeeping (tensor and graph
- * objects, about 11 KB at batch 64), never per vector: every Vector API call on the kernels' hot paths must be
- * intrinsified by C2. A call C2 cannot intrinsify falls back to the Vector API's Java code, which allocates an array
+ * objects, about 18 KB at batch 64 on one thread), never per vector: every Vector API call on the kernels' hot paths
+ * must be intrinsified by C2. A call C2 cannot intrinsify falls back to the Vector API's Java code, which allocates an array
  * (or a ByteBuffer) per vector and is many times slower, and it does so silently: PlaneRows' {@code reinterpretAsInts}
  * did in 5 of 13 runs on JDK 17 on a loaded machine (0.8 MB per step), depending on compilation timing. This is an
  * allocation count, not a timing: it waits for the JIT as long as it needs (up to a minute) and fails only if the
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RestoreThreadCount.class)
 class WarmStepAllocationTest {
     private static final int BATCH = 64;
-    /** About three times what a warm step allocates today; the fallback allocates 70 times as much. */
+    /** Under twice what a warm step allocates today (18 KB); the fallback allocates 70 times as much. */
     private static final long BUDGET_BYTES_PER_STEP = 32 * 1024;
     /** Two threads' bookkeeping: a quarter above today's, below what the fresh sums of the slices cost. */
     private static final long BUDGET_BYTES_PER_STEP_TWO_THREADS = 48 * 1024;
