@@ -13,11 +13,12 @@ package io.sparkgrad.tensor;
  */
 public final class GradFn {
     private static final Tensor[] NONE = new Tensor[0];
+    private static final int[] NO_VERSIONS = new int[0];
 
     private final String name;
     private final Tensor[] inputs;
     private Tensor[] saved = NONE;
-    private int[] savedVersions = new int[0];
+    private int[] savedVersions = NO_VERSIONS;
     private BackwardFn backward;
 
     private GradFn(String name, Tensor[] inputs) {
@@ -28,6 +29,15 @@ public final class GradFn {
     /** Starts recording the operation {@code name} applied to {@code inputs}. */
     public static GradFn of(String name, Tensor... inputs) {
         return new GradFn(name, inputs);
+    }
+
+    /**
+     * Whether an operation on {@code x} alone records a graph, as {@link #result} decides: the view ops ask first, so
+     * that a view of an engine buffer that needs no gradient (every step, the lane convolutions') builds no grad
+     * function, input array and backward closure only to drop them.
+     */
+    static boolean records(Tensor x) {
+        return GradMode.isEnabled() && x.requiresGrad();
     }
 
     /** Names the tensors that the backward rule reads, so that an in-place change to them is detected. */

@@ -13,8 +13,11 @@ final class Views {
             throw new IllegalArgumentException("view size is not compatible with input tensor's size and stride (shape "
                     + Shape.format(x.shape()) + ", strides " + Arrays.toString(x.strides()) + "); use reshape(...) instead");
         }
-        int[] inShape = x.shape();
         Tensor out = x.viewOf(x.storageOffset(), shape, Shape.contiguousStrides(shape));
+        if (!GradFn.records(x)) {
+            return out;
+        }
+        int[] inShape = x.shape();
         return GradFn.of("view", x).result(out, g -> new Tensor[] {g.reshape(inShape)});
     }
 
@@ -81,6 +84,9 @@ final class Views {
             inverse[d] = i;
         }
         Tensor out = x.viewOf(x.storageOffset(), newShape, newStrides);
+        if (!GradFn.records(x)) {
+            return out;
+        }
         return GradFn.of("permute", x).result(out, g -> new Tensor[] {g.permute(inverse)});
     }
 
@@ -92,9 +98,14 @@ final class Views {
                     + shape[d] + ") of dim " + d + " (shape " + Shape.format(shape) + ")");
         }
         int[] strides = x.strides();
-        int[] inShape = shape.clone();
+        int inSize = shape[d];
         shape[d] = length;
         Tensor out = x.viewOf(x.storageOffset() + start * strides[d], shape, strides);
+        if (!GradFn.records(x)) {
+            return out;
+        }
+        int[] inShape = shape.clone();
+        inShape[d] = inSize;
         return GradFn.of("narrow", x).result(out, g -> {
             if (g.storage().device != null) {
                 // On the gradient's device: a host tensor here would be a silent copy to the host.
