@@ -221,10 +221,10 @@ public final class TrainerBench implements Callable<Integer> {
     }
 
     /**
-     * Measures one batch size: the single process and every distributed configuration warm up for
-     * {@code --warmup-seconds} each, then their measured runs are interleaved (single, each configuration, single,
-     * ...), the single process bracketing them, so a drift of the machine's speed over the minutes of a run moves
-     * both sides of each ratio alike. The ratio divides by the mean of the single process's measurements.
+     * Measures one batch size: unmeasured rounds (the single process, then every distributed configuration) until
+     * {@code --warmup-seconds} have passed, at least two; then the measured runs in the same order, the single process
+     * bracketing them, so a drift of the machine's speed over the minutes of a run moves both sides of each ratio
+     * alike. The ratio divides by the mean of the single process's measurements.
      */
     private void measureBatch(JavaSparkContext sc, BenchModel model, int batch, int steps) {
         List<Distributed> configs = new ArrayList<>();
@@ -265,11 +265,12 @@ public final class TrainerBench implements Callable<Integer> {
         }
         for (Distributed d : configs) {
             double[] o = d.overheads.sortedOverheads();
+            double[] c = d.overheads.sortedCompute();
             System.out.printf(Locale.ROOT,
                     "RESULT bench=trainer transport=%s workers=%d batch=%d samples_per_s=%.1f ratio_vs_single=%.3f step_overhead_ms_p50=%.3f step_overhead_ms_p95=%.3f"
                             + " single_samples_per_s=%.1f compute_ms_p50=%.3f compute_ms_mean=%.3f%n",
                     d.label, d.workers, d.batch, d.samplesPerSecond(), d.samplesPerSecond() / singleRate, percentile(o, 0.5),
-                    percentile(o, 0.95), singleRate, percentile(d.overheads.sortedCompute(), 0.5), mean(d.overheads.sortedCompute()));
+                    percentile(o, 0.95), singleRate, percentile(c, 0.5), mean(c));
         }
     }
 
@@ -401,7 +402,6 @@ public final class TrainerBench implements Callable<Integer> {
         private final List<Double> rates = new ArrayList<>();
         private long samples;
         private double seconds;
-        private int measured;
         private long warmUpRuns;
 
         Distributed(JavaSparkContext sc, BenchModel model, String label, int workers, int batch, int steps) {
@@ -426,7 +426,6 @@ public final class TrainerBench implements Callable<Integer> {
                 samples += e.trainSamples();
                 seconds += e.seconds();
             }
-            measured++;
             rates.add((overheads.cycleSamples - samples0) / ((overheads.cycleMillis - millis0) / 1e3));
         }
 
@@ -445,7 +444,7 @@ public final class TrainerBench implements Callable<Integer> {
         }
 
         void printDetails() {
-            double launchMs = (seconds * 1e3 - overheads.cycleMillis) / measured;
+            double launchMs = (seconds * 1e3 - overheads.cycleMillis) / rates.size();
             double[] c = overheads.sortedCompute();
             double[] y = overheads.sortedCycles();
             System.out.printf(Locale.ROOT, "# %s workers=%d batch=%d compute_ms_p50=%.3f steps_measured=%d epoch_samples_per_s=%.1f epoch_start_ms=%.1f"
